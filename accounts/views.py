@@ -1,0 +1,79 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from . import services
+from .forms import RegistrationForm
+from .models import Organisation, Role
+from .permissions import require
+
+ROLE_FOR_ORG_TYPE = {
+    Organisation.Type.BIDDER: Role.BIDDER,
+    Organisation.Type.AGENCY: Role.AGENCY,
+    Organisation.Type.TENDERER: Role.TENDERER,
+}
+
+
+@login_required
+def dashboard(request):
+    return redirect("accounts:dashboard_role", role=request.user.role)
+
+
+@login_required
+def dashboard_role(request, role: str):
+    if role not in Role.values:
+        raise Http404
+    require(request.user, f"dashboard.{role}")
+    return render(request, f"accounts/dashboard/{role}.html", {"role_label": Role(role).label})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.organisation_register(
+                name=data["org_name"], credit_code_value=data["credit_code"], org_type=data["org_type"],
+                region=data["region"], username=data["username"], password=data["password"],
+                role=ROLE_FOR_ORG_TYPE[data["org_type"]], display_name=data["display_name"],
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            login(request, user)
+            messages.success(request, _("Registered %(org)s. Welcome.") % {"org": user.organisation.name})
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+# Model field names mapped to the registration form's fields.
+_FORM_FIELD = {"name": "org_name", "credit_code": "credit_code", "region": "region",
+               "username": "username", "password": "password", "display_name": "display_name"}
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(_FORM_FIELD.get(field), errors)
+
+
+@api_view(["GET"])
+def me(request):
+    """Who the caller is: the bidder tool and integrations start here."""
+    user = request.user
+    organisation = user.organisation
+    return Response({
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "organisation": organisation and {
+            "name": organisation.name, "credit_code": organisation.credit_code, "type": organisation.org_type,
+        },
+    })

@@ -1,0 +1,42 @@
+import json
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .chain import GENESIS_HASH, canonical_json, link_hash, sha256_hex
+from .context import Actor, current_actor
+from .models import AuditEvent, AuditHead
+
+
+@transaction.atomic
+def audit_record(*, action: str, obj: models.Model | None = None, payload: dict | None = None,
+                 actor: Actor | None = None, object_type: str = "", object_id: str = "") -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction.
+
+    The chain head is locked for the rest of the transaction, so appends are
+    strictly ordered and the event commits or rolls back with the change it records.
+    """
+    actor = actor or current_actor()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    text = canonical_json(payload or {})
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"hash": GENESIS_HASH})
+    fields = {
+        "seq": head.seq + 1,
+        "created_at": timezone.now(),
+        "actor_id": actor.user_id,
+        "actor_label": actor.name,
+        "role": actor.role,
+        "ip_address": actor.ip_address,
+        "source": actor.source,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "payload_hash": sha256_hex(text),
+        "prev_hash": head.hash,
+    }
+    event = AuditEvent.objects.create(**fields, payload=json.loads(text), hash=link_hash(**fields))
+    AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    return event
+
