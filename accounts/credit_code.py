@@ -9,7 +9,11 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 class CreditCodeError(ValueError):
-    pass
+    """``problem`` is one of "length", "characters", "check"."""
+
+    def __init__(self, problem: str, detail: str = ""):
+        super().__init__(f"{problem}: {detail}" if detail else problem)
+        self.problem = problem
 
 
 def check_character(body: str) -> str:
@@ -26,12 +30,12 @@ def validate(code: str) -> str:
     """Return the normalised code, or raise CreditCodeError saying what is wrong."""
     code = normalise(code)
     if len(code) != 18:
-        raise CreditCodeError(f"length {len(code)}")
+        raise CreditCodeError("length", str(len(code)))
     bad = sorted({ch for ch in code if ch not in ALPHABET})
     if bad:
-        raise CreditCodeError(f"characters {''.join(bad)}")
+        raise CreditCodeError("characters", "".join(bad))
     if check_character(code[:17]) != code[17]:
-        raise CreditCodeError("check character")
+        raise CreditCodeError("check")
     return code
 
 

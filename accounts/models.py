@@ -6,17 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from . import credit_code
 
 
+CREDIT_CODE_PROBLEMS = {
+    "length": _("it must have 18 characters"),
+    "characters": _("it may contain only digits and capital letters other than I, O, Z, S and V"),
+    "check": _("its last character does not match the check character computed from the first 17"),
+}
+
+
 def validate_credit_code(value: str) -> None:
     try:
         credit_code.validate(value)
     except credit_code.CreditCodeError as exc:
         raise ValidationError(
-            _(
-                "“%(code)s” is not a valid unified social credit code (wrong %(what)s). "
-                "It has 18 characters and ends with a check character; copy it from the business licence."
-            ),
+            _("“%(code)s” is not a valid unified social credit code: %(problem)s. "
+              "Copy it exactly from the business licence."),
             code="invalid_credit_code",
-            params={"code": value, "what": str(exc)},
+            params={"code": value, "problem": CREDIT_CODE_PROBLEMS[exc.problem]},
         ) from exc
 
 

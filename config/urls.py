@@ -4,7 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 
-admin.site.site_header = "阳光公共资源交易平台 · 后台"
 
 urlpatterns = [
     path("", include("core.urls")),

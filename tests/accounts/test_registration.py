@@ -1,0 +1,103 @@
+"""Organisations register themselves; bad codes, duplicates and bad log-ins get clear messages."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Organisation, User
+from audit.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**overrides):
+    data = {
+        "org_name": "阳光测试建设有限公司", "credit_code": factories.credit_code(), "org_type": "bidder",
+        "region": "310000", "username": "newbidder", "display_name": "新用户",
+        "password": "Another#pass-77", "password_again": "Another#pass-77",
+    }
+    data.update(overrides)
+    return data
+
+
+def counts():
+    return Organisation.objects.count(), User.objects.count(), AuditEvent.objects.count()
+
+
+def test_registration_creates_organisation_person_and_audit_events(client):
+    response = client.post(reverse("accounts:register"), form_data())
+    assert response.status_code == 302
+    user = User.objects.get(username="newbidder")
+    assert user.role == "bidder" and user.organisation.name == "阳光测试建设有限公司"
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["organisation.create", "user.create"]
+
+
+def test_invalid_credit_code_is_refused_with_a_clear_message_and_nothing_is_created(client):
+    before = counts()
+    response = client.post(reverse("accounts:register"), form_data(credit_code="91110000802100433C"),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    errors = response.context["form"].errors["credit_code"]
+    assert "not a valid unified social credit code" in errors[0] and "check character" in errors[0]
+    assert counts() == before
+
+
+def test_invalid_credit_code_message_is_chinese_by_default(client):
+    response = client.post(reverse("accounts:register"), form_data(credit_code="123"))
+    assert "统一社会信用代码" in response.context["form"].errors["credit_code"][0]
+
+
+def test_duplicate_credit_code_is_refused(client):
+    existing = factories.organisation()
+    before = counts()
+    response = client.post(reverse("accounts:register"), form_data(credit_code=existing.credit_code),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "already registered" in response.context["form"].errors["credit_code"][0]
+    assert counts() == before
+
+
+def test_duplicate_name_of_same_type_is_refused(client):
+    factories.organisation(name="阳光测试建设有限公司")
+    before = counts()
+    response = client.post(reverse("accounts:register"), form_data(), HTTP_ACCEPT_LANGUAGE="en")
+    assert "already registered" in str(response.context["form"].non_field_errors())
+    assert counts() == before
+
+
+def test_weak_password_is_refused_and_the_organisation_is_not_left_behind(client):
+    before = counts()
+    response = client.post(reverse("accounts:register"), form_data(password="12345678", password_again="12345678"),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["form"].errors["password"]
+    assert counts() == before
+
+
+def test_mismatched_passwords(client):
+    before = counts()
+    response = client.post(reverse("accounts:register"), form_data(password_again="Different#pass-1"),
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert "differ" in response.context["form"].errors["password_again"][0]
+    assert counts() == before
+
+
+def test_bad_login_gets_a_clear_message(client):
+    factories.user(username="someone")
+    response = client.post(reverse("accounts:login"), {"username": "someone", "password": "wrong"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "correct username and password" in str(response.context["form"].non_field_errors())
+
+
+def test_bad_login_message_in_chinese_by_default(client):
+    response = client.post(reverse("accounts:login"), {"username": "nobody", "password": "wrong"})
+    assert "用户名" in str(response.context["form"].non_field_errors())
+
+
+def test_login_and_logout(client):
+    factories.user(username="someone", role="tenderer")
+    response = client.post(reverse("accounts:login"), {"username": "someone", "password": factories.PASSWORD})
+    assert response.status_code == 302
+    response = client.get(reverse("accounts:dashboard"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:dashboard_role", args=["tenderer"])
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("accounts:dashboard")).status_code == 302
