@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import credit_code
 
-
 CREDIT_CODE_PROBLEMS = {
     "length": _("it must have 18 characters"),
     "characters": _("it may contain only digits and capital letters other than I, O, Z, S and V"),

@@ -4,7 +4,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 
-
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),

@@ -2,7 +2,6 @@ import pytest
 
 from accounts import credit_code
 
-
 # Codes printed on real, public business licences.
 PUBLISHED = ["91110000802100433B", "91440300708461136T", "914403001922038216", "91330100716105852F",
              "91110108551385082Q"]
