@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
@@ -13,6 +14,7 @@ from . import services
 from .forms import RegistrationForm
 from .models import Organisation, Role
 from .permissions import require
+from .serializers import MeSerializer
 
 ROLE_FOR_ORG_TYPE = {
     Organisation.Type.BIDDER: Role.BIDDER,
@@ -64,16 +66,8 @@ def _attach_errors(form, exc: ValidationError) -> None:
         form.add_error(_FORM_FIELD.get(field), errors)
 
 
+@extend_schema(responses=MeSerializer)
 @api_view(["GET"])
 def me(request):
     """Who the caller is: the bidder tool and integrations start here."""
-    user = request.user
-    organisation = user.organisation
-    return Response({
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "organisation": organisation and {
-            "name": organisation.name, "credit_code": organisation.credit_code, "type": organisation.org_type,
-        },
-    })
+    return Response(MeSerializer(request.user).data)

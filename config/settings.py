@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -31,7 +32,9 @@ SUNSHINE_ENV = os.environ.get("SUNSHINE_ENV", "embedded")
 PRODUCTION = SUNSHINE_ENV == "production"
 
 if PRODUCTION:
-    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("Production needs DJANGO_SECRET_KEY: a random string of at least 50 characters.")
 else:
     SECRET_KEY = os.environ.get(
         "DJANGO_SECRET_KEY", "embedded-only-insecure-key-do-not-use-in-production-8f3a2c"

@@ -1,0 +1,108 @@
+"""`make run` on a bare machine: SQLite, no Redis, one Daphne process serving everything."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+
+import httpx
+import pytest
+import websockets
+
+from accounts.demo import DEMO_PASSWORD, PEOPLE
+from tests.servers import ROOT, Browserless, embedded_env, free_port, wait_for_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def make_run(tmp_path_factory):
+    """Run the README's `make run` against an empty var/ directory and yield its base URL."""
+    var_dir = tmp_path_factory.mktemp("var")
+    port = free_port()
+    log = open(var_dir / "make-run.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=embedded_env(var_dir),
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port, timeout=240, process=process)
+        yield f"127.0.0.1:{port}", var_dir
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_make_run_prints_the_demo_logins_and_serves_the_home_page(make_run):
+    host, var_dir = make_run
+    output = (var_dir / "make-run.log").read_text(encoding="utf-8")
+    assert f"password for all: {DEMO_PASSWORD}" in output
+    for username, *_ in PEOPLE:
+        assert username in output
+    home = httpx.get(f"http://{host}/")
+    assert home.status_code == 200 and "阳光公共资源交易平台" in home.text
+    assert (var_dir / "sunshine.sqlite3").exists()
+    assert httpx.get(f"http://{host}/static/css/site.css").status_code == 200
+
+
+@pytest.mark.parametrize("username, role", [(p[0], p[1]) for p in PEOPLE])
+def test_every_role_can_log_in(make_run, username, role):
+    host, _ = make_run
+    session = Browserless(f"http://{host}")
+    try:
+        response = session.login(username, DEMO_PASSWORD)
+        assert response.status_code == 302, response.text[:500]
+        desk = session.client.get("/accounts/dashboard/", follow_redirects=True)
+        assert desk.status_code == 200 and f"/accounts/dashboard/{role}/" in str(desk.url)
+    finally:
+        session.close()
+
+
+def test_a_wrong_password_is_refused_with_a_message(make_run):
+    host, _ = make_run
+    session = Browserless(f"http://{host}")
+    try:
+        response = session.login("bidder1", "not-the-password")
+        assert response.status_code == 200 and "请输入一个正确的用户名和密码" in response.text
+    finally:
+        session.close()
+
+
+def test_the_server_clock_over_a_websocket(make_run):
+    host, _ = make_run
+
+    async def ask():
+        async with websockets.connect(f"ws://{host}/ws/clock/", origin=f"http://{host}") as ws:
+            first = json.loads(await ws.recv())
+            await ws.send(json.dumps({"t": 42}))
+            return first, json.loads(await ws.recv())
+
+    first, echo = asyncio.run(ask())
+    assert first["type"] == "clock" and "server_time" in first
+    assert echo["echo"] == 42
+
+
+def test_websockets_from_a_foreign_origin_are_refused(make_run):
+    host, _ = make_run
+
+    async def ask():
+        async with websockets.connect(f"ws://{host}/ws/clock/", origin="http://evil.example.com") as ws:
+            await ws.recv()
+
+    with pytest.raises(websockets.exceptions.InvalidStatus):
+        asyncio.run(ask())
+
+
+def test_seed_demo_is_idempotent(make_run):
+    _, var_dir = make_run
+    env = embedded_env(var_dir)
+    result = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "seed_demo"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    counts = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "manage.py", "shell", "-c",
+         "from accounts.models import User, Organisation; print(User.objects.count(), Organisation.objects.count())"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.strip().splitlines()[-1].split()
+    from accounts.demo import DEMO_EXPERT_COUNT, ORGANISATIONS
+    assert counts == [str(len(PEOPLE) + DEMO_EXPERT_COUNT), str(len(ORGANISATIONS))]

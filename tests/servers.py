@@ -1,0 +1,107 @@
+"""Real servers for tests: Daphne processes (and later Celery workers) on free local ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {port} after {timeout}s")
+
+
+class Daphne:
+    """A Daphne process serving config.asgi on 127.0.0.1 with the given environment."""
+
+    def __init__(self, *, env: dict[str, str], port: int | None = None, log_path: Path | None = None):
+        self.env = {**os.environ, **env}
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> "Daphne":
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "--backlog", "1024",
+             "config.asgi:application"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        self.kill(signal.SIGTERM)
+
+    def __enter__(self) -> "Daphne":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+
+def manage(*args: str, env: dict[str, str], inherit: bool = True) -> subprocess.CompletedProcess:
+    """Run manage.py in a child process; ``inherit=False`` uses ``env`` as the whole environment."""
+    full_env = {**os.environ, **env} if inherit else env
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def embedded_env(var_dir: Path) -> dict[str, str]:
+    """The embedded default: no database or Redis URL, everything under ``var_dir``."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_EAGER",
+                                                            "EMBEDDED_SCHEDULER", "ELASTICSEARCH_URL"}}
+    env["SUNSHINE_VAR_DIR"] = str(var_dir)
+    return env
+
+
+class Browserless:
+    """A tiny HTTP session that logs in through the real log-in form, CSRF and all."""
+
+    def __init__(self, base_url: str):
+        self.client = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+
+    def login(self, username: str, password: str) -> httpx.Response:
+        self.client.get("/accounts/login/")
+        token = self.client.cookies.get("csrftoken")
+        return self.client.post("/accounts/login/", data={"username": username, "password": password,
+                                                          "csrfmiddlewaretoken": token},
+                                headers={"Referer": str(self.client.base_url)})
+
+    def close(self) -> None:
+        self.client.close()
