@@ -124,8 +124,8 @@ class IntlSuite(Suite):
         return ephemeral_point + ciphertext + tag
 
     def unwrap(self, wrapped: bytes, key: PrivateKey, role: int) -> bytes:
-        if len(wrapped) != 65 + self.content_key_size + 16:
-            raise ValueError("the wrapped key has the wrong length")
+        if len(wrapped) < 65 + 16 + 1:
+            raise ValueError("the wrapped key is too short")
         ephemeral_point = wrapped[:65]
         shared = key_agreement(static_priv=key.ecc(), eph_pub=p256_public(ephemeral_point), kdf=lambda z: z)
         kek, nonce = self._wrap_key(shared, ephemeral_point, key.public_key.point)
