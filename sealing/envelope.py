@@ -259,6 +259,8 @@ def envelope_seal(
     if len(manifest) > MAX_MANIFEST_SIZE:
         raise InvalidInput("the summary and document list are too large; shorten them")
 
+    plaintext = _Plaintext(manifest, prepared)
+    chunk_count = max(1, -(-plaintext.size // chunk_size))
     content_key = secrets.token_bytes(suite.content_key_size)
     nonce_prefix = secrets.token_bytes(NONCE_PREFIX_SIZE)
     blocks = []
@@ -269,6 +271,7 @@ def envelope_seal(
     header = {
         "suite": suite.name,
         "chunk_size": chunk_size,
+        "chunk_count": chunk_count,
         "nonce_prefix": _b64(nonce_prefix),
         "key_check": _b64(_key_check(suite, content_key)),
         "signer": {"public_key": _b64(signer.public_key.der())},
@@ -284,8 +287,6 @@ def envelope_seal(
     header_digest = suite.digest(preamble, header_bytes)
 
     dest = Path(dest)
-    plaintext = _Plaintext(manifest, prepared)
-    chunk_count = max(1, -(-plaintext.size // chunk_size))
     plain = bytearray(chunk_size)
     plain_view = memoryview(plain)
     frame = bytearray(FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE)
@@ -481,6 +482,9 @@ def _header_parse(header_bytes: bytes, suite: Suite) -> dict[str, Any]:
         MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE
     ):
         raise _damaged("header", f"the chunk size {chunk_size!r} is impossible")
+    chunk_count = header.get("chunk_count")
+    if not isinstance(chunk_count, int) or isinstance(chunk_count, bool) or not 1 <= chunk_count < FINAL_FLAG:
+        raise _damaged("header", f"the chunk count {chunk_count!r} is impossible")
     header["_nonce_prefix"] = _b64decode(header.get("nonce_prefix"), NONCE_PREFIX_SIZE, "nonce_prefix")
     header["_key_check"] = _b64decode(header.get("key_check"), 32, "key_check")
     signer = header.get("signer")
@@ -518,6 +522,7 @@ class _Frames:
         self.reader = reader
         self.head = head
         self.chunk_size = head.header["chunk_size"]
+        self.expected = head.header["chunk_count"]
         self.buffer = bytearray(FRAME_HEADER.size + self.chunk_size + TAG_SIZE)
         self.view = memoryview(self.buffer)
         self.count = 0
@@ -531,8 +536,8 @@ class _Frames:
             if not start:
                 raise _damaged(
                     where,
-                    f"the envelope ends after chunk {index - 1} without a final chunk: chunk {index} and any "
-                    "after it are missing (the file is truncated)",
+                    f"the envelope ends after {index} of its {self.expected} chunks, without a final chunk: "
+                    f"chunks {index} to {self.expected - 1} are missing (the file is truncated)",
                 )
             if len(start) < FRAME_HEADER.size:
                 raise _damaged(where, "the file ends inside the chunk header (the file is truncated)")
@@ -542,8 +547,14 @@ class _Frames:
             if declared != index:
                 if declared < index:
                     raise _damaged(where, f"chunk {declared} appears again here: chunks were duplicated or reordered")
-                raise _damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks were "
-                               "dropped or reordered")
+                if declared < self.expected:
+                    raise _damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
+                                   "were dropped or reordered")
+                raise _damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
+                               f"envelope of {self.expected} chunks (it was cut short or damaged)")
+            if final != (index == self.expected - 1):
+                raise _damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
+                               f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
                 raise _damaged(where, f"the chunk length {length} is impossible")
             self.view[: FRAME_HEADER.size] = start
