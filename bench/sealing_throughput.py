@@ -11,6 +11,7 @@ too. Figures go to bench/RESULTS.md under "## Sealing".
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -79,6 +80,21 @@ def bare_gcm(path: Path) -> float:
     return size / MIB / total
 
 
+def bare_sha256(path: Path) -> float:
+    """MB/s of SHA-256 (OpenSSL via hashlib) over the same bytes in 1 MiB pieces, in memory."""
+    source = bytearray(MIB)
+    total = 0.0
+    size = 0
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while got := stream.readinto(source):
+            start = time.perf_counter()
+            digest.update(memoryview(source)[:got])
+            total += time.perf_counter() - start
+            size += got
+    return size / MIB / total
+
+
 def openssl_speed() -> float | None:
     try:
         result = subprocess.run(["openssl", "speed", "-evp", "aes-256-gcm", "-bytes", str(MIB), "-seconds", "2"],
@@ -103,6 +119,7 @@ def run(sizes: list[int]) -> list[dict]:
             envelope = folder / "bid.sealed"
             document_write(document, mib * MIB)
             gcm = bare_gcm(document)
+            sha = bare_sha256(document)
             start = time.perf_counter()
             envelope_seal(envelope, summary={"price": "1000000.00"}, documents=[("document.bin", document)],
                           signer=bidder, opening_key=opening.public_key)
@@ -113,6 +130,7 @@ def run(sizes: list[int]) -> list[dict]:
             rows.append({
                 "mib": mib,
                 "bare_gcm": gcm,
+                "bare_sha256": sha,
                 "seal": seal,
                 "open": mib / opened["seconds"],
                 "peak_rss_mib": opened["peak_rss_kib"] / 1024,
@@ -132,16 +150,27 @@ def report(rows: list[dict], speed: float | None) -> str:
         "no hashing) over the same bytes in the same run"
         + (f"; `openssl speed -evp aes-256-gcm -bytes 1048576`: {speed:,.0f} MB/s." if speed else "."),
         "",
-        "| size | bare AES-256-GCM | seal | seal / bare | open | open / bare | peak RSS while opening |",
-        "|---|---|---|---|---|---|---|",
+        "| size | bare AES-256-GCM | bare SHA-256 | seal | seal / bare | open | open / bare "
+        "| peak RSS while opening |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         size = f"{row['mib']} MiB" if row["mib"] < 1024 else f"{row['mib'] // 1024} GiB"
         lines.append(
-            f"| {size} | {row['bare_gcm']:,.0f} MB/s | {row['seal']:,.0f} MB/s | {row['seal'] / row['bare_gcm']:.0%} "
+            f"| {size} | {row['bare_gcm']:,.0f} MB/s | {row['bare_sha256']:,.0f} MB/s "
+            f"| {row['seal']:,.0f} MB/s | {row['seal'] / row['bare_gcm']:.0%} "
             f"| {row['open']:,.0f} MB/s | {row['open'] / row['bare_gcm']:.0%} | {row['peak_rss_mib']:.0f} MiB "
             f"(bare interpreter {row['interpreter_rss_mib']:.0f} MiB) |"
         )
+    lines += [
+        "",
+        "Seal and open include reading and writing files on disk, hashing every frame (SHA-256, for the",
+        "signature) and the whole file (SHA-256, for the receipt digest); the bare GCM baseline does none",
+        "of that. SHA-256 alone (bare SHA-256 column) caps the envelope well below 50% of bare GCM on this",
+        "machine, whose VAES GCM is several times faster than its SHA-256; writing and hashing run on a",
+        "second thread to overlap with encryption. Peak memory while opening stays flat (chunk buffers",
+        "are reused), whatever the envelope size. The machine is shared with other jobs: figures vary.",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,8 @@ import secrets
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -129,6 +130,35 @@ def _key_check(suite: Suite, content_key: bytes) -> bytes:
 
 def _signature_message(header_digest: bytes, body_digest: bytes) -> bytes:
     return SIGNATURE_CONTEXT + header_digest + body_digest
+
+
+class _Behind:
+    """Runs file writes and hashing on one background thread, in order, while the caller encrypts.
+
+    hashlib and file I/O release the GIL, so on a machine with two cores the hashing and
+    writing of frame k overlaps the encryption of frame k+1. Callers rotate RING buffers and
+    call ``reuse(k)`` before overwriting buffer k, so a buffer is never changed while queued.
+    """
+
+    RING = 3
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealing")
+        self._pending: dict[int, list[Future[Any]]] = {}
+
+    def submit(self, slot: int, function: Callable[..., Any], *args: Any) -> None:
+        self._pending.setdefault(slot, []).append(self._pool.submit(function, *args))
+
+    def reuse(self, slot: int) -> None:
+        for future in self._pending.pop(slot, []):
+            future.result()
+
+    def drain(self) -> None:
+        for slot in list(self._pending):
+            self.reuse(slot)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- sealing
@@ -289,17 +319,25 @@ def envelope_seal(
     dest = Path(dest)
     plain = bytearray(chunk_size)
     plain_view = memoryview(plain)
-    frame = bytearray(FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE)
-    frame_view = memoryview(frame)
+    frames = [bytearray(FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE) for _ in range(_Behind.RING)]
+    frame_views = [memoryview(frame) for frame in frames]
     body = suite.hasher()
     whole = sha256()
+    behind = _Behind()
     fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or ".")
     try:
         with os.fdopen(fd, "wb") as out:
+
+            def emit(slot: int, data: bytes | memoryview) -> None:
+                behind.submit(slot, out.write, data)
+                behind.submit(slot, whole.update, data)
+
             for part in (preamble, header_bytes, header_digest, *(block for _, _, block in blocks)):
-                out.write(part)
-                whole.update(part)
+                emit(-1, part)
             for index in range(chunk_count):
+                slot = index % _Behind.RING
+                behind.reuse(slot)
+                frame, frame_view = frames[slot], frame_views[slot]
                 final = index == chunk_count - 1
                 length = min(chunk_size, plaintext.size - index * chunk_size)
                 if plaintext.readinto(plain_view[:length]) != length:
@@ -311,21 +349,21 @@ def envelope_seal(
                 end = FRAME_HEADER.size + written
                 frame[end : end + TAG_SIZE] = encryptor.tag
                 record = frame_view[: end + TAG_SIZE]
-                out.write(record)
-                whole.update(record)
+                emit(slot, record)
                 body.update(suite.digest(record))
             plaintext.finish()
             signature = suite.sign(signer, _signature_message(header_digest, suite.finish(body)))
-            trailer = len(signature).to_bytes(2, "big") + signature
-            out.write(trailer)
-            whole.update(trailer)
+            emit(-1, len(signature).to_bytes(2, "big") + signature)
+            behind.drain()
         os.replace(temp_name, dest)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
     finally:
+        behind.close()
         plain_view.release()
-        frame_view.release()
+        for view in frame_views:
+            view.release()
     return EnvelopeInfo(
         suite=suite.name,
         version=VERSION,
@@ -346,15 +384,23 @@ def envelope_seal(
 class _Reader:
     """Reads an envelope file, counting bytes and hashing all of them with SHA-256."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, behind: _Behind | None = None) -> None:
         self.stream = stream
         self.offset = 0
         self.whole = sha256()
+        self.behind = behind
+        self.slot = -1
+
+    def _hash(self, data: bytes | memoryview) -> None:
+        if self.behind is None:
+            self.whole.update(data)
+        else:
+            self.behind.submit(self.slot, self.whole.update, data)
 
     def read(self, size: int) -> bytes:
         data = self.stream.read(size)
         self.offset += len(data)
-        self.whole.update(data)
+        self._hash(data)
         return data
 
     def exact(self, size: int, where: str, what: str) -> bytes:
@@ -371,7 +417,7 @@ class _Reader:
         got = self.stream.readinto(view)  # type: ignore[attr-defined]
         got = got or 0
         self.offset += got
-        self.whole.update(view[:got])
+        self._hash(view[:got])
         return got
 
 
@@ -523,8 +569,10 @@ class _Frames:
         self.head = head
         self.chunk_size = head.header["chunk_size"]
         self.expected = head.header["chunk_count"]
-        self.buffer = bytearray(FRAME_HEADER.size + self.chunk_size + TAG_SIZE)
-        self.view = memoryview(self.buffer)
+        self.views = [
+            memoryview(bytearray(FRAME_HEADER.size + self.chunk_size + TAG_SIZE))
+            for _ in range(_Behind.RING if reader.behind else 1)
+        ]
         self.count = 0
         self.signature = b""
 
@@ -532,6 +580,11 @@ class _Frames:
         index = 0
         while True:
             where = f"chunk {index}"
+            slot = index % len(self.views)
+            if self.reader.behind is not None:
+                self.reader.behind.reuse(slot)
+                self.reader.slot = slot
+            view = self.views[slot]
             start = self.reader.read(FRAME_HEADER.size)
             if not start:
                 raise _damaged(
@@ -557,14 +610,15 @@ class _Frames:
                                f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
                 raise _damaged(where, f"the chunk length {length} is impossible")
-            self.view[: FRAME_HEADER.size] = start
-            body = self.view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
+            view[: FRAME_HEADER.size] = start
+            body = view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
             if self.reader.readinto(body) != len(body):
                 raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
-            yield index, final, self.view[: FRAME_HEADER.size + length + TAG_SIZE]
+            yield index, final, view[: FRAME_HEADER.size + length + TAG_SIZE]
             index += 1
             if final:
                 self.count = index
+                self.reader.slot = -1
                 self._trailer()
                 return
 
@@ -586,7 +640,8 @@ class _Frames:
         raise _damaged("trailer", "the signature record is missing or cut short (the file is truncated)")
 
     def close(self) -> None:
-        self.view.release()
+        for view in self.views:
+            view.release()
 
 
 def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
@@ -773,17 +828,19 @@ def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | s
         content_key = _content_key(head, key)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
         content = _Content(work)
+        behind = _Behind()
+        reader.behind = behind
         frames = _Frames(reader, head)
-        plain = bytearray(head.header["chunk_size"] + 15)
-        plain_view = memoryview(plain)
+        plain_views = [memoryview(bytearray(head.header["chunk_size"] + 15)) for _ in range(_Behind.RING)]
         suite = head.suite
         body = suite.hasher()
         try:
             for index, final, record in frames:
+                slot = index % _Behind.RING
                 decryptor = suite.chunk_decryptor(
                     content_key, _nonce(head.nonce_prefix, index, final), head.header_digest
                 )
-                written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain_view)
+                written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain_views[slot])
                 try:
                     decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
                 except InvalidTag:
@@ -793,7 +850,8 @@ def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | s
                         "last chunk and chunks after it were cut off)",
                     )
                 body.update(suite.digest(record))
-                content.write(plain_view[:written])
+                behind.submit(slot, content.write, plain_views[slot][:written])
+            behind.drain()
             summary = content.finish()
             _signature_check(head, suite.finish(body), frames.signature)
             (work / "summary.json").write_text(
@@ -801,12 +859,15 @@ def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | s
             )
             os.replace(work, dest)
         except BaseException:
+            behind.close()
             content.abort()
             shutil.rmtree(work, ignore_errors=True)
             raise
         finally:
+            behind.close()
             frames.close()
-            plain_view.release()
+            for view in plain_views:
+                view.release()
         info = _finished(head, frames, reader)
     documents = tuple(OpenedDocument(doc.name, dest / "documents" / doc.name, doc.size) for doc in content.documents)
     return OpenedEnvelope(info=info, summary=summary, documents=documents, path=dest)
