@@ -1,0 +1,873 @@
+"""The sealed envelope: seal, open, verify and inspect (format: docs/crypto.md).
+
+An envelope is one file::
+
+    preamble (16 bytes) | header (JSON) | header digest | recipient blocks
+    | chunk frames (content, encrypted chunk by chunk) | trailer (the signer's signature)
+
+The content (the opening summary and the documents) is only ever inside the chunk frames.
+Each part has its own check, so a changed byte is reported with the part it is in, and an
+opened envelope is only published (renamed into place) once every chunk tag and the
+signature have verified.
+"""
+
+import base64
+import binascii
+import io
+import json
+import os
+import secrets
+import shutil
+import struct
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.exceptions import InvalidTag
+
+from sealing.errors import BadSignature, DamagedEnvelope, InvalidInput, NotAnEnvelope, WrongKey
+from sealing.keys import PrivateKey, PublicKey, public_key_load
+from sealing.suites import SUITE_BY_CODE, Suite, suite_get
+from sealing.summary import OpeningSummary, document_name_check
+
+MAGIC = b"SUNSEAL\x1a"
+VERSION = 1
+PREAMBLE = struct.Struct(">8sBBHI")
+FRAME_HEADER = struct.Struct(">II")
+FINAL_FLAG = 0x8000_0000
+TAG_SIZE = 16
+NONCE_PREFIX_SIZE = 7
+KEY_ID_SIZE = 32
+DEFAULT_CHUNK_SIZE = 1 << 20
+MIN_CHUNK_SIZE = 16
+MAX_CHUNK_SIZE = 16 << 20
+MAX_HEADER_SIZE = 1 << 20
+MAX_RECIPIENTS = 16
+MAX_MANIFEST_SIZE = 16 << 20
+ROLE_CODES = {"bidder": 1, "opening": 2}
+ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
+SIGNATURE_CONTEXT = b"SUNSEAL-v1 signature\x00"
+KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
+
+DocumentSource = Path | str | bytes | BinaryIO
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone the content key is wrapped to: "bidder" or "opening", and the key fingerprint."""
+
+    role: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class EnvelopeInfo:
+    """What an envelope says about itself, readable without any key.
+
+    ``chunk_count``, ``size`` and ``sha256`` (of the whole file) are known once the envelope
+    has been read to the end (by verify or open); inspect leaves them None.
+    """
+
+    suite: str
+    version: int
+    chunk_size: int
+    created: str
+    labels: dict[str, str]
+    signer: PublicKey
+    recipients: tuple[Recipient, ...]
+    chunk_count: int | None = None
+    size: int | None = None
+    sha256: str | None = None
+
+    @property
+    def signer_fingerprint(self) -> str:
+        return self.signer.fingerprint
+
+
+@dataclass(frozen=True)
+class OpenedDocument:
+    name: str
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    """An envelope opened into ``path``: ``summary.json`` and ``documents/<name>``."""
+
+    info: EnvelopeInfo
+    summary: OpeningSummary
+    documents: tuple[OpenedDocument, ...]
+    path: Path
+
+
+@dataclass
+class _Head:
+    suite: Suite
+    header: dict[str, Any]
+    header_digest: bytes
+    blocks: list[tuple[int, bytes, bytes]]
+    info: EnvelopeInfo
+    nonce_prefix: bytes = field(repr=False, default=b"")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _nonce(prefix: bytes, index: int, final: bool) -> bytes:
+    return prefix + index.to_bytes(4, "big") + (b"\x01" if final else b"\x00")
+
+
+def _key_check(suite: Suite, content_key: bytes) -> bytes:
+    return suite.digest(KEY_CHECK_CONTEXT, content_key)
+
+
+def _signature_message(header_digest: bytes, body_digest: bytes) -> bytes:
+    return SIGNATURE_CONTEXT + header_digest + body_digest
+
+
+class _Behind:
+    """Runs file writes and hashing on one background thread, in order, while the caller encrypts.
+
+    hashlib and file I/O release the GIL, so on a machine with two cores the hashing and
+    writing of frame k overlaps the encryption of frame k+1. Callers rotate RING buffers and
+    call ``reuse(k)`` before overwriting buffer k, so a buffer is never changed while queued.
+    """
+
+    RING = 3
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealing")
+        self._pending: dict[int, list[Future[Any]]] = {}
+
+    def submit(self, slot: int, function: Callable[..., Any], *args: Any) -> None:
+        self._pending.setdefault(slot, []).append(self._pool.submit(function, *args))
+
+    def reuse(self, slot: int) -> None:
+        for future in self._pending.pop(slot, []):
+            future.result()
+
+    def drain(self) -> None:
+        for slot in list(self._pending):
+            self.reuse(slot)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------- sealing
+
+
+class _Plaintext:
+    """The content stream: u32 manifest length | manifest JSON | each document's bytes."""
+
+    def __init__(self, manifest: bytes, documents: list[tuple[str, int, DocumentSource]]) -> None:
+        self._parts: list[tuple[str, int, DocumentSource]] = [
+            ("", 4 + len(manifest), len(manifest).to_bytes(4, "big") + manifest),
+            *documents,
+        ]
+        self.size = sum(size for _, size, _ in self._parts)
+        self._current: BinaryIO | None = None
+        self._left = 0
+        self._name = ""
+
+    def _next(self) -> bool:
+        if self._current is not None:
+            extra = self._current.read(1)
+            self._close()
+            if extra:
+                raise InvalidInput(f"the document {self._name!r} grew while it was being sealed; seal again")
+        if not self._parts:
+            return False
+        self._name, self._left, source = self._parts.pop(0)
+        if isinstance(source, bytes):
+            self._current = io.BytesIO(source)
+        elif isinstance(source, Path | str):
+            self._current = open(source, "rb")  # noqa: SIM115 - closed by _close
+        else:
+            self._current = source
+        return True
+
+    def _close(self) -> None:
+        if self._current is not None and not isinstance(self._current, io.BytesIO):
+            self._current.close()
+        self._current = None
+
+    def readinto(self, view: memoryview) -> int:
+        filled = 0
+        while filled < len(view):
+            while self._left == 0:
+                if not self._next():
+                    return filled
+            assert self._current is not None
+            want = min(self._left, len(view) - filled)
+            got = self._current.readinto(view[filled : filled + want])  # type: ignore[attr-defined]
+            if not got:
+                self._close()
+                raise InvalidInput(f"the document {self._name!r} shrank while it was being sealed; seal again")
+            filled += got
+            self._left -= got
+        return filled
+
+    def finish(self) -> None:
+        while self._next():
+            if self._left:
+                raise InvalidInput("the content was not read to its end")
+        self._close()
+
+
+def _document_size(source: DocumentSource) -> int:
+    if isinstance(source, bytes):
+        return len(source)
+    if isinstance(source, Path | str):
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidInput(f"the document {str(path)!r} does not exist or is not a file")
+        return path.stat().st_size
+    position = source.tell()
+    size = source.seek(0, os.SEEK_END) - position
+    source.seek(position)
+    return size
+
+
+def _documents_prepare(
+    documents: Sequence[tuple[str, DocumentSource]] | Mapping[str, DocumentSource],
+) -> list[tuple[str, int, DocumentSource]]:
+    items = list(documents.items()) if isinstance(documents, Mapping) else list(documents)
+    prepared: list[tuple[str, int, DocumentSource]] = []
+    seen: set[str] = set()
+    for name, source in items:
+        checked = document_name_check(name)
+        if checked.casefold() in seen:
+            raise InvalidInput(f"two documents are called {checked!r}; give each document its own name")
+        seen.add(checked.casefold())
+        prepared.append((checked, _document_size(source), source))
+    return prepared
+
+
+def envelope_seal(
+    dest: Path | str,
+    *,
+    summary: OpeningSummary | Mapping[str, Any],
+    documents: Sequence[tuple[str, DocumentSource]] | Mapping[str, DocumentSource] = (),
+    signer: PrivateKey,
+    opening_key: PublicKey,
+    labels: Mapping[str, str] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> EnvelopeInfo:
+    """Seal ``summary`` and ``documents`` into the envelope file ``dest``.
+
+    The content key is wrapped to the signer's own public key (so the bidder can open and
+    release it) and to the project's ``opening_key``; the signer signs the envelope. The
+    suite follows the keys (P-256 → intl, SM2 → gm). ``labels`` are public, signed text
+    such as the deal and section codes. ``dest`` appears only once complete.
+    """
+    suite = suite_get(signer.suite)
+    if opening_key.suite != signer.suite:
+        raise InvalidInput(
+            f"the opening key is a {opening_key.suite} key and the bidder key a {signer.suite} key; "
+            "use keys of the same suite"
+        )
+    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+        raise InvalidInput(f"the chunk size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE} bytes")
+    if not isinstance(summary, OpeningSummary):
+        summary = OpeningSummary.from_dict(dict(summary))
+    labels = {str(key): str(value) for key, value in (labels or {}).items()}
+    prepared = _documents_prepare(documents)
+    manifest = json.dumps(
+        {"summary": summary.to_dict(), "documents": [{"name": name, "size": size} for name, size, _ in prepared]},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    ).encode()
+    if len(manifest) > MAX_MANIFEST_SIZE:
+        raise InvalidInput("the summary and document list are too large; shorten them")
+
+    plaintext = _Plaintext(manifest, prepared)
+    chunk_count = max(1, -(-plaintext.size // chunk_size))
+    content_key = secrets.token_bytes(suite.content_key_size)
+    nonce_prefix = secrets.token_bytes(NONCE_PREFIX_SIZE)
+    blocks = []
+    for role, key in (("bidder", signer.public_key), ("opening", opening_key)):
+        code = ROLE_CODES[role]
+        wrapped = suite.wrap(content_key, key, code)
+        blocks.append((role, key, bytes([code]) + key.key_id + len(wrapped).to_bytes(2, "big") + wrapped))
+    header = {
+        "suite": suite.name,
+        "chunk_size": chunk_size,
+        "chunk_count": chunk_count,
+        "nonce_prefix": _b64(nonce_prefix),
+        "key_check": _b64(_key_check(suite, content_key)),
+        "signer": {"public_key": _b64(signer.public_key.der())},
+        "recipients": [
+            {"role": role, "key_id": key.fingerprint, "digest": suite.digest(block).hex()}
+            for role, key, block in blocks
+        ],
+        "labels": labels,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    header_bytes = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    preamble = PREAMBLE.pack(MAGIC, VERSION, suite.code, 0, len(header_bytes))
+    header_digest = suite.digest(preamble, header_bytes)
+
+    dest = Path(dest)
+    plain = bytearray(chunk_size)
+    plain_view = memoryview(plain)
+    frames = [bytearray(FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE) for _ in range(_Behind.RING)]
+    frame_views = [memoryview(frame) for frame in frames]
+    body = suite.hasher()
+    whole = sha256()
+    behind = _Behind()
+    fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as out:
+
+            def emit(slot: int, data: bytes | memoryview) -> None:
+                behind.submit(slot, out.write, data)
+                behind.submit(slot, whole.update, data)
+
+            for part in (preamble, header_bytes, header_digest, *(block for _, _, block in blocks)):
+                emit(-1, part)
+            for index in range(chunk_count):
+                slot = index % _Behind.RING
+                behind.reuse(slot)
+                frame, frame_view = frames[slot], frame_views[slot]
+                final = index == chunk_count - 1
+                length = min(chunk_size, plaintext.size - index * chunk_size)
+                if plaintext.readinto(plain_view[:length]) != length:
+                    raise InvalidInput("a document shrank while it was being sealed; seal again")
+                FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
+                encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
+                written = encryptor.update_into(plain_view[:length], frame_view[FRAME_HEADER.size :])
+                encryptor.finalize()
+                end = FRAME_HEADER.size + written
+                frame[end : end + TAG_SIZE] = encryptor.tag
+                record = frame_view[: end + TAG_SIZE]
+                emit(slot, record)
+                body.update(suite.digest(record))
+            plaintext.finish()
+            signature = suite.sign(signer, _signature_message(header_digest, suite.finish(body)))
+            emit(-1, len(signature).to_bytes(2, "big") + signature)
+            behind.drain()
+        os.replace(temp_name, dest)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    finally:
+        behind.close()
+        plain_view.release()
+        for view in frame_views:
+            view.release()
+    return EnvelopeInfo(
+        suite=suite.name,
+        version=VERSION,
+        chunk_size=chunk_size,
+        created=header["created"],
+        labels=labels,
+        signer=signer.public_key,
+        recipients=tuple(Recipient(role, key.fingerprint) for role, key, _ in blocks),
+        chunk_count=chunk_count,
+        size=dest.stat().st_size,
+        sha256=whole.hexdigest(),
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _Reader:
+    """Reads an envelope file, counting bytes and hashing all of them with SHA-256."""
+
+    def __init__(self, stream: BinaryIO, behind: _Behind | None = None) -> None:
+        self.stream = stream
+        self.offset = 0
+        self.whole = sha256()
+        self.behind = behind
+        self.slot = -1
+
+    def _hash(self, data: bytes | memoryview) -> None:
+        if self.behind is None:
+            self.whole.update(data)
+        else:
+            self.behind.submit(self.slot, self.whole.update, data)
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        self.offset += len(data)
+        self._hash(data)
+        return data
+
+    def exact(self, size: int, where: str, what: str) -> bytes:
+        data = self.read(size)
+        if len(data) != size:
+            raise DamagedEnvelope(
+                f"the envelope is truncated in the {what} ({where}): it ends after {self.offset} bytes. "
+                "The file was cut short in transfer; ask for the whole file or seal again.",
+                where=where,
+            )
+        return data
+
+    def readinto(self, view: memoryview) -> int:
+        got = self.stream.readinto(view)  # type: ignore[attr-defined]
+        got = got or 0
+        self.offset += got
+        self._hash(view[:got])
+        return got
+
+
+_SNIFF = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (or a Word/Excel document)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip file"),
+)
+
+
+def _not_an_envelope(start: bytes) -> NotAnEnvelope:
+    kind = next((label for magic, label in _SNIFF if start.startswith(magic)), None)
+    if not start:
+        what = "an empty file"
+    elif kind:
+        what = kind
+    else:
+        what = "not a sealed envelope"
+    return NotAnEnvelope(
+        f"this file is {what}, not a sealed bid envelope: it is NOT encrypted. Seal the bid first "
+        "(`python -m sealing seal` or the bid page) and submit the envelope file it writes."
+        if what != "not a sealed envelope"
+        else "this file is not a sealed bid envelope (it does not start with the envelope marker): it is NOT "
+        "encrypted, or it is another kind of file. Seal the bid first (`python -m sealing seal` or the bid "
+        "page) and submit the envelope file it writes."
+    )
+
+
+def _damaged(where: str, problem: str) -> DamagedEnvelope:
+    return DamagedEnvelope(
+        f"the envelope is damaged in the {where}: {problem}. Nothing from it was used; "
+        "ask the bidder for an intact copy or to seal again.",
+        where=where,
+    )
+
+
+def _b64decode(value: Any, size: int | None, name: str) -> bytes:
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise _damaged("header", f"{name} is not base64")
+    if size is not None and len(data) != size:
+        raise _damaged("header", f"{name} has {len(data)} bytes instead of {size}")
+    return data
+
+
+def _head_read(reader: _Reader) -> _Head:
+    start = reader.read(PREAMBLE.size)
+    if len(start) < len(MAGIC) or start[: len(MAGIC)] != MAGIC:
+        raise _not_an_envelope(start)
+    if len(start) < PREAMBLE.size:
+        raise _damaged("preamble", "the file ends inside the preamble")
+    _, version, suite_code, reserved, header_size = PREAMBLE.unpack(start)
+    if version != VERSION:
+        raise _damaged("preamble", f"format version {version} is not {VERSION} (damaged, or made by a newer tool)")
+    if suite_code not in SUITE_BY_CODE:
+        raise _damaged("preamble", f"suite code {suite_code} is unknown")
+    if reserved:
+        raise _damaged("preamble", "the reserved bytes are not zero")
+    if not 2 <= header_size <= MAX_HEADER_SIZE:
+        raise _damaged("preamble", f"the header length {header_size} is impossible")
+    suite = SUITE_BY_CODE[suite_code]
+    header_bytes = reader.exact(header_size, "header", "header")
+    stored_digest = reader.exact(32, "header", "header digest")
+    header_digest = suite.digest(start, header_bytes)
+    if header_digest != stored_digest:
+        raise _damaged("header", "the header does not match its digest (a byte of the header was changed)")
+    header = _header_parse(header_bytes, suite)
+    blocks = []
+    for position, entry in enumerate(header["recipients"], start=1):
+        where = f"recipient block {position} ({entry['role']})"
+        fixed = reader.exact(1 + KEY_ID_SIZE + 2, where, "recipient block")
+        wrapped = reader.exact(int.from_bytes(fixed[-2:], "big"), where, "recipient block")
+        if suite.digest(fixed + wrapped).hex() != entry["digest"]:
+            raise _damaged(where, "the block does not match the digest the header lists for it")
+        if ROLE_NAMES.get(fixed[0]) != entry["role"] or fixed[1 : 1 + KEY_ID_SIZE].hex() != entry["key_id"]:
+            raise _damaged(where, "the block's role or key does not agree with the header")
+        blocks.append((fixed[0], fixed[1 : 1 + KEY_ID_SIZE], wrapped))
+    signer = header["_signer"]
+    info = EnvelopeInfo(
+        suite=suite.name,
+        version=version,
+        chunk_size=header["chunk_size"],
+        created=header["created"],
+        labels=header["labels"],
+        signer=signer,
+        recipients=tuple(Recipient(entry["role"], entry["key_id"]) for entry in header["recipients"]),
+    )
+    return _Head(suite, header, header_digest, blocks, info, header["_nonce_prefix"])
+
+
+def _header_parse(header_bytes: bytes, suite: Suite) -> dict[str, Any]:
+    try:
+        header = json.loads(header_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _damaged("header", "the header is not UTF-8 JSON")
+    if not isinstance(header, dict):
+        raise _damaged("header", "the header is not a JSON object")
+    if header.get("suite") != suite.name:
+        raise _damaged("header", "the suite named in the header differs from the preamble")
+    chunk_size = header.get("chunk_size")
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or not (
+        MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE
+    ):
+        raise _damaged("header", f"the chunk size {chunk_size!r} is impossible")
+    chunk_count = header.get("chunk_count")
+    if not isinstance(chunk_count, int) or isinstance(chunk_count, bool) or not 1 <= chunk_count < FINAL_FLAG:
+        raise _damaged("header", f"the chunk count {chunk_count!r} is impossible")
+    header["_nonce_prefix"] = _b64decode(header.get("nonce_prefix"), NONCE_PREFIX_SIZE, "nonce_prefix")
+    header["_key_check"] = _b64decode(header.get("key_check"), 32, "key_check")
+    signer = header.get("signer")
+    if not isinstance(signer, dict):
+        raise _damaged("header", "the signer is missing")
+    try:
+        header["_signer"] = public_key_load(_b64decode(signer.get("public_key"), None, "signer public key"))
+    except Exception:
+        raise _damaged("header", "the signer's public key is not a valid key")
+    if header["_signer"].suite != suite.name:
+        raise _damaged("header", "the signer's key is not a key of the envelope's suite")
+    recipients = header.get("recipients")
+    if not isinstance(recipients, list) or not 1 <= len(recipients) <= MAX_RECIPIENTS:
+        raise _damaged("header", "the recipient list is missing or too long")
+    for entry in recipients:
+        if (
+            not isinstance(entry, dict)
+            or entry.get("role") not in ROLE_CODES
+            or not isinstance(entry.get("key_id"), str)
+            or not isinstance(entry.get("digest"), str)
+        ):
+            raise _damaged("header", "a recipient entry is malformed")
+    labels = header.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        raise _damaged("header", "the labels are not text")
+    header["labels"] = labels
+    header["created"] = str(header.get("created", ""))
+    return header
+
+
+class _Frames:
+    """Walks the chunk frames and the trailer, naming any frame that is out of place."""
+
+    def __init__(self, reader: _Reader, head: _Head) -> None:
+        self.reader = reader
+        self.head = head
+        self.chunk_size = head.header["chunk_size"]
+        self.expected = head.header["chunk_count"]
+        self.views = [
+            memoryview(bytearray(FRAME_HEADER.size + self.chunk_size + TAG_SIZE))
+            for _ in range(_Behind.RING if reader.behind else 1)
+        ]
+        self.count = 0
+        self.signature = b""
+
+    def __iter__(self) -> Iterator[tuple[int, bool, memoryview]]:
+        index = 0
+        while True:
+            where = f"chunk {index}"
+            slot = index % len(self.views)
+            if self.reader.behind is not None:
+                self.reader.behind.reuse(slot)
+                self.reader.slot = slot
+            view = self.views[slot]
+            start = self.reader.read(FRAME_HEADER.size)
+            if not start:
+                raise _damaged(
+                    where,
+                    f"the envelope ends after {index} of its {self.expected} chunks, without a final chunk: "
+                    f"chunks {index} to {self.expected - 1} are missing (the file is truncated)",
+                )
+            if len(start) < FRAME_HEADER.size:
+                raise _damaged(where, "the file ends inside the chunk header (the file is truncated)")
+            declared, length_field = FRAME_HEADER.unpack(start)
+            final = bool(length_field & FINAL_FLAG)
+            length = length_field & ~FINAL_FLAG
+            if declared != index:
+                if declared < index:
+                    raise _damaged(where, f"chunk {declared} appears again here: chunks were duplicated or reordered")
+                if declared < self.expected:
+                    raise _damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
+                                   "were dropped or reordered")
+                raise _damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
+                               f"envelope of {self.expected} chunks (it was cut short or damaged)")
+            if final != (index == self.expected - 1):
+                raise _damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
+                               f"{self.expected} chunks")
+            if length > self.chunk_size or (not final and length != self.chunk_size):
+                raise _damaged(where, f"the chunk length {length} is impossible")
+            view[: FRAME_HEADER.size] = start
+            body = view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
+            if self.reader.readinto(body) != len(body):
+                raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
+            yield index, final, view[: FRAME_HEADER.size + length + TAG_SIZE]
+            index += 1
+            if final:
+                self.count = index
+                self.reader.slot = -1
+                self._trailer()
+                return
+
+    def _trailer(self) -> None:
+        rest = self.reader.read(2 + 64 + 1)
+        size = int.from_bytes(rest[:2], "big") if len(rest) >= 2 else -1
+        if size == 64 and len(rest) == 66:
+            self.signature = rest[2:]
+            return
+        if len(rest) >= FRAME_HEADER.size:
+            declared, _ = FRAME_HEADER.unpack(rest[: FRAME_HEADER.size])
+            if declared < self.count:
+                raise _damaged(
+                    f"chunk {declared}",
+                    f"chunk {declared} appears again after the final chunk: chunks were duplicated",
+                )
+        if len(rest) > 66:
+            raise _damaged("trailer", "there are bytes after the signature")
+        raise _damaged("trailer", "the signature record is missing or cut short (the file is truncated)")
+
+    def close(self) -> None:
+        for view in self.views:
+            view.release()
+
+
+def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
+    if not head.suite.verify(head.info.signer, _signature_message(head.header_digest, body_digest), signature):
+        raise BadSignature(
+            "the signer's signature does not match this envelope: a byte was changed after it was signed, or "
+            "the signature itself is damaged. Do not accept it; ask the bidder for an intact copy or to seal again."
+        )
+
+
+def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
+    info = head.info
+    return EnvelopeInfo(
+        **{**info.__dict__, "chunk_count": frames.count, "size": reader.offset, "sha256": reader.whole.hexdigest()}
+    )
+
+
+def envelope_inspect(src: Path | str | BinaryIO) -> EnvelopeInfo:
+    """Read and check the preamble, header and recipient blocks; no key needed, nothing decrypted."""
+    with _opened(src) as stream:
+        return _head_read(_Reader(stream)).info
+
+
+def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
+    """Check the whole envelope without any key: structure, every part's digest and the signature.
+
+    This is what a server can check on upload. Chunk tags can only be checked with the
+    content key (see envelope_open), but the signature covers every byte of every chunk.
+    """
+    with _opened(src) as stream:
+        reader = _Reader(stream)
+        head = _head_read(reader)
+        frames = _Frames(reader, head)
+        body = head.suite.hasher()
+        try:
+            for _, _, record in frames:
+                body.update(head.suite.digest(record))
+        finally:
+            frames.close()
+        _signature_check(head, head.suite.finish(body), frames.signature)
+        return _finished(head, frames, reader)
+
+
+class _opened:
+    def __init__(self, src: Path | str | BinaryIO) -> None:
+        self.src = src
+        self.stream: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if isinstance(self.src, Path | str):
+            try:
+                self.stream = open(self.src, "rb")  # noqa: SIM115 - closed in __exit__
+            except FileNotFoundError:
+                raise NotAnEnvelope(f"there is no file {str(self.src)!r}; check the path", where="file")
+            return self.stream
+        return self.src
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+
+def _content_key(head: _Head, key: PrivateKey) -> bytes:
+    if key.suite != head.suite.name:
+        raise WrongKey(
+            f"this envelope is sealed with the {head.suite.name} suite and the key given is a {key.suite} key; "
+            f"use the {head.suite.name} private key it was sealed to"
+        )
+    for position, (role, key_id, wrapped) in enumerate(head.blocks, start=1):
+        if key_id != key.public_key.key_id:
+            continue
+        where = f"recipient block {position} ({ROLE_NAMES[role]})"
+        try:
+            content_key = head.suite.unwrap(wrapped, key, role)
+        except ValueError:
+            raise _damaged(where, "the wrapped content key does not open with the matching private key")
+        if _key_check(head.suite, content_key) != head.header["_key_check"]:
+            raise _damaged(where, "the unwrapped content key does not match the key check in the header")
+        return content_key
+    sealed_to = ", ".join(f"{r.role} {r.key_id[:16]}…" for r in head.info.recipients)
+    raise WrongKey(
+        f"this envelope is not sealed to the key given (fingerprint {key.public_key.fingerprint[:16]}…); it is "
+        f"sealed to: {sealed_to}. Use the bidder's own private key or the project's opening key."
+    )
+
+
+class _Content:
+    """Receives verified plaintext and writes the summary and documents into a folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending = bytearray()
+        self.manifest_size: int | None = None
+        self.summary: OpeningSummary | None = None
+        self.documents: list[OpenedDocument] = []
+        self.queue: list[tuple[str, int]] = []
+        self.out: BinaryIO | None = None
+        self.left = 0
+
+    def write(self, data: memoryview) -> None:
+        while len(data):
+            if self.summary is None:
+                need = (4 if self.manifest_size is None else self.manifest_size) - len(self.pending)
+                self.pending += data[:need]
+                data = data[need:]
+                if self.manifest_size is None and len(self.pending) == 4:
+                    self.manifest_size = int.from_bytes(self.pending, "big")
+                    self.pending.clear()
+                    if self.manifest_size > MAX_MANIFEST_SIZE:
+                        raise _damaged("content", "the summary is impossibly large")
+                elif self.manifest_size is not None and len(self.pending) == self.manifest_size:
+                    self._manifest(bytes(self.pending))
+                continue
+            if self.out is None:
+                if not self.queue:
+                    raise _damaged("content", "there are more bytes than the documents listed")
+                self._document_next()
+                continue
+            take = min(self.left, len(data))
+            self.out.write(data[:take])
+            data = data[take:]
+            self.left -= take
+            if self.left == 0:
+                self._document_close()
+
+    def _manifest(self, raw: bytes) -> None:
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+            self.summary = OpeningSummary.from_dict(manifest["summary"])
+            names = set()
+            for entry in manifest["documents"]:
+                name = document_name_check(entry["name"])
+                size = entry["size"]
+                if name.casefold() in names or not isinstance(size, int) or size < 0:
+                    raise ValueError("bad document entry")
+                names.add(name.casefold())
+                self.queue.append((name, size))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            raise _damaged("content", "the sealed summary or document list is malformed")
+        (self.folder / "documents").mkdir()
+        self.pending.clear()
+        while self.queue and self.queue[0][1] == 0:
+            self._document_next()
+
+    def _document_next(self) -> None:
+        name, size = self.queue.pop(0)
+        path = self.folder / "documents" / name
+        self.out = open(path, "xb")  # noqa: SIM115 - closed in _document_close
+        self.left = size
+        self.documents.append(OpenedDocument(name, path, size))
+        if size == 0:
+            self._document_close()
+
+    def _document_close(self) -> None:
+        assert self.out is not None
+        self.out.close()
+        self.out = None
+        while self.queue and self.queue[0][1] == 0:
+            self._document_next()
+
+    def finish(self) -> OpeningSummary:
+        if self.summary is None or self.out is not None or self.queue:
+            raise _damaged("content", "the content ends before the summary and all documents are complete")
+        return self.summary
+
+    def abort(self) -> None:
+        if self.out is not None:
+            self.out.close()
+
+
+def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | str) -> OpenedEnvelope:
+    """Verify and decrypt an envelope with ``key`` (the bidder's or the opening key) into ``dest``.
+
+    ``dest`` must not exist. The content is decrypted into a hidden folder next to it, and
+    only when every chunk tag and the signature have verified is it renamed to ``dest``;
+    on any error nothing is left behind and the error names the damaged part.
+    """
+    dest = Path(dest)
+    if dest.exists():
+        raise InvalidInput(f"{str(dest)!r} already exists; open into a new folder")
+    with _opened(src) as stream:
+        reader = _Reader(stream)
+        head = _head_read(reader)
+        content_key = _content_key(head, key)
+        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
+        content = _Content(work)
+        behind = _Behind()
+        reader.behind = behind
+        frames = _Frames(reader, head)
+        plain_views = [memoryview(bytearray(head.header["chunk_size"] + 15)) for _ in range(_Behind.RING)]
+        suite = head.suite
+        body = suite.hasher()
+        try:
+            for index, final, record in frames:
+                slot = index % _Behind.RING
+                decryptor = suite.chunk_decryptor(
+                    content_key, _nonce(head.nonce_prefix, index, final), head.header_digest
+                )
+                written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain_views[slot])
+                try:
+                    decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
+                except InvalidTag:
+                    raise _damaged(
+                        f"chunk {index}",
+                        f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
+                        "last chunk and chunks after it were cut off)",
+                    )
+                body.update(suite.digest(record))
+                behind.submit(slot, content.write, plain_views[slot][:written])
+            behind.drain()
+            summary = content.finish()
+            _signature_check(head, suite.finish(body), frames.signature)
+            (work / "summary.json").write_text(
+                json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            os.replace(work, dest)
+        except BaseException:
+            behind.close()
+            content.abort()
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        finally:
+            behind.close()
+            frames.close()
+            for view in plain_views:
+                view.release()
+        info = _finished(head, frames, reader)
+    documents = tuple(OpenedDocument(doc.name, dest / "documents" / doc.name, doc.size) for doc in content.documents)
+    return OpenedEnvelope(info=info, summary=summary, documents=documents, path=dest)
