@@ -180,3 +180,17 @@ def test_navigation_entries_per_role(client, users):
     assert reverse("credit:mine") in login(client, users["bidder"]).get(reverse("credit:lists")).content.decode()
     page = login(client, users["regulator"]).get(reverse("credit:lists")).content.decode()
     assert reverse("credit:manage") in page and reverse("credit:mine") not in page
+
+
+def test_pages_and_messages_are_chinese_by_default(client, settings, users):
+    settings.LANGUAGE_CODE = "zh-hans"
+    assert "红黑名单" in client.get(reverse("credit:lists")).content.decode()
+    login(client, users["regulator"])
+    response = client.post(reverse("credit:manage_record"), {
+        "subject": users["bidder"].organisation.credit_code, "behaviour": "fraud",
+        "occurred_on": days_ago(1).isoformat(), "decision_number": "", "evidence": "x"})
+    assert response.status_code == 400 and "决定文书编号" in response.content.decode()
+    response = client.post(reverse("credit:manage_record"), {
+        "subject": users["bidder"].organisation.credit_code, "behaviour": "expert-no-show",
+        "occurred_on": days_ago(1).isoformat(), "decision_number": "1号", "evidence": "x"})
+    assert "适用于个人，不适用于单位" in response.content.decode() and not CreditEvent.objects.exists()
