@@ -190,3 +190,13 @@ def test_set_based_scores_equal_the_rule_for_random_histories(users):
                 one_by_one[subject.pk] = (standing.score, standing.grade)
         # Then all three agree
         assert sql == streamed == one_by_one
+
+
+@pytest.mark.django_db
+def test_people_are_scored_apart_from_organisations():
+    expert = factories.user(role="expert")
+    event(code="expert-no-show", person=expert, occurred_on=days_ago(3))
+    assert selectors.scores_below_full(on=days_ago(0), kind="person") == {expert.pk: (90, "A")}
+    assert selectors.scores_below_full_streaming(on=days_ago(0), kind="person") == {expert.pk: (90, "A")}
+    assert selectors.scores_below_full(on=days_ago(0)) == {}
+    assert selectors.subject_standing(person=expert).score == 90
