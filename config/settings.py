@@ -187,6 +187,15 @@ EMBEDDED_SCHEDULER_TICK = float(os.environ.get("EMBEDDED_SCHEDULER_TICK", "1.0")
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 
+# Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
+# (grade, minimum score), best first; the last grade takes every lower score.
+CREDIT_GRADE_THRESHOLDS = [("A", 90), ("B", 80), ("C", 70), ("D", 60), ("E", 0)]
+# Grades that show a warning to the tenderer (credit.selectors.grade_warning).
+CREDIT_GRADE_WARNINGS = ["D", "E"]
+# A black-list entry is public for this many months, or for its restriction period if longer.
+CREDIT_PUBLIC_MONTHS = 6
+CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
