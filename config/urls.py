@@ -7,10 +7,11 @@ from accounts import views as accounts_views
 admin.site.site_header = "阳光公共资源交易平台 · 后台"
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("trading.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/trading/", include("trading.api_urls")),
     path("api/me/", accounts_views.me, name="api-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
