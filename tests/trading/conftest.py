@@ -17,6 +17,7 @@ def trading_settings(settings, tmp_path):
     settings.TRADING_MIN_BID_PERIOD_DAYS = 0
     settings.TRADING_BID_MAX_BYTES = 4096
     settings.ELASTICSEARCH_URL = None
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings
 
 

@@ -180,7 +180,8 @@ class Section(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "code"], name="section_unique_code",
                                     violation_error_message=_("This project already has a section with this code.")),
-            models.CheckConstraint(condition=models.Q(base_amount__gt=Decimal("0")), name="section_base_positive"),
+            models.CheckConstraint(condition=models.Q(base_amount__gt=Decimal("0")), name="section_base_positive",
+                                   violation_error_message=_("The base amount must be above 0 yuan.")),
         ]
 
     def __str__(self) -> str:
