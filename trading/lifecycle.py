@@ -201,6 +201,8 @@ def project_transition(*, project: Project, to: str, user=None, reason_code: str
     """
     locked = Project.objects.select_for_update().get(pk=project.pk)
     now = timezone.now()
+    if user is not None and not _triggers(user, locked):
+        raise PermissionDenied(_("Only the tenderer, its agency or a regulator may move this project."))
     rule = find_transition(project=locked, to=to)
     current = Status(locked.status).label
     if rule is None:

@@ -21,7 +21,8 @@ def _published(world, seconds=3600):
 
 
 def _blacklist(organisation, *, ends_on):
-    return blacklist_entry_create(organisation=organisation, reason="串通投标", legal_basis="《招标投标法实施条例》第67条",
+    return blacklist_entry_create(organisation=organisation, reason="串通投标",
+                                  legal_basis="《招标投标法实施条例》第67条",
                                   starts_on=today() - dt.timedelta(days=30), ends_on=ends_on)
 
 

@@ -58,15 +58,12 @@ def test_publishing_respects_the_minimum_bid_period(world, settings):
 
 @pytest.mark.parametrize("who", ["tenderer_of_other", "bidder", "regulator"])
 def test_only_the_parties_may_publish(world, who):
-    from tests import factories
-
     users = {"tenderer_of_other": world.outsider_agency, "bidder": world.bidders[0], "regulator": world.regulator}
     pid = create_project(world, seconds=3600)["id"]
     before = snapshot(pid)
     response = transition(world, users[who], pid, "published")
-    assert response.status_code == 403 and "tenderer or its agency" in str(response.json())
+    assert response.status_code == 403 and "tenderer" in str(response.json()) and "agency" in str(response.json())
     assert snapshot(pid) == before
-    assert factories  # the factories module stays importable for the permission tests
 
 
 def test_a_system_step_cannot_be_taken_by_a_person(world):
