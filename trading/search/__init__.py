@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 PAGE_SIZE = 20
+COUNT_LIMIT = 10_000  # totals above this show as "10000+"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SearchPage:
     page: int = 1
     page_size: int = PAGE_SIZE
     backend: str = "database"
+    more: bool = False  # the true total exceeds ``total`` (== COUNT_LIMIT)
 
     @property
     def pages(self) -> int:

@@ -2,16 +2,22 @@
 
 Chinese has no spaces between words, so a substring match is the right primitive
 for a word like “医院”; on PostgreSQL the trigram indexes (migration 0002) make
-``ILIKE '%…%'`` an index scan, on SQLite it is a plain scan.
+``UPPER(col) LIKE UPPER('%…%')`` an index scan for words of 3 or more characters
+(pg_trgm cannot index a 2-character infix: those scan, newest first, which is
+fast for frequent words); on SQLite it is a plain scan. A 20-digit word is taken
+as a deal code and matched exactly.
 """
 
 import datetime as dt
+import re
 
 from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Announcement
-from . import PAGE_SIZE, SearchFilters, SearchPage
+from . import COUNT_LIMIT, PAGE_SIZE, SearchFilters, SearchPage
+
+DEAL_CODE = re.compile(r"\d{20}")
 
 
 def _start_of(day: dt.date) -> dt.datetime:
@@ -21,7 +27,10 @@ def _start_of(day: dt.date) -> dt.datetime:
 def filtered(*, query: str, filters: SearchFilters):
     qs = Announcement.objects.select_related("project")
     for word in query.split():
-        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word) | Q(project__deal_code=word))
+        if DEAL_CODE.fullmatch(word):
+            qs = qs.filter(project__deal_code=word)
+        else:
+            qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
     if filters.category:
         qs = qs.filter(project__category=filters.category)
     if filters.region:
@@ -41,5 +50,10 @@ def search(*, query: str, filters: SearchFilters, page: int) -> SearchPage:
     qs = filtered(query=query, filters=filters)
     start = (page - 1) * PAGE_SIZE
     results = list(qs[start:start + PAGE_SIZE])
-    total = start + len(results) if 0 < len(results) < PAGE_SIZE else qs.count()
-    return SearchPage(results=results, total=total, page=page, backend="database")
+    if 0 < len(results) < PAGE_SIZE or (page == 1 and not results):
+        total = start + len(results)
+    else:
+        # Counting every match of a frequent word costs a full scan; stop at COUNT_LIMIT ("10000+").
+        total = qs.order_by()[:COUNT_LIMIT + 1].count()
+    return SearchPage(results=results, total=min(total, COUNT_LIMIT), page=page, backend="database",
+                      more=total > COUNT_LIMIT)
