@@ -11,13 +11,15 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def trading_settings(settings, tmp_path):
-    """Files go to a temporary PROTECTED_ROOT; the 20-day minimum bid period is configuration, off in tests
+    """Files go to a temporary PROTECTED_ROOT; the 20-day minimum bid period is configuration, zero in tests
     so that a deadline can be a few seconds ahead and really pass on the server clock."""
     settings.PROTECTED_ROOT = tmp_path / "protected"
     settings.TRADING_MIN_BID_PERIOD_DAYS = 0
     settings.TRADING_BID_MAX_BYTES = 4096
     settings.ELASTICSEARCH_URL = None
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Messages are asserted in English (the source language); test_messages_in_chinese checks the default.
+    settings.LANGUAGE_CODE = "en"
     return settings
 
 

@@ -76,7 +76,7 @@ def test_a_system_step_cannot_be_taken_by_a_person(world):
 
 
 @pytest.mark.parametrize(("override", "field", "words"), [
-    ({"title": ""}, "title", "不能为空"),
+    ({"title": ""}, "title", "blank"),
     ({"region": "31"}, "region", "6-digit"),
     ({"category": "government", "procurement_object": ""}, "procurement_object", "goods, services or works"),
     ({"evaluation_criteria": [{"name": "价格", "kind": "price", "weight": 40},
@@ -163,3 +163,18 @@ def test_cancellation_needs_a_coded_reason_and_publishes_a_notice(world):
     cancelled = Project.objects.get(pk=project["id"])
     assert cancelled.status == "cancelled" and cancelled.end_reason == "funding_withdrawn"
     assert Announcement.objects.filter(project=cancelled, kind="cancellation").exists()
+
+
+def test_messages_are_in_chinese_by_default(world, settings):
+    # Given the platform's default language and a published project 3 days before its deadline
+    settings.LANGUAGE_CODE = "zh-hans"
+    project = create_project(world, seconds=3 * 24 * 3600)
+    transition(world, world.agency, project["id"], "published")
+    before = snapshot(project["id"])
+    # When the agency amends without moving the deadline
+    response = world.api(world.agency).post(f"/api/trading/projects/{project['id']}/announcements/", {
+        "kind": "amendment", "title": "变更公告", "body": "修改内容"}, format="json")
+    # Then the refusal is in Chinese and nothing changed
+    assert response.status_code == 400
+    assert "投标截止时间必须顺延" in str(response.json())
+    assert snapshot(project["id"]) == before
