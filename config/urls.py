@@ -6,12 +6,13 @@ from accounts import views as accounts_views
 from credit.urls import api_urlpatterns as credit_api
 
 urlpatterns = [
-    path("", include("core.urls")),
+    path("", include("trading.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),
     path("api/credit/", include(credit_api)),
+    path("api/trading/", include("trading.api_urls")),
     path("api/me/", accounts_views.me, name="api-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
