@@ -17,7 +17,6 @@ def trading_settings(settings, tmp_path):
     settings.TRADING_MIN_BID_PERIOD_DAYS = 0
     settings.TRADING_BID_MAX_BYTES = 4096
     settings.ELASTICSEARCH_URL = None
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Messages are asserted in English (the source language); test_messages_in_chinese checks the default.
     settings.LANGUAGE_CODE = "en"
     return settings

@@ -7,7 +7,6 @@ from trading.selectors import award_figures
 
 
 def test_the_demo_seeds_projects_in_several_states_and_is_idempotent(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert sorted(Project.objects.values_list("status", flat=True)) == ["contract_signed", "failed", "published"]

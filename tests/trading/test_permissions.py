@@ -40,7 +40,6 @@ def draft(users):
 
 @pytest.mark.parametrize(("kind", "url", "expected"), TABLE, ids=[f"{k} {u}" for k, u, _e in TABLE])
 def test_role_endpoint_table(users, draft, settings, kind, url, expected):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     url = url.format(draft=draft.pk)
     got = []
     for role in ROLES:
