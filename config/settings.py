@@ -224,6 +224,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine Trading Platform API",
     "DESCRIPTION": "Public-resource trading: projects, bids, openings, experts, credit.",
     "VERSION": "0.1.0",
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "trading.models.projects.Status",
+        "CreditRecordStatusEnum": "credit.models.CreditEvent.Status",
+    },
 }
 
 LOGGING = {
