@@ -29,7 +29,8 @@ def test_registration_creates_organisation_person_and_audit_events(client):
     assert response.status_code == 302
     user = User.objects.get(username="newbidder")
     assert user.role == "bidder" and user.organisation.name == "阳光测试建设有限公司"
-    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["organisation.create", "user.create"]
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "organisation.create", "user.create", "accounts.login"]
 
 
 def test_invalid_credit_code_is_refused_with_a_clear_message_and_nothing_is_created(client):
@@ -80,12 +81,15 @@ def test_mismatched_passwords(client):
     assert counts() == before
 
 
-def test_bad_login_gets_a_clear_message(client):
+def test_bad_login_gets_a_clear_message_and_is_recorded(client):
     factories.user(username="someone")
     response = client.post(reverse("accounts:login"), {"username": "someone", "password": "wrong"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+                           HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 200
     assert "correct username and password" in str(response.context["form"].non_field_errors())
+    failed = AuditEvent.objects.get(action="accounts.login_failed")
+    assert failed.payload == {"username": "someone"} and failed.ip_address == "10.9.8.7"
+    assert "wrong" not in str(failed.payload)
 
 
 def test_bad_login_message_in_chinese_by_default(client):
@@ -101,3 +105,5 @@ def test_login_and_logout(client):
     assert response.redirect_chain[-1][0] == reverse("accounts:dashboard_role", args=["tenderer"])
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("accounts:dashboard")).status_code == 302
+    actions = list(AuditEvent.objects.filter(object_type="accounts.user").values_list("action", flat=True))
+    assert actions[-2:] == ["accounts.login", "accounts.logout"]
