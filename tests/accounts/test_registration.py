@@ -79,7 +79,8 @@ def test_mismatched_passwords(client_en):
 
 def test_bad_login_gets_a_clear_message_and_is_recorded(client_en):
     factories.user(username="someone")
-    response = client_en.post(reverse("accounts:login"), {"username": "someone", "password": "wrong"}, REMOTE_ADDR="10.9.8.7")
+    response = client_en.post(reverse("accounts:login"), {"username": "someone", "password": "wrong"},
+                              REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 200
     assert "correct username and password" in str(response.context["form"].non_field_errors())
     failed = AuditEvent.objects.get(action="accounts.login_failed")
