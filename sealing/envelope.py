@@ -838,6 +838,40 @@ def _content_key(head: _Head, key: PrivateKey) -> bytes:
     )
 
 
+def _content_key_given(head: _Head, content_key: bytes) -> bytes:
+    if not isinstance(content_key, bytes | bytearray) or len(content_key) != head.suite.content_key_size:
+        raise WrongKey(
+            f"the content key given has the wrong length for the {head.suite.name} suite "
+            f"({head.suite.content_key_size} bytes are needed); release the key of this envelope"
+        )
+    if _key_check(head.suite, bytes(content_key)) != head.header["_key_check"]:
+        raise WrongKey(
+            "the content key given does not open this envelope (it is not the key it was sealed with); "
+            "unwrap the key from this very envelope with the bidder's private key and release it again"
+        )
+    return bytes(content_key)
+
+
+def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
+    """The envelope's content key, unwrapped with ``key`` (what a bidder releases at the opening).
+
+    Reads only the preamble, header and recipient blocks; nothing is decrypted.
+    """
+    with _opened(src) as stream:
+        return _content_key(_head_read(_Reader(stream)), key)
+
+
+def content_key_check(src: Path | str | BinaryIO, *, content_key: bytes) -> EnvelopeInfo:
+    """Check that ``content_key`` is the key ``src`` was sealed with (against the header's key check).
+
+    Fast: reads the header only. Raises WrongKey when it is not; returns the header's information.
+    """
+    with _opened(src) as stream:
+        head = _head_read(_Reader(stream))
+        _content_key_given(head, content_key)
+        return head.info
+
+
 class _Content:
     """Receives verified plaintext and writes the summary and documents into a folder."""
 
@@ -959,8 +993,17 @@ def _frames_open(
     return frames, body_digest
 
 
-def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | str) -> OpenedEnvelope:
+def envelope_open(
+    src: Path | str | BinaryIO,
+    *,
+    key: PrivateKey | None = None,
+    dest: Path | str,
+    content_key: bytes | None = None,
+) -> OpenedEnvelope:
     """Verify and decrypt an envelope with ``key`` (the bidder's or the opening key) into ``dest``.
+
+    Instead of a private key, ``content_key`` may be given: the content key a bidder released
+    (content_key_unwrap); it must match the header's key check (else WrongKey).
 
     ``dest`` must not exist. The content is decrypted into a hidden folder next to it, and
     only when every chunk tag and the signature have verified is it renamed to ``dest``;
@@ -972,7 +1015,9 @@ def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | s
     with _opened(src) as stream:
         reader = _Reader(stream)
         head = _head_read(reader)
-        content_key = _content_key(head, key)
+        if (key is None) == (content_key is None):
+            raise InvalidInput("give either the private key or the released content key")
+        content_key = _content_key(head, key) if key is not None else _content_key_given(head, content_key)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
         content = _Content(work)
         try:
