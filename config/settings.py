@@ -180,12 +180,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
     },
+    "expert-pool-expire-answers": {
+        "task": "expert_pool.tasks.seats_expire_task",
+        "schedule": 60.0,
+    },
 }
 # The embedded scheduler runs inside the web process when Celery is eager.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER)
 EMBEDDED_SCHEDULER_TICK = float(os.environ.get("EMBEDDED_SCHEDULER_TICK", "1.0"))
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
+
+# Expert draws (local practice: configuration). See docs/expert-pool.md.
+EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))
+EXPERT_DRAW_MAX_SAME_TENDERER = (3, 12)  # (N times, M months)
+EXPERT_CONFIRM_MINUTES = int(os.environ.get("EXPERT_CONFIRM_MINUTES", "60"))
+EXPERT_NOTIFY_CHANNEL = os.environ.get("EXPERT_NOTIFY_CHANNEL", "log")  # log | email | webhook
+EXPERT_NOTIFY_WEBHOOK_URL = os.environ.get("EXPERT_NOTIFY_WEBHOOK_URL", "")
+EXPERT_LINK_BASE_URL = os.environ.get("EXPERT_LINK_BASE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,6 +7,8 @@ from accounts import views as accounts_views
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("experts/", include("expert_pool.urls")),
+    path("api/experts/", include("expert_pool.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/me/", accounts_views.me, name="api-me"),
