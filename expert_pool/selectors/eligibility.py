@@ -73,10 +73,10 @@ def _works_for(ids: frozenset[int], names: frozenset[str]) -> ExpressionWrapper:
 def specialty_candidates(*, code: str, regions: list[str]):
     """Experts whose primary or a secondary specialty is ``code`` or below it, in ``regions``."""
     secondary = Expert.secondary_specialties.through.objects.filter(
-        expert_id=OuterRef("pk"), specialty_id__startswith=code
+        expert_id=OuterRef("pk"), specialty__code__startswith=code
     )
     return Expert.objects.filter(region__in=regions).filter(
-        Q(primary_specialty_id__startswith=code) | Exists(secondary)
+        Q(primary_specialty__code__startswith=code) | Exists(secondary)
     )
 
 
