@@ -124,7 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "trading:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,12 +184,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "expert_pool.tasks.seats_expire_task",
         "schedule": 60.0,
     },
+    # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
+    "trading-sweep": {
+        "task": "trading.tasks.trading_sweep",
+        "schedule": 5.0 if CELERY_TASK_ALWAYS_EAGER else 30.0,
+    },
 }
 # The embedded scheduler runs inside the web process when Celery is eager.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER)
 EMBEDDED_SCHEDULER_TICK = float(os.environ.get("EMBEDDED_SCHEDULER_TICK", "1.0"))
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announcements")
+
+# Trading rules that are law or local practice, as configuration (see docs/trading.md).
+TRADING_MIN_VALID_BIDS = int(os.environ.get("TRADING_MIN_VALID_BIDS", "3"))  # fewer → 流标 (TL 44)
+TRADING_MIN_BID_PERIOD_DAYS = int(os.environ.get("TRADING_MIN_BID_PERIOD_DAYS", "20"))  # ZB 24
+TRADING_AMENDMENT_MIN_DAYS = int(os.environ.get("TRADING_AMENDMENT_MIN_DAYS", "15"))  # ZB 23
+TRADING_PUBLICITY_WORKING_DAYS = int(os.environ.get("TRADING_PUBLICITY_WORKING_DAYS", "3"))  # TL 54
+TRADING_BID_MAX_BYTES = int(os.environ.get("TRADING_BID_MAX_BYTES", str(200 * 1024 * 1024)))
+TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", str(100 * 1024 * 1024)))
+
+# Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
+# (grade, minimum score), best first; the last grade takes every lower score.
+CREDIT_GRADE_THRESHOLDS = [("A", 90), ("B", 80), ("C", 70), ("D", 60), ("E", 0)]
+# Grades that show a warning to the tenderer (credit.selectors.grade_warning).
+CREDIT_GRADE_WARNINGS = ["D", "E"]
+# A black-list entry is public for this many months, or for its restriction period if longer.
+CREDIT_PUBLIC_MONTHS = 6
+CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 
 # Expert draws (local practice: configuration). See docs/expert-pool.md.
 EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))
@@ -213,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine Trading Platform API",
     "DESCRIPTION": "Public-resource trading: projects, bids, openings, experts, credit.",
     "VERSION": "0.1.0",
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "trading.models.projects.Status",
+        "CreditRecordStatusEnum": "credit.models.CreditEvent.Status",
+    },
 }
 
 LOGGING = {

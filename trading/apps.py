@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class TradingConfig(AppConfig):
     name = "trading"
     verbose_name = _("Trading")
+
+    def ready(self):
+        from accounts.navigation import add_nav
+
+        from . import permissions  # noqa: F401 - registers the trading rules
+
+        add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)
+        add_nav(["bidder"], _("My bids"), "trading:desk", order=10)
+        add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
+        for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
+            add_nav([role], _("Announcements"), "trading:announcements", order=20)

@@ -11,8 +11,9 @@ change this function and keep it equivalent to ``person_refusal``.
 import datetime as dt
 
 from credit.models import BlacklistEntry
+from credit.selectors import in_force_q
 
 
 def blacklisted_people(*, on: dt.date):
-    """Black-list entries of people in force on ``on`` (filter by ``person_id``)."""
-    return BlacklistEntry.objects.filter(person__isnull=False, starts_on__lte=on, ends_on__gte=on)
+    """Black-list entries of people in force on ``on`` (filter by ``person_id``), by credit's own rule."""
+    return BlacklistEntry.objects.filter(in_force_q(on), person__isnull=False)

@@ -1,6 +1,0 @@
-from django.shortcuts import render
-
-
-def home(request):
-    """The public portal's front page."""
-    return render(request, "core/home.html")

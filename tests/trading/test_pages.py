@@ -1,0 +1,69 @@
+"""The pages: an agency registers a project, a bidder joins it and bids, everyone reads the portal."""
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from trading.models import Bid, Project, Registration
+
+
+def _login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_an_agency_registers_publishes_and_a_bidder_bids_through_the_pages(world):
+    agency = _login(world.agency)
+    deadline = timezone.localtime(timezone.now() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = agency.post("/projects/new/", {
+        "title": "城北污水处理厂设备采购", "category": "other", "tenderer": world.tenderer.organisation.credit_code,
+        "region": "310000", "procurement_method": "open", "evaluation_method": "lowest_price",
+        "evaluation_criteria": "[]", "bid_deadline": deadline, "decryption_window_minutes": 30,
+        "objection_window_minutes": 10, "section_code": "001", "section_name": "设备",
+        "section_base_amount": "2000000.00", "section_base_type": "budget",
+    })
+    project = Project.objects.get(title="城北污水处理厂设备采购")
+    assert response.status_code == 302 and response["Location"] == project.get_absolute_url()
+
+    response = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
+    assert Project.objects.get(pk=project.pk).status == "published"
+    assert "城北污水处理厂设备采购" in Client().get("/").content.decode()
+
+    bidder = _login(world.bidders[0])
+    page = bidder.get(project.get_absolute_url()).content.decode()
+    section = project.sections.get()
+    assert f'name="section" value="{section.pk}"' in page
+    bidder.post(f"/projects/{project.pk}/register/", {"section": section.pk})
+    registration = Registration.objects.get(section=section)
+    refused = bidder.post(f"/projects/{project.pk}/commit/", {"registration": registration.pk}, follow=True)
+    assert "tick the box" in refused.content.decode()
+    bidder.post(f"/projects/{project.pk}/commit/", {"registration": registration.pk, "accepted": "on"})
+    response = bidder.post(f"/projects/{project.pk}/bid/", {"section": section.pk,
+                                                            "file": SimpleUploadedFile("bid.env", b"sealed")},
+                           follow=True)
+    bid = Bid.objects.get(section=section)
+    assert str(bid.receipt_no) in response.content.decode()
+    receipt = bidder.get(f"/bids/{bid.pk}/receipt/")
+    assert receipt.status_code == 200 and bid.sha256 in receipt.content.decode()
+    assert _login(world.bidders[1]).get(f"/bids/{bid.pk}/receipt/").status_code in (403, 404)
+
+
+def test_a_refused_page_action_shows_the_reason_and_changes_nothing(world):
+    agency = _login(world.agency)
+    from trading.services.projects import project_create
+
+    project = project_create(user=world.agency, tenderer=world.tenderer.organisation, sections=[
+        {"code": "001", "name": "一标段", "base_amount": "100000.00", "base_type": "budget"}],
+        title="页面拒绝测试", category="other", region="310000", procurement_method="open",
+        evaluation_method="lowest_price", bid_deadline=timezone.now() - dt.timedelta(days=1))
+    response = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
+    assert "bid deadline" in response.content.decode()
+    assert Project.objects.get(pk=project.pk).status == "draft"
+
+
+def test_the_schema_lists_the_trading_api(world):
+    response = _login(world.agency).get("/api/schema/")
+    assert response.status_code == 200 and b"/api/trading/sections/{id}/bids/" in response.content

@@ -1,0 +1,104 @@
+"""Demo projects in several states, run through the real services with the demo organisations of accounts.demo.
+
+The failed and awarded projects need deadlines that have passed: they are
+registered with a deadline two seconds ahead (the 20-day minimum is relaxed for
+the demo only) and the seed waits for it. The awarded project's publicity end
+is back-dated, because nobody waits three working days for demo data.
+"""
+
+import datetime as dt
+import time
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import User
+from core.workdays import today
+
+from .lifecycle import project_advance_due, project_transition
+from .models import Project, Status
+from .services.awards import award_create, candidates_set, contract_record
+from .services.bids import bid_submit
+from .services.participation import registration_create, registration_sign_commitment
+from .services.projects import project_create
+
+OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
+FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"
+AWARDED_TITLE = "阳光市滨江公园绿化提升工程"
+
+
+def _create(agency, tenderer, title, deadline, sections, **extra):
+    fields = {
+        "category": "construction", "region": "310000", "procurement_method": "open",
+        "evaluation_method": "comprehensive",
+        "evaluation_criteria": [{"name": "投标报价", "kind": "price", "weight": 40},
+                                {"name": "施工组织设计", "kind": "technical", "weight": 45},
+                                {"name": "企业业绩与信誉", "kind": "business", "weight": 15}],
+        "description": "招标范围：施工图范围内全部内容。资格要求：具有相应施工总承包资质。",
+        **extra,
+    }
+    return project_create(user=agency, tenderer=tenderer, title=title, bid_deadline=deadline, sections=sections,
+                          **fields)
+
+
+def _bid(bidder, section, content: bytes):
+    registration = registration_create(section=section, user=bidder)
+    registration_sign_commitment(registration=registration, user=bidder, accepted=True)
+    bid_submit(section=section, user=bidder, upload=ContentFile(content, name="bid.env"))
+
+
+def seed(*, stdout) -> None:
+    agency = User.objects.get(username="agency")
+    tenderer = User.objects.get(username="tenderer").organisation
+    bidders = [User.objects.get(username=f"bidder{n}") for n in (1, 2, 3)]
+
+    if not Project.objects.filter(title=OPEN_TITLE).exists():
+        project = _create(agency, tenderer, OPEN_TITLE, timezone.now() + dt.timedelta(days=25), [
+            {"code": "001", "name": "土建工程", "base_amount": Decimal("12800000.00"), "base_type": "price_cap"},
+            {"code": "002", "name": "机电安装工程", "base_amount": Decimal("4600000.00"), "base_type": "price_cap"},
+        ])
+        project_transition(project=project, to=Status.PUBLISHED, user=agency)
+
+    with override_settings(TRADING_MIN_BID_PERIOD_DAYS=0):
+        if not Project.objects.filter(title=FAILED_TITLE).exists():
+            failed = _create(agency, tenderer, FAILED_TITLE, timezone.now() + dt.timedelta(seconds=2), [
+                {"code": "001", "name": "照明维护", "base_amount": Decimal("860000.00"), "base_type": "price_cap"}])
+            project_transition(project=failed, to=Status.PUBLISHED, user=agency)
+            _bid(bidders[0], failed.sections.get(), b"demo envelope 1")
+            time.sleep(2.1)
+            project_advance_due(project_id=failed.pk)
+
+        if not Project.objects.filter(title=AWARDED_TITLE).exists():
+            awarded = _create(agency, tenderer, AWARDED_TITLE, timezone.now() + dt.timedelta(seconds=2), [
+                {"code": "001", "name": "绿化提升", "base_amount": Decimal("3500000.00"), "base_type": "price_cap"}])
+            project_transition(project=awarded, to=Status.PUBLISHED, user=agency)
+            section = awarded.sections.get()
+            for n, bidder in enumerate(bidders):
+                _bid(bidder, section, f"demo envelope {n}".encode())
+            time.sleep(2.1)
+            project_advance_due(project_id=awarded.pk)
+            project_transition(project=awarded, to=Status.EVALUATION, user=agency)
+            candidates_set(section=section, user=agency, candidates=[
+                {"organisation": bidders[1].organisation, "price": "3150000.00", "score": "92.50"},
+                {"organisation": bidders[0].organisation, "price": "3220000.00", "score": "90.10"},
+                {"organisation": bidders[2].organisation, "price": "3300000.00", "score": "87.40"},
+            ])
+            project_transition(project=awarded, to=Status.PUBLICITY, user=agency)
+            Project.objects.filter(pk=awarded.pk).update(publicity_ends_at=timezone.now())  # back-dated, see above
+            project_advance_due(project_id=awarded.pk)
+            award = award_create(section=section, user=agency, organisation=bidders[1].organisation,
+                                 amount="3150000.00")
+            project_transition(project=awarded, to=Status.AWARDED, user=agency)
+            contract_record(award=award, user=agency, signed_on=today(), amount="3150000.00")
+            project_transition(project=awarded, to=Status.CONTRACT_SIGNED, user=agency)
+
+    stdout.write(f"trading: {Project.objects.count()} projects "
+                 f"({', '.join(f'{s}: {n}' for s, n in _counts().items())})")
+
+
+def _counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(Project.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))

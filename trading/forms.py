@@ -1,0 +1,68 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BaseType, CancelReason, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+class ProjectForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    tenderer = forms.CharField(label=_("Tenderer credit code (agencies)"), required=False)
+    agency = forms.CharField(label=_("Agency credit code (optional for tenderers)"), required=False)
+    region = forms.CharField(label=_("Region code"), max_length=6, initial="310000")
+    procurement_method = forms.ChoiceField(label=_("Procurement method"), choices=ProcurementMethod.choices)
+    procurement_object = forms.ChoiceField(label=_("Procurement object (government procurement)"),
+                                           choices=[("", "—"), *ProcurementObject.choices], required=False)
+    evaluation_method = forms.ChoiceField(label=_("Evaluation method"), choices=EvaluationMethod.choices)
+    evaluation_criteria = forms.JSONField(
+        label=_("Criteria and weights (JSON)"), required=False, initial=list,
+        help_text=_('e.g. [{"name": "价格", "kind": "price", "weight": 30}, {"name": "技术", "kind": "technical", '
+                    '"weight": 70}]'))
+    bid_deadline = forms.DateTimeField(label=_("Bid deadline (= opening time)"), widget=DateTimeInput, required=False)
+    documents_end = forms.DateTimeField(label=_("Documents available until"), widget=DateTimeInput, required=False)
+    clarification_deadline = forms.DateTimeField(label=_("Clarification deadline"), widget=DateTimeInput,
+                                                 required=False)
+    decryption_window_minutes = forms.IntegerField(label=_("Decryption window (minutes)"), initial=30, min_value=1)
+    objection_window_minutes = forms.IntegerField(label=_("Objection window (minutes)"), initial=10, min_value=1)
+    allow_backup_decryption = forms.BooleanField(label=_("Allow backup decryption"), required=False)
+    section_code = forms.CharField(label=_("First section: code"), initial="001", max_length=8)
+    section_name = forms.CharField(label=_("First section: name"), max_length=200)
+    section_base_amount = forms.DecimalField(label=_("First section: base amount (yuan)"), max_digits=16,
+                                             decimal_places=2)
+    section_base_type = forms.ChoiceField(label=_("First section: base type"), choices=BaseType.choices)
+
+
+class SectionForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=8)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    base_amount = forms.DecimalField(label=_("Base amount (yuan)"), max_digits=16, decimal_places=2)
+    base_type = forms.ChoiceField(label=_("Base type"), choices=BaseType.choices)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"), choices=Status.choices)
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *CancelReason.choices], required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AmendForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("clarification", _("Clarification (澄清)")),
+                                                       ("amendment", _("Amendment (变更)"))])
+    title = forms.CharField(label=_("Title"), max_length=300)
+    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 4}))
+    new_bid_deadline = forms.DateTimeField(label=_("New bid deadline"), widget=DateTimeInput, required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=[("", _("All categories")), *Category.choices],
+                                 required=False)
+    region = forms.CharField(label=_("Region"), required=False, max_length=6)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

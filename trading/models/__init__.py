@@ -1,0 +1,26 @@
+"""The trading models, split by sub-domain. Import them from ``trading.models``."""
+
+from .awards import Award, Candidate, Contract
+from .bids import Bid
+from .notices import Announcement
+from .participation import DocumentDownload, Registration, TenderDocument
+from .projects import (
+    CATEGORY_CODE,
+    BaseType,
+    CancelReason,
+    Category,
+    EvaluationMethod,
+    ProcurementMethod,
+    ProcurementObject,
+    Project,
+    ProjectTransition,
+    Section,
+    Status,
+)
+
+__all__ = [
+    "CATEGORY_CODE",
+    "Announcement", "Award", "BaseType", "Bid", "CancelReason", "Candidate", "Category", "Contract",
+    "DocumentDownload", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
+    "ProjectTransition", "Registration", "Section", "Status", "TenderDocument",
+]

@@ -1,0 +1,77 @@
+"""Candidates, awards and contracts: the facts statistics read."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .projects import BaseType
+
+
+class Candidate(models.Model):
+    """A ranked candidate (中标候选人) of one section; entered by the host until expert evaluation feeds it."""
+
+    section = models.ForeignKey("trading.Section", on_delete=models.CASCADE, related_name="candidates")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    bid = models.ForeignKey("trading.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(_("bid price (yuan)"), max_digits=16, decimal_places=2)
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["section", "rank"]
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["section", "rank"], name="candidate_unique_rank"),
+            models.UniqueConstraint(fields=["section", "organisation"], name="candidate_unique_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.organisation}"
+
+
+class Award(models.Model):
+    """The result of one section (中标/成交): winner and price, with the base it is measured against.
+
+    ``base_amount`` and ``base_type`` are copied from the section at award time so
+    that savings (节约资金 = base − award, 节资率) and premium (溢价 = deal − starting
+    price, 溢价率) stay derivable even if the section were ever corrected.
+    """
+
+    section = models.OneToOneField("trading.Section", on_delete=models.PROTECT, related_name="award")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="awards")
+    bid = models.ForeignKey("trading.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("award amount / deal price (yuan)"), max_digits=16, decimal_places=2)
+    base_amount = models.DecimalField(_("base amount (yuan)"), max_digits=16, decimal_places=2)
+    base_type = models.CharField(_("base type"), max_length=16, choices=BaseType.choices)
+    awarded_at = models.DateTimeField(_("awarded at"))
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-awarded_at"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=Decimal("0")), name="award_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.organisation} {self.amount}"
+
+
+class Contract(models.Model):
+    """The contract signed for an award (合同)."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="contract")
+    signed_on = models.DateField(_("signed on"))
+    amount = models.DecimalField(_("contract amount (yuan)"), max_digits=16, decimal_places=2)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["-signed_on"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return f"{self.award.section}: {self.amount} ({self.signed_on})"

@@ -1,0 +1,55 @@
+"""Submitted bid envelopes (投标文件), recorded but never read before the opening."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Bid(models.Model):
+    """One uploaded envelope of one bidder organisation for one section.
+
+    The file is stored opaque under PROTECTED_ROOT: until the sealing format
+    (issue 4) lands, the platform checks only size and records its SHA-256.
+    A new upload supersedes the previous one; at most one bid per
+    (section, organisation) is ``submitted`` at any time.
+    """
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        SUPERSEDED = "superseded", _("Superseded by a later upload")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the bidder before the deadline")
+        OPENED = "opened", _("Opened")
+        REVOKED = "revoked", _("Revoked: not decrypted through the bidder's fault (撤销)")
+        WITHDRAWN_AT_OPENING = "withdrawn_at_opening", _(
+            "Withdrawn at the opening: not decrypted, not the bidder's fault (撤回)")
+
+    # States that count as a valid bid when the deadline passes and at the opening.
+    VALID = (State.SUBMITTED, State.OPENED)
+
+    section = models.ForeignKey("trading.Section", on_delete=models.PROTECT, related_name="bids")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="bids")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=24, choices=State.choices, default=State.SUBMITTED)
+    original_name = models.CharField(_("file name"), max_length=200)
+    storage_path = models.CharField(max_length=500, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    submitted_at = models.DateTimeField(_("received at (server time)"))
+    receipt_no = models.UUIDField(_("receipt number"), default=uuid.uuid4, unique=True, editable=False)
+    ended_at = models.DateTimeField(_("superseded or withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["section", "-submitted_at"]
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "organisation"], condition=models.Q(state="submitted"),
+                name="bid_one_live_per_bidder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.section} ({self.get_state_display()})"

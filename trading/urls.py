@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "trading"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("announcements/", views.announcements, name="announcements"),
+    path("announcements/<int:pk>/", views.announcement, name="announcement"),
+    path("projects/new/", views.project_create, name="project_create"),
+    path("projects/<int:pk>/", views.project, name="project"),
+    path("projects/<int:pk>/<slug:action>/", views.project_action, name="project_action"),
+    path("documents/<int:pk>/", views.document_download, name="document_download"),
+    path("bids/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("trading/desk/", views.desk, name="desk"),
+]

@@ -1,0 +1,243 @@
+"""Pages of trading: the public portal, the desks of tenderers/agencies, bidders and regulators."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organisation, Role
+from accounts.permissions import can, permission_required, require
+
+from . import lifecycle, selectors, storage
+from .forms import AmendForm, ProjectForm, SearchForm, SectionForm, TransitionForm
+from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
+from .search import SearchFilters, search_announcements
+from .services import awards, bids, notices, participation, projects
+
+
+def home(request):
+    """The public portal's front page: the latest announcements."""
+    latest = Announcement.objects.select_related("project").order_by("-published_at", "-pk")[:12]
+    return render(request, "trading/home.html", {"announcements": latest, "form": SearchForm()})
+
+
+def announcements(request):
+    """Public listing with filters and full-text search."""
+    form = SearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = SearchFilters(category=data.get("category", ""), region=data.get("region", ""),
+                            status=data.get("status", ""), published_from=data.get("date_from"),
+                            published_to=data.get("date_to"))
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    result = search_announcements(data.get("q", ""), filters, page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "trading/announcements.html", {"form": form, "result": result,
+                                                          "querystring": query.urlencode()})
+
+
+def announcement(request, pk: int):
+    item = get_object_or_404(Announcement.objects.select_related("project"), pk=pk)
+    return render(request, "trading/announcement.html", {"announcement": item, "project": item.project})
+
+
+def project(request, pk: int):
+    """A project: public facts for everyone; the desk of its parties, bidders and regulators below."""
+    obj = get_object_or_404(Project.objects.select_related("tenderer", "agency", "retender_of"), pk=pk)
+    user = request.user
+    if obj.status == Status.DRAFT and not can(user, "trading.project.inspect", obj):
+        raise Http404
+    context = {"project": obj, "sections": obj.sections.all(), "documents": obj.documents.all(),
+               "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj)}
+    if can(user, "trading.project.inspect", obj):
+        context.update({
+            "inspect": True, "history": obj.transitions.select_related("by"),
+            "registrations": Registration.objects.filter(section__project=obj).select_related("organisation",
+                                                                                                 "section"),
+            "bid_counts": selectors.project_valid_bid_counts(project=obj),
+            "transition_form": TransitionForm(),
+            "next_states": [(s, Status(s).label) for s in lifecycle.allowed_targets(project=obj)
+                            if lifecycle.can_trigger(user=user, project=obj, to=s)],
+            "awards": Award.objects.filter(section__project=obj).select_related("organisation", "section"),
+        })
+    if selectors.downloads_visible(user=user, project=obj):
+        context["downloads"] = selectors.project_downloads(project=obj).exclude(organisation=None)
+        context["downloader_count"] = selectors.project_downloader_count(project=obj)
+    if context["is_party"]:
+        context.update({"amend_form": AmendForm(), "section_form": SectionForm()})
+    if user.is_authenticated and user.role == Role.BIDDER:
+        context["my_sections"] = [
+            (s, selectors.registration_of(section=s, organisation=user.organisation),
+             selectors.live_bid(section=s, organisation=user.organisation))
+            for s in obj.sections.all()
+        ]
+        context["commitment_text"] = participation.commitment_text()
+    return render(request, "trading/project.html", context)
+
+
+@permission_required("trading.desk")
+def desk(request):
+    """The person's projects (tenderer/agency/regulator) or registrations and bids (bidder)."""
+    user = request.user
+    context = {"projects": selectors.projects_for(user=user)[:200]}
+    if user.role == Role.BIDDER:
+        context["bids"] = selectors.bids_of(organisation=user.organisation)[:200]
+    return render(request, "trading/desk.html", context)
+
+
+def _attach(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _org(code: str) -> Organisation | None:
+    return Organisation.objects.filter(credit_code=code.strip().upper()).first() if code else None
+
+
+@permission_required("trading.project.create")
+def project_create(request):
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        section = {"code": data.pop("section_code"), "name": data.pop("section_name"),
+                   "base_amount": data.pop("section_base_amount"), "base_type": data.pop("section_base_type")}
+        tenderer, agency = _org(data.pop("tenderer")), _org(data.pop("agency"))
+        data["evaluation_criteria"] = data.get("evaluation_criteria") or []
+        try:
+            obj = projects.project_create(user=request.user, sections=[section], tenderer=tenderer, agency=agency,
+                                          **data)
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Project %(code)s registered as a draft.") % {"code": obj.deal_code})
+            return redirect(obj)
+    return render(request, "trading/project_form.html", {"form": form})
+
+
+def _act(request, pk: int, call) -> "HttpResponse":  # noqa: F821
+    """Run one service for a POSTed form on the project page; errors come back as messages."""
+    obj = get_object_or_404(Project, pk=pk)
+    try:
+        note = call(obj)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
+            for error in errors:
+                messages.error(request, error)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        if note:
+            messages.success(request, note)
+    return redirect("trading:project", pk=pk)
+
+
+def _parse_dt(value: str):
+    from django.forms import DateTimeField
+
+    return DateTimeField().clean(value) if value else None
+
+
+@login_required
+@require_POST
+def project_action(request, pk: int, action: str):
+    """The forms of the project page: one action, one service."""
+    post, user = request.POST, request.user
+
+    def transition(obj):
+        lifecycle.project_transition(project=obj, to=post.get("to", ""), user=user,
+                                     reason_code=post.get("reason_code") or None, note=post.get("note", ""))
+        return _("The project is now “%(s)s”.") % {"s": obj.get_status_display()}
+
+    def retender(obj):
+        new = projects.project_retender(project=obj, user=user)
+        return _("Re-tender %(code)s created as a draft.") % {"code": new.deal_code}
+
+    def amend(obj):
+        notices.announcement_amend(project=obj, user=user, kind=post.get("kind", ""), title=post.get("title", ""),
+                                   body=post.get("body", ""), new_bid_deadline=_parse_dt(post.get("new_bid_deadline")))
+        return _("Published.")
+
+    def add_section(obj):
+        projects.section_add(project=obj, user=user, code=post.get("code", ""), name=post.get("name", ""),
+                             base_amount=post.get("base_amount") or None, base_type=post.get("base_type", ""))
+        return _("Section added.")
+
+    def upload(obj):
+        participation.document_upload(project=obj, user=user, upload=request.FILES.get("file"))
+        return _("Document uploaded.")
+
+    def section_of(obj) -> Section:
+        return get_object_or_404(Section, pk=post.get("section"), project=obj)
+
+    def register(obj):
+        participation.registration_create(section=section_of(obj), user=user)
+        return _("Registered. Sign the credit commitment to be able to bid.")
+
+    def commit(obj):
+        registration = get_object_or_404(Registration, pk=post.get("registration"), section__project=obj)
+        participation.registration_sign_commitment(registration=registration, user=user,
+                                                   accepted=post.get("accepted") == "on")
+        return _("Credit commitment signed.")
+
+    def bid(obj):
+        made = bids.bid_submit(section=section_of(obj), user=user, upload=request.FILES.get("file"))
+        return _("Bid received. Receipt %(no)s, SHA-256 %(sha)s, received %(at)s.") % {
+            "no": made.receipt_no, "sha": made.sha256, "at": made.submitted_at.isoformat()}
+
+    def withdraw(obj):
+        bids.bid_withdraw(bid=get_object_or_404(Bid, pk=post.get("bid"), section__project=obj), user=user)
+        return _("Bid withdrawn.")
+
+    def candidates(obj):
+        rows = []
+        for n in (1, 2, 3):
+            if post.get(f"org{n}"):
+                rows.append({"organisation": post[f"org{n}"], "price": post.get(f"price{n}")})
+        awards.candidates_set(section=section_of(obj), user=user, candidates=rows)
+        return _("Candidates entered.")
+
+    def award(obj):
+        organisation = _org(post.get("organisation", ""))
+        if organisation is None:
+            raise ValidationError({"organisation": _("No organisation is registered with this credit code.")})
+        awards.award_create(section=section_of(obj), user=user, organisation=organisation, amount=post.get("amount"))
+        return _("Award recorded.")
+
+    def contract(obj):
+        found = get_object_or_404(Award, pk=post.get("award"), section__project=obj)
+        signed = post.get("signed_on")
+        awards.contract_record(award=found, user=user, amount=post.get("amount"),
+                               signed_on=dt.date.fromisoformat(signed) if signed else None)
+        return _("Contract recorded.")
+
+    actions = {f.__name__: f for f in (transition, retender, amend, add_section, upload, register, commit, bid,
+                                       withdraw, candidates, award, contract)}
+    if action not in actions:
+        raise Http404
+    return _act(request, pk, actions[action])
+
+
+@login_required
+def document_download(request, pk: int):
+    document = get_object_or_404(TenderDocument, pk=pk)
+    participation.document_download(document=document, user=request.user)
+    return FileResponse(storage.protected_path(document.storage_path).open("rb"), as_attachment=True,
+                        filename=document.name)
+
+
+@login_required
+def receipt(request, pk: int):
+    """The receipt (回执) of one of your bids."""
+    bid = get_object_or_404(Bid.objects.select_related("section__project", "organisation"), pk=pk)
+    require(request.user, "trading.bid.submit")
+    if bid.organisation_id != request.user.organisation_id:
+        raise Http404
+    return render(request, "trading/receipt.html", {"bid": bid, "receipt": bids.bid_receipt(bid=bid)})
