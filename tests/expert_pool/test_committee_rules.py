@@ -105,3 +105,11 @@ def test_drawing_twice_is_refused():
     request = draws.draw_perform(request=factories.draw_request())
     with pytest.raises(ValidationError, match="already been drawn"):
         draws.draw_perform(request=request)
+
+
+def test_refusals_are_in_chinese_by_default():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        message = refused("composition", composition=[{"specialty": "A0801", "count": 6}])
+    assert "单数" in message
