@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
     },
+    "expert-pool-expire-answers": {
+        "task": "expert_pool.tasks.seats_expire_task",
+        "schedule": 60.0,
+    },
     # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
     "trading-sweep": {
         "task": "trading.tasks.trading_sweep",
@@ -209,6 +213,14 @@ CREDIT_GRADE_WARNINGS = ["D", "E"]
 # A black-list entry is public for this many months, or for its restriction period if longer.
 CREDIT_PUBLIC_MONTHS = 6
 CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+
+# Expert draws (local practice: configuration). See docs/expert-pool.md.
+EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))
+EXPERT_DRAW_MAX_SAME_TENDERER = (3, 12)  # (N times, M months)
+EXPERT_CONFIRM_MINUTES = int(os.environ.get("EXPERT_CONFIRM_MINUTES", "60"))
+EXPERT_NOTIFY_CHANNEL = os.environ.get("EXPERT_NOTIFY_CHANNEL", "log")  # log | email | webhook
+EXPERT_NOTIFY_WEBHOOK_URL = os.environ.get("EXPERT_NOTIFY_WEBHOOK_URL", "")
+EXPERT_LINK_BASE_URL = os.environ.get("EXPERT_LINK_BASE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
