@@ -97,14 +97,15 @@ def test_expert_updates_own_profile_from_the_page(client):
     assert (expert.primary_specialty_id, expert.region, expert.employer_name) == ("A080501", "320000", "新单位")
 
 
-def test_profile_with_unknown_specialty_shows_the_error_and_keeps_the_old_profile(client):
+def test_profile_with_unknown_specialty_shows_the_error_and_keeps_the_old_profile(client_en):
+    client = client_en
     expert = factories.expert()
     client.force_login(expert.user)
     response = client.post(reverse("expert_pool:profile"), {
         "action": "profile", "profile-primary_specialty": "Q1", "profile-secondary_specialties": "",
         "profile-title": "senior", "profile-years_of_practice": "15", "profile-employer_name": "x",
         "profile-employer_credit_code": "", "profile-region": "310000",
-    }, HTTP_ACCEPT_LANGUAGE="en")
+    })
     assert "not in the taxonomy" in response.context["form"].errors["primary_specialty"][0]
     expert.refresh_from_db()
     assert expert.primary_specialty_id == "A080101"
