@@ -23,6 +23,7 @@ from .services.awards import award_create, candidates_set, contract_record
 from .services.bids import bid_submit
 from .services.participation import registration_create, registration_sign_commitment
 from .services.projects import project_create
+from .statistics import demo as statistics_demo
 
 OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
 FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"
@@ -94,6 +95,7 @@ def seed(*, stdout) -> None:
             contract_record(award=award, user=agency, signed_on=today(), amount="3150000.00")
             project_transition(project=awarded, to=Status.CONTRACT_SIGNED, user=agency)
 
+    statistics_demo.seed(stdout=stdout)
     stdout.write(f"trading: {Project.objects.count()} projects "
                  f"({', '.join(f'{s}: {n}' for s, n in _counts().items())})")
 
