@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api
+from .statistics import api_urls as statistics_api_urls
 
 urlpatterns = [
     path("projects/", api.project_list, name="api-trading-projects"),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("sections/<int:pk>/award/", api.section_award),
     path("awards/<int:pk>/contract/", api.award_contract),
     path("announcements/", api.announcements, name="api-trading-announcements"),
+    *statistics_api_urls.urlpatterns,
 ]
