@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import api
-from .statistics import api_urls as statistics_api_urls
+from .stats import api_urls as statistics_api_urls
 
 urlpatterns = [
     path("projects/", api.project_list, name="api-trading-projects"),

@@ -10,7 +10,7 @@ class TradingConfig(AppConfig):
         from accounts.navigation import add_nav
 
         from . import permissions  # noqa: F401 - registers the trading rules
-        from .statistics import permissions as statistics_permissions  # noqa: F401 - registers statistics.view
+        from .stats import permissions as statistics_permissions  # noqa: F401 - registers statistics.view
 
         add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)
         add_nav(["bidder"], _("My bids"), "trading:desk", order=10)

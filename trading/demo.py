@@ -23,7 +23,7 @@ from .services.awards import award_create, candidates_set, contract_record
 from .services.bids import bid_submit
 from .services.participation import registration_create, registration_sign_commitment
 from .services.projects import project_create
-from .statistics import demo as statistics_demo
+from .stats import demo as statistics_demo
 
 OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
 FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"

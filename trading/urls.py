@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import views
-from .statistics import urls as statistics_urls
+from .stats import urls as statistics_urls
 
 app_name = "trading"
 

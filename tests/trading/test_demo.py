@@ -4,7 +4,7 @@ from django.core.management import call_command
 
 from trading.models import Award, Project
 from trading.selectors import award_figures
-from trading.statistics.demo import DEMO_MARK
+from trading.stats.demo import DEMO_MARK
 
 
 def test_the_demo_seeds_projects_in_several_states_and_is_idempotent(db, settings):

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, Role
 from tests import factories
 from trading.models import Award, Project, Section, Status
-from trading.statistics.selectors import (
+from trading.stats.selectors import (
     StatisticsFilter,
     statistics_failures,
     statistics_filter_parse,

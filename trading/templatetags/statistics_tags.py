@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 from core.workdays import today
-from trading.statistics.selectors import Figure, statistics_headline
+from trading.stats.selectors import Figure, statistics_headline
 
 register = template.Library()
 
