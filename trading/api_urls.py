@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, api_sealing
+from .stats import api_urls as statistics_api_urls
 
 urlpatterns = [
     path("projects/", api.project_list, name="api-trading-projects"),
@@ -35,4 +36,5 @@ urlpatterns = [
     path("uploads/<uuid:pk>/complete/", api_sealing.upload_complete),
     path("bids/<int:pk>/receipt/", api_sealing.bid_receipt),
     path("bids/<int:pk>/release/", api_sealing.bid_release),
+    *statistics_api_urls.urlpatterns,
 ]

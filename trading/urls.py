@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
+from .stats import urls as statistics_urls
 
 app_name = "trading"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("bids/<int:pk>/receipt/", views.receipt, name="receipt"),
     path("trading/desk/", views.desk, name="desk"),
+    path("", include(statistics_urls.urlpatterns)),
 ]

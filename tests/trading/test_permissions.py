@@ -24,6 +24,9 @@ TABLE = [
     ("api", "/api/trading/projects/{draft}/downloads/", [403, 200, 200, 403, 403, 403, 403, 403]),
     ("api", "/api/trading/bids/", [403, 403, 403, 200, 403, 403, 403, 403]),
     ("api", "/api/trading/announcements/", [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("page", "/statistics/", [302, 403, 403, 403, 403, 200, 200, 200]),
+    ("page", "/statistics/export.csv", [302, 403, 403, 403, 403, 200, 200, 200]),
+    ("api", "/api/trading/statistics/", [403, 403, 403, 403, 403, 200, 200, 200]),
     ("post", "/api/trading/projects/", [403, 400, 400, 403, 403, 403, 403, 403]),
     ("post", "/api/trading/projects/{draft}/transition/", [403, 400, 400, 403, 403, 400, 403, 403]),
 ]

@@ -1,0 +1,6 @@
+"""Who may read transaction statistics: officials (领导/统计人员), regulators and the platform admin."""
+
+from accounts.models import Role
+from accounts.permissions import register, roles
+
+register("statistics.view", roles(Role.OFFICIAL, Role.REGULATOR, Role.ADMIN))

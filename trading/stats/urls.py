@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+# Included by trading/urls.py under the "trading" namespace.
+urlpatterns = [
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/export.csv", views.statistics_export_csv, name="statistics_csv"),
+    path("statistics/report.pdf", views.statistics_export_pdf, name="statistics_pdf"),
+]
