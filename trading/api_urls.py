@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, api_complaints
 
 urlpatterns = [
     path("projects/", api.project_list, name="api-trading-projects"),
@@ -22,4 +22,13 @@ urlpatterns = [
     path("sections/<int:pk>/award/", api.section_award),
     path("awards/<int:pk>/contract/", api.award_contract),
     path("announcements/", api.announcements, name="api-trading-announcements"),
+    path("projects/<int:pk>/objections/", api_complaints.project_objections),
+    path("projects/<int:pk>/complaints/", api_complaints.project_complaints),
+    path("objections/<int:pk>/", api_complaints.objection_detail),
+    path("complaints/board/", api_complaints.regulator_board),
+    path("complaints/<int:pk>/", api_complaints.complaint_detail),
+    path("complaints/<int:pk>/<slug:action>/", api_complaints.complaint_action),
+    path("awards/<int:pk>/refuse/", api_complaints.award_refuse),
+    path("sections/<int:pk>/next-candidate/", api_complaints.section_next_candidate),
+    path("sections/<int:pk>/retender/", api_complaints.section_retender),
 ]

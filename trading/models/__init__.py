@@ -2,6 +2,7 @@
 
 from .awards import Award, Candidate, Contract
 from .bids import Bid
+from .complaints import Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
 from .notices import Announcement
 from .participation import DocumentDownload, Registration, TenderDocument
 from .projects import (
@@ -23,4 +24,5 @@ __all__ = [
     "Announcement", "Award", "BaseType", "Bid", "CancelReason", "Candidate", "Category", "Contract",
     "DocumentDownload", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
     "ProjectTransition", "Registration", "Section", "Status", "TenderDocument",
+    "Complaint", "ComplaintEvidence", "ComplaintPause", "Objection", "Subject", "Track",
 ]
