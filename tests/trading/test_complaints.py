@@ -142,7 +142,8 @@ def test_an_objection_to_the_documents_closer_than_ten_days_to_the_deadline_is_r
     assert _counts() == before
     # Eleven days ahead it is accepted, answer due in 3 days
     Project.objects.filter(pk=project.pk).update(bid_deadline=timezone.now() + dt.timedelta(days=11))
-    objection = svc.objection_file(project=project, user=world.bidders[0], subject="documents", grounds="资格条件排斥。")
+    objection = svc.objection_file(project=project, user=world.bidders[0], subject="documents",
+                                   grounds="资格条件排斥。")
     assert objection.reply_due == svc.objection_reply_due(track="construction", received_on=today())
 
 
@@ -199,7 +200,8 @@ def test_a_complaint_filed_too_late_is_refused_with_the_date_and_nothing_is_crea
                                                   grounds="代理机构泄露评标信息。", known_on=known,
                                                   files=[SimpleUploadedFile("a.pdf", b"x")]), "known_on")
     ended = svc.complaint_filing_deadline(track="construction", counted_from=known)
-    assert message == (f"A complaint must be filed within 10 days of the day you knew (《招标投标法实施条例》第六十条); "
+    assert message == ("A complaint must be filed within 10 days of the day you knew "
+                       "(《招标投标法实施条例》第六十条); "
                        f"counted from {known.isoformat()} the period ended on {ended.isoformat()}.")
     assert _counts() == before
 

@@ -39,7 +39,9 @@ def award_refuse(*, award: Award, user, refusal: str, reason: str) -> Award:
         raise ValidationError({"award": _("This award was already refused on %(at)s.") % {
             "at": timezone.localtime(award.refused_at).strftime("%Y-%m-%d %H:%M")}})
     project = _locked(award.section.project_id, user)
-    award = Award.objects.select_for_update().select_related("section", "organisation").get(pk=award.pk)
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    if award.section_id is None:
+        raise ValidationError({"award": _("This award was already refused.")})
     if refusal not in REFUSAL_BEHAVIOUR:
         raise ValidationError({"refusal": _("Say whether the winner refused the award or refused to sign the "
                                             "contract.")})
