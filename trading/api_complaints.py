@@ -1,7 +1,7 @@
 """REST API of objections, challenges, complaints and award refusals under /api/trading/: parse, check, one call."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -75,6 +75,26 @@ class DecisionSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     decision = serializers.CharField(allow_blank=True)
     malicious = serializers.BooleanField(required=False, default=False)
+
+
+class RefusedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    refusal = serializers.CharField()
+    refused_at = serializers.DateTimeField()
+
+
+class NextAwardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+
+
+class ProjectStatusSerializer(serializers.Serializer):
+    project_status = serializers.CharField()
 
 
 class RefusalSerializer(serializers.Serializer):
@@ -179,7 +199,10 @@ def complaint_action(request, pk: int, action: str):
     return Response(ComplaintSerializer(complaint).data)
 
 
-@extend_schema(responses=ComplaintSerializer(many=True))
+@extend_schema(responses=inline_serializer("ComplaintBoard", {
+    "open_complaints": ComplaintSerializer(many=True), "overdue_complaints": serializers.ListField(
+        child=serializers.IntegerField()), "overdue_objections": serializers.ListField(
+        child=serializers.IntegerField())}))
 @api_view(["GET"])
 def regulator_board(request):
     """Regulator: open complaints and every overdue step."""
@@ -191,7 +214,7 @@ def regulator_board(request):
     })
 
 
-@extend_schema(request=RefusalSerializer)
+@extend_schema(request=RefusalSerializer, responses=RefusedSerializer)
 @api_view(["POST"])
 @service_errors
 def award_refuse(request, pk: int):
@@ -203,7 +226,7 @@ def award_refuse(request, pk: int):
     return Response({"id": award.pk, "refusal": award.refusal, "refused_at": award.refused_at})
 
 
-@extend_schema(request=None)
+@extend_schema(request=AmountSerializer, responses=NextAwardSerializer)
 @api_view(["POST"])
 @service_errors
 def section_next_candidate(request, pk: int):
@@ -214,7 +237,7 @@ def section_next_candidate(request, pk: int):
                     status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=TextSerializer)
+@extend_schema(request=TextSerializer, responses=ProjectStatusSerializer)
 @api_view(["POST"])
 @service_errors
 def section_retender(request, pk: int):
