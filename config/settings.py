@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trading.tasks.trading_sweep",
         "schedule": 5.0 if CELERY_TASK_ALWAYS_EAGER else 30.0,
     },
+    # Objections and complaints past a legal deadline are flagged on the regulator's board.
+    "complaints-sweep": {
+        "task": "trading.tasks.complaints_sweep",
+        "schedule": 600.0,
+    },
 }
 # The embedded scheduler runs inside the web process when Celery is eager.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER)

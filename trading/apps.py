@@ -15,6 +15,8 @@ class TradingConfig(AppConfig):
         add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)
         add_nav(["bidder"], _("My bids"), "trading:desk", order=10)
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
+        add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
+                "trading:complaints_desk", order=15)
         for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
             add_nav([role], _("Announcements"), "trading:announcements", order=20)
         add_nav(["official", "regulator"], _("Statistics"), "trading:statistics", order=30)

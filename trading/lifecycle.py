@@ -104,6 +104,22 @@ def _candidates_entered(project: Project, now: dt.datetime) -> str | None:
 def _publicity_over(project: Project, now: dt.datetime) -> str | None:
     if project.publicity_ends_at is None or now < project.publicity_ends_at:
         return _("The candidate publicity has not ended yet.")
+    return _objection_holds(project)
+
+
+def _objection_holds(project: Project) -> str | None:
+    """TL 54: an objection to the evaluation result suspends the procedure until it is answered."""
+    held = project.objections.filter(holds_procedure=True, state="open").order_by("reply_due").first()
+    if held is not None:
+        return _("An objection to the evaluation result (filed %(at)s) awaits the tenderer's answer, due by "
+                 "%(due)s; the procedure is held until it is answered.") % {
+            "at": timezone.localtime(held.filed_at).strftime("%Y-%m-%d %H:%M"), "due": held.reply_due.isoformat()}
+    return None
+
+
+def _no_live_award(project: Project, now: dt.datetime) -> str | None:
+    if any(hasattr(s, "award") for s in selectors.live_sections(project=project)):
+        return _("Some section still has a live award; a project fails here only after every winner refused.")
     return None
 
 
@@ -116,7 +132,7 @@ def _awards_entered(project: Project, now: dt.datetime) -> str | None:
 
 def _contracts_entered(project: Project, now: dt.datetime) -> str | None:
     missing = [s.code for s in selectors.live_sections(project=project)
-               if hasattr(s, "award") and not hasattr(s.award, "contract")]
+               if not hasattr(s, "award") or not hasattr(s.award, "contract")]
     if missing:
         return _("Record the contract of section(s) %(codes)s first.") % {"codes": ", ".join(missing)}
     return None
@@ -148,6 +164,9 @@ TRANSITIONS: list[Transition] = [
     _t(Status.PUBLICITY, Status.READY_TO_AWARD, SYSTEM, guard=_publicity_over),
     _t(Status.READY_TO_AWARD, Status.AWARDED, OWNER, guard=_awards_entered),
     _t(Status.AWARDED, Status.CONTRACT_SIGNED, OWNER, guard=_contracts_entered),
+    # Every winner refused and the tenderer tenders again (TL 55; services.refusals).
+    _t(Status.READY_TO_AWARD, Status.FAILED, OWNER, guard=_no_live_award, needs_reason=True),
+    _t(Status.AWARDED, Status.FAILED, OWNER, guard=_no_live_award, needs_reason=True),
     _t(Status.CONTRACT_SIGNED, Status.ARCHIVED, OWNER, SYSTEM),
     _t(Status.FAILED, Status.ARCHIVED, OWNER, SYSTEM),
     _t(Status.CANCELLED, Status.ARCHIVED, OWNER, SYSTEM),
@@ -358,7 +377,7 @@ def project_advance_due(*, project_id: int) -> str:
                                note=_("Fewer than %(n)d valid bids at the deadline.") % {"n": min_valid_bids()})
         else:
             project_transition(project=project, to=Status.OPENING)
-    if project.status == Status.PUBLICITY and project.publicity_ends_at and now >= project.publicity_ends_at:
+    if project.status == Status.PUBLICITY and _publicity_over(project, now) is None:
         project_transition(project=project, to=Status.READY_TO_AWARD)
     return project.status
 

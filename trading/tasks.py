@@ -36,3 +36,11 @@ def announcement_index(announcement_id: int) -> None:
     from .search import elastic
 
     elastic.index_announcement(announcement_id=announcement_id)
+
+
+@shared_task
+def complaints_sweep() -> int:
+    """Periodic sweep: flag objections and complaints past a deadline for the regulator's board (decides nothing)."""
+    from .services.complaints import complaints_flag_overdue
+
+    return complaints_flag_overdue()

@@ -198,6 +198,20 @@ def test_awards_of_cancelled_projects_are_not_counted(people):
     assert statistics_table(flt=flt()).rows == []
 
 
+def test_a_refused_award_is_not_counted(people):
+    live = award(people, category="construction", base_type="price_cap", base="1000000.00", amount="900000.00",
+                 at=at(2025, 3))
+    refused = award(people, category="construction", base_type="price_cap", base="800000.00", amount="700000.00",
+                    at=at(2025, 4))
+    Award.objects.filter(pk=refused.pk).update(section=None, refused_section=refused.section_id, refusal="award",
+                                               refused_at=at(2025, 4, 20))
+    table = statistics_table(flt=flt())
+    assert [row.key for row in table.rows] == ["construction"]
+    for row in (table.rows[0], table.total):
+        assert values(row, "awards", "total_amount", "savings") == {
+            "awards": 1, "total_amount": live.amount, "savings": Decimal("100000.00")}
+
+
 def test_failed_tenders_and_their_rate_by_category(people):
     award(people, category="construction", base_type="price_cap", base="100.00", amount="90.00", at=at(2025, 4))
     award(people, category="construction", base_type="price_cap", base="100.00", amount="95.00", at=at(2025, 5))

@@ -40,7 +40,11 @@ class Award(models.Model):
     price, 溢价率) stay derivable even if the section were ever corrected.
     """
 
-    section = models.OneToOneField("trading.Section", on_delete=models.PROTECT, related_name="award")
+    # The live award of a section. A refused award (the winner refused it or the contract, TL 74) keeps its
+    # row with ``section`` cleared and ``refused_section`` set, so ``section.award`` is always the live one and
+    # statistics that go through the section never count a refused award.
+    section = models.OneToOneField("trading.Section", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="award")
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="awards")
     bid = models.ForeignKey("trading.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("award amount / deal price (yuan)"), max_digits=16, decimal_places=2)
@@ -48,15 +52,32 @@ class Award(models.Model):
     base_type = models.CharField(_("base type"), max_length=16, choices=BaseType.choices)
     awarded_at = models.DateTimeField(_("awarded at"))
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    refused_section = models.ForeignKey("trading.Section", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="refused_awards")
+    refusal = models.CharField(_("refused"), max_length=10, blank=True, choices=[
+        ("award", _("The winner refused the award")), ("contract", _("The winner refused to sign the contract"))])
+    refusal_reason = models.TextField(_("refusal recorded as"), blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-awarded_at"]
         verbose_name = _("award")
         verbose_name_plural = _("awards")
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=Decimal("0")), name="award_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=Decimal("0")), name="award_positive"),
+            models.CheckConstraint(
+                condition=models.Q(section__isnull=False, refused_at__isnull=True)
+                | models.Q(section__isnull=True, refused_section__isnull=False, refused_at__isnull=False),
+                name="award_live_or_refused"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.section}: {self.organisation} {self.amount}"
+        return f"{self.section or self.refused_section}: {self.organisation} {self.amount}"
+
+    @property
+    def of_section(self):
+        """The section of this award, live or refused."""
+        return self.section or self.refused_section
 
 
 class Contract(models.Model):

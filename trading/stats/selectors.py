@@ -216,7 +216,9 @@ def region_prefix(region: str) -> str:
 
 
 def _awards(flt: StatisticsFilter) -> QuerySet[Award]:
-    qs = Award.objects.exclude(section__project__status=Status.CANCELLED)
+    # A refused award (TL 74) keeps its row without a section; only live awards are results.
+    qs = Award.objects.filter(section__isnull=False, refused_at__isnull=True).exclude(
+        section__project__status=Status.CANCELLED)
     if flt.category:
         qs = qs.filter(section__project__category=flt.category)
     if flt.region:

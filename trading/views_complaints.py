@@ -1,0 +1,201 @@
+"""Pages of objections, challenges, complaints and award refusals: parse the form, check, call one service."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.permissions import can, permission_required, require
+
+from . import complaint_selectors as cs
+from . import storage
+from .models import Award, Complaint, ComplaintEvidence, Objection, Project, Section, Subject
+from .selectors import is_party
+from .services import complaints, refusals
+
+
+def _messages_from(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for errors in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.error(request, str(exc))
+
+
+def _run(request, call, success: str, back: str):
+    try:
+        call()
+    except (ValidationError, PermissionDenied) as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"known_on": _("Give the date as YYYY-MM-DD.")})
+
+
+@permission_required("trading.complaint.list")
+def desk(request):
+    """Objections and complaints of the person: filed (bidder), received (tenderer/agency), the board (regulator)."""
+    user = request.user
+    context = {"objections": cs.objections_for(user=user)[:200], "complaints": cs.complaints_for(user=user)[:200]}
+    if user.role == Role.REGULATOR:
+        context.update({"open_complaints": cs.open_complaints(), "overdue_complaints": cs.overdue_complaints(),
+                        "overdue_objections": cs.overdue_objections()})
+    return render(request, "trading/complaints/desk.html", context)
+
+
+@login_required
+def project_complaints(request, pk: int):
+    """A project's objections and complaints, the forms to file them, and refusals of the award."""
+    project = get_object_or_404(Project, pk=pk)
+    user = request.user
+    if not (can(user, "trading.project.inspect", project) or user.role == Role.BIDDER):
+        raise PermissionDenied(_("Only the parties, the bidders and the regulators see this page."))
+    objections = cs.objections_for(user=user).filter(project=project)
+    found = cs.complaints_for(user=user).filter(project=project)
+    context = {
+        "project": project, "objections": objections, "complaints": found,
+        "subjects": Subject.choices, "sections": project.sections.all(),
+        "track": complaints.track_of(project), "is_party": is_party(user=user, project=project),
+        "can_file": can(user, "trading.complaint.file"),
+    }
+    if context["is_party"]:
+        context["awards"] = Award.objects.filter(section__project=project).select_related("organisation", "section")
+        context["refused"] = Award.objects.filter(refused_section__project=project).select_related(
+            "organisation", "refused_section")
+    return render(request, "trading/complaints/project.html", context)
+
+
+@login_required
+@require_POST
+def objection_new(request, pk: int):
+    project = get_object_or_404(Project, pk=pk)
+    post = request.POST
+
+    def call():
+        require(request.user, "trading.complaint.file")
+        section = get_object_or_404(Section, pk=post["section"], project=project) if post.get("section") else None
+        complaints.objection_file(project=project, user=request.user, subject=post.get("subject", ""),
+                                  grounds=post.get("grounds", ""), section=section,
+                                  known_on=_date(post.get("known_on")), files=request.FILES.getlist("files"))
+
+    return _run(request, call, _("Filed. The tenderer must answer by the date shown."),
+                f"/complaints/project/{pk}/")
+
+
+@login_required
+@require_POST
+def complaint_new(request, pk: int):
+    project = get_object_or_404(Project, pk=pk)
+    post = request.POST
+
+    def call():
+        require(request.user, "trading.complaint.file")
+        section = get_object_or_404(Section, pk=post["section"], project=project) if post.get("section") else None
+        complaints.complaint_file(project=project, user=request.user, subject=post.get("subject", ""),
+                                  grounds=post.get("grounds", ""), section=section,
+                                  known_on=_date(post.get("known_on")), files=request.FILES.getlist("files"))
+
+    return _run(request, call, _("Complaint filed with the regulator."), f"/complaints/project/{pk}/")
+
+
+@login_required
+def objection_detail(request, pk: int):
+    objection = get_object_or_404(Objection.objects.select_related("project", "organisation"), pk=pk)
+    if not cs.may_see(user=request.user, project=objection.project, organisation_id=objection.organisation_id):
+        raise Http404
+    return render(request, "trading/complaints/objection.html", {
+        "objection": objection, "timeline": cs.objection_timeline(objection),
+        "may_answer": is_party(user=request.user, project=objection.project)
+        and objection.state == Objection.State.OPEN})
+
+
+@login_required
+@require_POST
+def objection_answer(request, pk: int):
+    objection = get_object_or_404(Objection, pk=pk)
+    return _run(request, lambda: complaints.objection_answer(
+        objection=objection, user=request.user, answer=request.POST.get("answer", ""),
+        files=request.FILES.getlist("files")), _("Answer recorded."), f"/objections/{pk}/")
+
+
+@login_required
+def complaint_detail(request, pk: int):
+    complaint = get_object_or_404(Complaint.objects.select_related("project", "organisation"), pk=pk)
+    if not cs.may_see(user=request.user, project=complaint.project, organisation_id=complaint.organisation_id):
+        raise Http404
+    return render(request, "trading/complaints/complaint.html", {
+        "complaint": complaint, "timeline": cs.complaint_timeline(complaint),
+        "regulator": can(request.user, "trading.complaint.handle"), "outcomes": Complaint.Outcome.choices[:2]})
+
+
+@login_required
+@require_POST
+def complaint_action(request, pk: int, action: str):
+    complaint = get_object_or_404(Complaint, pk=pk)
+    post, user = request.POST, request.user
+    calls = {
+        "accept": lambda: complaints.complaint_accept(complaint=complaint, user=user),
+        "reject": lambda: complaints.complaint_reject(complaint=complaint, user=user, reasons=post.get("text", "")),
+        "pause": lambda: complaints.complaint_pause(complaint=complaint, user=user, reason=post.get("text", "")),
+        "resume": lambda: complaints.complaint_resume(complaint=complaint, user=user),
+        "decide": lambda: complaints.complaint_decide(complaint=complaint, user=user, outcome=post.get("outcome", ""),
+                                                      decision=post.get("text", ""),
+                                                      malicious=post.get("malicious") == "on"),
+        "suspend": lambda: complaints.complaint_suspend_procedure(complaint=complaint, user=user,
+                                                                  note=post.get("text", "")),
+        "lift": lambda: complaints.complaint_lift_suspension(complaint=complaint, user=user,
+                                                             note=post.get("text", "")),
+    }
+    if action not in calls:
+        raise Http404
+    return _run(request, calls[action], _("Done."), f"/complaints/{pk}/")
+
+
+@login_required
+def evidence_download(request, pk: int):
+    evidence = get_object_or_404(ComplaintEvidence.objects.select_related("objection__project",
+                                                                          "complaint__project"), pk=pk)
+    owner = evidence.objection or evidence.complaint
+    if not cs.may_see(user=request.user, project=owner.project, organisation_id=owner.organisation_id):
+        raise Http404
+    return FileResponse(storage.protected_path(evidence.path).open("rb"), as_attachment=True, filename=evidence.name)
+
+
+@login_required
+@require_POST
+def award_refusal(request, pk: int, action: str):
+    """Refuse (award or contract), award the next candidate, or tender the section again."""
+    post, user = request.POST, request.user
+    if action == "refuse":
+        award = get_object_or_404(Award.objects.select_related("section"), pk=pk, section__isnull=False)
+        project_id = award.section.project_id
+        call = lambda: refusals.award_refuse(award=award, user=user, refusal=post.get("refusal", ""),  # noqa: E731
+                                             reason=post.get("reason", ""))
+    else:
+        section = get_object_or_404(Section, pk=pk)
+        project_id = section.project_id
+        if action == "next":
+            call = lambda: refusals.award_next_candidate(section=section, user=user,  # noqa: E731
+                                                         amount=post.get("amount") or None)
+        elif action == "retender":
+            call = lambda: refusals.award_refusal_retender(section=section, user=user,  # noqa: E731
+                                                           note=post.get("note", ""))
+        else:
+            raise Http404
+    return _run(request, call, _("Done."), f"/complaints/project/{project_id}/")
