@@ -1,6 +1,6 @@
 """Transaction statistics over 100,000 awarded sections, in PostgreSQL.
 
-Run: .venv/bin/python bench/statistics.py [--sections N] [--runs N]
+Run: .venv/bin/python bench/trading_statistics.py [--sections N] [--runs N]
 
 Loads its own database (sunshine_bench_stats by default, BENCH_DATABASE_URL to change) once
 (bulk inserts; later runs reuse the rows), then times in the same run, over the same rows:
@@ -14,19 +14,15 @@ Loads its own database (sunshine_bench_stats by default, BENCH_DATABASE_URL to c
 and prints median and p95 of each.
 """
 
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
 import sys
+import time
+from decimal import Decimal
 from pathlib import Path
-
-# This file shares its name with the standard library's statistics module: keep bench/ off the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from decimal import Decimal  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
