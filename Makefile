@@ -45,7 +45,7 @@ lint: $(VENV)/.dev
 # Every benchmark, one after the other; each loads its own database and writes bench/RESULTS.md.
 BENCHES := sealing_throughput trading_pages trading_statistics credit_scores expert_draw room_clients
 bench: $(VENV)/.dev
-	for b in $(BENCHES); do [ -f bench/$$b.py ] && $(PY) bench/$$b.py || exit 1; done
+	for b in $(BENCHES); do if [ -f bench/$$b.py ]; then $(PY) bench/$$b.py || exit 1; fi; done
 
 # Each app carries its own zh-Hans catalogue: extract, then translate every new msgstr, then compile.
 APPS_WITH_TEXT := core accounts audit credit trading bidding_room expert_pool
