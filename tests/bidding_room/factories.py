@@ -28,7 +28,8 @@ class Opening:
 
 
 def opening(*, bidders: int = 3, deadline: dt.datetime | None = None, decryption_minutes: int = 30,
-            objection_minutes: int = 10, names: list[str] | None = None, bids: bool = True) -> Opening:
+            objection_minutes: int = 10, names: list[str] | None = None, bids: bool = True,
+            people: list | None = None) -> Opening:
     """A published project (deadline passed unless given), one section, one bid per bidder, its session scheduled.
 
     The project is written as the lifecycle leaves it at publication; the room's own steps are what the tests drive.
@@ -36,7 +37,7 @@ def opening(*, bidders: int = 3, deadline: dt.datetime | None = None, decryption
     agency = factories.user(role=Role.AGENCY)
     tenderer = factories.user(role=Role.TENDERER)
     regulator = factories.user(role=Role.REGULATOR)
-    people = []
+    people = list(people or [])
     for i in range(bidders):
         org = factories.organisation(name=names[i] if names else None)
         people.append(factories.user(role=Role.BIDDER, organisation_obj=org))
