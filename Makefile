@@ -46,9 +46,12 @@ bench: $(VENV)/.dev
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(PY) -m bench
 
+# Each app carries its own zh-Hans catalogue: extract, then translate every new msgstr, then compile.
+APPS_WITH_TEXT := core accounts audit credit trading bidding_room expert_pool
 messages: $(VENV)/.dev
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	for app in $(APPS_WITH_TEXT); do mkdir -p $$app/locale/zh_Hans/LC_MESSAGES; \
+	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v0 && \
+	   ../$(PY) ../manage.py compilemessages -v0); done
 
 clean:
 	rm -rf var/

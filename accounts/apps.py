@@ -7,7 +7,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.contrib.auth import signals
+
+        from . import signals as handlers
         from .models import Role
+
+        signals.user_logged_in.connect(handlers.on_logged_in, dispatch_uid="audit-login")
+        signals.user_logged_out.connect(handlers.on_logged_out, dispatch_uid="audit-logout")
+        signals.user_login_failed.connect(handlers.on_login_failed, dispatch_uid="audit-login-failed")
         from .navigation import add_nav
 
         for role in Role:

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.PlatformLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
     },
+    "expert-pool-expire-answers": {
+        "task": "expert_pool.tasks.seats_expire_task",
+        "schedule": 60.0,
+    },
     # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
     "trading-sweep": {
         "task": "trading.tasks.trading_sweep",
@@ -219,6 +223,14 @@ CREDIT_GRADE_WARNINGS = ["D", "E"]
 CREDIT_PUBLIC_MONTHS = 6
 CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 
+# Expert draws (local practice: configuration). See docs/expert-pool.md.
+EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))
+EXPERT_DRAW_MAX_SAME_TENDERER = (3, 12)  # (N times, M months)
+EXPERT_CONFIRM_MINUTES = int(os.environ.get("EXPERT_CONFIRM_MINUTES", "60"))
+EXPERT_NOTIFY_CHANNEL = os.environ.get("EXPERT_NOTIFY_CHANNEL", "log")  # log | email | webhook
+EXPERT_NOTIFY_WEBHOOK_URL = os.environ.get("EXPERT_NOTIFY_WEBHOOK_URL", "")
+EXPERT_LINK_BASE_URL = os.environ.get("EXPERT_LINK_BASE_URL", "http://127.0.0.1:8000")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -233,6 +245,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine Trading Platform API",
     "DESCRIPTION": "Public-resource trading: projects, bids, openings, experts, credit.",
     "VERSION": "0.1.0",
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "trading.models.projects.Status",
+        "CreditRecordStatusEnum": "credit.models.CreditEvent.Status",
+    },
 }
 
 LOGGING = {

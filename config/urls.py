@@ -9,6 +9,8 @@ from credit.urls import api_urlpatterns as credit_api
 urlpatterns = [
     path("", include("trading.urls")),
     path("accounts/", include("accounts.urls")),
+    path("experts/", include("expert_pool.urls")),
+    path("api/experts/", include("expert_pool.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),

@@ -26,7 +26,7 @@ def seed(*, stdout) -> None:
         return day - dt.timedelta(days=days)
 
     credit_event_record(
-        behaviour_code="bid-rigging", organisation=orgs["江南建筑工程有限公司"], source="regulator",
+        behaviour_code="bid-rigging", organisation=orgs["长城信息技术股份有限公司"], source="regulator",
         decision_number="阳公管罚〔2026〕7号", deal_code="A3100002026000013", occurred_on=ago(60), by=regulator,
         evidence="与另一投标人的投标文件由同一单位编制，报价呈规律性差异。" + MARK,
         documents=[SimpleUploadedFile("行政处罚决定书.pdf", b"%PDF-1.4 demo decision")],

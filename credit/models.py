@@ -256,13 +256,9 @@ class Decision(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
-class Appeal(models.Model):
-    """The subject contests a credit event (异议申诉); a regulator upholds it (the event is
-    corrected) or dismisses it with reasons."""
+class SubjectApplication(models.Model):
+    """What an appeal and a repair application share: filed by the subject, decided by a regulator."""
 
-    event = models.ForeignKey(CreditEvent, verbose_name=_("credit event"), on_delete=models.PROTECT,
-                              related_name="appeals")
-    statement = models.TextField(_("grounds"))
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
                                  related_name="+")
     filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
@@ -273,6 +269,18 @@ class Appeal(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class Appeal(SubjectApplication):
+    """The subject contests a credit event (异议申诉); a regulator upholds it (the event is
+    corrected) or dismisses it with reasons."""
+
+    event = models.ForeignKey(CreditEvent, verbose_name=_("credit event"), on_delete=models.PROTECT,
+                              related_name="appeals")
+    statement = models.TextField(_("grounds"))
+
+    class Meta(SubjectApplication.Meta):
         ordering = ["-filed_at"]
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
@@ -285,22 +293,14 @@ class Appeal(models.Model):
         return f"appeal #{self.pk} on event #{self.event_id}"
 
 
-class RepairApplication(models.Model):
+class RepairApplication(SubjectApplication):
     """Credit repair (信用修复): the subject asks for a black-list entry to be lifted early."""
 
     entry = models.ForeignKey(BlacklistEntry, verbose_name=_("black-list entry"), on_delete=models.PROTECT,
                               related_name="repairs")
     statement = models.TextField(_("what was put right"))
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT,
-                                 related_name="+")
-    filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
-    status = models.CharField(_("status"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    decision_reason = models.TextField(_("reasons for the decision"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(SubjectApplication.Meta):
         ordering = ["-filed_at"]
         verbose_name = _("credit repair application")
         verbose_name_plural = _("credit repair applications")

@@ -82,42 +82,40 @@ def mine(request):
                                                 "statement_form": StatementForm()})
 
 
-@require_POST
-@permission_required("credit.own")
-def appeal(request, pk: int):
-    event = get_object_or_404(CreditEvent, pk=pk)
-    require(request.user, "credit.subject", event)
+def _file_statement(request, *, target, file_service, title, filed_message):
+    """Parse the statement form and file it for ``target`` with ``file_service`` (appeal or repair)."""
+    require(request.user, "credit.subject", target)
     form = StatementForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.appeal_file(event=event, statement=form.cleaned_data["statement"], by=request.user,
-                                 documents=form.cleaned_data["documents"])
+            file_service(target, statement=form.cleaned_data["statement"], by=request.user,
+                         documents=form.cleaned_data["documents"])
         except ValidationError as exc:
             _attach(form, exc)
         else:
-            messages.success(request, _("Your appeal was filed; the regulator will decide it."))
+            messages.success(request, filed_message)
             return redirect("credit:mine")
-    return render(request, "credit/statement.html", {"form": form, "title": _("Appeal against a credit record"),
-                                                     "target": event}, status=400)
+    return render(request, "credit/statement.html", {"form": form, "title": title, "target": target}, status=400)
+
+
+@require_POST
+@permission_required("credit.own")
+def appeal(request, pk: int):
+    return _file_statement(
+        request, target=get_object_or_404(CreditEvent, pk=pk),
+        file_service=lambda event, **kw: services.appeal_file(event=event, **kw),
+        title=_("Appeal against a credit record"),
+        filed_message=_("Your appeal was filed; the regulator will decide it."))
 
 
 @require_POST
 @permission_required("credit.own")
 def repair(request, pk: int):
-    entry = get_object_or_404(BlacklistEntry, pk=pk)
-    require(request.user, "credit.subject", entry)
-    form = StatementForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.repair_apply(entry=entry, statement=form.cleaned_data["statement"], by=request.user,
-                                  documents=form.cleaned_data["documents"])
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            messages.success(request, _("Your credit repair application was filed; the regulator will decide it."))
-            return redirect("credit:mine")
-    return render(request, "credit/statement.html", {"form": form, "title": _("Apply for credit repair"),
-                                                     "target": entry}, status=400)
+    return _file_statement(
+        request, target=get_object_or_404(BlacklistEntry, pk=pk),
+        file_service=lambda entry, **kw: services.repair_apply(entry=entry, **kw),
+        title=_("Apply for credit repair"),
+        filed_message=_("Your credit repair application was filed; the regulator will decide it."))
 
 
 def document(request, pk: int):

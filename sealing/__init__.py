@@ -12,6 +12,9 @@ Keys (sealing.keys)
 Envelopes (sealing.envelope)
     envelope_seal(dest, summary=, documents=, signer=, opening_key=, labels=)
     envelope_open(src, key=, dest=)         verify + decrypt into a new folder, all or nothing
+    envelope_open(src, content_key=, dest=) the same with a content key a bidder released
+    content_key_unwrap(src, key=)           the bidder recovers its envelope's content key (to release it)
+    content_key_check(src, content_key=)    does a released content key open this envelope (header only)
     envelope_verify(src)                    structure and signature, no key needed (server side)
     envelope_inspect(src)                   header only
     OpeningSummary                          开标一览表: price, duration, quality, project manager, fields
@@ -19,6 +22,9 @@ Envelopes (sealing.envelope)
 Receipts (sealing.receipts)
     receipt_sign(private_key, fields)       the platform's signed 回执
     receipt_verify(public_key, receipt)     offline check
+
+Signatures (sealing.signatures)
+    signature_sign(private_key, message), signature_verify(public_key, message, signature)
 
 Opening-key custody (sealing.custody)
     key_split(private_key, custodians, threshold=2) → (SealedKey, [EncryptedShare])
@@ -36,6 +42,8 @@ from sealing.envelope import (
     OpenedDocument,
     OpenedEnvelope,
     Recipient,
+    content_key_check,
+    content_key_unwrap,
     envelope_inspect,
     envelope_open,
     envelope_seal,
@@ -56,6 +64,7 @@ from sealing.errors import (
 )
 from sealing.keys import PrivateKey, PublicKey, keypair_generate, private_key_load, public_key_load
 from sealing.receipts import receipt_sign, receipt_verify
+from sealing.signatures import signature_sign, signature_verify
 from sealing.summary import OpeningSummary
 
 __all__ = [
@@ -80,6 +89,8 @@ __all__ = [
     "Share",
     "WrongKey",
     "WrongPassphrase",
+    "content_key_check",
+    "content_key_unwrap",
     "envelope_inspect",
     "envelope_open",
     "envelope_seal",
@@ -92,4 +103,6 @@ __all__ = [
     "receipt_sign",
     "receipt_verify",
     "share_decrypt",
+    "signature_sign",
+    "signature_verify",
 ]

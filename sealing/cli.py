@@ -139,6 +139,7 @@ def _seal(args: argparse.Namespace) -> int:
     )
     print(f"sealed {len(documents)} document(s) and the opening summary into {out}")
     _info_print(info)
+    print(f"sha256:       {_file_sha256(out)} (the platform's receipt must show this envelope_sha256)")
     return 0
 
 
@@ -165,7 +166,16 @@ def _info_print(info: EnvelopeInfo) -> None:
     if info.chunk_count is not None:
         print(f"chunks:       {info.chunk_count}")
         print(f"size:         {info.size}")
+    if info.sha256 is not None:
         print(f"sha256:       {info.sha256}")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -181,11 +191,7 @@ def _verify_receipt(args: argparse.Namespace) -> int:
     fields = receipt_verify(key, _read(args.receipt, "receipt"))
     if args.envelope:
         path = Path(args.envelope)
-        digest = sha256()
-        with path.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != fields["envelope_sha256"] or path.stat().st_size != fields["envelope_size"]:
+        if _file_sha256(path) != fields["envelope_sha256"] or path.stat().st_size != fields["envelope_size"]:
             print(
                 "error: the receipt is genuine but it is for a different envelope than "
                 f"{str(path)!r} (the SHA-256 or size differs)",

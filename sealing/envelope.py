@@ -20,6 +20,8 @@ import secrets
 import shutil
 import struct
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -53,6 +55,58 @@ ROLE_CODES = {"bidder": 1, "opening": 2}
 ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
 SIGNATURE_CONTEXT = b"SUNSEAL-v1 signature\x00"
 KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
+HASH_THREADS = max(1, min(4, os.cpu_count() or 1))
+RING_BYTES = 32 << 20
+
+
+class _BufferPool:
+    """Chunk buffers kept between envelopes (at most ``limit`` bytes), handed out as memoryviews.
+
+    A fresh buffer costs a page fault per 4 KiB the first time it is written, which on a
+    virtual machine is a good part of the time a 10 MiB envelope takes; a server that
+    verifies envelope after envelope reuses the same few buffers instead.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._free: list[bytearray] = []
+        self._lock = threading.Lock()
+
+    def take(self, size: int, count: int) -> list[memoryview]:
+        views = []
+        with self._lock:
+            for buffer in [b for b in self._free if len(b) == size][:count]:
+                self._free.remove(buffer)
+                views.append(memoryview(buffer))
+        return views + [memoryview(bytearray(size)) for _ in range(count - len(views))]
+
+    def give(self, views: list[memoryview], *, wipe: bool = False) -> None:
+        """Return buffers no thread uses any more; ``wipe`` zeroes them first (they held plaintext)."""
+        buffers = [view.obj for view in views]
+        for view in views:
+            view.release()
+        if wipe:
+            for buffer in buffers:
+                buffer[:] = bytes(len(buffer))  # type: ignore[index,arg-type]
+        with self._lock:
+            for buffer in buffers:
+                assert isinstance(buffer, bytearray)
+                self._free.insert(0, buffer)
+            while sum(len(b) for b in self._free) > self._limit:
+                self._free.pop()
+
+
+_BUFFERS = _BufferPool(RING_BYTES)
+
+
+def _buffer_size(chunk_size: int) -> int:
+    """One size for every chunk buffer (a frame, with room for update_into's block slack)."""
+    return FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE
+
+
+def _ring_size(chunk_size: int) -> int:
+    """How many chunk buffers a pipeline rotates: enough to keep every thread busy, ≤ ~32 MiB."""
+    return max(3, min(2 * HASH_THREADS + 2, RING_BYTES // chunk_size))
 
 DocumentSource = Path | str | bytes | BinaryIO
 
@@ -69,8 +123,10 @@ class Recipient:
 class EnvelopeInfo:
     """What an envelope says about itself, readable without any key.
 
-    ``chunk_count``, ``size`` and ``sha256`` (of the whole file) are known once the envelope
-    has been read to the end (by verify or open); inspect leaves them None.
+    ``chunk_count`` and ``size`` are known once the envelope has been written or read to the
+    end (seal, verify, open); inspect leaves them None. ``sha256`` (of the whole file, what a
+    receipt carries) is computed by envelope_verify only, the server's check on upload:
+    seal and open do not spend a second hash pass on it.
     """
 
     suite: str
@@ -132,33 +188,61 @@ def _signature_message(header_digest: bytes, body_digest: bytes) -> bytes:
     return SIGNATURE_CONTEXT + header_digest + body_digest
 
 
-class _Behind:
-    """Runs file writes and hashing on one background thread, in order, while the caller encrypts.
+class _Pipeline:
+    """Frame digests on a pool of threads and in-order output on one more thread.
 
-    hashlib and file I/O release the GIL, so on a machine with two cores the hashing and
-    writing of frame k overlaps the encryption of frame k+1. Callers rotate RING buffers and
-    call ``reuse(k)`` before overwriting buffer k, so a buffer is never changed while queued.
+    The frame digests d_i = H(frame i) do not depend on one another, so with several cores
+    the SHA-256 of several frames runs at once (hashlib releases the GIL for large buffers),
+    while the output thread copies earlier frames into the page cache and the caller
+    encrypts or decrypts the next chunk. Digests are folded into the body digest strictly in
+    frame order. Work is tagged with the frame index; buffers are passed as memoryviews,
+    never copied, and the caller calls ``settle(i - ring)`` before it overwrites the ring
+    buffer that frame ``i - ring`` used. With ``threaded=False`` everything runs inline.
     """
 
-    RING = 3
+    def __init__(self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool) -> None:
+        self.suite = suite
+        self.body = suite.hasher()
+        self.output = output
+        self._hashers = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="sealing-hash") if threaded else None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sealing-out") if threaded and output else None
+        self._digests: deque[tuple[int, Future[bytes]]] = deque()
+        self._outputs: deque[tuple[int, Future[Any]]] = deque()
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sealing")
-        self._pending: dict[int, list[Future[Any]]] = {}
+    def digest(self, index: int, frame: memoryview) -> None:
+        if self._hashers is None:
+            self.body.update(self.suite.digest(frame))
+        else:
+            self._digests.append((index, self._hashers.submit(self.suite.digest, frame)))
 
-    def submit(self, slot: int, function: Callable[..., Any], *args: Any) -> None:
-        self._pending.setdefault(slot, []).append(self._pool.submit(function, *args))
+    def emit(self, index: int, data: bytes | memoryview) -> None:
+        assert self.output is not None
+        if self._writer is None:
+            self.output(data)
+        else:
+            self._outputs.append((index, self._writer.submit(self.output, data)))
 
-    def reuse(self, slot: int) -> None:
-        for future in self._pending.pop(slot, []):
-            future.result()
+    def settle(self, index: int) -> None:
+        """Wait for all work on frames up to ``index``: their buffers may then be reused."""
+        while self._digests and self._digests[0][0] <= index:
+            self.body.update(self._digests.popleft()[1].result())
+        while self._outputs and self._outputs[0][0] <= index:
+            self._outputs.popleft()[1].result()
+
+    def body_digest(self) -> bytes:
+        """B = H(d_0 || ... || d_{N-1}), once every frame has been given to ``digest``."""
+        while self._digests:
+            self.body.update(self._digests.popleft()[1].result())
+        return self.suite.finish(self.body)
 
     def drain(self) -> None:
-        for slot in list(self._pending):
-            self.reuse(slot)
+        self.settle(FINAL_FLAG)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the threads; queued work is dropped, running work is waited for."""
+        for pool in (self._hashers, self._writer):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- sealing
@@ -317,53 +401,19 @@ def envelope_seal(
     header_digest = suite.digest(preamble, header_bytes)
 
     dest = Path(dest)
-    plain = bytearray(chunk_size)
-    plain_view = memoryview(plain)
-    frames = [bytearray(FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE) for _ in range(_Behind.RING)]
-    frame_views = [memoryview(frame) for frame in frames]
-    body = suite.hasher()
-    whole = sha256()
-    behind = _Behind()
     fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or ".")
     try:
         with os.fdopen(fd, "wb") as out:
-
-            def emit(slot: int, data: bytes | memoryview) -> None:
-                behind.submit(slot, out.write, data)
-                behind.submit(slot, whole.update, data)
-
-            for part in (preamble, header_bytes, header_digest, *(block for _, _, block in blocks)):
-                emit(-1, part)
-            for index in range(chunk_count):
-                slot = index % _Behind.RING
-                behind.reuse(slot)
-                frame, frame_view = frames[slot], frame_views[slot]
-                final = index == chunk_count - 1
-                length = min(chunk_size, plaintext.size - index * chunk_size)
-                if plaintext.readinto(plain_view[:length]) != length:
-                    raise InvalidInput("a document shrank while it was being sealed; seal again")
-                FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
-                encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
-                written = encryptor.update_into(plain_view[:length], frame_view[FRAME_HEADER.size :])
-                encryptor.finalize()
-                end = FRAME_HEADER.size + written
-                frame[end : end + TAG_SIZE] = encryptor.tag
-                record = frame_view[: end + TAG_SIZE]
-                emit(slot, record)
-                body.update(suite.digest(record))
-            plaintext.finish()
-            signature = suite.sign(signer, _signature_message(header_digest, suite.finish(body)))
-            emit(-1, len(signature).to_bytes(2, "big") + signature)
-            behind.drain()
+            out.write(preamble + header_bytes + header_digest + b"".join(block for _, _, block in blocks))
+            _frames_seal(
+                plaintext, out.write, suite=suite, signer=signer, content_key=content_key,
+                nonce_prefix=nonce_prefix, header_digest=header_digest, chunk_size=chunk_size,
+                chunk_count=chunk_count,
+            )
         os.replace(temp_name, dest)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    finally:
-        behind.close()
-        plain_view.release()
-        for view in frame_views:
-            view.release()
     return EnvelopeInfo(
         suite=suite.name,
         version=VERSION,
@@ -374,28 +424,79 @@ def envelope_seal(
         recipients=tuple(Recipient(role, key.fingerprint) for role, key, _ in blocks),
         chunk_count=chunk_count,
         size=dest.stat().st_size,
-        sha256=whole.hexdigest(),
     )
+
+
+def _frames_seal(
+    plaintext: _Plaintext,
+    output: Callable[[Any], Any],
+    *,
+    suite: Suite,
+    signer: PrivateKey,
+    content_key: bytes,
+    nonce_prefix: bytes,
+    header_digest: bytes,
+    chunk_size: int,
+    chunk_count: int,
+) -> None:
+    """Encrypt the content into chunk frames and the trailer, handing each to ``output`` in order.
+
+    The caller's thread reads and encrypts; frame digests and ``output`` run on the
+    pipeline's threads (see _Pipeline), so reading, encrypting, hashing and writing overlap.
+    """
+    ring = min(_ring_size(chunk_size), chunk_count)
+    plain, *frames = _BUFFERS.take(_buffer_size(chunk_size), ring + 1)
+    pipe = _Pipeline(suite, output, threaded=chunk_count > 1)
+    try:
+        for index in range(chunk_count):
+            pipe.settle(index - ring)
+            frame = frames[index % ring]
+            final = index == chunk_count - 1
+            length = min(chunk_size, plaintext.size - index * chunk_size)
+            if plaintext.readinto(plain[:length]) != length:
+                raise InvalidInput("a document shrank while it was being sealed; seal again")
+            FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
+            encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
+            end = FRAME_HEADER.size + encryptor.update_into(plain[:length], frame[FRAME_HEADER.size :])
+            encryptor.finalize()
+            frame[end : end + TAG_SIZE] = encryptor.tag
+            record = frame[: end + TAG_SIZE]
+            pipe.digest(index, record)
+            pipe.emit(index, record)
+        plaintext.finish()
+        signature = suite.sign(signer, _signature_message(header_digest, pipe.body_digest()))
+        pipe.emit(chunk_count, len(signature).to_bytes(2, "big") + signature)
+        pipe.drain()
+    finally:
+        pipe.close()
+        _BUFFERS.give(frames)
+        _BUFFERS.give([plain], wipe=True)
 
 
 # ---------------------------------------------------------------- reading
 
 
 class _Reader:
-    """Reads an envelope file, counting bytes and hashing all of them with SHA-256."""
+    """Reads an envelope file, counting bytes, and with ``whole`` hashing all of them with SHA-256.
 
-    def __init__(self, stream: BinaryIO, behind: _Behind | None = None) -> None:
+    Once ``pipe`` is set, the whole-file hash runs on the pipeline's output thread, in order,
+    with the bytes of frame ``index`` tagged so that their buffer is not reused too early.
+    """
+
+    def __init__(self, stream: BinaryIO, *, whole: bool = False) -> None:
         self.stream = stream
         self.offset = 0
-        self.whole = sha256()
-        self.behind = behind
-        self.slot = -1
+        self.whole = sha256() if whole else None
+        self.pipe: _Pipeline | None = None
+        self.index = -1
 
     def _hash(self, data: bytes | memoryview) -> None:
-        if self.behind is None:
+        if self.whole is None:
+            return
+        if self.pipe is None:
             self.whole.update(data)
         else:
-            self.behind.submit(self.slot, self.whole.update, data)
+            self.pipe.emit(self.index, data)
 
     def read(self, size: int) -> bytes:
         data = self.stream.read(size)
@@ -564,15 +665,14 @@ def _header_parse(header_bytes: bytes, suite: Suite) -> dict[str, Any]:
 class _Frames:
     """Walks the chunk frames and the trailer, naming any frame that is out of place."""
 
-    def __init__(self, reader: _Reader, head: _Head) -> None:
+    def __init__(self, reader: _Reader, head: _Head, pipe: _Pipeline) -> None:
         self.reader = reader
         self.head = head
+        self.pipe = pipe
         self.chunk_size = head.header["chunk_size"]
         self.expected = head.header["chunk_count"]
-        self.views = [
-            memoryview(bytearray(FRAME_HEADER.size + self.chunk_size + TAG_SIZE))
-            for _ in range(_Behind.RING if reader.behind else 1)
-        ]
+        self.ring = min(_ring_size(self.chunk_size), self.expected)
+        self.views = _BUFFERS.take(_buffer_size(self.chunk_size), self.ring)
         self.count = 0
         self.signature = b""
 
@@ -580,11 +680,9 @@ class _Frames:
         index = 0
         while True:
             where = f"chunk {index}"
-            slot = index % len(self.views)
-            if self.reader.behind is not None:
-                self.reader.behind.reuse(slot)
-                self.reader.slot = slot
-            view = self.views[slot]
+            self.pipe.settle(index - self.ring)
+            self.reader.index = index
+            view = self.views[index % self.ring]
             start = self.reader.read(FRAME_HEADER.size)
             if not start:
                 raise _damaged(
@@ -618,7 +716,6 @@ class _Frames:
             index += 1
             if final:
                 self.count = index
-                self.reader.slot = -1
                 self._trailer()
                 return
 
@@ -640,8 +737,9 @@ class _Frames:
         raise _damaged("trailer", "the signature record is missing or cut short (the file is truncated)")
 
     def close(self) -> None:
-        for view in self.views:
-            view.release()
+        """Give the frame buffers back; call it once no pipeline thread uses them."""
+        _BUFFERS.give(self.views)
+        self.views = []
 
 
 def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
@@ -655,7 +753,12 @@ def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
 def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
     info = head.info
     return EnvelopeInfo(
-        **{**info.__dict__, "chunk_count": frames.count, "size": reader.offset, "sha256": reader.whole.hexdigest()}
+        **{
+            **info.__dict__,
+            "chunk_count": frames.count,
+            "size": reader.offset,
+            "sha256": reader.whole.hexdigest() if reader.whole is not None else None,
+        }
     )
 
 
@@ -670,18 +773,25 @@ def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
 
     This is what a server can check on upload. Chunk tags can only be checked with the
     content key (see envelope_open), but the signature covers every byte of every chunk.
+    The result's ``sha256`` is the SHA-256 of the whole file (what a receipt carries),
+    computed on a second thread alongside the frame digests.
     """
     with _opened(src) as stream:
-        reader = _Reader(stream)
+        reader = _Reader(stream, whole=True)
         head = _head_read(reader)
-        frames = _Frames(reader, head)
-        body = head.suite.hasher()
+        assert reader.whole is not None
+        pipe = _Pipeline(head.suite, reader.whole.update, threaded=head.header["chunk_count"] > 1)
+        reader.pipe = pipe
+        frames = _Frames(reader, head, pipe)
         try:
-            for _, _, record in frames:
-                body.update(head.suite.digest(record))
+            for index, _, record in frames:
+                pipe.digest(index, record)
+            body_digest = pipe.body_digest()
+            pipe.drain()
         finally:
+            pipe.close()
             frames.close()
-        _signature_check(head, head.suite.finish(body), frames.signature)
+        _signature_check(head, body_digest, frames.signature)
         return _finished(head, frames, reader)
 
 
@@ -726,6 +836,40 @@ def _content_key(head: _Head, key: PrivateKey) -> bytes:
         f"this envelope is not sealed to the key given (fingerprint {key.public_key.fingerprint[:16]}…); it is "
         f"sealed to: {sealed_to}. Use the bidder's own private key or the project's opening key."
     )
+
+
+def _content_key_given(head: _Head, content_key: bytes) -> bytes:
+    if not isinstance(content_key, bytes | bytearray) or len(content_key) != head.suite.content_key_size:
+        raise WrongKey(
+            f"the content key given has the wrong length for the {head.suite.name} suite "
+            f"({head.suite.content_key_size} bytes are needed); release the key of this envelope"
+        )
+    if _key_check(head.suite, bytes(content_key)) != head.header["_key_check"]:
+        raise WrongKey(
+            "the content key given does not open this envelope (it is not the key it was sealed with); "
+            "unwrap the key from this very envelope with the bidder's private key and release it again"
+        )
+    return bytes(content_key)
+
+
+def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
+    """The envelope's content key, unwrapped with ``key`` (what a bidder releases at the opening).
+
+    Reads only the preamble, header and recipient blocks; nothing is decrypted.
+    """
+    with _opened(src) as stream:
+        return _content_key(_head_read(_Reader(stream)), key)
+
+
+def content_key_check(src: Path | str | BinaryIO, *, content_key: bytes) -> EnvelopeInfo:
+    """Check that ``content_key`` is the key ``src`` was sealed with (against the header's key check).
+
+    Fast: reads the header only. Raises WrongKey when it is not; returns the header's information.
+    """
+    with _opened(src) as stream:
+        head = _head_read(_Reader(stream))
+        _content_key_given(head, content_key)
+        return head.info
 
 
 class _Content:
@@ -812,8 +956,54 @@ class _Content:
             self.out.close()
 
 
-def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | str) -> OpenedEnvelope:
+def _frames_open(
+    reader: _Reader, head: _Head, content_key: bytes, output: Callable[[memoryview], Any]
+) -> tuple[_Frames, bytes]:
+    """Decrypt every chunk frame, handing each chunk's plaintext to ``output`` (in order) once its tag verified.
+
+    The caller's thread reads and decrypts; frame digests and ``output`` run on the
+    pipeline's threads. Returns the frames walked (count, signature) and the body digest B;
+    checking the signature is the caller's job.
+    """
+    suite = head.suite
+    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1)
+    frames = _Frames(reader, head, pipe)
+    plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
+    try:
+        for index, final, record in frames:
+            plain = plains[index % frames.ring]
+            decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
+            written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
+            try:
+                decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
+            except InvalidTag:
+                raise _damaged(
+                    f"chunk {index}",
+                    f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
+                    "last chunk and chunks after it were cut off)",
+                )
+            pipe.digest(index, record)
+            pipe.emit(index, plain[:written])
+        body_digest = pipe.body_digest()
+        pipe.drain()
+    finally:
+        pipe.close()
+        frames.close()
+        _BUFFERS.give(plains, wipe=True)
+    return frames, body_digest
+
+
+def envelope_open(
+    src: Path | str | BinaryIO,
+    *,
+    key: PrivateKey | None = None,
+    dest: Path | str,
+    content_key: bytes | None = None,
+) -> OpenedEnvelope:
     """Verify and decrypt an envelope with ``key`` (the bidder's or the opening key) into ``dest``.
+
+    Instead of a private key, ``content_key`` may be given: the content key a bidder released
+    (content_key_unwrap); it must match the header's key check (else WrongKey).
 
     ``dest`` must not exist. The content is decrypted into a hidden folder next to it, and
     only when every chunk tag and the signature have verified is it renamed to ``dest``;
@@ -825,49 +1015,23 @@ def envelope_open(src: Path | str | BinaryIO, *, key: PrivateKey, dest: Path | s
     with _opened(src) as stream:
         reader = _Reader(stream)
         head = _head_read(reader)
-        content_key = _content_key(head, key)
+        if (key is None) == (content_key is None):
+            raise InvalidInput("give either the private key or the released content key")
+        content_key = _content_key(head, key) if key is not None else _content_key_given(head, content_key)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
         content = _Content(work)
-        behind = _Behind()
-        reader.behind = behind
-        frames = _Frames(reader, head)
-        plain_views = [memoryview(bytearray(head.header["chunk_size"] + 15)) for _ in range(_Behind.RING)]
-        suite = head.suite
-        body = suite.hasher()
         try:
-            for index, final, record in frames:
-                slot = index % _Behind.RING
-                decryptor = suite.chunk_decryptor(
-                    content_key, _nonce(head.nonce_prefix, index, final), head.header_digest
-                )
-                written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain_views[slot])
-                try:
-                    decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
-                except InvalidTag:
-                    raise _damaged(
-                        f"chunk {index}",
-                        f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
-                        "last chunk and chunks after it were cut off)",
-                    )
-                body.update(suite.digest(record))
-                behind.submit(slot, content.write, plain_views[slot][:written])
-            behind.drain()
+            frames, body_digest = _frames_open(reader, head, content_key, content.write)
             summary = content.finish()
-            _signature_check(head, suite.finish(body), frames.signature)
+            _signature_check(head, body_digest, frames.signature)
             (work / "summary.json").write_text(
                 json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
             )
             os.replace(work, dest)
         except BaseException:
-            behind.close()
             content.abort()
             shutil.rmtree(work, ignore_errors=True)
             raise
-        finally:
-            behind.close()
-            frames.close()
-            for view in plain_views:
-                view.release()
         info = _finished(head, frames, reader)
     documents = tuple(OpenedDocument(doc.name, dest / "documents" / doc.name, doc.size) for doc in content.documents)
     return OpenedEnvelope(info=info, summary=summary, documents=documents, path=dest)

@@ -11,6 +11,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def client_en(client, settings):
+    """A browser whose person chose English with the language switch."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
 def make_user(db):
     return factories.user
 

@@ -1,5 +1,10 @@
 """Demo projects in several states, run through the real services with the demo organisations of accounts.demo.
 
+Every demo person who holds a key (the bidders, and the agency, regulator and platform admin as
+the custodians of the opening keys) gets a key pair; the private keys are written, encrypted
+with DEMO_KEY_PASSPHRASE, to var/demo-keys/<username>.pem so a demo bidder can load its key
+on the bid page. Demo bids are real sealed envelopes.
+
 The failed and awarded projects need deadlines that have passed: they are
 registered with a deadline two seconds ahead (the 20-day minimum is relaxed for
 the demo only) and the seed waits for it. The awarded project's publicity end
@@ -7,23 +12,32 @@ is back-dated, because nobody waits three working days for demo data.
 """
 
 import datetime as dt
+import os
+import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test import override_settings
 from django.utils import timezone
 
+import sealing
 from accounts.models import User
 from core.workdays import today
 
 from .lifecycle import project_advance_due, project_transition
 from .models import Project, Status
+from .selectors import bidder_key_current
 from .services.awards import award_create, candidates_set, contract_record
 from .services.bids import bid_submit
+from .services.keys import bidder_key_register
 from .services.participation import registration_create, registration_sign_commitment
 from .services.projects import project_create
 
+DEMO_KEY_PASSPHRASE = "demo-key-passphrase"
+KEY_HOLDERS = ("agency", "regulator", "admin", "bidder1", "bidder2", "bidder3", "bidder4")
 OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
 FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"
 AWARDED_TITLE = "阳光市滨江公园绿化提升工程"
@@ -43,16 +57,59 @@ def _create(agency, tenderer, title, deadline, sections, **extra):
                           **fields)
 
 
-def _bid(bidder, section, content: bytes):
+def _bidder4() -> None:
+    """A fourth demo bidder person, of 华夏园林绿化有限公司 (an organisation accounts.demo creates without people)."""
+    from accounts.demo import DEMO_PASSWORD
+    from accounts.models import Organisation
+    from accounts.services import user_create
+
+    if not User.objects.filter(username="bidder4").exists():
+        user_create(username="bidder4", password=DEMO_PASSWORD, role="bidder", display_name="吴芳",
+                    organisation=Organisation.objects.get(name="华夏园林绿化有限公司"))
+
+
+def _demo_key(user) -> sealing.PrivateKey:
+    """The demo person's key pair: var/demo-keys/<username>.pem, registered with the platform."""
+    folder = Path(settings.VAR_DIR) / "demo-keys"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"{user.username}.pem"
+    current = bidder_key_current(user=user)
+    if path.exists():
+        key = sealing.private_key_load(path.read_bytes(), DEMO_KEY_PASSPHRASE)
+        if current is None or current.fingerprint != key.public_key.fingerprint:
+            bidder_key_register(user=user, public_key_pem=key.public_key.pem())
+        return key
+    key = sealing.keypair_generate("intl")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key.pem(DEMO_KEY_PASSPHRASE))
+    (folder / f"{user.username}.pub.pem").write_text(key.public_key.pem(), encoding="ascii")
+    bidder_key_register(user=user, public_key_pem=key.public_key.pem())
+    return key
+
+
+def _bid(bidder, key, section, price: str):
     registration = registration_create(section=section, user=bidder)
     registration_sign_commitment(registration=registration, user=bidder, accepted=True)
-    bid_submit(section=section, user=bidder, upload=ContentFile(content, name="bid.env"))
+    project = section.project
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bid.sealed"
+        sealing.envelope_seal(
+            path, documents=[("投标函.txt", f"{bidder.organisation.name} 投标函（演示）".encode())], signer=key,
+            summary={"price": price, "duration": "365日历天", "quality": "合格",
+                     "project_manager": bidder.display_name},
+            opening_key=sealing.public_key_load(project.opening_key.public_key_pem),
+            labels={"deal_code": project.deal_code, "section_code": section.code})
+        bid_submit(section=section, user=bidder, upload=ContentFile(path.read_bytes(), name="bid.sealed"))
 
 
 def seed(*, stdout) -> None:
     agency = User.objects.get(username="agency")
     tenderer = User.objects.get(username="tenderer").organisation
-    bidders = [User.objects.get(username=f"bidder{n}") for n in (1, 2, 3)]
+    _bidder4()
+    # 江南建筑 (bidder3) is black-listed by the credit demo, so the awarded project's third bidder is bidder4.
+    bidders = [User.objects.get(username=f"bidder{n}") for n in (1, 2, 4)]
+    keys = {username: _demo_key(User.objects.get(username=username)) for username in KEY_HOLDERS}
 
     if not Project.objects.filter(title=OPEN_TITLE).exists():
         project = _create(agency, tenderer, OPEN_TITLE, timezone.now() + dt.timedelta(days=25), [
@@ -66,7 +123,7 @@ def seed(*, stdout) -> None:
             failed = _create(agency, tenderer, FAILED_TITLE, timezone.now() + dt.timedelta(seconds=2), [
                 {"code": "001", "name": "照明维护", "base_amount": Decimal("860000.00"), "base_type": "price_cap"}])
             project_transition(project=failed, to=Status.PUBLISHED, user=agency)
-            _bid(bidders[0], failed.sections.get(), b"demo envelope 1")
+            _bid(bidders[0], keys["bidder1"], failed.sections.get(), "812000.00")
             time.sleep(2.1)
             project_advance_due(project_id=failed.pk)
 
@@ -75,8 +132,8 @@ def seed(*, stdout) -> None:
                 {"code": "001", "name": "绿化提升", "base_amount": Decimal("3500000.00"), "base_type": "price_cap"}])
             project_transition(project=awarded, to=Status.PUBLISHED, user=agency)
             section = awarded.sections.get()
-            for n, bidder in enumerate(bidders):
-                _bid(bidder, section, f"demo envelope {n}".encode())
+            for bidder, price in zip(bidders, ("3220000.00", "3150000.00", "3300000.00"), strict=True):
+                _bid(bidder, keys[bidder.username], section, price)
             time.sleep(2.1)
             project_advance_due(project_id=awarded.pk)
             project_transition(project=awarded, to=Status.EVALUATION, user=agency)
@@ -94,6 +151,8 @@ def seed(*, stdout) -> None:
             contract_record(award=award, user=agency, signed_on=today(), amount="3150000.00")
             project_transition(project=awarded, to=Status.CONTRACT_SIGNED, user=agency)
 
+    stdout.write(f"keys: demo private keys in {Path(settings.VAR_DIR) / 'demo-keys'} "
+                 f"(passphrase {DEMO_KEY_PASSPHRASE})")
     stdout.write(f"trading: {Project.objects.count()} projects "
                  f"({', '.join(f'{s}: {n}' for s, n in _counts().items())})")
 

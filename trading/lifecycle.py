@@ -68,9 +68,10 @@ def min_valid_bids() -> int:
 # Guards: return None when the step may be taken, else why not (and what to do).
 
 def _ready_to_publish(project: Project, now: dt.datetime) -> str | None:
+    from .services.custody import custody_problems
     from .services.projects import project_publish_problems
 
-    problems = project_publish_problems(project=project, now=now)
+    problems = project_publish_problems(project=project, now=now) + custody_problems(project=project)
     return " ".join(problems) or None
 
 
@@ -266,6 +267,9 @@ def _enter(project: Project, *, to: str, now: dt.datetime, reason_code: str, not
     project.save()
 
     if to == Status.PUBLISHED and previous == Status.DRAFT:
+        from .services.custody import opening_key_create
+
+        opening_key_create(project=project)  # bidders seal to it; its private half exists only as shares
         announcement_publish(project=project, kind="tender", title=project.title, body=_tender_body(project))
     if to == Status.FAILED:
         _fail_sections(project, now)

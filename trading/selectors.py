@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 
-from .models import Award, BaseType, Bid, DocumentDownload, Project, Registration, Section, Status
+from .models import Award, BaseType, Bid, BidderKey, DocumentDownload, Project, Registration, Section, Status
 
 
 def section_valid_bid_count(*, section: Section) -> int:
@@ -119,3 +119,10 @@ def award_figures(*, award: Award) -> AwardFigures:
     elif award.base_type == BaseType.VALUATION:
         value_added = amount - base
     return AwardFigures(award.base_type, base, amount, savings, savings_rate, premium, premium_rate, value_added)
+
+
+def bidder_key_current(*, user) -> BidderKey | None:
+    """The person's registered public key in force (None if it has none)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return BidderKey.objects.filter(user=user, revoked_at__isnull=True).first()

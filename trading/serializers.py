@@ -142,7 +142,7 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = ["id", "section", "organisation", "state", "original_name", "size", "sha256", "submitted_at",
-                  "receipt_no", "ended_at"]
+                  "receipt_no", "ended_at", "signer_fingerprint", "key_released_at", "opened_at"]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -11,6 +11,9 @@
 //                                         labels: { section_code: "S001" } });   // → Blob
 //
 // Pass `write: async (bytes) => ...` to stream the envelope somewhere instead of building a Blob.
+//
+// At the opening the bidder releases its envelope's content key:
+//   const contentKey = await unwrapContentKey(envelopeBlobOrBytes, signer);   // → Uint8Array (32 bytes)
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
@@ -167,9 +170,11 @@ export async function privateKeyFromPem(pem, passphrase) {
     throw new Error("the passphrase does not open this private key file; type it again");
   }
   const signingKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+  // The same key unwraps the bidder's own content key at the opening (unwrapContentKey).
+  const ecdhKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
   const jwk = await subtle.exportKey("jwk", signingKey);
   const point = concat(new Uint8Array([4]), unbase64url(jwk.x), unbase64url(jwk.y));
-  return { signingKey, publicKey: concat(P256_SPKI_PREFIX, point) };
+  return { signingKey, ecdhKey, publicKey: concat(P256_SPKI_PREFIX, point) };
 }
 
 function unbase64url(text) {
@@ -344,4 +349,75 @@ export async function sealEnvelope({
   );
   await emit(concat(u16(signature.length), signature));
   return write ? { chunkCount, header } : new Blob(parts, { type: "application/octet-stream" });
+}
+
+// ------------------------------------------------------------------ releasing the content key
+
+async function bytesOf(source, start, end) {
+  if (source instanceof Uint8Array) {
+    if (end > source.length) throw new Error("the envelope is truncated before the end of its recipient blocks");
+    return source.subarray(start, end);
+  }
+  const bytes = new Uint8Array(await source.slice(start, end).arrayBuffer());
+  if (bytes.length !== end - start) throw new Error("the envelope is truncated before the end of its recipient blocks");
+  return bytes;
+}
+
+/**
+ * Recover the content key of an `intl` envelope with the bidder's own key (what it releases at the opening).
+ *
+ * envelope:   the envelope as a Blob/File or Uint8Array (only the header and recipient blocks are read)
+ * privateKey: the object privateKeyFromPem returns ({ ecdhKey, publicKey })
+ * Returns the 32-byte content key after checking it against the header's key check.
+ */
+export async function unwrapContentKey(envelope, privateKey) {
+  const preamble = await bytesOf(envelope, 0, 16);
+  if (toHex(preamble.subarray(0, 8)) !== toHex(MAGIC)) {
+    throw new Error("this file is not a sealed bid envelope: it is NOT encrypted");
+  }
+  if (preamble[9] !== SUITE_INTL) throw new Error("the browser opens intl envelopes only; use the bidder tool");
+  const headerLength = new DataView(preamble.buffer, preamble.byteOffset, 16).getUint32(12);
+  if (headerLength > (1 << 20)) throw new Error("the envelope is damaged in the preamble");
+  const headerBytes = await bytesOf(envelope, 16, 16 + headerLength);
+  const digest = await bytesOf(envelope, 16 + headerLength, 16 + headerLength + 32);
+  if (toHex(await sha256(preamble, headerBytes)) !== toHex(digest)) {
+    throw new Error("the envelope is damaged in the header: its digest does not match");
+  }
+  const header = JSON.parse(new TextDecoder().decode(headerBytes));
+  const ownId = toHex(await sha256(privateKey.publicKey));
+  let offset = 16 + headerLength + 32;
+  for (const [position, entry] of header.recipients.entries()) {
+    const head = await bytesOf(envelope, offset, offset + 35);
+    const size = 35 + ((head[33] << 8) | head[34]);
+    const block = await bytesOf(envelope, offset, offset + size);
+    offset += size;
+    if (entry.key_id !== ownId) continue;
+    const where = `recipient block ${position + 1} (${entry.role})`;
+    if (toHex(await sha256(block)) !== entry.digest || toHex(block.subarray(1, 33)) !== ownId) {
+      throw new Error(`the envelope is damaged in the ${where}`);
+    }
+    const role = block[0];
+    const wrap = block.subarray(35);
+    const ephemeralPoint = wrap.subarray(0, 65);
+    const ephemeral = await subtle.importKey("raw", ephemeralPoint, { name: "ECDH", namedCurve: "P-256" }, false, []);
+    const shared = await subtle.deriveBits({ name: "ECDH", public: ephemeral }, privateKey.ecdhKey, 256);
+    const hkdf = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+    const ownPoint = privateKey.publicKey.subarray(P256_SPKI_PREFIX.length);
+    const okm = new Uint8Array(await subtle.deriveBits(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: concat(WRAP_INFO, ephemeralPoint, ownPoint) },
+      hkdf, 44 * 8));
+    const kek = await subtle.importKey("raw", okm.subarray(0, 32), "AES-GCM", false, ["decrypt"]);
+    let contentKey;
+    try {
+      contentKey = new Uint8Array(await subtle.decrypt(
+        { name: "AES-GCM", iv: okm.subarray(32, 44), additionalData: new Uint8Array([role]) }, kek, wrap.subarray(65)));
+    } catch {
+      throw new Error(`the envelope is damaged in the ${where}: the wrapped key does not open with your key`);
+    }
+    if (base64(await sha256(KEY_CHECK_CONTEXT, contentKey)) !== header.key_check) {
+      throw new Error(`the envelope is damaged in the ${where}: the key does not match the header's key check`);
+    }
+    return contentKey;
+  }
+  throw new Error("this envelope is not sealed to your key; load the private key you sealed it with");
 }

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role
-from tests import factories
+from tests import factories, sealed
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,9 @@ def trading_settings(settings, tmp_path):
 
 
 class World:
-    """A tenderer, its agency, five bidders and a regulator, each with an authenticated API client."""
+    """A tenderer, its agency, five bidders, a regulator and a platform security officer, each with an
+    authenticated API client. The agency, regulator and officer have registered keys: they are the default
+    custodians of every project's opening key (published projects need them)."""
 
     def __init__(self):
         self.tenderer = factories.user(role=Role.TENDERER)
@@ -31,6 +33,9 @@ class World:
         self.bidders = [factories.user(role=Role.BIDDER) for _ in range(5)]
         self.regulator = factories.user(role=Role.REGULATOR)
         self.outsider_agency = factories.user(role=Role.AGENCY)
+        self.officer = factories.user(role=Role.ADMIN)
+        for custodian in (self.agency, self.regulator, self.officer):
+            sealed.key_register(custodian)
 
     def api(self, user=None) -> APIClient:
         client = APIClient()
@@ -75,8 +80,8 @@ def transition(world, user, project_id, to, **extra):
     return world.api(user).post(f"/api/trading/projects/{project_id}/transition/", {"to": to, **extra}, format="json")
 
 
-def join_and_bid(world, bidder, section_id, content: bytes = b"sealed-envelope"):
-    """Register, sign the commitment and upload a bid through the API; return the receipt."""
+def join_and_bid(world, bidder, section_id, content: bytes | None = None):
+    """Register, sign the commitment and upload a bid (a real envelope unless ``content``); return the receipt."""
     client = world.api(bidder)
     registration = client.post(f"/api/trading/sections/{section_id}/registrations/")
     assert registration.status_code == 201, registration.content
@@ -86,9 +91,12 @@ def join_and_bid(world, bidder, section_id, content: bytes = b"sealed-envelope")
     return upload_bid(world, bidder, section_id, content)
 
 
-def upload_bid(world, bidder, section_id, content: bytes = b"sealed-envelope"):
+def upload_bid(world, bidder, section_id, content: bytes | None = None, **summary):
+    """Upload ``content``, or else a real envelope of ``bidder`` for the section (``summary`` fields override)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    if content is None:
+        content = sealed.envelope_for(section_id, bidder, summary=summary)
     return world.api(bidder).post(f"/api/trading/sections/{section_id}/bids/",
                                   {"file": SimpleUploadedFile("bid.env", content)}, format="multipart")
 

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from tests import sealed
 from trading.models import Bid, Project, Registration
 
 
@@ -41,8 +42,9 @@ def test_an_agency_registers_publishes_and_a_bidder_bids_through_the_pages(world
     refused = bidder.post(f"/projects/{project.pk}/commit/", {"registration": registration.pk}, follow=True)
     assert "tick the box" in refused.content.decode()
     bidder.post(f"/projects/{project.pk}/commit/", {"registration": registration.pk, "accepted": "on"})
+    envelope = sealed.envelope_for(section, world.bidders[0])
     response = bidder.post(f"/projects/{project.pk}/bid/", {"section": section.pk,
-                                                            "file": SimpleUploadedFile("bid.env", b"sealed")},
+                                                            "file": SimpleUploadedFile("bid.env", envelope)},
                            follow=True)
     bid = Bid.objects.get(section=section)
     assert str(bid.receipt_no) in response.content.decode()

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import AuditEvent
 from core.workdays import today
 from credit.services import blacklist_entry_create
+from tests import sealed
 from trading.models import Bid, DocumentDownload, Registration
 from trading.services.participation import registration_create
 
@@ -85,10 +86,11 @@ def test_a_new_upload_supersedes_the_old_one_and_withdraw_works_before_the_deadl
     project = _published(world)
     section = project["sections"][0]["id"]
     bidder = world.bidders[0]
-    first = join_and_bid(world, bidder, section, b"first").json()
-    second = upload_bid(world, bidder, section, b"second").json()
+    first = join_and_bid(world, bidder, section).json()
+    envelope = sealed.envelope_for(section, bidder, summary={"price": "870000.00"})
+    second = upload_bid(world, bidder, section, envelope).json()
     # Then the receipt carries the hash of exactly what was received, and the first bid is superseded
-    assert second["sha256"] == hashlib.sha256(b"second").hexdigest() and second["size"] == 6
+    assert second["sha256"] == hashlib.sha256(envelope).hexdigest() and second["size"] == len(envelope)
     assert Bid.objects.get(receipt_no=first["receipt_no"]).state == "superseded"
     live = Bid.objects.get(receipt_no=second["receipt_no"])
     # Another bidder cannot withdraw it; its own bidder can

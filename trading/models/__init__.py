@@ -2,6 +2,7 @@
 
 from .awards import Award, Candidate, Contract
 from .bids import Bid
+from .keys import BidderKey, Custodian, OpeningKey, UploadSession
 from .notices import Announcement
 from .participation import DocumentDownload, Registration, TenderDocument
 from .projects import (
@@ -20,7 +21,8 @@ from .projects import (
 
 __all__ = [
     "CATEGORY_CODE",
-    "Announcement", "Award", "BaseType", "Bid", "CancelReason", "Candidate", "Category", "Contract",
+    "Announcement", "Award", "BaseType", "Bid", "BidderKey", "Custodian", "OpeningKey",
+    "UploadSession", "CancelReason", "Candidate", "Category", "Contract",
     "DocumentDownload", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
     "ProjectTransition", "Registration", "Section", "Status", "TenderDocument",
 ]

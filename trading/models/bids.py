@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class Bid(models.Model):
     """One uploaded envelope of one bidder organisation for one section.
 
-    The file is stored opaque under PROTECTED_ROOT: until the sealing format
-    (issue 4) lands, the platform checks only size and records its SHA-256.
+    The file is a sealed envelope (docs/crypto.md), verified on upload (format, the
+    bidder's signature by its registered key, the section's labels) and stored under
+    PROTECTED_ROOT; the platform cannot read it. ``receipt`` is the platform-signed 回执.
     A new upload supersedes the previous one; at most one bid per
     (section, organisation) is ``submitted`` at any time.
     """
@@ -39,6 +40,15 @@ class Bid(models.Model):
     submitted_at = models.DateTimeField(_("received at (server time)"))
     receipt_no = models.UUIDField(_("receipt number"), default=uuid.uuid4, unique=True, editable=False)
     ended_at = models.DateTimeField(_("superseded or withdrawn at"), null=True, blank=True)
+    signer_fingerprint = models.CharField(_("signer's key fingerprint"), max_length=64, blank=True)
+    receipt = models.JSONField(_("signed receipt"), null=True, blank=True)
+    # At the opening: the content key the bidder released (kept only until decrypted), and the outcome.
+    released_key = models.BinaryField(null=True, blank=True, editable=False)
+    key_released_at = models.DateTimeField(_("key released at"), null=True, blank=True)
+    opened_summary = models.JSONField(_("opening summary (开标一览表)"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("decrypted at"), null=True, blank=True)
+    decrypt_error = models.TextField(_("why it could not be decrypted"), blank=True)
+    decrypt_bidder_fault = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["section", "-submitted_at"]

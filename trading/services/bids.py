@@ -1,13 +1,19 @@
-"""Submitting and withdrawing bids (投标文件), with the immediate receipt (回执) (EB 21, 26, 27).
+"""Submitting and withdrawing sealed bid envelopes (投标文件), with the platform-signed receipt (回执) (EB 21, 26, 27).
 
-Until issue 4 (sealing) lands the envelope is stored opaque: the platform
-checks its size and records its SHA-256, nothing more. The envelope check goes
-in ``_check_envelope``; resumable uploads and platform-signed receipts build on
-``bid_submit`` and ``BidReceipt``.
+An envelope (docs/crypto.md) is accepted only when it is whole and verifies: the format,
+the bidder's signature by the key the bidder person registered, sealed to this project's
+opening key and labelled for this deal and section; and only before the deadline by the
+server clock. The platform cannot read it. The answer is a receipt signed with the
+platform key (sealing.receipt_sign); re-submitting the same envelope returns the same
+receipt; a new envelope supersedes the live one. Large envelopes come through the resumable
+upload of ``trading.services.uploads``, which ends in ``bid_accept_file`` like this module's
+single-request ``bid_submit``.
 """
 
 import datetime as dt
+import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,17 +21,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import sealing
 from accounts.models import Role
 from audit.services import audit_record
 
 from .. import storage
-from ..models import Bid, Project, Registration, Section, Status
+from ..models import Bid, BidderKey, Project, Registration, Section, Status
+from ..selectors import bidder_key_current
 from .participation import _refuse_blacklisted
 
 
 @dataclass(frozen=True)
 class BidReceipt:
-    """The confirmation (回执) every accepted upload gets at once."""
+    """The confirmation (回执) every accepted upload gets at once; ``signed`` is what the platform key signed."""
 
     receipt_no: str
     deal_code: str
@@ -34,6 +42,7 @@ class BidReceipt:
     sha256: str
     size: int
     received_at: dt.datetime
+    signed: dict | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -45,8 +54,12 @@ def bid_receipt(*, bid: Bid) -> BidReceipt:
     return BidReceipt(
         receipt_no=str(bid.receipt_no), deal_code=bid.section.project.deal_code, section=bid.section.code,
         bidder_credit_code=bid.organisation.credit_code, sha256=bid.sha256, size=bid.size,
-        received_at=bid.submitted_at,
+        received_at=bid.submitted_at, signed=bid.receipt,
     )
+
+
+def bid_max_bytes() -> int:
+    return getattr(settings, "TRADING_BID_MAX_BYTES", 200 * 1024 * 1024)
 
 
 def _accepting_bids(project: Project, now: dt.datetime) -> None:
@@ -59,26 +72,15 @@ def _accepting_bids(project: Project, now: dt.datetime) -> None:
             if project.bid_deadline else "—"}})
 
 
-def _check_envelope(stored: storage.StoredFile) -> None:
-    """Where issue 4 verifies the envelope format and the bidder's signature (EB 26: reject unencrypted bids).
+def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Project, BidderKey]:
+    """Everything checked before any byte is taken: who, when, registration, commitment, credit, key.
 
-    Today every non-empty file within the size limit is accepted as an opaque envelope.
-    """
-
-
-@transaction.atomic
-def bid_submit(*, section: Section, user, upload) -> Bid:
-    """Accept a bid envelope for ``section`` from the user's bidder organisation and return it (see ``bid_receipt``).
-
-    Checks, in order: a bidder person; the project accepts bids and the server
-    clock is before the deadline; the organisation is registered for the
-    section and signed the credit commitment; it is not black-listed; the file
-    is within TRADING_BID_MAX_BYTES. A previous live bid is superseded.
+    Returns the project (locked when ``lock``: the deadline step takes the same lock) and the bidder's key.
     """
     if user.role != Role.BIDDER or user.organisation_id is None:
         raise PermissionDenied(_("Only a person acting for a bidder organisation submits bids."))
-    # Lock the project: the deadline step takes the same lock, so a bid is either in before it or refused.
-    project = Project.objects.select_for_update().get(pk=section.project_id)
+    projects = Project.objects.select_for_update() if lock else Project.objects
+    project = projects.get(pk=section.project_id)
     _accepting_bids(project, timezone.now())
     registration = Registration.objects.filter(section=section, organisation_id=user.organisation_id).first()
     if registration is None:
@@ -86,27 +88,124 @@ def bid_submit(*, section: Section, user, upload) -> Bid:
     if not registration.commitment_signed:
         raise ValidationError({"section": _("Sign the credit commitment (信用承诺) before bidding.")})
     _refuse_blacklisted(user.organisation)
-    stored = storage.store(upload, folder=f"bids/{project.deal_code}/{section.code}",
-                           max_bytes=getattr(settings, "TRADING_BID_MAX_BYTES", 200 * 1024 * 1024))
+    key = bidder_key_current(user=user)
+    if key is None:
+        raise ValidationError({"key": _("Register your public key (Keys page, or `python -m sealing keygen` and "
+                                        "upload the public key) before bidding: the platform checks the signature "
+                                        "of your envelope against it.")})
+    return project, key
+
+
+def _envelope_refusal(exc: sealing.EnvelopeError) -> ValidationError:
+    if isinstance(exc, sealing.NotAnEnvelope):
+        message = _("This file is not a sealed envelope: it is NOT encrypted; seal it with the bidder tool "
+                    "(`python -m sealing seal`) or the bid page and upload the envelope it writes. (%(detail)s)")
+    elif isinstance(exc, sealing.BadSignature):
+        message = _("The envelope's signature does not match its content (%(detail)s) Seal the bid again and upload "
+                    "the new envelope.")
+    else:
+        message = _("The envelope is damaged in the %(where)s: %(detail)s Upload the envelope file again as the "
+                    "bidder tool or the bid page wrote it, or seal the bid again.")
+    return ValidationError({"file": message % {"detail": str(exc), "where": exc.where}}, code="envelope")
+
+
+def envelope_check(*, path: Path, project: Project, section: Section, key: BidderKey) -> sealing.EnvelopeInfo:
+    """Verify the envelope at ``path`` for this section and bidder key; ValidationError naming what is wrong."""
     try:
-        _check_envelope(stored)
-        now = timezone.now()
-        _accepting_bids(project, now)  # the upload took time: the deadline counts when it is complete (EB 27)
-        previous = list(Bid.objects.select_for_update().filter(
-            section=section, organisation_id=user.organisation_id, state=Bid.State.SUBMITTED))
-        for old in previous:
-            old.state = Bid.State.SUPERSEDED
-            old.ended_at = now
-            old.save(update_fields=["state", "ended_at"])
-        bid = Bid.objects.create(
-            section=section, organisation=user.organisation, submitted_by=user,
-            original_name=(getattr(upload, "name", "") or "bid")[:200], storage_path=stored.relative_path,
-            size=stored.size, sha256=stored.sha256, submitted_at=now)
-        audit_record(action="trading.bid.submit", obj=bid, payload={
-            **bid_receipt(bid=bid).as_dict(), "supersedes": [str(b.receipt_no) for b in previous]})
+        info = sealing.envelope_verify(path)
+    except sealing.EnvelopeError as exc:
+        raise _envelope_refusal(exc)
+    if info.signer_fingerprint != key.fingerprint:
+        raise ValidationError({"file": _(
+            "The envelope is signed with the key %(got)s…, which is not your registered key %(want)s…. Seal with "
+            "your registered private key, or register this key first.") % {
+            "got": info.signer_fingerprint[:16], "want": key.fingerprint[:16]}}, code="signer")
+    deal, code = info.labels.get("deal_code"), info.labels.get("section_code")
+    if deal != project.deal_code or code != section.code:
+        raise ValidationError({"section": _(
+            "This envelope is sealed for deal %(deal)s section %(code)s, not for this section (deal %(want_deal)s "
+            "section %(want_code)s). Upload it to its own section, or seal again with --label deal_code=%(want_deal)s "
+            "--label section_code=%(want_code)s.") % {
+            "deal": deal or "—", "code": code or "—", "want_deal": project.deal_code, "want_code": section.code}},
+            code="wrong_section")
+    opening = getattr(project, "opening_key", None)
+    opening_ids = [r.key_id for r in info.recipients if r.role == "opening"]
+    if opening is None or opening_ids != [opening.fingerprint]:
+        raise ValidationError({"file": _(
+            "The envelope is not sealed to this project's opening key (%(fp)s…). Download the project's opening "
+            "key from the project page and seal again.") % {"fp": opening.fingerprint[:16] if opening else "—"}},
+            code="opening_key")
+    return info
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey, relative_path: str,
+                    info: sealing.EnvelopeInfo, original_name: str) -> tuple[Bid, bool]:
+    """Record a verified envelope already stored at ``relative_path`` as the live bid; (bid, created).
+
+    Call inside the transaction holding the project lock. The same envelope as the live bid
+    returns that bid and its receipt (created False; the caller drops its copy).
+    """
+    from .keys import platform_key
+
+    now = timezone.now()
+    _accepting_bids(project, now)  # the upload took time: the deadline counts when it is complete (EB 27)
+    previous = list(Bid.objects.select_for_update().filter(
+        section=section, organisation_id=user.organisation_id, state=Bid.State.SUBMITTED))
+    same = [b for b in previous if b.sha256 == info.sha256 and b.size == info.size]
+    if same:
+        return same[0], False
+    for old in previous:
+        old.state = Bid.State.SUPERSEDED
+        old.ended_at = now
+        old.save(update_fields=["state", "ended_at"])
+    bid = Bid(section=section, organisation=user.organisation, submitted_by=user,
+              original_name=(original_name or "bid.sealed")[:200], storage_path=relative_path, size=info.size,
+              sha256=info.sha256, submitted_at=now, signer_fingerprint=key.fingerprint)
+    bid.receipt = sealing.receipt_sign(platform_key(), {
+        "receipt_id": str(bid.receipt_no), "deal_code": project.deal_code, "section_code": section.code,
+        "bidder_credit_code": user.organisation.credit_code, "envelope_sha256": info.sha256,
+        "envelope_size": info.size, "server_time": now})
+    bid.save()
+    audit_record(action="trading.bid.submit", obj=bid, payload={
+        **{k: v for k, v in bid_receipt(bid=bid).as_dict().items() if k != "signed"},
+        "signer": key.fingerprint, "receipt_signature": bid.receipt["signature"],
+        "supersedes": [str(b.receipt_no) for b in previous]})
+    return bid, True
+
+
+@transaction.atomic
+def bid_submit(*, section: Section, user, upload) -> Bid:
+    """Accept a sealed envelope for ``section`` in one request (small files; large ones use the resumable upload).
+
+    Checks, in order: a bidder person; the project accepts bids (server clock before the
+    deadline); registered; commitment signed; not black-listed; a registered key; size within
+    TRADING_BID_MAX_BYTES; the envelope (see envelope_check). A previous live bid is
+    superseded; the same envelope again returns the same bid and receipt.
+    """
+    project, key = bid_preconditions(section=section, user=user)
+    stored = storage.store(upload, folder=f"bids/{project.deal_code}/{section.code}", max_bytes=bid_max_bytes())
+    path = storage.protected_path(stored.relative_path)
+    try:
+        info = envelope_check(path=path, project=project, section=section, key=key)
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+        _fsync_dir(path.parent)
+        bid, created = bid_accept_file(project=project, section=section, user=user, key=key,
+                                       relative_path=stored.relative_path, info=info,
+                                       original_name=getattr(upload, "name", "") or "")
     except BaseException:
-        storage.protected_path(stored.relative_path).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
         raise
+    if not created:
+        path.unlink(missing_ok=True)
     return bid
 
 

@@ -1,0 +1,30 @@
+"""REST API of the expert pool: the published draw record (public) and the committee (by permission)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from accounts.permissions import require
+
+from .models import DrawRequest
+from .selectors.draws import committee_summary, committee_view, draw_record
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def record(request, pk: int):
+    """The published draw record: commitment first, seed, pool and result once announced."""
+    return Response(draw_record(request=get_object_or_404(DrawRequest, pk=pk)))
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT)
+@api_view(["GET"])
+def committee(request, pk: int):
+    """Counts and confirmation states; names only for whom the law allows (regulators, or after announcement)."""
+    draw_request = get_object_or_404(DrawRequest, pk=pk)
+    require(request.user, "expert_pool.draw.view", draw_request)
+    return Response({"summary": committee_summary(request=draw_request),
+                     "seats": committee_view(user=request.user, request=draw_request)})

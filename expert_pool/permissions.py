@@ -1,0 +1,24 @@
+"""Who may do what in the expert pool (registered from ExpertPoolConfig.ready)."""
+
+from accounts.models import Role
+from accounts.permissions import register, roles
+
+from .selectors.draws import is_party_of
+
+
+def _draw_party_or_regulator(user, request=None) -> bool:
+    if user.role == Role.REGULATOR:
+        return True
+    if user.role not in (Role.AGENCY, Role.TENDERER):
+        return False
+    return request is None or is_party_of(user=user, request=request)
+
+
+register("expert_pool.profile.edit", roles(Role.EXPERT))
+register("expert_pool.manage", roles(Role.ADMIN, Role.REGULATOR))
+register("expert_pool.draw.request", roles(Role.AGENCY, Role.TENDERER))
+register("expert_pool.draw.view", lambda user, request=None: _draw_party_or_regulator(user, request)
+         or (user.role == Role.EXPERT and (request is None or request.seats.filter(expert__user=user).exists())))
+register("expert_pool.draw.perform", _draw_party_or_regulator)
+register("expert_pool.draw.announce", _draw_party_or_regulator)
+register("expert_pool.seat.withdraw", roles(Role.REGULATOR))

@@ -1,0 +1,1 @@
+"""The expert pool's writes, split by sub-domain: registry (profiles, import) and draws."""

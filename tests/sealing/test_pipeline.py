@@ -1,0 +1,89 @@
+"""The threaded pipeline behind seal, verify and open: order, errors, buffer reuse, many chunks."""
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from sealing import DamagedEnvelope, envelope_open, envelope_seal, envelope_verify
+from sealing import envelope as sealing_envelope
+from sealing.suites import suite_get
+from tests.sealing.conftest import layout_of
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_the_pipeline_folds_frame_digests_and_writes_in_frame_order(threaded):
+    suite = suite_get("intl")
+    frames = [os.urandom(size) for size in (70_000, 3, 250_000, 1, 90_000, 4096, 17, 300_000, 5, 60_000)]
+    written: list[tuple[str, bytes]] = []
+    pipe = sealing_envelope._Pipeline(
+        suite, lambda data: written.append((threading.current_thread().name, bytes(data))), threaded=threaded
+    )
+    try:
+        for index, frame in enumerate(frames):
+            pipe.digest(index, memoryview(frame))
+            pipe.emit(index, memoryview(frame))
+        body = pipe.body_digest()
+        pipe.drain()
+    finally:
+        pipe.close()
+
+    assert body == hashlib.sha256(b"".join(hashlib.sha256(frame).digest() for frame in frames)).digest()
+    assert [data for _, data in written] == frames
+    assert all(name.startswith("sealing-out") for name, _ in written) == threaded
+
+
+def test_an_error_on_the_output_thread_reaches_the_caller():
+    def output(data):
+        if data == b"2":
+            raise OSError("No space left on device")
+
+    pipe = sealing_envelope._Pipeline(suite_get("intl"), output, threaded=True)
+    try:
+        for index in range(4):
+            pipe.emit(index, str(index).encode())
+        with pytest.raises(OSError, match="No space left"):
+            pipe.drain()
+    finally:
+        pipe.close()
+
+
+def test_many_chunks_round_trip_and_a_late_chunk_is_named(tmp_path: Path, intl_keys):
+    """More chunks than the ring has buffers, so every buffer is reused several times."""
+    document = os.urandom(40 * 4096 + 123)
+    path = tmp_path / "many.sealed"
+    info = envelope_seal(path, summary={"price": "7.00"}, documents=[("big.bin", document)],
+                         signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+    assert info.chunk_count > 3 * sealing_envelope._ring_size(4096)
+
+    verified = envelope_verify(path)
+    opened = envelope_open(path, key=intl_keys["opening"], dest=tmp_path / "out")
+
+    assert verified.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert verified.size == info.size == path.stat().st_size
+    assert info.sha256 is None and opened.info.sha256 is None
+    assert (tmp_path / "out" / "documents" / "big.bin").read_bytes() == document
+
+    data = bytearray(path.read_bytes())
+    start, _ = layout_of(bytes(data)).frames[37]
+    data[start + 100] ^= 0x04
+    path.write_bytes(bytes(data))
+    with pytest.raises(DamagedEnvelope) as caught:
+        envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "again")
+    assert caught.value.where == "chunk 37"
+    assert not (tmp_path / "again").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_reused_buffers_keep_no_plaintext(tmp_path: Path, intl_keys):
+    marker = b"PLAINTEXT-MARKER-" * 500
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "1.00"}, documents=[("a.txt", marker * 20)],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=16384)
+    envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "out")
+
+    kept = sealing_envelope._BUFFERS._free
+    assert kept, "the buffers were not kept for reuse"
+    assert not any(b"PLAINTEXT-MARKER" in buffer for buffer in kept)

@@ -1,0 +1,226 @@
+"""The REST API of sealed bids under /api/trading/: keys, tokens, the platform and opening keys, resumable uploads,
+receipts, key release and custodians' shares. Parse, check permission, call one service."""
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from audit.context import Actor, acting_as
+from audit.services import audit_record
+
+from .api import service_errors
+from .models import Bid, Project, Section, Status, UploadSession
+from .selectors import bidder_key_current
+from .services import bids, custody, keys, opening, uploads
+
+KeySerializer = inline_serializer("PublicKey", {
+    "suite": serializers.CharField(), "fingerprint": serializers.CharField(), "public_key": serializers.CharField(),
+    "registered_at": serializers.DateTimeField()})
+UploadSerializer = inline_serializer("UploadStatus", {
+    "id": serializers.CharField(), "size": serializers.IntegerField(), "offset": serializers.IntegerField(),
+    "state": serializers.CharField(), "bid": serializers.IntegerField(allow_null=True)})
+
+
+def _key_data(key) -> dict | None:
+    if key is None:
+        return None
+    return {"suite": key.suite, "fingerprint": key.fingerprint, "public_key": key.public_key_pem,
+            "registered_at": key.registered_at.isoformat()}
+
+
+@extend_schema(request=inline_serializer("TokenIn", {"username": serializers.CharField(),
+                                                     "password": serializers.CharField()}),
+               responses=inline_serializer("TokenOut", {"token": serializers.CharField()}))
+@api_view(["POST"])
+@permission_classes([AllowAny])
+def token_obtain(request):
+    """Exchange a username and password for an API token (header ``Authorization: Token <token>``)."""
+    user = authenticate(request._request, username=request.data.get("username", ""),
+                        password=request.data.get("password", ""))
+    if user is None or not user.is_active:
+        return Response({"errors": {"detail": ["Wrong username or password."]}}, status=status.HTTP_400_BAD_REQUEST)
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        with acting_as(Actor(label=user.get_username(), source="api", user=user)):
+            audit_record(action="accounts.token.issue", obj=user, payload={"user": user.username})
+    return Response({"token": token.key})
+
+
+@extend_schema(request=inline_serializer("KeyIn", {"public_key": serializers.CharField()}),
+               responses=KeySerializer)
+@api_view(["GET", "POST"])
+@service_errors
+def my_key(request):
+    """GET your registered public key (404 if none). POST ``public_key`` (PEM) to register or replace it."""
+    if request.method == "POST":
+        key = keys.bidder_key_register(user=request.user, public_key_pem=request.data.get("public_key", ""))
+        return Response(_key_data(key), status=status.HTTP_201_CREATED)
+    key = bidder_key_current(user=request.user)
+    if key is None:
+        return Response({"errors": {"detail": ["You have no registered key."]}}, status=status.HTTP_404_NOT_FOUND)
+    return Response(_key_data(key))
+
+
+@extend_schema(request=None, responses=KeySerializer)
+@api_view(["POST"])
+@service_errors
+def my_key_revoke(request):
+    """Revoke your registered public key."""
+    key = keys.bidder_key_revoke(user=request.user)
+    return Response({**_key_data(key), "revoked_at": key.revoked_at.isoformat()})
+
+
+@extend_schema(responses=KeySerializer)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def platform_key(request):
+    """Public: the platform's receipt-signing public key (``?format=pem`` for the PEM file)."""
+    key = keys.platform_key().public_key
+    if request.query_params.get("format") == "pem":
+        return HttpResponse(key.pem(), content_type="application/x-pem-file")
+    return Response({"suite": key.suite, "fingerprint": key.fingerprint, "public_key": key.pem()})
+
+
+@extend_schema(responses=KeySerializer)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def project_opening_key(request, pk: int):
+    """Public: the project's opening public key, which every envelope is sealed to (``?format=pem``)."""
+    project = get_object_or_404(Project.objects.exclude(status=Status.DRAFT), pk=pk)
+    opening_key = getattr(project, "opening_key", None)
+    if opening_key is None:
+        return Response({"errors": {"detail": ["This project has no opening key."]}}, status=status.HTTP_404_NOT_FOUND)
+    if request.query_params.get("format") == "pem":
+        return HttpResponse(opening_key.public_key_pem, content_type="application/x-pem-file")
+    return Response({
+        "suite": opening_key.suite, "fingerprint": opening_key.fingerprint, "public_key": opening_key.public_key_pem,
+        "threshold": opening_key.threshold, "shares": opening_key.share_count, "deal_code": project.deal_code,
+        "sections": [{"id": s.pk, "code": s.code, "name": s.name, "announced_items": s.announced_items}
+                     for s in project.sections.all()],
+        "custodians": [{"position": c.position, "name": c.user.display_name or c.user.username,
+                        "key": c.key_fingerprint} for c in project.custodians.select_related("user")],
+    })
+
+
+@extend_schema(request=inline_serializer("CustodiansIn", {"usernames": serializers.ListField(
+    child=serializers.CharField())}), responses=None)
+@api_view(["POST"])
+@service_errors
+def project_custodians(request, pk: int):
+    """Designate the custodians of a draft project's opening key (each needs a registered key)."""
+    project = get_object_or_404(Project, pk=pk)
+    rows = custody.custodians_designate(project=project, user=request.user,
+                                        usernames=list(request.data.get("usernames") or []))
+    return Response({"custodians": [r.user.username for r in rows]}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=inline_serializer("ShareIn", {"share": serializers.JSONField()}), responses=None)
+@api_view(["GET", "POST"])
+@service_errors
+def project_share(request, pk: int):
+    """GET your encrypted share of the project's opening key. POST your decrypted share (after the deadline only)."""
+    project = get_object_or_404(Project, pk=pk)
+    if request.method == "POST":
+        custodian = custody.custody_share_submit(project=project, user=request.user, share=request.data.get("share"))
+        return Response({"index": custodian.share["index"], "submitted_at": custodian.submitted_at.isoformat()},
+                        status=status.HTTP_201_CREATED)
+    custodian = project.custodians.filter(user=request.user).exclude(share=None).first()
+    if custodian is None:
+        raise PermissionDenied("You are not a custodian of this project's opening key.")
+    return Response(custodian.share)
+
+
+@extend_schema(request=inline_serializer("UploadIn", {"size": serializers.IntegerField(),
+                                                      "file_name": serializers.CharField(required=False)}),
+               responses={201: UploadSerializer})
+@api_view(["POST"])
+@service_errors
+def section_upload_create(request, pk: int):
+    """Start a resumable upload of an envelope of ``size`` bytes for the section."""
+    section = get_object_or_404(Section.objects.select_related("project"), pk=pk)
+    try:
+        size = int(request.data.get("size"))
+    except (TypeError, ValueError):
+        raise DjangoValidationError({"size": "Give the envelope's size in bytes."})
+    session = uploads.upload_create(section=section, user=request.user, size=size,
+                                    file_name=str(request.data.get("file_name") or ""))
+    return Response(uploads.upload_status(session=session).__dict__, status=status.HTTP_201_CREATED)
+
+
+def _session(request, pk) -> UploadSession:
+    session = get_object_or_404(UploadSession, pk=pk)
+    if session.user_id != request.user.pk:
+        raise PermissionDenied("This upload belongs to someone else.")
+    return session
+
+
+@extend_schema(request={"application/octet-stream": bytes}, responses=UploadSerializer)
+@api_view(["GET", "PUT"])
+@service_errors
+def upload_detail(request, pk):
+    """GET where the upload stands (resume from ``offset``). PUT raw bytes at ``?offset=N`` (or Upload-Offset)."""
+    session = _session(request, pk)
+    if request.method == "PUT":
+        raw = request.query_params.get("offset", request.headers.get("Upload-Offset"))
+        try:
+            offset = int(raw)
+        except (TypeError, ValueError):
+            raise DjangoValidationError({"offset": "Give the offset of these bytes (?offset=N)."})
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+            uploads.upload_append(session=session, user=request.user, offset=offset, stream=request._request,
+                                  length=length)
+        except uploads.OffsetMismatch as exc:
+            return Response({"errors": exc.message_dict, "offset": exc.offset}, status=status.HTTP_409_CONFLICT)
+        session.refresh_from_db()
+    return Response(uploads.upload_status(session=session).__dict__)
+
+
+def _receipt_response(bid: Bid, created: bool = True) -> Response:
+    data = {**bids.bid_receipt(bid=bid).as_dict(), "bid": bid.pk}
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(request=None, responses={201: inline_serializer("Receipt", {"signed": serializers.JSONField()})})
+@api_view(["POST"])
+@service_errors
+def upload_complete(request, pk):
+    """Finish the upload: the envelope is verified and becomes your bid; the answer holds the signed receipt."""
+    session = _session(request, pk)
+    bid = uploads.upload_complete(session=session, user=request.user)
+    return _receipt_response(bid)
+
+
+@extend_schema(responses=inline_serializer("ReceiptOut", {"signed": serializers.JSONField()}))
+@api_view(["GET"])
+def bid_receipt(request, pk: int):
+    """The signed receipt of one of your bids."""
+    bid = get_object_or_404(Bid.objects.select_related("section__project", "organisation"), pk=pk)
+    if bid.organisation_id != request.user.organisation_id:
+        raise PermissionDenied("This is another bidder's bid.")
+    return _receipt_response(bid, created=False)
+
+
+@extend_schema(request=inline_serializer("ReleaseIn", {"content_key": serializers.CharField()}), responses=None)
+@api_view(["POST"])
+@service_errors
+def bid_release(request, pk: int):
+    """At the opening: hand over your envelope's content key (base64), unwrapped with your private key."""
+    bid = get_object_or_404(Bid, pk=pk)
+    try:
+        content_key = base64.b64decode(str(request.data.get("content_key", "")), validate=True)
+    except (binascii.Error, ValueError):
+        raise DjangoValidationError({"content_key": "Give the content key in base64 (python -m sealing release)."})
+    bid = opening.bid_key_release(bid=bid, user=request.user, content_key=content_key)
+    return Response({"bid": bid.pk, "key_released_at": bid.key_released_at.isoformat()})

@@ -1,0 +1,137 @@
+"""Registered public keys of people, the platform's own key, and sign-in challenges.
+
+A person registers the public half of a key pair made with ``python -m sealing keygen`` (or
+derived in the browser from its encrypted private key file); the private half never
+reaches the platform. Bidders sign envelopes with it; custodians receive opening-key
+shares through it. The platform key signs receipts (回执); its public half is published.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import sealing
+from audit.services import audit_record
+
+from ..models import BidderKey
+from ..selectors import bidder_key_current
+
+_platform_lock = threading.Lock()
+_platform_cache: dict[tuple[str, int], sealing.PrivateKey] = {}
+
+
+def public_key_parse(pem: str | bytes) -> sealing.PublicKey:
+    """A public key from PEM text, or ValidationError saying what to upload instead."""
+    text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else (pem or "")
+    if "PRIVATE KEY" in text:
+        raise ValidationError({"public_key": _(
+            "This is a PRIVATE key. Never upload it: register the public key file (…public.pem) that "
+            "`python -m sealing keygen` wrote next to it.")})
+    if not text.strip():
+        raise ValidationError({"public_key": _("Paste or upload your public key (PEM “PUBLIC KEY”).")})
+    try:
+        return sealing.public_key_load(text.strip())
+    except sealing.KeyFileError as exc:
+        raise ValidationError({"public_key": _("This public key cannot be read (%(problem)s). Upload the "
+                                               "public key file written by `python -m sealing keygen`.")
+                               % {"problem": exc}})
+
+
+@transaction.atomic
+def bidder_key_register(*, user, public_key_pem: str | bytes) -> BidderKey:
+    """Register ``user``'s public key; a current key is replaced (revoked, kept on record)."""
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to register a key."))
+    key = sealing.public_key_load(public_key_parse(public_key_pem).pem())
+    fingerprint = key.fingerprint
+    taken = BidderKey.objects.filter(fingerprint=fingerprint).exclude(user=user).exists()
+    if taken:
+        raise ValidationError({"public_key": _("This key is registered by another person. Each person registers "
+                                               "its own key pair: run `python -m sealing keygen`.")})
+    now = timezone.now()
+    current = BidderKey.objects.select_for_update().filter(user=user, revoked_at__isnull=True).first()
+    if current is not None and current.fingerprint == fingerprint:
+        return current
+    if current is not None:
+        current.revoked_at = now
+        current.save(update_fields=["revoked_at"])
+    registered = BidderKey.objects.create(user=user, organisation=user.organisation, suite=key.suite,
+                                          public_key_pem=key.pem(), fingerprint=fingerprint, registered_at=now)
+    audit_record(action="trading.key.register", obj=registered, payload={
+        "user": user.username, "suite": key.suite, "fingerprint": fingerprint,
+        "replaces": current.fingerprint if current else ""})
+    return registered
+
+
+@transaction.atomic
+def bidder_key_revoke(*, user) -> BidderKey:
+    """Revoke ``user``'s current key (lost or compromised); envelopes it signed can no longer be submitted."""
+    current = BidderKey.objects.select_for_update().filter(user=user, revoked_at__isnull=True).first()
+    if current is None:
+        raise ValidationError({"public_key": _("You have no registered key to revoke.")})
+    current.revoked_at = timezone.now()
+    current.save(update_fields=["revoked_at"])
+    audit_record(action="trading.key.revoke", obj=current, payload={"user": user.username,
+                                                                    "fingerprint": current.fingerprint})
+    return current
+
+
+def challenge_verify(*, user, challenge: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is ``challenge`` signed with ``user``'s registered current key.
+
+    ECDSA P-256 / SHA-256 (r || s, as WebCrypto signs) for intl keys, SM2 / SM3 for gm keys.
+    """
+    current = bidder_key_current(user=user)
+    if current is None:
+        return False
+    return sealing.signature_verify(sealing.public_key_load(current.public_key_pem), bytes(challenge),
+                                    bytes(signature))
+
+
+# ---------------------------------------------------------------- the platform key
+
+
+def _platform_key_path() -> Path:
+    configured = getattr(settings, "SEALING_PLATFORM_KEY_FILE", None)
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "keys" / "platform-key.pem"
+
+
+def _platform_passphrase() -> str:
+    return getattr(settings, "SEALING_PLATFORM_KEY_PASSPHRASE", "") or f"platform-key:{settings.SECRET_KEY}"
+
+
+def platform_key() -> sealing.PrivateKey:
+    """The platform's receipt-signing key: created on first use under var/keys (mode 0600), then loaded once."""
+    path = _platform_key_path()
+    with _platform_lock:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            key = sealing.keypair_generate(getattr(settings, "SEALING_PLATFORM_SUITE", "intl"))
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(key.pem(_platform_passphrase()))
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(temp, path)  # another process may have made one first: then use that one
+            except FileExistsError:
+                pass
+            finally:
+                temp.unlink(missing_ok=True)
+        stat = path.stat()
+        cache_key = (str(path), stat.st_mtime_ns)
+        if cache_key not in _platform_cache:
+            _platform_cache.clear()
+            _platform_cache[cache_key] = sealing.private_key_load(path.read_bytes(), _platform_passphrase())
+        return _platform_cache[cache_key]
+
+
+def platform_public_key_pem() -> str:
+    return platform_key().public_key.pem()
