@@ -141,6 +141,13 @@ def setup():
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0)
+    import itertools
+    import random
+
+    from tests import factories
+
+    # Credit codes are serial numbers in the factories: start past any left by an earlier run.
+    factories._serial = itertools.count(random.randint(30_000_000, 90_000_000))
 
 
 def people(n: int):

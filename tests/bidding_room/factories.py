@@ -67,3 +67,35 @@ def bid_for(section: Section, person, content: bytes | None = None) -> Bid:
                               original_name="bid.sealed", storage_path=f"bids/{uuid.uuid4().hex}.bin",
                               size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                               submitted_at=timezone.now() - dt.timedelta(minutes=5))
+
+
+def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, **kwargs) -> Opening:
+    """An opening whose bids are real sealed envelopes (tests/sealed.py), each signed with its bidder's registered
+    key and sealed to the project's opening key split among the default custodians."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests import sealed
+    from trading.services.custody import opening_key_create
+
+    world = opening(bidders=bidders, bids=False, deadline=timezone.now() + dt.timedelta(hours=1), **kwargs)
+    officer = factories.user(role=Role.ADMIN)
+    for custodian in (world.agency, world.regulator, officer):
+        sealed.key_register(custodian)
+    opening_key_create(project=world.project)
+    for i, person in enumerate(world.bidders):
+        key = sealed.key_register(person)
+        price = (prices or [])[i] if prices and i < len(prices) else f"{880000 + i * 1000}.00"
+        content = sealed.envelope_for(world.section, person, summary={"price": price})
+        relative = f"bids/{uuid.uuid4().hex}.bin"
+        path = Path(settings.PROTECTED_ROOT) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        bid = bid_for(world.section, person, content)
+        Bid.objects.filter(pk=bid.pk).update(storage_path=relative, signer_fingerprint=key.public_key.fingerprint)
+        world.bids.append(Bid.objects.get(pk=bid.pk))
+    Project.objects.filter(pk=world.project.pk).update(bid_deadline=timezone.now() - dt.timedelta(seconds=1))
+    world.session.opens_at = timezone.now() - dt.timedelta(seconds=1)
+    world.session.save(update_fields=["opens_at"])
+    return world
