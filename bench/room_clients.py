@@ -68,7 +68,7 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
 
     stats = {"connected": 0, "failed": 0, "messages": 0, "latencies": [], "done": 0}
     finished = asyncio.Event()
-    target = conn.recv()  # how many "final" messages each client must see
+    target = await asyncio.to_thread(conn.recv)  # how many "final" messages each client must see
     sockets = []
     semaphore = asyncio.Semaphore(200)
 
@@ -111,7 +111,7 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
     opened = await asyncio.gather(*(one(c) for c in cookies))
     readers = [asyncio.ensure_future(read(ws)) for ws in opened if ws is not None]
     conn.send({"connected": stats["connected"], "failed": stats["failed"]})
-    conn.recv()  # the driver has finished its run
+    await asyncio.to_thread(conn.recv)  # the driver has finished its run (the loop keeps reading meanwhile)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(finished.wait(), timeout=120)
     for r in readers:
