@@ -152,13 +152,14 @@ PROTECTED_ROOT = Path(os.environ.get("SUNSHINE_PROTECTED_ROOT", VAR_DIR / "prote
 # Redis: channel layer and Celery broker. Without it, everything stays in-process.
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
+    # The pub/sub layer: a group message is published once and each Daphne process fans it out to its own
+    # clients (the list-based core layer pushes one copy per channel and ran out of pooled connections in
+    # connect bursts; see bench/RESULTS.md "Opening room"). Rooms recover lost messages from their log.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL}],
-                "capacity": 5000,
-                "expiry": 60,
                 "prefix": os.environ.get("CHANNEL_PREFIX", "sunshine"),
             },
         }
@@ -194,10 +195,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trading.tasks.complaints_sweep",
         "schedule": 600.0,
     },
+    # Opening rooms: open at the deadline, end decryption and objection windows, rerun lost decryptions.
+    "room-sweep": {
+        "task": "bidding_room.tasks.room_sweep",
+        "schedule": 1.0 if CELERY_TASK_ALWAYS_EAGER else 5.0,
+    },
 }
 # The embedded scheduler runs inside the web process when Celery is eager.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER)
 EMBEDDED_SCHEDULER_TICK = float(os.environ.get("EMBEDDED_SCHEDULER_TICK", "1.0"))
+
+# Opening room (bidding_room, docs/opening-room.md): how often each process sends coalesced status snapshots.
+ROOM_SNAPSHOT_SECONDS = float(os.environ.get("ROOM_SNAPSHOT_SECONDS", "1.0"))
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announcements")

@@ -36,8 +36,10 @@ def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen
 class Daphne:
     """A Daphne process serving config.asgi on 127.0.0.1 with the given environment."""
 
-    def __init__(self, *, env: dict[str, str], port: int | None = None, log_path: Path | None = None):
-        self.env = {**os.environ, **env}
+    def __init__(self, *, env: dict[str, str], port: int | None = None, log_path: Path | None = None,
+                 inherit: bool = True):
+        """``inherit=False`` uses ``env`` as the whole environment (e.g. embedded_env, which drops DATABASE_URL)."""
+        self.env = {**os.environ, **env} if inherit else dict(env)
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
@@ -53,7 +55,8 @@ class Daphne:
     def start(self) -> "Daphne":
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "--backlog", "1024",
+            # Daphne has no --backlog option; the Twisted endpoint string sets the listen backlog (default 50).
+            [str(BIN / "daphne"), "-e", f"tcp:port={self.port}:interface=127.0.0.1:backlog=1024",
              "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )

@@ -1,0 +1,37 @@
+"""Bench only: a bare Channels consumer that relays group messages, the baseline of bench/room_clients.py.
+
+Served by its own Daphne (``daphne bench.relay_asgi:application``) so it is no part of the product.
+"""
+
+import os
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+
+class RelayConsumer(AsyncJsonWebsocketConsumer):
+    """Joins one group; a client's {"broadcast": n} goes to every member, stamped with the send time."""
+
+    async def connect(self):
+        await self.channel_layer.group_add("relay", self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard("relay", self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        await self.channel_layer.group_send("relay", {"type": "relay.message", "n": content.get("broadcast"),
+                                                      "sent": time.time()})
+
+    async def relay_message(self, message):
+        await self.send_json({"type": "relay", "n": message["n"], "sent": message["sent"]})
+
+
+application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", RelayConsumer.as_asgi())])})
