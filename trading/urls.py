@@ -14,4 +14,5 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("bids/<int:pk>/receipt/", views.receipt, name="receipt"),
     path("trading/desk/", views.desk, name="desk"),
+    path("trading/keys/", views.keys_page, name="keys"),
 ]
