@@ -36,3 +36,11 @@ def announcement_index(announcement_id: int) -> None:
     from .search import elastic
 
     elastic.index_announcement(announcement_id=announcement_id)
+
+
+@shared_task
+def uploads_sweep() -> int:
+    """Abandon bid uploads left unfinished at the deadline (EB 27) and drop finished uploads' temporary bytes."""
+    from .services.uploads import uploads_sweep as sweep
+
+    return sweep()

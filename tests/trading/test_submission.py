@@ -109,6 +109,12 @@ def test_too_late_is_refused_by_the_server_clock(world):
                                   content_type="application/octet-stream")
     assert chunk.status_code == 400 and "deadline" in _errors(chunk)
     assert not Bid.objects.exists()
+    # The sweep abandons the unfinished upload: it counts as withdrawn (EB 27) and its bytes go
+    from trading.tasks import uploads_sweep
+
+    assert uploads_sweep.apply().get() == 1
+    assert UploadSession.objects.get().state == "abandoned"
+    assert not (Path(settings.PROTECTED_ROOT) / "uploads" / f"{session['id']}.part").exists()
 
 
 def test_a_changed_byte_anywhere_is_detected_and_named(world):
