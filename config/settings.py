@@ -235,6 +235,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine Trading Platform API",
     "DESCRIPTION": "Public-resource trading: projects, bids, openings, experts, credit.",
     "VERSION": "0.1.0",
+    # One name for the project lifecycle states wherever they appear (status, suspended_from, from/to_status).
+    "ENUM_NAME_OVERRIDES": {"ProjectStatusEnum": "trading.models.projects.Status.choices"},
 }
 
 LOGGING = {

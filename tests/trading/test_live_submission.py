@@ -120,7 +120,7 @@ def test_the_bidder_tool_keygen_seal_submit_verify_and_release_against_a_real_se
     assert bid.sha256 == hashlib.sha256((tmp_path / "bid.sealed").read_bytes()).hexdigest()
 
     early = _tool("release", "bid.sealed", "--bid", str(bid.pk), "--key", "me.pem", cwd=tmp_path, **tool)
-    assert early.returncode == 1 and "before the bid deadline" in early.stderr
+    assert early.returncode == 1 and "之前不能解密" in early.stderr  # the server speaks zh-Hans by default
     wait_until(project["bid_deadline"])
     released = _tool("release", "bid.sealed", "--bid", str(bid.pk), "--key", "me.pem", cwd=tmp_path, **tool)
     assert released.returncode == 0, released.stderr
