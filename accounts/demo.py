@@ -30,6 +30,7 @@ PEOPLE = [
     ("bidder1", Role.BIDDER, "阳光建工集团有限公司", "张伟"),
     ("bidder2", Role.BIDDER, "东方路桥建设有限公司", "刘洋"),
     ("bidder3", Role.BIDDER, "江南建筑工程有限公司", "陈静"),
+    ("bidder4", Role.BIDDER, "华夏园林绿化有限公司", "吴芳"),
     ("regulator", Role.REGULATOR, "阳光市公共资源交易监督管理局", "赵敏"),
     ("official", Role.OFFICIAL, None, "孙立"),
     ("admin", Role.ADMIN, "阳光市公共资源交易中心", "周运维"),

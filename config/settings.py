@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bidding_room.tasks.room_sweep",
         "schedule": 1.0 if CELERY_TASK_ALWAYS_EAGER else 5.0,
     },
+    # Unfinished bid uploads past the deadline count as withdrawn (EB 27); see trading.services.uploads.
+    "trading-uploads-sweep": {
+        "task": "trading.tasks.uploads_sweep",
+        "schedule": 300.0,
+    },
 }
 # The embedded scheduler runs inside the web process when Celery is eager.
 EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER)
@@ -217,6 +222,12 @@ TRADING_MIN_BID_PERIOD_DAYS = int(os.environ.get("TRADING_MIN_BID_PERIOD_DAYS", 
 TRADING_AMENDMENT_MIN_DAYS = int(os.environ.get("TRADING_AMENDMENT_MIN_DAYS", "15"))  # ZB 23
 TRADING_PUBLICITY_WORKING_DAYS = int(os.environ.get("TRADING_PUBLICITY_WORKING_DAYS", "3"))  # TL 54
 TRADING_BID_MAX_BYTES = int(os.environ.get("TRADING_BID_MAX_BYTES", str(200 * 1024 * 1024)))
+# Sealed bids (docs/submission.md): k of n custodians of each opening key, the suite of opening keys,
+# the largest chunk of a resumable upload. The platform key lives in var/keys (created on first use).
+TRADING_CUSTODY_THRESHOLD = int(os.environ.get("TRADING_CUSTODY_THRESHOLD", "2"))
+TRADING_CUSTODY_SHARES = int(os.environ.get("TRADING_CUSTODY_SHARES", "3"))
+SEALING_OPENING_SUITE = os.environ.get("SEALING_OPENING_SUITE", "intl")
+TRADING_UPLOAD_CHUNK_MAX_BYTES = int(os.environ.get("TRADING_UPLOAD_CHUNK_MAX_BYTES", str(8 * 1024 * 1024)))
 TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", str(100 * 1024 * 1024)))
 
 # Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:

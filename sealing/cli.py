@@ -5,6 +5,7 @@
     open            open an envelope with your own private key, to check it before submitting
     inspect         show an envelope's header (and with --verify, check its signature) without a key
     verify-receipt  check the platform's receipt offline against its published public key
+    token, platform-key, submit, release, share-decrypt: talk to the platform (sealing.cli_platform)
 
 The passphrase is asked for on the terminal, or read from the file named by
 --passphrase-file, or from the environment variable SEALING_PASSPHRASE.
@@ -255,6 +256,10 @@ def parser_build() -> argparse.ArgumentParser:
     verify.add_argument("--platform-key", required=True, help="the platform's published public key (PEM)")
     verify.add_argument("--envelope", help="also check that the receipt is for this envelope file")
     verify.set_defaults(run=_verify_receipt)
+
+    from sealing.cli_platform import commands_add
+
+    commands_add(commands, passphrase_option, _passphrase)
     return parser
 
 

@@ -84,10 +84,10 @@ def my_key_revoke(request):
 @extend_schema(responses=KeySerializer)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def platform_key(request):
-    """Public: the platform's receipt-signing public key (``?format=pem`` for the PEM file)."""
+def platform_key(request, pem: bool = False):
+    """Public: the platform's receipt-signing public key (``platform-key.pem`` for the PEM file)."""
     key = keys.platform_key().public_key
-    if request.query_params.get("format") == "pem":
+    if pem:
         return HttpResponse(key.pem(), content_type="application/x-pem-file")
     return Response({"suite": key.suite, "fingerprint": key.fingerprint, "public_key": key.pem()})
 
@@ -95,13 +95,13 @@ def platform_key(request):
 @extend_schema(responses=KeySerializer)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def project_opening_key(request, pk: int):
-    """Public: the project's opening public key, which every envelope is sealed to (``?format=pem``)."""
+def project_opening_key(request, pk: int, pem: bool = False):
+    """Public: the project's opening public key, which every envelope is sealed to (``opening-key.pem``)."""
     project = get_object_or_404(Project.objects.exclude(status=Status.DRAFT), pk=pk)
     opening_key = getattr(project, "opening_key", None)
     if opening_key is None:
         return Response({"errors": {"detail": ["This project has no opening key."]}}, status=status.HTTP_404_NOT_FOUND)
-    if request.query_params.get("format") == "pem":
+    if pem:
         return HttpResponse(opening_key.public_key_pem, content_type="application/x-pem-file")
     return Response({
         "suite": opening_key.suite, "fingerprint": opening_key.fingerprint, "public_key": opening_key.public_key_pem,

@@ -17,6 +17,7 @@ class TradingConfig(AppConfig):
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
         add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
                 "trading:complaints_desk", order=15)
+        add_nav(["bidder", "agency", "tenderer", "regulator", "admin"], _("Keys"), "trading:keys", order=12)
         for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
             add_nav([role], _("Announcements"), "trading:announcements", order=20)
         add_nav(["official", "regulator"], _("Statistics"), "trading:statistics", order=30)

@@ -58,17 +58,6 @@ def _create(agency, tenderer, title, deadline, sections, **extra):
                           **fields)
 
 
-def _bidder4() -> None:
-    """A fourth demo bidder person, of 华夏园林绿化有限公司 (an organisation accounts.demo creates without people)."""
-    from accounts.demo import DEMO_PASSWORD
-    from accounts.models import Organisation
-    from accounts.services import user_create
-
-    if not User.objects.filter(username="bidder4").exists():
-        user_create(username="bidder4", password=DEMO_PASSWORD, role="bidder", display_name="吴芳",
-                    organisation=Organisation.objects.get(name="华夏园林绿化有限公司"))
-
-
 def _demo_key(user) -> sealing.PrivateKey:
     """The demo person's key pair: var/demo-keys/<username>.pem, registered with the platform."""
     folder = Path(settings.VAR_DIR) / "demo-keys"
@@ -107,7 +96,6 @@ def _bid(bidder, key, section, price: str):
 def seed(*, stdout) -> None:
     agency = User.objects.get(username="agency")
     tenderer = User.objects.get(username="tenderer").organisation
-    _bidder4()
     # 江南建筑 (bidder3) is black-listed by the credit demo, so the awarded project's third bidder is bidder4.
     bidders = [User.objects.get(username=f"bidder{n}") for n in (1, 2, 4)]
     keys = {username: _demo_key(User.objects.get(username=username)) for username in KEY_HOLDERS}

@@ -44,3 +44,11 @@ def complaints_sweep() -> int:
     from .services.complaints import complaints_flag_overdue
 
     return complaints_flag_overdue()
+
+
+@shared_task
+def uploads_sweep() -> int:
+    """Abandon bid uploads left unfinished at the deadline (EB 27) and drop finished uploads' temporary bytes."""
+    from .services.uploads import uploads_sweep as sweep
+
+    return sweep()

@@ -26,4 +26,5 @@ urlpatterns = [
     path("complaints/<int:pk>/<slug:action>/", views_complaints.complaint_action, name="complaint_action"),
     path("complaint-evidence/<int:pk>/", views_complaints.evidence_download, name="complaint_evidence"),
     path("refusals/<int:pk>/<slug:action>/", views_complaints.award_refusal, name="award_refusal"),
+    path("trading/keys/", views.keys_page, name="keys"),
 ]

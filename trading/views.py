@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from . import lifecycle, selectors, storage
 from .forms import AmendForm, ProjectForm, SearchForm, SectionForm, TransitionForm
 from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
-from .services import awards, bids, notices, participation, projects
+from .services import awards, bids, custody, keys, notices, participation, projects
 
 
 def home(request):
@@ -73,6 +74,11 @@ def project(request, pk: int):
         context["downloader_count"] = selectors.project_downloader_count(project=obj)
     if context["is_party"]:
         context.update({"amend_form": AmendForm(), "section_form": SectionForm()})
+    context["opening_key"] = getattr(obj, "opening_key", None)
+    if user.is_authenticated:
+        context["my_custody"] = obj.custodians.filter(user=user).exclude(share=None).first()
+        context["my_key"] = selectors.bidder_key_current(user=user)
+        context["deadline_passed"] = obj.bid_deadline is not None and timezone.now() >= obj.bid_deadline
     if user.is_authenticated and user.role == Role.BIDDER:
         context["my_sections"] = [
             (s, selectors.registration_of(section=s, organisation=user.organisation),
@@ -90,7 +96,32 @@ def desk(request):
     context = {"projects": selectors.projects_for(user=user)[:200]}
     if user.role == Role.BIDDER:
         context["bids"] = selectors.bids_of(organisation=user.organisation)[:200]
+    context["my_key"] = selectors.bidder_key_current(user=user)
     return render(request, "trading/desk.html", context)
+
+
+@login_required
+def keys_page(request):
+    """Register, replace or revoke your public key; its fingerprint is shown here and on the desk."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                keys.bidder_key_revoke(user=user)
+                messages.success(request, _("Your key is revoked."))
+            else:
+                upload = request.FILES.get("public_key_file")
+                pem = upload.read(64 * 1024) if upload else request.POST.get("public_key", "")
+                registered = keys.bidder_key_register(user=user, public_key_pem=pem)
+                messages.success(request, _("Key registered. Fingerprint %(fp)s.") % {"fp": registered.fingerprint})
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+        return redirect("trading:keys")
+    current = selectors.bidder_key_current(user=user)
+    history = user.public_keys.exclude(revoked_at=None)
+    return render(request, "trading/keys.html", {"current": current, "history": history})
 
 
 def _attach(form, exc: ValidationError) -> None:
@@ -192,6 +223,16 @@ def project_action(request, pk: int, action: str):
         return _("Bid received. Receipt %(no)s, SHA-256 %(sha)s, received %(at)s.") % {
             "no": made.receipt_no, "sha": made.sha256, "at": made.submitted_at.isoformat()}
 
+    def share(obj):
+        import json
+
+        try:
+            data = json.loads(post.get("share", ""))
+        except ValueError:
+            raise ValidationError({"share": _("Paste the JSON that `python -m sealing share-decrypt` printed.")})
+        custody.custody_share_submit(project=obj, user=user, share=data)
+        return _("Your share is handed in.")
+
     def withdraw(obj):
         bids.bid_withdraw(bid=get_object_or_404(Bid, pk=post.get("bid"), section__project=obj), user=user)
         return _("Bid withdrawn.")
@@ -219,7 +260,7 @@ def project_action(request, pk: int, action: str):
         return _("Contract recorded.")
 
     actions = {f.__name__: f for f in (transition, retender, amend, add_section, upload, register, commit, bid,
-                                       withdraw, candidates, award, contract)}
+                                       withdraw, candidates, award, contract, share)}
     if action not in actions:
         raise Http404
     return _act(request, pk, actions[action])
@@ -240,4 +281,8 @@ def receipt(request, pk: int):
     require(request.user, "trading.bid.submit")
     if bid.organisation_id != request.user.organisation_id:
         raise Http404
-    return render(request, "trading/receipt.html", {"bid": bid, "receipt": bids.bid_receipt(bid=bid)})
+    import json
+
+    return render(request, "trading/receipt.html", {
+        "bid": bid, "receipt": bids.bid_receipt(bid=bid),
+        "signed_json": json.dumps(bid.receipt, ensure_ascii=False, indent=2) if bid.receipt else ""})

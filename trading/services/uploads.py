@@ -94,7 +94,8 @@ def upload_append(*, session: UploadSession, user, offset: int, stream: BinaryIO
     """Append the bytes of ``stream`` at ``offset``; return the new offset. Fsynced before it answers."""
     _owner(session, user)
     with transaction.atomic():
-        session = UploadSession.objects.select_for_update().select_related("section__project").get(pk=session.pk)
+        session = (UploadSession.objects.select_for_update(of=("self",)).select_related("section__project")
+                   .get(pk=session.pk))
         if session.state != UploadSession.State.OPEN:
             raise ValidationError({"upload": _("This upload is %(state)s; start a new one to send another envelope.")
                                    % {"state": session.get_state_display()}}, code="closed")

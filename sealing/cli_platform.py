@@ -1,0 +1,143 @@
+"""The bidder tool's commands that talk to the platform (``python -m sealing``; see sealing.cli).
+
+    token           get an API token for your account (SEALING_PASSWORD or a prompt for the password)
+    platform-key    download the platform's public key (to check receipts offline)
+    submit          upload an envelope resumably and save the signed receipt
+    release         at the opening: unwrap your envelope's content key with your private key and hand it over
+    share-decrypt   a custodian decrypts its share of a project's opening key (to hand in for a backup decryption)
+
+The server is --server or $SEALING_SERVER; the token --token or $SEALING_TOKEN.
+"""
+
+import argparse
+import getpass
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from sealing.client import PlatformClient, PlatformError
+from sealing.custody import EncryptedShare, share_decrypt
+from sealing.envelope import content_key_unwrap, envelope_verify
+from sealing.errors import InvalidInput
+from sealing.keys import private_key_load, public_key_load
+from sealing.receipts import receipt_verify
+
+
+def _client(args: argparse.Namespace, *, token: bool = True) -> PlatformClient:
+    server = args.server or os.environ.get("SEALING_SERVER")
+    if not server:
+        raise InvalidInput("give the platform's address with --server (or $SEALING_SERVER)")
+    secret = args.token or os.environ.get("SEALING_TOKEN") if token else None
+    if token and not secret:
+        raise InvalidInput("give your API token with --token (or $SEALING_TOKEN); get one with "
+                           "`python -m sealing token`")
+    return PlatformClient(server, secret)
+
+
+def _unreachable(exc: OSError) -> PlatformError:
+    return PlatformError(f"cannot reach the platform ({exc}); check --server and your network, then run the "
+                         "same command again (an upload resumes where it stopped)")
+
+
+def _token(args: argparse.Namespace) -> int:
+    password = os.environ.get("SEALING_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        print(_client(args, token=False).token_obtain(args.username, password))
+    except OSError as exc:
+        raise _unreachable(exc)
+    return 0
+
+
+def _platform_key(args: argparse.Namespace) -> int:
+    try:
+        pem = _client(args, token=False).platform_key_pem()
+    except OSError as exc:
+        raise _unreachable(exc)
+    key = public_key_load(pem)
+    Path(args.out).write_bytes(pem)
+    print(f"platform key {key.fingerprint} saved to {args.out}")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    envelope = Path(args.envelope)
+    info = envelope_verify(envelope)  # refuse to send something the platform would refuse anyway
+    client = _client(args)
+    try:
+        answer = client.upload(envelope, args.section,
+                               on_progress=(lambda done, total: print(f"uploaded {done} of {total} bytes"))
+                               if args.verbose else None)
+        platform = public_key_load(client.platform_key_pem())
+    except OSError as exc:
+        raise _unreachable(exc)
+    receipt = answer["signed"]
+    receipt_verify(platform, receipt)
+    if receipt["envelope_sha256"] != info.sha256 or receipt["envelope_size"] != info.size:
+        raise PlatformError("the platform's receipt is for different bytes than this envelope; submit it again")
+    out = Path(args.receipt or f"{envelope}.receipt.json")
+    out.write_text(json.dumps(receipt, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"submitted: bid {answer['bid']}, receipt {receipt['receipt_id']}")
+    print(f"receipt (signed by the platform key {receipt['key_id']}) saved to {out}")
+    return 0
+
+
+def _release(args: argparse.Namespace, passphrase: Callable[[argparse.Namespace], str]) -> int:
+    key = private_key_load(Path(args.key).read_bytes(), passphrase(args))
+    content_key = content_key_unwrap(args.envelope, key=key)
+    try:
+        _client(args).release(args.bid, content_key)
+    except OSError as exc:
+        raise _unreachable(exc)
+    print(f"released the content key of bid {args.bid}; the platform decrypts it now")
+    return 0
+
+
+def _share_decrypt(args: argparse.Namespace, passphrase: Callable[[argparse.Namespace], str]) -> int:
+    key = private_key_load(Path(args.key).read_bytes(), passphrase(args))
+    share = share_decrypt(key, EncryptedShare.from_dict(json.loads(Path(args.share).read_text(encoding="utf-8"))))
+    print(json.dumps({"key_id": share.key_id, "index": share.index, "threshold": share.threshold,
+                      "secret": share.secret.hex()}))
+    return 0
+
+
+def commands_add(commands, passphrase_option: Callable[[argparse.ArgumentParser], None],
+                 passphrase: Callable[[argparse.Namespace], str]) -> None:
+    """Add the platform commands to the tool's sub-command parser."""
+
+    def server_options(command: argparse.ArgumentParser, *, token: bool = True) -> None:
+        command.add_argument("--server", help="the platform's address, e.g. https://ggzy.example.gov.cn")
+        if token:
+            command.add_argument("--token", help="your API token (else $SEALING_TOKEN)")
+
+    token = commands.add_parser("token", help="get an API token")
+    token.add_argument("--username", required=True)
+    server_options(token, token=False)
+    token.set_defaults(run=_token)
+
+    platform = commands.add_parser("platform-key", help="download the platform's public key")
+    platform.add_argument("--out", default="platform.pem")
+    server_options(platform, token=False)
+    platform.set_defaults(run=_platform_key)
+
+    submit = commands.add_parser("submit", help="upload an envelope (resumable) and save the receipt")
+    submit.add_argument("envelope")
+    submit.add_argument("--section", type=int, required=True, help="the section's id on the platform")
+    submit.add_argument("--receipt", help="where to save the receipt (default <envelope>.receipt.json)")
+    submit.add_argument("--verbose", action="store_true")
+    server_options(submit)
+    submit.set_defaults(run=_submit)
+
+    release = commands.add_parser("release", help="at the opening: hand over your envelope's content key")
+    release.add_argument("envelope", help="the envelope you submitted")
+    release.add_argument("--bid", type=int, required=True, help="the bid's id (in the submit output)")
+    release.add_argument("--key", required=True, help="your encrypted private key (PEM)")
+    server_options(release)
+    passphrase_option(release)
+    release.set_defaults(run=lambda args: _release(args, passphrase))
+
+    share = commands.add_parser("share-decrypt", help="custodian: decrypt your share of an opening key")
+    share.add_argument("share", help="the share JSON downloaded from the project page")
+    share.add_argument("--key", required=True, help="your encrypted private key (PEM)")
+    passphrase_option(share)
+    share.set_defaults(run=lambda args: _share_decrypt(args, passphrase))
