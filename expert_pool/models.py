@@ -360,6 +360,9 @@ class ScoreSheet(models.Model):
         verbose_name_plural = _("score sheets")
         constraints = [models.UniqueConstraint(fields=["evaluation", "seat"], name="score_sheet_once_per_seat")]
 
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}/{self.seat_id}"
+
 
 class PriceAdjustment(models.Model):
     """An adjustment of a bid's price by the committee (价格调整), with its reason: lowest evaluated price."""
@@ -375,6 +378,9 @@ class PriceAdjustment(models.Model):
         ordering = ["evaluation", "at", "pk"]
         verbose_name = _("price adjustment")
         verbose_name_plural = _("price adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.amount}"
 
 
 class LowPriceCheck(models.Model):
@@ -401,3 +407,6 @@ class LowPriceCheck(models.Model):
         verbose_name = _("abnormally low price check")
         verbose_name_plural = _("abnormally low price checks")
         constraints = [models.UniqueConstraint(fields=["evaluation", "bid"], name="low_price_check_once_per_bid")]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.decision}"

@@ -73,7 +73,8 @@ def section_draw_request_create(*, section: Section, requested_by: User, composi
     request.section = section
     request.save(update_fields=["section"])
     audit_record(action="expert_pool.draw.section", obj=request, payload={
-        "deal_code": project.deal_code, "section": section.code, "bidders": [b.credit_code for b in request.bidders.all()],
+        "deal_code": project.deal_code, "section": section.code,
+        "bidders": [b.credit_code for b in request.bidders.all()],
         "regulator": request.regulator.credit_code if request.regulator else None,
         "government_procurement": request.government_procurement, "budget": request.budget})
     return request
