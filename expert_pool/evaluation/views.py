@@ -89,7 +89,8 @@ def evaluation_room(request, pk: int):
         action = request.POST.get("action", "")
         try:
             if action in ("save", "submit"):
-                services.score_save(evaluation=evaluation, user=user, scores=_scores_from_post(request.POST, evaluation))
+                scores = _scores_from_post(request.POST, evaluation)
+                services.score_save(evaluation=evaluation, user=user, scores=scores)
                 if action == "submit":
                     services.score_submit(evaluation=evaluation, user=user)
                 messages.success(request, _("Your scores are submitted.") if action == "submit"

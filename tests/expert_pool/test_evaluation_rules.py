@@ -55,7 +55,8 @@ def test_comprehensive_tie_goes_to_the_lower_price_then_the_earlier_submission()
 
 
 def test_at_most_three_candidates_and_invalid_bids_are_not_ranked():
-    outcome = engines.lowest_evaluated_price(bids=[bid(str(i), 1000 + i) for i in range(5)] + [bid("x", "1", valid=False)])
+    bids = [bid(str(i), 1000 + i) for i in range(5)] + [bid("x", "1", valid=False)]
+    outcome = engines.lowest_evaluated_price(bids=bids)
     assert [r.key for r in outcome.candidates] == ["0", "1", "2"] and outcome.invalid == ["x"]
     assert len(outcome.ranking) == 5
 
