@@ -15,4 +15,5 @@ class ExpertPoolConfig(AppConfig):
         add_nav([Role.EXPERT], _("My expert profile"), "expert_pool:profile", order=20)
         add_nav([Role.EXPERT], _("My draws"), "expert_pool:my_seats", order=21)
         add_nav([Role.AGENCY, Role.TENDERER, Role.REGULATOR], _("Expert draws"), "expert_pool:draws", order=40)
+        add_nav([Role.BIDDER], _("Abnormally low prices"), "expert_pool:low_prices", order=45)
         add_nav([Role.ADMIN, Role.REGULATOR], _("Import experts"), "expert_pool:import", order=41)

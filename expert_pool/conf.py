@@ -18,6 +18,14 @@ DEFAULTS = {
     "EXPERT_NOTIFY_CHANNEL": "log",
     "EXPERT_NOTIFY_WEBHOOK_URL": "",
     "EXPERT_NOTIFY_WEBHOOK_TIMEOUT": 10,
+    # Abnormally low price (异常低价): a bid below this % of the mean valid price, or below this % of the
+    # section's price cap (招标控制价), must be explained in writing. None switches a rule off.
+    "EXPERT_ABNORMALLY_LOW": {"below_mean_percent": 80, "below_cap_percent": 70},
+    # (N, M): from the N-th decline or silence within M months, each one is a credit event "expert-declines".
+    "EXPERT_DECLINES_CREDIT": (3, 12),
+    # Supervising regulator of a draw made from a section: region code prefix -> the regulator's credit code;
+    # the longest matching prefix of the project's region wins ("310115" -> "3101" -> "31").
+    "EXPERT_SUPERVISING_REGULATORS": {},
     # Where the links in notifications point.
     "EXPERT_LINK_BASE_URL": "http://127.0.0.1:8000",
 }

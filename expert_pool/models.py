@@ -1,8 +1,10 @@
 """The expert pool (评标专家库): registry, draws, committees.
 
-Nothing here imports trading: a draw request names its parties (tenderer, agency,
-bidders, supervising regulator) as organisations, so the draw and its rules work
-for any procedure; trading fills them in from a section.
+A draw request names its parties (tenderer, agency, bidders, supervising regulator)
+as organisations, so the draw and its rules read only this app's rows; a request made
+from a trading section (services.section_draw) fills them in from the section and
+keeps a link to it. The evaluation (评标) of a section by its drawn committee lives in
+``expert_pool.evaluation``; its rows are defined here.
 """
 
 import uuid
@@ -171,6 +173,8 @@ class DrawRequest(models.Model):
         ANNOUNCED = "announced", _("Result announced, seed revealed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    section = models.ForeignKey("trading.Section", verbose_name=_("section"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="draw_requests")
     title = models.CharField(_("procedure"), max_length=300)
     reference = models.CharField(_("reference"), max_length=64, blank=True,
                                  help_text=_("Deal, project and section codes of the procedure"))
@@ -301,3 +305,108 @@ class Seat(models.Model):
     @property
     def sitting(self) -> bool:
         return self.role == self.Role.MEMBER and self.state in (self.State.NOTIFIED, self.State.CONFIRMED)
+
+
+class Evaluation(models.Model):
+    """The evaluation (评标) of one section by the committee of one draw request.
+
+    ``criteria`` and ``bids`` are snapshots taken when the room opens, so the engines
+    read the same figures from start to report. ``result`` holds the aggregation.
+    """
+
+    class State(models.TextChoices):
+        SCORING = "scoring", _("Members are scoring")
+        AGGREGATED = "aggregated", _("Aggregated and ranked")
+        REPORTED = "reported", _("Report signed, candidates sent to publicity")
+
+    section = models.OneToOneField("trading.Section", verbose_name=_("section"), on_delete=models.PROTECT,
+                                   related_name="evaluation")
+    draw_request = models.ForeignKey(DrawRequest, on_delete=models.PROTECT, related_name="evaluations")
+    method = models.CharField(_("evaluation method"), max_length=16)
+    criteria = models.JSONField(_("criteria"), default=list)
+    bids = models.JSONField(_("opened bids"), default=list,
+                            help_text=_("[{bid, organisation, name, price, submitted_at, summary}]"))
+    price_cap = models.DecimalField(_("price cap (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCORING)
+    low_price_checked = models.BooleanField(_("abnormally low prices checked"), default=False)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    report_pdf = models.BinaryField(_("report PDF"), null=True, blank=True, editable=False)
+    report_sha256 = models.CharField(_("report SHA-256"), max_length=64, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    aggregated_at = models.DateTimeField(_("aggregated at"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} ({self.get_state_display()})"
+
+
+class ScoreSheet(models.Model):
+    """One member's sheet: a score per (bid, criterion); sealed from the others until submitted."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="sheets")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="score_sheets")
+    scores = models.JSONField(_("scores"), default=dict, help_text=_('{"<bid id>": {"<criterion>": "85.5"}}'))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["evaluation", "seat"]
+        verbose_name = _("score sheet")
+        verbose_name_plural = _("score sheets")
+        constraints = [models.UniqueConstraint(fields=["evaluation", "seat"], name="score_sheet_once_per_seat")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id}/{self.seat_id}"
+
+
+class PriceAdjustment(models.Model):
+    """An adjustment of a bid's price by the committee (价格调整), with its reason: lowest evaluated price."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="adjustments")
+    bid = models.ForeignKey("trading.Bid", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("adjustment (yuan, + or -)"), max_digits=16, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=300)
+    by = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("entered at"))
+
+    class Meta:
+        ordering = ["evaluation", "at", "pk"]
+        verbose_name = _("price adjustment")
+        verbose_name_plural = _("price adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.amount}"
+
+
+class LowPriceCheck(models.Model):
+    """A bid flagged as abnormally low (异常低价): the bidder explains in writing, the committee decides."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Waiting for the bidder's explanation or the committee's decision")
+        ACCEPTED = "accepted", _("Explanation accepted")
+        REJECTED = "rejected", _("Rejected: the bid is invalid")
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="low_price_checks")
+    bid = models.ForeignKey("trading.Bid", on_delete=models.PROTECT, related_name="+")
+    grounds = models.CharField(_("grounds"), max_length=300)
+    explanation = models.TextField(_("bidder's written explanation"), blank=True)
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    explained_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decision_note = models.CharField(_("committee's reasons"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["evaluation", "pk"]
+        verbose_name = _("abnormally low price check")
+        verbose_name_plural = _("abnormally low price checks")
+        constraints = [models.UniqueConstraint(fields=["evaluation", "bid"], name="low_price_check_once_per_bid")]
+
+    def __str__(self) -> str:
+        return f"{self.bid_id}: {self.decision}"

@@ -22,3 +22,15 @@ register("expert_pool.draw.view", lambda user, request=None: _draw_party_or_regu
 register("expert_pool.draw.perform", _draw_party_or_regulator)
 register("expert_pool.draw.announce", _draw_party_or_regulator)
 register("expert_pool.seat.withdraw", roles(Role.REGULATOR))
+
+
+
+def _section_host(user, section=None) -> bool:
+    from trading.selectors import is_party
+
+    if user.role not in (Role.AGENCY, Role.TENDERER):
+        return False
+    return section is None or is_party(user=user, project=section.project)
+
+
+register("expert_pool.section.draw", _section_host)

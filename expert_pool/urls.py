@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .evaluation import views as evaluation_views
 
 app_name = "expert_pool"
 
@@ -12,6 +13,12 @@ urlpatterns = [
     path("answer/<uuid:token>/", views.seat_answer, name="seat_answer"),
     path("draws/", views.draw_list, name="draws"),
     path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+    path("sections/<int:section_id>/draw/", evaluation_views.section_draw, name="section_draw"),
+    path("sections/<int:section_id>/evaluation/open/", evaluation_views.evaluation_open, name="evaluation_open"),
+    path("evaluations/<int:pk>/", evaluation_views.evaluation_room, name="evaluation"),
+    path("evaluations/<int:pk>/report.pdf", evaluation_views.evaluation_report_pdf, name="evaluation_report"),
+    path("low-prices/", evaluation_views.my_low_price_checks, name="low_prices"),
+    path("low-prices/<int:pk>/", evaluation_views.low_price_explain, name="low_price_explain"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/status/", views.import_job_status, name="import_job_status"),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from accounts.models import Role
 from accounts.permissions import permission_required, require
 
 from .forms import AnswerForm, DrawRequestForm, ImportForm, LeaveForm, ProfileForm, RelationForm
-from .models import DrawRequest, Expert, ImportJob, Leave, Relation, Seat, Specialty
+from .models import DrawRequest, Evaluation, Expert, ImportJob, Leave, Relation, Seat, Specialty
 from .selectors.draws import committee_summary, committee_view, draw_record, requests_visible_to
 from .services import draws, registry
 
@@ -149,8 +150,18 @@ def draw_list(request):
             else:
                 messages.success(request, _("Request recorded; the commitment is published."))
                 return redirect("expert_pool:draw_detail", pk=created.pk)
+    sections = []
+    if request.user.role in (Role.AGENCY, Role.TENDERER):
+        from trading.models import Section
+
+        from .services.section_draw import DRAWABLE
+
+        sections = (Section.objects.filter(project__status__in=DRAWABLE, failed_at__isnull=True)
+                    .filter(Q(project__tenderer_id=request.user.organisation_id)
+                            | Q(project__agency_id=request.user.organisation_id))
+                    .select_related("project")[:50])
     return render(request, "expert_pool/draw_list.html", {
-        "requests": requests_visible_to(request.user)[:100], "form": form,
+        "requests": requests_visible_to(request.user)[:100], "form": form, "sections": sections,
     })
 
 
@@ -181,6 +192,9 @@ def draw_detail(request, pk: int):
         "can_perform": draw_request.state == DrawRequest.State.COMMITTED
         and request.user.role != Role.EXPERT,
         "can_announce": draw_request.state == DrawRequest.State.DRAWN and request.user.role != Role.EXPERT,
+        "evaluation": Evaluation.objects.filter(section_id=draw_request.section_id).first()
+        if draw_request.section_id else None,
+        "can_open": draw_request.section_id is not None and request.user.role in (Role.AGENCY, Role.TENDERER),
     })
 
 

@@ -88,6 +88,8 @@ def draw_record(*, request: DrawRequest) -> dict:
         "draw_request": request.pk,
         "title": request.title,
         "reference": request.reference,
+        "deal_code": request.section.project.deal_code if request.section_id else None,
+        "section": request.section.code if request.section_id else None,
         "state": request.state,
         "commitment": request.commitment,
         "committed_at": request.committed_at.isoformat(),

@@ -315,8 +315,32 @@ def seat_answer(*, seat: Seat, accept: bool, note: str = "") -> Seat:
     audit_record(action="expert_pool.seat.confirm" if accept else "expert_pool.seat.decline", obj=seat,
                  payload={"request": request.pk, "expert": seat.expert_id, "note": seat.answer_note})
     if not accept:
+        _declines_credit(seat=seat, request=request)
         _call_reserve(request=request, vacated=seat)
     return seat
+
+
+def _deal_code(request: DrawRequest) -> str:
+    return request.section.project.deal_code if request.section_id else ""
+
+
+def _declines_credit(*, seat: Seat, request: DrawRequest) -> None:
+    """From the N-th decline or silence within M months (settings EXPERT_DECLINES_CREDIT), each one is a
+    credit event "expert-declines" of the expert (docs/expert-pool.md, "Credit")."""
+    from credit.services import credit_event_record
+
+    threshold, months = conf.get("EXPERT_DECLINES_CREDIT")
+    since = timezone.now() - dt.timedelta(days=round(365 * months / 12))
+    count = Seat.objects.filter(expert=seat.expert, state__in=[Seat.State.DECLINED, Seat.State.EXPIRED],
+                                notified_at__gte=since).count()
+    if count < threshold:
+        return
+    credit_event_record(
+        behaviour_code="expert-declines", person=seat.expert.user, deal_code=_deal_code(request),
+        evidence=_("Declined or did not answer the call to committee %(request)d (%(reference)s): "
+                   "%(count)d times in %(months)d months.") % {
+            "request": request.pk, "reference": request.reference, "count": count, "months": months},
+    )
 
 
 def seats_expire_due() -> int:
@@ -338,25 +362,37 @@ def seat_expire(*, seat: Seat) -> Seat:
     seat.save(update_fields=["state"])
     audit_record(action="expert_pool.seat.expire", obj=seat, payload={"request": request.pk,
                                                                         "expert": seat.expert_id})
+    _declines_credit(seat=seat, request=request)
     _call_reserve(request=request, vacated=seat)
     return seat
 
 
 @transaction.atomic
-def seat_withdraw(*, seat: Seat, reason: str) -> Seat:
-    """Take a confirmed member off the committee on legal grounds (回避); their scores become void."""
+def seat_withdraw(*, seat: Seat, reason: str, no_show: bool = False) -> Seat:
+    """Take a member off the committee on legal grounds (回避) or because they did not appear (``no_show``,
+    a credit event "expert-no-show"); their scores become void and the next reserve is called."""
     seat = Seat.objects.select_for_update().get(pk=seat.pk)
     request = _lock(seat.request)
     if not reason.strip():
         raise ValidationError({"reason": _("State the legal ground for replacing this member.")})
     if not seat.sitting:
         raise ValidationError(_("Only a sitting member can be replaced."))
+    if no_show and seat.state != Seat.State.CONFIRMED:
+        raise ValidationError(_("Only a member who confirmed can be recorded as absent."))
     seat.state = Seat.State.REPLACED
     seat.is_leader = False
     seat.answer_note = reason.strip()
     seat.save(update_fields=["state", "is_leader", "answer_note"])
     audit_record(action="expert_pool.seat.replace", obj=seat,
-                 payload={"request": request.pk, "expert": seat.expert_id, "reason": reason})
+                 payload={"request": request.pk, "expert": seat.expert_id, "reason": reason, "no_show": no_show})
+    if no_show:
+        from credit.services import credit_event_record
+
+        credit_event_record(
+            behaviour_code="expert-no-show", person=seat.expert.user, deal_code=_deal_code(request),
+            evidence=_("Confirmed the call to committee %(request)d (%(reference)s) and did not appear: %(reason)s")
+            % {"request": request.pk, "reference": request.reference, "reason": reason.strip()},
+        )
     _call_reserve(request=request, vacated=seat)
     return seat
 

@@ -27,9 +27,9 @@ def _money(value, field: str) -> Decimal:
     return amount
 
 
-def _locked_project(section: Section, user) -> Project:
+def _locked_project(section: Section, user, *, committee: bool = False) -> Project:
     project = Project.objects.select_for_update().get(pk=section.project_id)
-    if not is_party(user=user, project=project):
+    if not committee and not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency may do this."))
     if section.failed_at is not None:
         raise ValidationError({"section": _("This section failed (流标); it has no result.")})
@@ -43,8 +43,11 @@ def candidates_set(*, section: Section, user, candidates: list[dict]) -> list[Ca
     Each entry: ``organisation`` (an Organisation or its credit code), ``price``,
     optional ``score``. Each must have a valid bid in the section. Later the
     expert evaluation feeds this service.
+
+    ``user=None`` means the evaluation committee itself (expert_pool.evaluation.services.evaluation_report,
+    which checks that its leader acts); no person of the tenderer or agency is involved then.
     """
-    project = _locked_project(section, user)
+    project = _locked_project(section, user, committee=user is None)
     if project.status != Status.EVALUATION:
         raise ValidationError({"status": _("Candidates are entered during evaluation; the project is “%(s)s”.")
                                % {"s": project.get_status_display()}})

@@ -1,0 +1,171 @@
+"""Pages of the evaluation room (refresh to follow progress; no websocket needed).
+
+Each view parses input, checks who may act and calls one service; the services check
+again (member, leader, bidder) so a forged form gets the same refusal.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import require
+from trading.models import Section
+
+from ..forms import SectionDrawForm
+from ..models import Evaluation, LowPriceCheck, PriceAdjustment
+from ..services.section_draw import section_draw_request_create
+from . import selectors, services
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section_draw(request, section_id: int):
+    """The committee request page starts from a section: the parties come from it."""
+    section = get_object_or_404(Section.objects.select_related("project"), pk=section_id)
+    require(request.user, "expert_pool.section.draw", section)
+    form = SectionDrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = section_draw_request_create(section=section, requested_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Request recorded; the commitment is published."))
+            return redirect("expert_pool:draw_detail", pk=created.pk)
+    from ..services.section_draw import section_bidders, supervising_regulator
+
+    return render(request, "expert_pool/section_draw.html", {
+        "section": section, "form": form, "bidders": section_bidders(section=section),
+        "regulator": supervising_regulator(region=section.project.region),
+    })
+
+
+@login_required
+@require_http_methods(["POST"])
+def evaluation_open(request, section_id: int):
+    section = get_object_or_404(Section.objects.select_related("project"), pk=section_id)
+    try:
+        evaluation = services.evaluation_open(section=section, user=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+        draw = section.draw_requests.first()
+        return redirect("expert_pool:draw_detail", pk=draw.pk) if draw else redirect("expert_pool:draws")
+    return redirect("expert_pool:evaluation", pk=evaluation.pk)
+
+
+def _scores_from_post(post, evaluation: Evaluation) -> dict:
+    scores = {}
+    for b in evaluation.bids:
+        for c in evaluation.criteria:
+            if c.get("kind") == "price":
+                continue
+            value = post.get(f"score-{b['bid']}-{c['name']}")
+            if value is not None:
+                scores.setdefault(str(b["bid"]), {})[c["name"]] = value.strip()
+    return scores
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_room(request, pk: int):
+    evaluation = get_object_or_404(Evaluation.objects.select_related("section__project", "draw_request"), pk=pk)
+    if not selectors.can_watch(user=request.user, evaluation=evaluation):
+        raise PermissionDenied(_("Only the committee, regulators and the host may open this evaluation room."))
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in ("save", "submit"):
+                scores = _scores_from_post(request.POST, evaluation)
+                services.score_save(evaluation=evaluation, user=user, scores=scores)
+                if action == "submit":
+                    services.score_submit(evaluation=evaluation, user=user)
+                messages.success(request, _("Your scores are submitted.") if action == "submit"
+                                 else _("Your scores are saved."))
+            elif action == "adjust":
+                services.adjustment_add(evaluation=evaluation, user=user, bid_id=int(request.POST.get("bid", 0)),
+                                        amount=request.POST.get("amount", ""), reason=request.POST.get("reason", ""))
+            elif action == "low_price":
+                services.low_price_check_run(evaluation=evaluation, user=user)
+            elif action in ("accept", "reject"):
+                check = get_object_or_404(LowPriceCheck, pk=request.POST.get("check"), evaluation=evaluation)
+                services.low_price_decide(check=check, user=user, accept=action == "accept",
+                                          note=request.POST.get("note", ""))
+            elif action == "aggregate":
+                services.evaluation_aggregate(evaluation=evaluation, user=user)
+            elif action == "report":
+                services.evaluation_report(evaluation=evaluation, user=user)
+                messages.success(request, _("The report is signed and the candidates are sent to publicity."))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("expert_pool:evaluation", pk=pk)
+    seat = selectors.member_seat(user=user, evaluation=evaluation)
+    sheets = selectors.sheets_visible(user=user, evaluation=evaluation)
+    own = next((s for s in sheets if seat and s.seat_id == seat.pk), None)
+    labels = selectors.member_labels(evaluation=evaluation)
+    host_only = seat is None and user.role != "regulator"
+    show_result = evaluation.state != Evaluation.State.SCORING and (
+        not host_only or evaluation.state == Evaluation.State.REPORTED)
+    scored = [c["name"] for c in evaluation.criteria if c.get("kind") != "price"]
+    rows = []
+    for b in evaluation.bids:
+        mine = own.scores.get(str(b["bid"]), {}) if own else {}
+        rows.append({**b, "fields": [(name, mine.get(name, "")) for name in scored]})
+    return render(request, "expert_pool/evaluation_room.html", {
+        "evaluation": evaluation, "seat": seat, "is_leader": selectors.is_leader(user=user, evaluation=evaluation),
+        "rows": rows, "criteria": evaluation.criteria, "scored": scored,
+        "own": own, "sheets": [(labels.get(s.seat_id, "?"), s) for s in sheets if s is not own],
+        "progress": selectors.progress(evaluation=evaluation),
+        "checks": LowPriceCheck.objects.filter(evaluation=evaluation) if not host_only or show_result else [],
+        "adjustments": PriceAdjustment.objects.filter(evaluation=evaluation),
+        "result": evaluation.result if show_result else None, "host_only": host_only,
+        "comprehensive": evaluation.method == "comprehensive",
+    })
+
+
+@login_required
+def evaluation_report_pdf(request, pk: int):
+    evaluation = get_object_or_404(Evaluation, pk=pk)
+    if not selectors.can_watch(user=request.user, evaluation=evaluation) or not evaluation.report_sha256:
+        raise Http404
+    response = HttpResponse(bytes(evaluation.report_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="evaluation-{evaluation.pk}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def low_price_explain(request, pk: int):
+    """The flagged bidder's page: the grounds, and the written explanation."""
+    check = get_object_or_404(selectors.checks_of_bidder(user=request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            services.low_price_explain(check=check, user=request.user, explanation=request.POST.get("explanation", ""))
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Your explanation is sent to the committee."))
+        return redirect("expert_pool:low_price_explain", pk=pk)
+    return render(request, "expert_pool/low_price_explain.html", {"check": check})
+
+
+@login_required
+def my_low_price_checks(request):
+    return render(request, "expert_pool/low_price_list.html", {"checks": selectors.checks_of_bidder(user=request.user)})
+
+
