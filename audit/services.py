@@ -21,7 +21,7 @@ def audit_record(*, action: str, obj: models.Model | None = None, payload: dict 
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     text = canonical_json(payload or {})
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"hash": GENESIS_HASH})
+    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(id=1, defaults={"hash": GENESIS_HASH})
     fields = {
         "seq": head.seq + 1,
         "created_at": timezone.now(),

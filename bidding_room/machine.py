@@ -100,7 +100,7 @@ def is_host(user, session: OpeningSession) -> bool:
 
 def session_lock(*, session_id: int) -> OpeningSession:
     """Lock the session row for the rest of the transaction: every append and step goes through it."""
-    return OpeningSession.objects.select_for_update().select_related("section__project").get(pk=session_id)
+    return OpeningSession.objects.select_for_update(no_key=True).select_related("section__project").get(pk=session_id)
 
 
 def event_append(*, session: OpeningSession, kind: str, payload: dict | None = None) -> RoomEvent:

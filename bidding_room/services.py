@@ -98,7 +98,8 @@ def session_open_due(*, session_id: int) -> str:
 def _entry_for(session: OpeningSession, user) -> RoomBidder:
     if user.role != Role.BIDDER or user.organisation_id is None:
         raise PermissionDenied(_("Only a person of a bidder that submitted a bid may do this."))
-    entry = RoomBidder.objects.select_for_update().filter(session=session, organisation_id=user.organisation_id).first()
+    entry = (RoomBidder.objects.select_for_update(no_key=True)
+             .filter(session=session, organisation_id=user.organisation_id).first())
     if entry is None:
         raise PermissionDenied(_("Your organisation has no bid in this opening."))
     return entry
@@ -205,7 +206,7 @@ def key_release(*, session: OpeningSession, user, content_key: str) -> RoomBidde
 def bid_decrypt_run(*, entry_id: int) -> str:
     """Decrypt one released bid (the task body), report progress, then try to publish the results."""
     with transaction.atomic():
-        entry = RoomBidder.objects.select_for_update().select_related("bid").get(pk=entry_id)
+        entry = RoomBidder.objects.select_for_update(no_key=True).select_related("bid").get(pk=entry_id)
         if entry.decryption not in (RoomBidder.Decryption.RELEASED, RoomBidder.Decryption.DECRYPTING):
             return entry.decryption
         entry.decryption = RoomBidder.Decryption.DECRYPTING
@@ -224,7 +225,7 @@ def bid_decrypt_run(*, entry_id: int) -> str:
 
     failure = decryption.decrypt(bid=entry.bid, on_progress=on_progress)
     with transaction.atomic():
-        entry = RoomBidder.objects.select_for_update().get(pk=entry_id)
+        entry = RoomBidder.objects.select_for_update(no_key=True).get(pk=entry_id)
         if failure is None:
             entry.decryption = RoomBidder.Decryption.DECRYPTED
             entry.progress = 100
@@ -251,7 +252,7 @@ def backup_decrypt(*, session: OpeningSession, user, entry_id: int, shares: list
         raise PermissionDenied(_("Only the host of the opening (the agency) may do this."))
     if session.state != State.DECRYPTING:
         raise ValidationError({"state": _("The backup decryption is possible only during the decryption window.")})
-    entry = RoomBidder.objects.select_for_update().get(pk=entry_id, session=session)
+    entry = RoomBidder.objects.select_for_update(no_key=True).get(pk=entry_id, session=session)
     if entry.decryption != RoomBidder.Decryption.FAILED or entry.bidder_fault:
         raise ValidationError({"entry": _("Only a bid whose decryption failed through no fault of its bidder "
                                           "can be decrypted by the custodians' backup.")})
@@ -387,7 +388,7 @@ def objection_answer(*, session: OpeningSession, user, objection_id: int, answer
         raise PermissionDenied(_("Only the host of the opening (the agency) may do this."))
     if session.state != State.CONFIRMING:
         raise ValidationError({"state": _("Objections are answered while the opening is in its confirmation step.")})
-    objection = Objection.objects.select_for_update().filter(pk=objection_id, session=session).first()
+    objection = Objection.objects.select_for_update(no_key=True).filter(pk=objection_id, session=session).first()
     if objection is None:
         raise ValidationError({"objection": _("There is no such objection in this opening.")})
     if objection.answered_at is not None:

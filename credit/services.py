@@ -127,7 +127,7 @@ def behaviour_revise(*, behaviour: Behaviour, title: str, legal_basis: str, poin
         raise ValidationError({"change_note": _("Say why the rule changes; the reason is kept with the version.")})
     _check_rule(title=title, points=points, effect=effect, months=months, applies_to=applies_to,
                 legal_basis=legal_basis)
-    behaviour = Behaviour.objects.select_for_update().get(pk=behaviour.pk)
+    behaviour = Behaviour.objects.select_for_update(no_key=True).get(pk=behaviour.pk)
     current = behaviour.current
     version = BehaviourVersion.objects.create(
         behaviour=behaviour, version=current.version + 1, title=title.strip(), description=description.strip(),
@@ -266,7 +266,7 @@ def credit_event_correct(*, event: CreditEvent, reason: str, by, behaviour_code:
     rule, dated as the original, counts from today. Returns the replacing event, or the
     annulled one.
     """
-    event = CreditEvent.objects.select_for_update().get(pk=event.pk)
+    event = CreditEvent.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.status != CreditEvent.Status.EFFECTIVE:
         raise ValidationError(_("This event was already corrected on %(day)s; correct the event that replaced "
                                 "it instead.") % {"day": event.counts_until})
@@ -329,7 +329,7 @@ def appeal_file(*, event: CreditEvent, statement: str, by, documents: Sequence[U
     """The subject contests ``event`` (异议申诉)."""
     if not selectors.is_subject_of(by, event):
         raise PermissionDenied(_("Only the subject of a credit record may appeal against it."))
-    event = CreditEvent.objects.select_for_update().get(pk=event.pk)
+    event = CreditEvent.objects.select_for_update(no_key=True).get(pk=event.pk)
     if event.status != CreditEvent.Status.EFFECTIVE:
         raise ValidationError(_("This record was already corrected; there is nothing left to appeal."))
     if event.appeals.filter(status=Decision.PENDING).exists():
@@ -349,7 +349,7 @@ def appeal_file(*, event: CreditEvent, statement: str, by, documents: Sequence[U
 @transaction.atomic
 def appeal_decide(*, appeal: Appeal, uphold: bool, reason: str, by, behaviour_code: str = "") -> Appeal:
     """Uphold (the event is corrected: annulled, or amended to ``behaviour_code``) or dismiss an appeal."""
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update(no_key=True).get(pk=appeal.pk)
     if appeal.status != Decision.PENDING:
         raise ValidationError(_("This appeal was already decided on %(day)s.")
                               % {"day": timezone.localtime(appeal.decided_at).date()})
@@ -379,7 +379,7 @@ def repair_apply(*, entry: BlacklistEntry, statement: str, by,
     """The subject asks for its black-list entry to be lifted (信用修复), with evidence of what it put right."""
     if not selectors.is_subject_of(by, entry):
         raise PermissionDenied(_("Only the subject of a black-list entry may apply for its repair."))
-    entry = BlacklistEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = BlacklistEntry.objects.select_for_update(no_key=True).get(pk=entry.pk)
     day = today()
     if not (entry.in_force_on(day) or entry.public_on(day)):
         raise ValidationError(_("This entry is no longer in force or public; there is nothing to repair."))
@@ -403,7 +403,7 @@ def repair_apply(*, entry: BlacklistEntry, statement: str, by,
 @transaction.atomic
 def repair_decide(*, application: RepairApplication, approve: bool, reason: str, by) -> RepairApplication:
     """Approve (the entry is lifted from today: no longer restricting nor public, kept) or refuse with reasons."""
-    application = RepairApplication.objects.select_for_update().get(pk=application.pk)
+    application = RepairApplication.objects.select_for_update(no_key=True).get(pk=application.pk)
     if application.status != Decision.PENDING:
         raise ValidationError(_("This application was already decided on %(day)s.")
                               % {"day": timezone.localtime(application.decided_at).date()})
@@ -411,7 +411,7 @@ def repair_decide(*, application: RepairApplication, approve: bool, reason: str,
     if not approve and not reason:
         raise ValidationError({"reason": _("Give the reasons for refusing; the applicant will read them.")})
     if approve:
-        entry = BlacklistEntry.objects.select_for_update().get(pk=application.entry_id)
+        entry = BlacklistEntry.objects.select_for_update(no_key=True).get(pk=application.entry_id)
         if entry.lifted_on is None:
             _lift(entry, day=max(today(), entry.starts_on),
                   why=_("credit repair approved (application %(id)s)") % {"id": application.pk})

@@ -219,7 +219,7 @@ def project_transition(*, project: Project, to: str, user=None, reason_code: str
     Raises ValidationError (not allowed now) or PermissionDenied (not this
     person); in both cases nothing changes. Updates ``project`` in place.
     """
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     now = timezone.now()
     if user is not None and not _triggers(user, locked):
         raise PermissionDenied(_("Only the tenderer, its agency or a regulator may move this project."))
@@ -367,7 +367,7 @@ def project_advance_due(*, project_id: int) -> str:
     bids in every section) or opening; publicity → ready_to_award. A project not
     due (or suspended) is left alone, so calling this early or twice is harmless.
     """
-    project = Project.objects.select_for_update().get(pk=project_id)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project_id)
     now = timezone.now()
     if project.status == Status.PUBLISHED and project.bid_deadline and now >= project.bid_deadline:
         project_transition(project=project, to=Status.DEADLINE_PASSED)

@@ -24,7 +24,7 @@ from . import engines, selectors
 
 
 def _lock(evaluation: Evaluation) -> Evaluation:
-    return Evaluation.objects.select_for_update().select_related("section__project", "draw_request").get(
+    return Evaluation.objects.select_for_update(no_key=True).select_related("section__project", "draw_request").get(
         pk=evaluation.pk)
 
 
@@ -80,7 +80,7 @@ def evaluation_open(*, section: Section, user) -> Evaluation:
                                            "evaluation; it is “%(s)s”.") % {"s": project.get_status_display()}})
     if Evaluation.objects.filter(section=section).exists():
         raise ValidationError({"section": _("The evaluation room of this section is already open.")})
-    request = (DrawRequest.objects.select_for_update().filter(section=section)
+    request = (DrawRequest.objects.select_for_update(no_key=True).filter(section=section)
                .exclude(state=DrawRequest.State.CANCELLED).first())
     if request is None or request.state == DrawRequest.State.COMMITTED:
         raise ValidationError({"section": _("Draw the committee of this section first.")})
@@ -131,7 +131,7 @@ def score_save(*, evaluation: Evaluation, user, scores: dict) -> ScoreSheet:
     if evaluation.method != EvaluationMethod.COMPREHENSIVE:
         raise ValidationError({"scores": _("The lowest evaluated price method has no scores; the committee "
                                            "enters price adjustments instead.")})
-    sheet, _created = ScoreSheet.objects.select_for_update().get_or_create(evaluation=evaluation, seat=seat)
+    sheet, _created = ScoreSheet.objects.select_for_update(no_key=True).get_or_create(evaluation=evaluation, seat=seat)
     if sheet.submitted_at is not None:
         raise ValidationError({"scores": _("Your scores are submitted and can no longer be changed.")})
     bids, criteria = _bid_keys(evaluation), _scored_criteria(evaluation)
@@ -173,7 +173,7 @@ def score_submit(*, evaluation: Evaluation, user) -> ScoreSheet:
     evaluation = _lock(evaluation)
     seat = _require_member(user, evaluation)
     _require_state(evaluation, Evaluation.State.SCORING)
-    sheet = ScoreSheet.objects.select_for_update().filter(evaluation=evaluation, seat=seat).first()
+    sheet = ScoreSheet.objects.select_for_update(no_key=True).filter(evaluation=evaluation, seat=seat).first()
     if sheet is not None and sheet.submitted_at is not None:
         raise ValidationError({"scores": _("Your scores are already submitted.")})
     missing = [f"{b['name']} / {name}" for b in evaluation.bids for name in _scored_criteria(evaluation)
@@ -248,7 +248,7 @@ def low_price_check_run(*, evaluation: Evaluation, user) -> list[LowPriceCheck]:
 @transaction.atomic
 def low_price_explain(*, check: LowPriceCheck, user, explanation: str) -> LowPriceCheck:
     """The flagged bidder gives its written explanation (书面说明), until the committee decides."""
-    check = LowPriceCheck.objects.select_for_update().select_related("bid", "evaluation").get(pk=check.pk)
+    check = LowPriceCheck.objects.select_for_update(no_key=True).select_related("bid", "evaluation").get(pk=check.pk)
     if user.organisation_id is None or user.organisation_id != check.bid.organisation_id or user.role != "bidder":
         raise PermissionDenied(_("Only the bidder whose price was flagged may explain it."))
     if check.decision != LowPriceCheck.Decision.PENDING or check.evaluation.state != Evaluation.State.SCORING:
@@ -269,7 +269,7 @@ def low_price_explain(*, check: LowPriceCheck, user, explanation: str) -> LowPri
 @transaction.atomic
 def low_price_decide(*, check: LowPriceCheck, user, accept: bool, note: str) -> LowPriceCheck:
     """The leader records the committee's decision: accepted, or rejected (the bid is invalid for ranking)."""
-    check = LowPriceCheck.objects.select_for_update().select_related("evaluation").get(pk=check.pk)
+    check = LowPriceCheck.objects.select_for_update(no_key=True).select_related("evaluation").get(pk=check.pk)
     evaluation = _lock(check.evaluation)
     _require_leader(user, evaluation)
     _require_state(evaluation, Evaluation.State.SCORING)

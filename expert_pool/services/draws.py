@@ -149,7 +149,7 @@ def request_document(request: DrawRequest) -> dict:
 
 
 def _lock(request: DrawRequest) -> DrawRequest:
-    return DrawRequest.objects.select_for_update().get(pk=request.pk)
+    return DrawRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
 
 
 @transaction.atomic
@@ -298,7 +298,7 @@ def seat_notify_send(*, seat: Seat) -> str | None:
 @transaction.atomic
 def seat_answer(*, seat: Seat, accept: bool, note: str = "") -> Seat:
     """The expert confirms or declines; a decline calls the next reserve."""
-    seat = Seat.objects.select_for_update().select_related("request").get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(no_key=True).select_related("request").get(pk=seat.pk)
     request = _lock(seat.request)
     if seat.state != Seat.State.NOTIFIED:
         raise ValidationError(_("This call has already been answered or has lapsed (%(state)s); "
@@ -354,7 +354,7 @@ def seats_expire_due() -> int:
 
 @transaction.atomic
 def seat_expire(*, seat: Seat) -> Seat:
-    seat = Seat.objects.select_for_update().get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(no_key=True).get(pk=seat.pk)
     if seat.state != Seat.State.NOTIFIED or seat.respond_by >= timezone.now():
         return seat
     request = _lock(seat.request)
@@ -371,7 +371,7 @@ def seat_expire(*, seat: Seat) -> Seat:
 def seat_withdraw(*, seat: Seat, reason: str, no_show: bool = False) -> Seat:
     """Take a member off the committee on legal grounds (回避) or because they did not appear (``no_show``,
     a credit event "expert-no-show"); their scores become void and the next reserve is called."""
-    seat = Seat.objects.select_for_update().get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(no_key=True).get(pk=seat.pk)
     request = _lock(seat.request)
     if not reason.strip():
         raise ValidationError({"reason": _("State the legal ground for replacing this member.")})

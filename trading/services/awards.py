@@ -28,7 +28,7 @@ def _money(value, field: str) -> Decimal:
 
 
 def _locked_project(section: Section, user, *, committee: bool = False) -> Project:
-    project = Project.objects.select_for_update().get(pk=section.project_id)
+    project = Project.objects.select_for_update(no_key=True).get(pk=section.project_id)
     if not committee and not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency may do this."))
     if section.failed_at is not None:

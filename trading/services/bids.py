@@ -79,7 +79,7 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
     """
     if user.role != Role.BIDDER or user.organisation_id is None:
         raise PermissionDenied(_("Only a person acting for a bidder organisation submits bids."))
-    projects = Project.objects.select_for_update() if lock else Project.objects
+    projects = Project.objects.select_for_update(no_key=True) if lock else Project.objects
     project = projects.get(pk=section.project_id)
     _accepting_bids(project, timezone.now())
     registration = Registration.objects.filter(section=section, organisation_id=user.organisation_id).first()
@@ -157,7 +157,7 @@ def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey,
 
     now = timezone.now()
     _accepting_bids(project, now)  # the upload took time: the deadline counts when it is complete (EB 27)
-    previous = list(Bid.objects.select_for_update().filter(
+    previous = list(Bid.objects.select_for_update(no_key=True).filter(
         section=section, organisation_id=user.organisation_id, state=Bid.State.SUBMITTED))
     same = [b for b in previous if b.sha256 == info.sha256 and b.size == info.size]
     if same:
@@ -214,8 +214,8 @@ def bid_withdraw(*, bid: Bid, user) -> Bid:
     """Withdraw a live bid before the deadline; only its own organisation may."""
     if user.role != Role.BIDDER or user.organisation_id != bid.organisation_id:
         raise PermissionDenied(_("Only the bidder that submitted a bid may withdraw it."))
-    project = Project.objects.select_for_update().get(pk=bid.section.project_id)
-    bid = Bid.objects.select_for_update().get(pk=bid.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=bid.section.project_id)
+    bid = Bid.objects.select_for_update(no_key=True).get(pk=bid.pk)
     _accepting_bids(project, timezone.now())
     if bid.state != Bid.State.SUBMITTED:
         raise ValidationError({"bid": _("Only a live bid can be withdrawn; this one is “%(s)s”.")

@@ -185,7 +185,7 @@ def objection_file(*, project: Project, user, subject: str, grounds: str, sectio
     Refused, with the date it ended, when too late. An objection on the evaluation result during
     candidate publicity holds the procedure until answered (TL 54).
     """
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_interested_bidder(user, project)
     _check_section(section, project)
     if subject not in Subject.values:
@@ -261,8 +261,8 @@ def objection_file(*, project: Project, user, subject: str, grounds: str, sectio
 @transaction.atomic
 def objection_answer(*, objection: Objection, user, answer: str, files: Sequence = ()) -> Objection:
     """The tenderer or its agency answers in writing; a held procedure goes on (publicity end permitting)."""
-    project = Project.objects.select_for_update().get(pk=objection.project_id)
-    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=objection.project_id)
+    objection = Objection.objects.select_for_update(no_key=True).get(pk=objection.pk)
     if not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency answers objections."))
     if objection.state != Objection.State.OPEN:
@@ -306,7 +306,7 @@ def _answer_period_end(objection: Objection) -> dt.date:
 def complaint_file(*, project: Project, user, subject: str, grounds: str, section: Section | None = None,
                    known_on: dt.date | None = None, files: Sequence = ()) -> Complaint:
     """File a complaint (投诉) with the regulator; refused, nothing created, when too early or too late."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_interested_bidder(user, project)
     _check_section(section, project)
     if subject not in Subject.values:
@@ -373,7 +373,7 @@ def complaint_file(*, project: Project, user, subject: str, grounds: str, sectio
 
 def _locked_complaint(complaint: Complaint, user) -> Complaint:
     _require_regulator(user)
-    return Complaint.objects.select_for_update().select_related("project").get(pk=complaint.pk)
+    return Complaint.objects.select_for_update(no_key=True).select_related("project").get(pk=complaint.pk)
 
 
 def _refuse_state(complaint: Complaint, expected: tuple, action: str) -> None:
@@ -438,7 +438,7 @@ def complaint_resume(*, complaint: Complaint, user) -> Complaint:
     """Restart the decision clock; the working days of the pause push the decision deadline back."""
     complaint = _locked_complaint(complaint, user)
     _refuse_state(complaint, (Complaint.State.PAUSED,), _("resumed"))
-    pause = complaint.pauses.select_for_update().get(ended_at__isnull=True)
+    pause = complaint.pauses.select_for_update(no_key=True).get(ended_at__isnull=True)
     pause.ended_at = timezone.now()
     pause.working_days = working_days_between(timezone.localdate(pause.started_at), today())
     pause.save(update_fields=["ended_at", "working_days"])
@@ -531,7 +531,7 @@ def complaints_flag_overdue() -> int:
     day = today()
     now = timezone.now()
     flagged = 0
-    late_objections = Objection.objects.select_for_update().filter(
+    late_objections = Objection.objects.select_for_update(no_key=True).filter(
         state=Objection.State.OPEN, reply_due__lt=day, overdue_since__isnull=True).order_by("pk")
     for objection in late_objections:
         objection.overdue_since = now
@@ -540,7 +540,7 @@ def complaints_flag_overdue() -> int:
         flagged += 1
     from django.db.models import Q
 
-    late_complaints = Complaint.objects.select_for_update().filter(
+    late_complaints = Complaint.objects.select_for_update(no_key=True).filter(
         Q(state=Complaint.State.RECEIVED, acceptance_due__lt=day)
         | Q(state=Complaint.State.ACCEPTED, decision_due__lt=day), overdue_since__isnull=True).order_by("pk")
     for complaint in late_complaints:

@@ -100,7 +100,7 @@ def custodians_designate(*, project: Project, user, usernames: list[str]) -> lis
     """The tenderer or agency names the custodians of a draft project's opening key (each needs a registered key)."""
     if not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency designates the custodians."))
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if project.status != Status.DRAFT:
         raise ValidationError({"custodians": _("Custodians are designated before publication; the opening key of "
                                                "this project already exists.")})
@@ -189,7 +189,7 @@ def share_parse(data) -> sealing.Share:
 @transaction.atomic
 def custody_share_submit(*, project: Project, user, share) -> Custodian:
     """A custodian hands in its decrypted share for a backup decryption (only after the deadline)."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     custodian = project.custodians.filter(user=user).first()
     if custodian is None or custodian.share is None:
         raise PermissionDenied(_("You are not a custodian of this project's opening key."))

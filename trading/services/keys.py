@@ -55,7 +55,7 @@ def bidder_key_register(*, user, public_key_pem: str | bytes) -> BidderKey:
         raise ValidationError({"public_key": _("This key is registered by another person. Each person registers "
                                                "its own key pair: run `python -m sealing keygen`.")})
     now = timezone.now()
-    current = BidderKey.objects.select_for_update().filter(user=user, revoked_at__isnull=True).first()
+    current = BidderKey.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True).first()
     if current is not None and current.fingerprint == fingerprint:
         return current
     if current is not None:
@@ -72,7 +72,7 @@ def bidder_key_register(*, user, public_key_pem: str | bytes) -> BidderKey:
 @transaction.atomic
 def bidder_key_revoke(*, user) -> BidderKey:
     """Revoke ``user``'s current key (lost or compromised); envelopes it signed can no longer be submitted."""
-    current = BidderKey.objects.select_for_update().filter(user=user, revoked_at__isnull=True).first()
+    current = BidderKey.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True).first()
     if current is None:
         raise ValidationError({"public_key": _("You have no registered key to revoke.")})
     current.revoked_at = timezone.now()

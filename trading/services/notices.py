@@ -53,7 +53,7 @@ def announcement_amend(*, project: Project, user, kind: str, title: str, body: s
     from ..selectors import is_party
     from ..tasks import project_due
 
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if kind not in (Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT):
         raise ValidationError({"kind": _("Choose clarification or amendment.")})
     if not is_party(user=user, project=project):

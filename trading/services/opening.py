@@ -55,7 +55,7 @@ def opened_path(*, bid: Bid) -> Path:
 @transaction.atomic
 def bid_key_release(*, bid: Bid, user, content_key: bytes) -> Bid:
     """The bidder releases its envelope's content key at the opening (after the deadline; checked, not used yet)."""
-    bid = Bid.objects.select_for_update(of=("self",)).select_related("section__project").get(pk=bid.pk)
+    bid = Bid.objects.select_for_update(of=("self",), no_key=True).select_related("section__project").get(pk=bid.pk)
     if user.organisation_id is None or user.organisation_id != bid.organisation_id:
         raise PermissionDenied(_("Only a person of the bidder that submitted this bid releases its key."))
     _refuse_before_deadline(bid.section.project)
@@ -145,7 +145,8 @@ def _open(bid: Bid, *, on_progress: Progress | None, **key) -> sealing.OpenedEnv
 
 def _decrypted(bid: Bid, opened: sealing.OpenedEnvelope, *, how: str) -> Bid:
     with transaction.atomic():
-        locked = Bid.objects.select_for_update(of=("self",)).select_related("section__project").get(pk=bid.pk)
+        locked = (Bid.objects.select_for_update(of=("self",), no_key=True)
+                  .select_related("section__project").get(pk=bid.pk))
         locked.opened_summary = opened.summary.to_dict()
         locked.opened_at = timezone.now()
         locked.state = Bid.State.OPENED
@@ -198,7 +199,8 @@ def bid_mark_not_decrypted(*, bid: Bid, bidder_fault: bool, reason: str) -> Bid:
     """EB 31: a bid not decrypted. Bidder's fault → revoked (撤销) and a credit event; otherwise withdrawn (撤回)."""
     from credit.services import credit_event_record
 
-    bid = Bid.objects.select_for_update(of=("self",)).select_related("section__project", "organisation").get(pk=bid.pk)
+    bid = (Bid.objects.select_for_update(of=("self",), no_key=True)
+           .select_related("section__project", "organisation").get(pk=bid.pk))
     if bid.state != Bid.State.SUBMITTED:
         raise ValidationError({"bid": _("Only a live bid can be marked as not decrypted; this one is “%(s)s”.")
                                % {"s": bid.get_state_display()}})

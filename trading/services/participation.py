@@ -44,7 +44,7 @@ def _refuse_blacklisted(organisation, field: str = "organisation") -> None:
 def registration_create(*, section: Section, user) -> Registration:
     """Register the user's bidder organisation for ``section`` while the project accepts bids."""
     _require_bidder(user)
-    project = Project.objects.select_for_update().get(pk=section.project_id)
+    project = Project.objects.select_for_update(no_key=True).get(pk=section.project_id)
     if project.status != Status.PUBLISHED or timezone.now() >= project.bid_deadline:
         raise ValidationError({"section": _("Registration is open only while the project accepts bids, before the "
                                             "bid deadline.")})
@@ -66,7 +66,7 @@ def registration_create(*, section: Section, user) -> Registration:
 def registration_sign_commitment(*, registration: Registration, user, accepted: bool) -> Registration:
     """Sign the credit commitment (信用承诺); the text signed is stored with the signature."""
     _require_bidder(user)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = Registration.objects.select_for_update(no_key=True).get(pk=registration.pk)
     if registration.organisation_id != user.organisation_id:
         raise PermissionDenied(_("This registration belongs to another organisation."))
     if not accepted:
@@ -86,7 +86,7 @@ def registration_sign_commitment(*, registration: Registration, user, accepted: 
 @transaction.atomic
 def document_upload(*, project: Project, user, upload) -> TenderDocument:
     """Store a tender document (招标文件) of a draft or published project; by the tenderer or its agency."""
-    project = Project.objects.select_for_update().get(pk=project.pk)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency uploads tender documents."))
     if project.status not in (Status.DRAFT, Status.PUBLISHED):

@@ -188,7 +188,7 @@ def _require_draft_party(*, project: Project, user) -> None:
 @transaction.atomic
 def project_update(*, project: Project, user, **fields) -> Project:
     """Change a draft project's fields (any of EDITABLE_FIELDS)."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_draft_party(project=locked, user=user)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -206,7 +206,7 @@ def project_update(*, project: Project, user, **fields) -> Project:
 def section_add(*, project: Project, user, code: str, name: str, base_amount: Decimal, base_type: str,
                 announced_items: list | None = None) -> Section:
     """Add a section to a draft project."""
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_draft_party(project=locked, user=user)
     section = _section_build(project=locked, data={"code": code, "name": name, "base_amount": base_amount,
                                                    "base_type": base_type, "announced_items": announced_items})
@@ -251,7 +251,7 @@ def project_retender(*, project: Project, user) -> Project:
     The schedule keeps its periods and starts from now; the new draft is checked
     again when it is published.
     """
-    locked = Project.objects.select_for_update().get(pk=project.pk)
+    locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if not is_party(user=user, project=locked):
         raise PermissionDenied(_("Only the tenderer or its agency may re-tender this project."))
     if locked.status != Status.FAILED:

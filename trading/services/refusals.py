@@ -23,7 +23,7 @@ REFUSAL_BEHAVIOUR = {"award": "award-refused", "contract": "contract-refused"}
 
 
 def _locked(project_id: int, user) -> Project:
-    project = Project.objects.select_for_update().get(pk=project_id)
+    project = Project.objects.select_for_update(no_key=True).get(pk=project_id)
     if not is_party(user=user, project=project):
         raise PermissionDenied(_("Only the tenderer or its agency may do this."))
     return project
@@ -39,7 +39,7 @@ def award_refuse(*, award: Award, user, refusal: str, reason: str) -> Award:
         raise ValidationError({"award": _("This award was already refused on %(at)s.") % {
             "at": timezone.localtime(award.refused_at).strftime("%Y-%m-%d %H:%M")}})
     project = _locked(award.section.project_id, user)
-    award = Award.objects.select_for_update().get(pk=award.pk)
+    award = Award.objects.select_for_update(no_key=True).get(pk=award.pk)
     if award.section_id is None:
         raise ValidationError({"award": _("This award was already refused.")})
     if refusal not in REFUSAL_BEHAVIOUR:

@@ -94,7 +94,7 @@ def upload_append(*, session: UploadSession, user, offset: int, stream: BinaryIO
     """Append the bytes of ``stream`` at ``offset``; return the new offset. Fsynced before it answers."""
     _owner(session, user)
     with transaction.atomic():
-        session = (UploadSession.objects.select_for_update(of=("self",)).select_related("section__project")
+        session = (UploadSession.objects.select_for_update(of=("self",), no_key=True).select_related("section__project")
                    .get(pk=session.pk))
         if session.state != UploadSession.State.OPEN:
             raise ValidationError({"upload": _("This upload is %(state)s; start a new one to send another envelope.")
@@ -154,7 +154,7 @@ def upload_complete(*, session: UploadSession, user) -> Bid:
     final = storage.protected_path(final_relative)
     with transaction.atomic():
         project, key = bid_preconditions(section=section, user=user)  # locks the project: the deadline step waits
-        locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+        locked = UploadSession.objects.select_for_update(no_key=True).get(pk=session.pk)
         if locked.state == UploadSession.State.COMPLETE and locked.bid_id:
             return locked.bid
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ def upload_complete(*, session: UploadSession, user) -> Bid:
 @transaction.atomic
 def upload_abandon(*, session: UploadSession, reason: str) -> None:
     """Close an upload that can no longer become a bid and drop its bytes."""
-    locked = UploadSession.objects.select_for_update().get(pk=session.pk)
+    locked = UploadSession.objects.select_for_update(no_key=True).get(pk=session.pk)
     if locked.state != UploadSession.State.OPEN:
         return
     locked.state = UploadSession.State.ABANDONED
