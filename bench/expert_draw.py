@@ -20,36 +20,16 @@ import datetime as dt
 import os
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchsupport import ROOT, ensure_database, setup_django
+
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_experts")
 REGIONS = ["310000", "310000", "310000", "320000", "330000", "340000"]
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = BENCH_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["CELERY_EAGER"] = "1"
-    os.environ["EMBEDDED_SCHEDULER"] = "0"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def parties():
@@ -234,7 +214,7 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="load the data again even if present")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
-    setup_django()
+    setup_django(BENCH_URL)
     from django.db import transaction
 
     from audit.context import Actor, acting_as

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchsupport import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_trading")
@@ -39,14 +41,6 @@ STATUSES = ["published", "deadline_passed", "opening", "evaluation", "publicity"
             "archived", "failed", "cancelled"]
 
 
-def ensure_database() -> None:
-    import psycopg
-
-    name = DB_URL.rsplit("/", 1)[1]
-    admin_url = DB_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(n: int) -> None:
@@ -136,7 +130,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     args = parser.parse_args()
 
-    ensure_database()
+    ensure_database(DB_URL)
     import django
 
     django.setup()

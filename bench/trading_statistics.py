@@ -19,13 +19,11 @@ import datetime as dt
 import os
 import random
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchsupport import ensure_database, setup_django
+
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_stats")
 MARK = "bench-stat-"
 CATEGORIES = {"construction": "price_cap", "government": "budget", "land": "starting_price",
@@ -33,26 +31,8 @@ CATEGORIES = {"construction": "price_cap", "government": "budget", "land": "star
 REGIONS = ("310101", "310104", "310105", "310112", "310115", "320102", "330106", "440103")
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django() -> None:
-    os.environ["DATABASE_URL"] = BENCH_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("CELERY_EAGER", "1")
-    os.environ.setdefault("EMBEDDED_SCHEDULER", "0")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def load(sections: int, *, end: dt.date) -> None:
@@ -136,7 +116,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     ensure_database(BENCH_URL)
-    setup_django()
+    setup_django(BENCH_URL)
     from django.db import connection
 
     from core.workdays import today

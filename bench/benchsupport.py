@@ -1,0 +1,37 @@
+"""What every benchmark shares: its own PostgreSQL database and Django set up against it.
+
+A benchmark runs as a script (``.venv/bin/python bench/<name>.py``), so this folder is first on
+``sys.path`` and ``import benchsupport`` finds this module; it puts the project root there too.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's own database if it does not exist yet (tests and the demo never see it)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    """Point Django at ``url`` with tasks eager and no in-process scheduler, then migrate."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["CELERY_EAGER"] = "1"
+    os.environ["EMBEDDED_SCHEDULER"] = "0"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
