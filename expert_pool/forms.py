@@ -55,37 +55,6 @@ def parse_composition(text: str) -> list[dict]:
     return groups
 
 
-class DrawRequestForm(forms.Form):
-    title = forms.CharField(label=_("Procedure"), max_length=300)
-    reference = forms.CharField(label=_("Reference"), max_length=64, required=False)
-    tenderer = forms.ModelChoiceField(label=_("Tenderer"),
-                                      queryset=Organisation.objects.filter(org_type=Organisation.Type.TENDERER))
-    regulator = forms.ModelChoiceField(label=_("Supervising regulator"), required=False,
-                                       queryset=Organisation.objects.filter(org_type=Organisation.Type.REGULATOR))
-    bidders = forms.ModelMultipleChoiceField(label=_("Bidders"), required=False,
-                                             queryset=Organisation.objects.filter(org_type=Organisation.Type.BIDDER))
-    government_procurement = forms.BooleanField(label=_("Government procurement"), required=False)
-    budget = forms.DecimalField(label=_("Budget (yuan)"), max_digits=16, decimal_places=2, required=False)
-    evaluation_starts_at = forms.DateTimeField(label=_("Evaluation starts at"),
-                                               widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    evaluation_ends_at = forms.DateTimeField(label=_("Evaluation ends at"),
-                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    mode = forms.ChoiceField(label=_("Mode"), choices=DrawRequest.Mode.choices)
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    regions = forms.CharField(label=_("Regions drawn from"), initial="310000",
-                              help_text=_("Region codes separated by commas"))
-    composition = forms.CharField(label=_("Composition"), initial="A0801:4, A0805:1",
-                                  help_text=_("Specialty code and number of experts, e.g. A0801:4, A0805:1"))
-    tenderer_representatives = forms.IntegerField(label=_("Tenderer representatives"), min_value=0, initial=0)
-    reserve_size = forms.IntegerField(label=_("Reserves per specialty"), min_value=0, max_value=10, initial=2)
-
-    def clean_composition(self):
-        return parse_composition(self.cleaned_data["composition"])
-
-    def clean_regions(self):
-        return [r.strip() for r in self.cleaned_data["regions"].replace("，", ",").split(",") if r.strip()]
-
-
 class SectionDrawForm(forms.Form):
     """The committee request of a section: the parties come from the section, only the committee is asked."""
 
@@ -107,3 +76,20 @@ class SectionDrawForm(forms.Form):
 
     def clean_regions(self):
         return [r.strip() for r in self.cleaned_data["regions"].replace("，", ",").split(",") if r.strip()]
+
+
+class DrawRequestForm(SectionDrawForm):
+    """A request not tied to a section: the parties are named by hand, then the committee as for a section."""
+
+    title = forms.CharField(label=_("Procedure"), max_length=300)
+    reference = forms.CharField(label=_("Reference"), max_length=64, required=False)
+    tenderer = forms.ModelChoiceField(label=_("Tenderer"),
+                                      queryset=Organisation.objects.filter(org_type=Organisation.Type.TENDERER))
+    regulator = forms.ModelChoiceField(label=_("Supervising regulator"), required=False,
+                                       queryset=Organisation.objects.filter(org_type=Organisation.Type.REGULATOR))
+    bidders = forms.ModelMultipleChoiceField(label=_("Bidders"), required=False,
+                                             queryset=Organisation.objects.filter(org_type=Organisation.Type.BIDDER))
+    government_procurement = forms.BooleanField(label=_("Government procurement"), required=False)
+    budget = forms.DecimalField(label=_("Budget (yuan)"), max_digits=16, decimal_places=2, required=False)
+
+    field_order = ["title", "reference", "tenderer", "regulator", "bidders", "government_procurement", "budget"]
