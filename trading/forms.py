@@ -37,6 +37,25 @@ class ProjectForm(forms.Form):
     section_base_type = forms.ChoiceField(label=_("First section: base type"), choices=BaseType.choices)
 
 
+class ProjectEditForm(forms.Form):
+    """The fields of a draft that may still change (trading.services.projects.EDITABLE_FIELDS)."""
+
+    title = ProjectForm.base_fields["title"]
+    description = ProjectForm.base_fields["description"]
+    category = ProjectForm.base_fields["category"]
+    region = ProjectForm.base_fields["region"]
+    procurement_method = ProjectForm.base_fields["procurement_method"]
+    procurement_object = ProjectForm.base_fields["procurement_object"]
+    evaluation_method = ProjectForm.base_fields["evaluation_method"]
+    evaluation_criteria = ProjectForm.base_fields["evaluation_criteria"]
+    bid_deadline = ProjectForm.base_fields["bid_deadline"]
+    documents_end = ProjectForm.base_fields["documents_end"]
+    clarification_deadline = ProjectForm.base_fields["clarification_deadline"]
+    decryption_window_minutes = ProjectForm.base_fields["decryption_window_minutes"]
+    objection_window_minutes = ProjectForm.base_fields["objection_window_minutes"]
+    allow_backup_decryption = ProjectForm.base_fields["allow_backup_decryption"]
+
+
 class SectionForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=8)
     name = forms.CharField(label=_("Name"), max_length=200)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("announcements/<int:pk>/", views.announcement, name="announcement"),
     path("projects/new/", views.project_create, name="project_create"),
     path("projects/<int:pk>/", views.project, name="project"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("projects/<int:pk>/<slug:action>/", views.project_action, name="project_action"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("bids/<int:pk>/receipt/", views.receipt, name="receipt"),

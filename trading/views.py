@@ -15,7 +15,7 @@ from accounts.models import Organisation, Role
 from accounts.permissions import can, permission_required, require
 
 from . import lifecycle, selectors, storage
-from .forms import AmendForm, ProjectForm, SearchForm, SectionForm, TransitionForm
+from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
 from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
 from .services import awards, bids, custody, keys, notices, participation, projects
@@ -151,6 +151,28 @@ def project_create(request):
             messages.success(request, _("Project %(code)s registered as a draft.") % {"code": obj.deal_code})
             return redirect(obj)
     return render(request, "trading/project_form.html", {"form": form})
+
+
+@login_required
+def project_edit(request, pk: int):
+    """Change a draft; only its tenderer or agency may (others do not learn it exists), and only while a draft."""
+    obj = get_object_or_404(Project, pk=pk)
+    if not selectors.is_party(user=request.user, project=obj):
+        raise Http404
+    initial = {name: getattr(obj, name) for name in ProjectEditForm.base_fields}
+    form = ProjectEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "evaluation_criteria" in changed:
+            changed["evaluation_criteria"] = changed["evaluation_criteria"] or []
+        try:
+            projects.project_update(project=obj, user=request.user, **changed)
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Draft saved."))
+            return redirect(obj)
+    return render(request, "trading/project_form.html", {"form": form, "project": obj})
 
 
 def _act(request, pk: int, call) -> "HttpResponse":  # noqa: F821

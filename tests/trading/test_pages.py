@@ -69,3 +69,59 @@ def test_a_refused_page_action_shows_the_reason_and_changes_nothing(world):
 def test_the_schema_lists_the_trading_api(world):
     response = _login(world.agency).get("/api/schema/")
     assert response.status_code == 200 and b"/api/trading/sections/{id}/bids/" in response.content
+
+
+def _draft(world, **overrides):
+    from trading.services.projects import project_create
+
+    fields = {"title": "草稿编辑测试", "category": "other", "region": "310000", "procurement_method": "open",
+              "evaluation_method": "lowest_price", "bid_deadline": timezone.now() + dt.timedelta(days=30)}
+    fields.update(overrides)
+    return project_create(user=world.agency, tenderer=world.tenderer.organisation, sections=[
+        {"code": "001", "name": "一标段", "base_amount": "100000.00", "base_type": "budget"}], **fields)
+
+
+def _edit_data(project, **changes):
+    data = {"title": project.title, "description": project.description, "category": project.category,
+            "region": project.region, "procurement_method": project.procurement_method,
+            "procurement_object": project.procurement_object, "evaluation_method": project.evaluation_method,
+            "evaluation_criteria": "[]", "decryption_window_minutes": project.decryption_window_minutes,
+            "objection_window_minutes": project.objection_window_minutes,
+            "bid_deadline": timezone.localtime(project.bid_deadline).strftime("%Y-%m-%dT%H:%M")}
+    data.update(changes)
+    return data
+
+
+def test_the_agency_edits_its_draft_on_a_page(world):
+    project = _draft(world)
+    agency = _login(world.agency)
+    assert agency.get(f"/projects/{project.pk}/edit/").status_code == 200
+    response = agency.post(f"/projects/{project.pk}/edit/", _edit_data(project, title="草稿编辑测试（修改后）",
+                                                                       decryption_window_minutes=45))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.title, project.decryption_window_minutes) == ("草稿编辑测试（修改后）", 45)
+
+
+def test_a_bad_edit_shows_the_error_and_changes_nothing(world):
+    project = _draft(world)
+    before = Project.objects.filter(pk=project.pk).values().get()
+    response = _login(world.agency).post(f"/projects/{project.pk}/edit/", _edit_data(
+        project, title="坏的修改", evaluation_method="comprehensive",
+        evaluation_criteria='[{"name": "价格", "kind": "price", "weight": 40}]'))
+    assert response.status_code == 200
+    assert "100" in str(response.context["form"].errors)
+    assert Project.objects.filter(pk=project.pk).values().get() == before
+
+
+def test_only_the_parties_edit_and_only_a_draft(world):
+    project = _draft(world)
+    before = Project.objects.filter(pk=project.pk).values().get()
+    other = _login(world.outsider_agency).post(f"/projects/{project.pk}/edit/", _edit_data(project, title="x"))
+    assert other.status_code == 404  # a draft is not shown to anyone but its parties
+    assert Project.objects.filter(pk=project.pk).values().get() == before
+    Project.objects.filter(pk=project.pk).update(status="published")
+    response = _login(world.agency).post(f"/projects/{project.pk}/edit/", _edit_data(project, title="y"))
+    assert "Only a draft can be changed" in str(response.context["form"].errors)
+    after = Project.objects.filter(pk=project.pk).values().get()
+    assert after["title"] == before["title"]
