@@ -2,14 +2,17 @@
 
     .venv/bin/python bench/room_clients.py [--sizes 100,500,1000]
 
-Real services: PostgreSQL (database sunshine_bench_room, migrated here), Redis (the pub/sub channel
-layer), one Daphne process for the room (config.asgi) and one for the bare relay (bench.relay_asgi),
-and the clients in a separate process (asyncio + the `websockets` package). For each size N the room
-has N-2 bidders plus the host and a regulator, and goes through a whole opening: decrypt
-instruction, every bidder signed in and decrypted, 唱标 (the table published to everyone at once),
-every bidder confirms, close, record published. Figures: connection success, broadcast latency
-p50/p99 from the event's server time to its arrival at every client, messages delivered. The relay
-baseline: the same N clients, the same number of group broadcasts, in the same run.
+Real services: PostgreSQL (DATABASE_URL, default sunshine_bench_room, migrated here), Redis (the pub/sub
+channel layer), one Daphne process for the room (config.asgi) and one for the bare relay (bench.relay_asgi),
+and the clients in 2 separate processes (asyncio + the `websockets` package), ramped at a bounded rate. For
+each size N the room has N/20 bidders (at least 5) with real sealed envelopes, the host, and regulators
+observing the rest, and goes through a whole opening: decrypt instruction; each bidder, over its socket,
+signs the server challenge, signs in and releases its content key; the platform decrypts every bid (Celery
+eager, in the Daphne process) and publishes the table (唱标) when the last opens; every bidder confirms; the
+host closes; the record is published. Figures: connection success, clients that saw the whole opening,
+broadcast latency p50/p99 from the event's server time to its arrival at every client (also per event kind),
+messages delivered by type. The relay baseline: the same N clients, the same number of group broadcasts,
+in the same run.
 """
 
 import argparse
