@@ -2,14 +2,17 @@
 
     .venv/bin/python bench/room_clients.py [--sizes 100,500,1000]
 
-Real services: PostgreSQL (database sunshine_bench_room, migrated here), Redis (the pub/sub channel
-layer), one Daphne process for the room (config.asgi) and one for the bare relay (bench.relay_asgi),
-and the clients in a separate process (asyncio + the `websockets` package). For each size N the room
-has N-2 bidders plus the host and a regulator, and goes through a whole opening: decrypt
-instruction, every bidder signed in and decrypted, 唱标 (the table published to everyone at once),
-every bidder confirms, close, record published. Figures: connection success, broadcast latency
-p50/p99 from the event's server time to its arrival at every client, messages delivered. The relay
-baseline: the same N clients, the same number of group broadcasts, in the same run.
+Real services: PostgreSQL (DATABASE_URL, default sunshine_bench_room, migrated here), Redis (the pub/sub
+channel layer), one Daphne process for the room (config.asgi) and one for the bare relay (bench.relay_asgi),
+and the clients in 2 separate processes (asyncio + the `websockets` package), ramped at a bounded rate. For
+each size N the room has N/20 bidders (at least 5) with real sealed envelopes, the host, and regulators
+observing the rest, and goes through a whole opening: decrypt instruction; each bidder, over its socket,
+signs the server challenge, signs in and releases its content key; the platform decrypts every bid (Celery
+eager, in the Daphne process) and publishes the table (唱标) when the last opens; every bidder confirms; the
+host closes; the record is published. Figures: connection success, clients that saw the whole opening,
+broadcast latency p50/p99 from the event's server time to its arrival at every client (also per event kind),
+messages delivered by type. The relay baseline: the same N clients, the same number of group broadcasts,
+in the same run.
 """
 
 import argparse
@@ -34,6 +37,8 @@ os.environ.setdefault("CHANNEL_PREFIX", "bench-room")
 os.environ["CELERY_EAGER"] = "1"
 os.environ["EMBEDDED_SCHEDULER"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The driver writes the sealed bids here and the room's Daphne decrypts them from here.
+os.environ.setdefault("SUNSHINE_PROTECTED_ROOT", str(ROOT / "var" / "bench" / "protected"))
 
 
 def free_port() -> int:
@@ -43,7 +48,7 @@ def free_port() -> int:
 
 
 def daphne(app: str, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "ROOM_SNAPSHOT_SECONDS": "1.0", "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "ROOM_SNAPSHOT_SECONDS": "1.0", "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "daphne"), "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=2048",
          app], cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -58,26 +63,64 @@ def daphne(app: str, port: int, log: Path) -> subprocess.Popen:
 
 # ------------------------------------------------------------------------------------------------ clients
 
+CLIENT_PROCESSES = 2  # the clients' own CPU work (TLS-free websockets, JSON) split over processes
+CONNECT_RATE = 250.0  # new connections a second over all client processes: a bounded ramp, not one burst
+CONNECT_CONCURRENCY = 64  # handshakes in flight per client process
+
 
 def _ts(value: str) -> float:
     return dt.datetime.fromisoformat(value).timestamp()
 
 
-async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind: str) -> dict:
+async def _bidder(ws, acks: dict, secret: dict, decrypting: asyncio.Event,
+                  confirming: asyncio.Event, rng) -> None:
+    """What a bidder's browser or tool does: sign the server challenge with its key, release its content key
+    (unwrapped from its own envelope), later confirm the table."""
+    import base64
+
+    import sealing
+
+    async def command(action: str, **args) -> dict:
+        ident = f"{secret['name']}-{action}-{rng.random()}"
+        future = asyncio.get_running_loop().create_future()
+        acks[ident] = future
+        await ws.send(json.dumps({"type": "command", "id": ident, "action": action, **args}))
+        answer = await asyncio.wait_for(future, timeout=120)
+        if not answer.get("ok"):
+            raise RuntimeError(f"{action}: {answer}")
+        return answer.get("result") or {}
+
+    await decrypting.wait()
+    await asyncio.sleep(rng.uniform(0, 3))  # bidders do not all act in the same millisecond
+    challenge = (await command("challenge"))["challenge"]
+    signature = sealing.signature_sign(secret["key"], challenge.encode())
+    await command("sign_in", signature=base64.b64encode(signature).decode())
+    await command("release_key", content_key=secret["content_key"])
+    await confirming.wait()
+    await asyncio.sleep(rng.uniform(0, 1))
+    await command("confirm")
+
+
+async def _clients(url: str, clients: list[dict], origin: str, conn, kind: str, rate: float) -> dict:
+    import random
+
     import websockets
 
-    stats = {"connected": 0, "failed": 0, "messages": 0, "latencies": [], "done": 0}
+    rng = random.Random()
+    stats = {"connected": 0, "failed": 0, "messages": 0, "bytes": 0, "latencies": [], "done": 0, "dropped": 0,
+             "by_type": {}, "bidder_errors": [], "by_kind": {}}
     finished = asyncio.Event()
-    target = await asyncio.to_thread(conn.recv)  # how many "final" messages each client must see
+    target = await asyncio.to_thread(conn.recv)  # the number of the relay's last broadcast
+    semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
     sockets = []
-    semaphore = asyncio.Semaphore(200)
 
-    async def one(cookie):
-        headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    async def one(index: int, client: dict):
+        await asyncio.sleep(index / rate)  # the ramp
+        headers = {"Cookie": f"sessionid={client['cookie']}"} if client.get("cookie") else {}
         async with semaphore:
             try:
                 ws = await websockets.connect(url, origin=origin, additional_headers=headers, open_timeout=60,
-                                              max_size=None, ping_interval=None)
+                                              max_size=None, ping_interval=None, close_timeout=2)
             except Exception:
                 stats["failed"] += 1
                 return None
@@ -85,46 +128,117 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
         sockets.append(ws)
         return ws
 
-    async def read(ws):
-        seen_final = 0
+    async def read(ws, client):
+        acks: dict = {}
+        decrypting, confirming = asyncio.Event(), asyncio.Event()
+        actor = None
+        if client.get("secret"):
+            actor = asyncio.ensure_future(_bidder(ws, acks, client["secret"], decrypting, confirming, rng))
         try:
             async for raw in ws:
                 now = time.time()
                 stats["messages"] += 1
-                message = json.loads(raw)
-                if kind == "room" and message["type"] == "event":
-                    stats["latencies"].append(now - _ts(message["at"]))
-                    if message["kind"] == "record_published":
-                        seen_final += 1
-                elif kind == "relay" and message["type"] == "relay":
-                    stats["latencies"].append(now - message["sent"])
-                    if message["n"] == target:
-                        seen_final += 1
-                if seen_final:
-                    stats["done"] += 1
-                    if stats["done"] >= stats["connected"]:
-                        finished.set()
-                    return
+                stats["bytes"] += len(raw)
+                if kind == "room":
+                    if raw.startswith('{"type": "snapshot"'):  # big and not needed here: counted, not parsed
+                        stats["by_type"]["snapshot"] = stats["by_type"].get("snapshot", 0) + 1
+                        continue
+                    message = json.loads(raw)
+                    stats["by_type"][message["type"]] = stats["by_type"].get(message["type"], 0) + 1
+                    if message["type"] == "event":
+                        stats["latencies"].append(now - _ts(message["at"]))
+                        stats["by_kind"].setdefault(message["kind"], []).append(now - _ts(message["at"]))
+                        if message["kind"] == "decryption_started":
+                            decrypting.set()
+                        elif message["kind"] == "confirmation_opened":
+                            confirming.set()
+                        elif message["kind"] == "record_published":
+                            break
+                    elif message["type"] == "ack":
+                        future = acks.pop(message.get("id"), None)
+                        if future is not None and not future.done():
+                            future.set_result(message)
+                else:
+                    message = json.loads(raw)
+                    if message["type"] == "relay":
+                        stats["latencies"].append(now - message["sent"])
+                        if message["n"] == target:
+                            break
+            else:
+                stats["dropped"] += 1  # closed by the server before the end
+                return
         except Exception:
+            stats["dropped"] += 1
             return
+        finally:
+            if actor is not None:
+                if actor.done() and actor.exception():
+                    stats["bidder_errors"].append(repr(actor.exception()))
+                actor.cancel()
+        stats["done"] += 1
+        if stats["done"] >= stats["connected"]:
+            finished.set()
 
-    opened = await asyncio.gather(*(one(c) for c in cookies))
-    readers = [asyncio.ensure_future(read(ws)) for ws in opened if ws is not None]
-    conn.send({"connected": stats["connected"], "failed": stats["failed"]})
+    started = time.monotonic()
+    opened = await asyncio.gather(*(one(i, c) for i, c in enumerate(clients)))
+    connect_seconds = time.monotonic() - started
+    readers = [asyncio.ensure_future(read(ws, c)) for ws, c in zip(opened, clients, strict=True) if ws is not None]
+    conn.send({"connected": stats["connected"], "failed": stats["failed"], "seconds": connect_seconds})
     await asyncio.to_thread(conn.recv)  # the driver has finished its run (the loop keeps reading meanwhile)
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(finished.wait(), timeout=120)
+        await asyncio.wait_for(finished.wait(), timeout=90)
     for r in readers:
         r.cancel()
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    lat = sorted(stats["latencies"])
-    return {"connected": stats["connected"], "failed": stats["failed"], "messages": stats["messages"],
-            "complete": stats["done"], "p50": lat[len(lat) // 2] if lat else None,
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None, "samples": len(lat)}
+    stats["connect_seconds"] = connect_seconds
+    return stats
 
 
-def client_process(url, cookies, origin, conn, kind):
-    conn.send(asyncio.run(_clients(url, cookies, origin, conn, kind)))
+def client_process(url, clients, origin, conn, kind, rate):
+    conn.send(asyncio.run(_clients(url, clients, origin, conn, kind, rate)))
+
+
+def clients_run(url: str, clients: list[dict], origin: str, kind: str, target, drive) -> dict:
+    """Spread ``clients`` over CLIENT_PROCESSES processes, wait until all are connected, call ``drive()``, merge."""
+    context = multiprocessing.get_context("spawn")
+    pipes, procs = [], []
+    rate = CONNECT_RATE / CLIENT_PROCESSES
+    for i in range(CLIENT_PROCESSES):
+        parent, child = multiprocessing.Pipe()
+        proc = context.Process(target=client_process, args=(url, clients[i::CLIENT_PROCESSES], origin, child, kind,
+                                                            rate))
+        proc.start()
+        parent.send(target)
+        pipes.append(parent)
+        procs.append(proc)
+    reports = [p.recv() for p in pipes]
+    time.sleep(2)
+    drive()
+    for p in pipes:
+        p.send("done")
+    results = [p.recv() for p in pipes]
+    for proc in procs:
+        proc.join(timeout=30)
+    merged = {"connected": 0, "failed": 0, "messages": 0, "bytes": 0, "done": 0, "dropped": 0, "by_type": {},
+              "bidder_errors": [], "by_kind": {}}
+    latencies = []
+    for r in results:
+        for key in ("connected", "failed", "messages", "bytes", "done", "dropped"):
+            merged[key] += r[key]
+        for key, value in r["by_type"].items():
+            merged["by_type"][key] = merged["by_type"].get(key, 0) + value
+        merged["bidder_errors"] += r["bidder_errors"]
+        for key, values in r["by_kind"].items():
+            merged["by_kind"].setdefault(key, []).extend(values)
+        latencies += r["latencies"]
+    latencies.sort()
+    merged["samples"] = len(latencies)
+    merged["p50"] = latencies[len(latencies) // 2] if latencies else None
+    merged["p99"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else None
+    merged["connect_seconds"] = max(r["seconds"] for r in reports)
+    merged["by_kind"] = {k: (round(sorted(v)[len(v) // 2] * 1000), round(sorted(v)[int(len(v) * 0.99)] * 1000))
+                         for k, v in merged["by_kind"].items()}
+    return merged
 
 
 # ------------------------------------------------------------------------------------------------- driver
@@ -150,90 +264,86 @@ def setup():
     factories._serial = itertools.count(random.randint(30_000_000, 90_000_000))
 
 
-def people(n: int):
+def observers(n: int) -> list:
+    """Regulators watching the room (read-only observers), made once and reused across sizes and runs."""
     from accounts.models import Role, User
     from tests import factories
-    from tests.bidding_room.live import session_cookie
 
-    existing = list(User.objects.filter(username__startswith="bench-bidder-").order_by("pk"))
+    existing = list(User.objects.filter(username__startswith="bench-observer-").order_by("pk"))
     for i in range(len(existing), n):
-        org = factories.organisation(name=f"压测投标单位{i:04d}")
-        existing.append(factories.user(role=Role.BIDDER, organisation_obj=org, username=f"bench-bidder-{i:04d}"))
-    return existing[:n], session_cookie
+        existing.append(factories.user(role=Role.REGULATOR, username=f"bench-observer-{i:04d}"))
+    return existing[:n]
+
+
+def bidders_for(n_clients: int) -> int:
+    return max(5, n_clients // 20)
 
 
 def room_run(n_clients: int, port: int) -> dict:
-    from django.utils import timezone
+    import base64
 
+    import sealing
     from bidding_room import services
-    from bidding_room.machine import status_bump
-    from bidding_room.models import RoomBidder
-    from bidding_room.record import record_generate
+    from bidding_room.models import OpeningSession, RoomBidder, State
+    from tests import sealed
     from tests.bidding_room import factories as room_factories
+    from tests.bidding_room.live import session_cookie
+    from trading.storage import protected_path
 
-    bidders, cookie_of = people(n_clients - 2)
-    world = room_factories.opening(bidders=0, people=bidders)
+    n_bidders = bidders_for(n_clients)
+    world = room_factories.sealed_opening(bidders=n_bidders)  # real keys, real envelopes sealed to the opening key
     services.session_open_due(session_id=world.session.pk)
-    cookies = [cookie_of(world.agency), cookie_of(world.regulator)] + [cookie_of(b) for b in bidders]
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("spawn").Process(
-        target=client_process, args=(f"ws://127.0.0.1:{port}/ws/room/{world.session.pk}/", cookies,
-                                     f"http://127.0.0.1:{port}", child, "room"))
-    started = time.monotonic()
-    proc.start()
-    parent.send(None)
-    connected = parent.recv()
-    connect_seconds = time.monotonic() - started
-    time.sleep(2)
-    # A whole opening. Decryption itself is simulated (see RESULTS): each bidder's row goes signed in →
-    # released → decrypting → decrypted as the decryption task writes it, in ten waves over ~5 s.
-    services.decryption_start(session=world.session, user=world.agency)
-    entries = list(RoomBidder.objects.filter(session=world.session).values_list("pk", flat=True))
-    waves = [entries[i::10] for i in range(10)]
-    for wave in waves:
-        now = timezone.now()
-        RoomBidder.objects.filter(pk__in=wave).update(signed_in_at=now, key_released_at=now, progress=50,
-                                                      decryption=RoomBidder.Decryption.DECRYPTING, progress_at=now)
-        status_bump(session_id=world.session.pk)
-        time.sleep(0.25)
-        RoomBidder.objects.filter(pk__in=wave).update(decryption=RoomBidder.Decryption.DECRYPTED, progress=100,
-                                                      decrypted_at=timezone.now())
-        status_bump(session_id=world.session.pk)
-        time.sleep(0.25)
-    services.decryption_finish(session_id=world.session.pk)
-    time.sleep(1)
-    RoomBidder.objects.filter(session=world.session).update(confirmed_at=timezone.now())
-    status_bump(session_id=world.session.pk)
-    time.sleep(1)
-    services.session_close(session_id=world.session.pk, user=world.agency)
-    record_generate(session_id=world.session.pk)
-    parent.send("done")
-    result = parent.recv()
-    proc.join(timeout=30)
-    result.update(connected_report=connected, connect_seconds=connect_seconds, bidders=len(bidders), events=5)
+    watchers = observers(n_clients - n_bidders - 1)
+    clients = [{"cookie": session_cookie(world.agency)}]
+    clients += [{"cookie": session_cookie(person)} for person in watchers]
+    for person, bid in zip(world.bidders, world.bids, strict=True):
+        key = sealed.private_keys[person.pk]
+        content_key = sealing.content_key_unwrap(protected_path(bid.storage_path), key=key)  # as the bidder tool
+        clients.append({"cookie": session_cookie(person), "secret": {
+            "name": person.username, "key": key, "content_key": base64.b64encode(content_key).decode()}})
+    # Bidders spread through the ramp rather than all last.
+    import random
+
+    random.Random(n_clients).shuffle(clients)
+    outcome = {}
+
+    def drive():
+        # The host's decrypt instruction; then the bidders (client processes) sign in, release their keys, the
+        # platform decrypts each bid (room_decrypt, eager in Daphne) and publishes the table when the last opens;
+        # the bidders confirm; the host closes; the record is published.
+        t0 = time.monotonic()
+        services.decryption_start(session=world.session, user=world.agency)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            confirmed = RoomBidder.objects.filter(session=world.session, confirmed_at__isnull=False).count()
+            if confirmed == n_bidders:
+                break
+            time.sleep(0.2)
+        outcome["decrypted"] = RoomBidder.objects.filter(session=world.session,
+                                                         decryption=RoomBidder.Decryption.DECRYPTED).count()
+        outcome["state_before_close"] = OpeningSession.objects.get(pk=world.session.pk).state
+        services.session_close(session_id=world.session.pk, user=world.agency)  # publishes the record too
+        outcome["state"] = OpeningSession.objects.get(pk=world.session.pk).state
+        outcome["opening_seconds"] = time.monotonic() - t0
+
+    result = clients_run(f"ws://127.0.0.1:{port}/ws/room/{world.session.pk}/", clients, f"http://127.0.0.1:{port}",
+                         "room", None, drive)
+    assert outcome.get("state") == State.CLOSED, outcome
+    result.update(outcome, bidders=n_bidders, observers=len(watchers))
     return result
 
 
 def relay_run(n_clients: int, port: int, broadcasts: int) -> dict:
     import websockets.sync.client as sync_ws
 
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("spawn").Process(
-        target=client_process, args=(f"ws://127.0.0.1:{port}/ws/relay/", [None] * n_clients,
-                                     f"http://127.0.0.1:{port}", child, "relay"))
-    proc.start()
-    parent.send(broadcasts)
-    connected = parent.recv()
-    time.sleep(2)
-    with sync_ws.connect(f"ws://127.0.0.1:{port}/ws/relay/", origin=f"http://127.0.0.1:{port}") as driver:
-        for n in range(1, broadcasts + 1):
-            driver.send(json.dumps({"broadcast": n}))
-            time.sleep(1.5)
-    parent.send("done")
-    result = parent.recv()
-    proc.join(timeout=30)
-    result.update(connected_report=connected)
-    return result
+    def drive():
+        with sync_ws.connect(f"ws://127.0.0.1:{port}/ws/relay/", origin=f"http://127.0.0.1:{port}") as driver:
+            for n in range(1, broadcasts + 1):
+                driver.send(json.dumps({"broadcast": n}))
+                time.sleep(1.5)
+
+    return clients_run(f"ws://127.0.0.1:{port}/ws/relay/", [{} for _ in range(n_clients)], f"http://127.0.0.1:{port}",
+                       "relay", broadcasts, drive)
 
 
 def fmt(seconds) -> str:
@@ -263,15 +373,20 @@ def main():
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
     print()
-    print("| clients (bidders) | connected (room / relay) | room p50 / p99 | relay p50 / p99 | p99 room ÷ relay "
-          "| messages delivered (room) | per client |")
-    print("|---|---|---|---|---|---|---|")
+    print("| clients (bidders + host + observers) | connected room / relay | completed room / relay | room p50 / p99 "
+          "| relay p50 / p99 | p99 room ÷ relay | room deliveries: events / snapshots / other | per client "
+          "| decrypted | opening |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for n, r, b in rows:
         ratio = (r["p99"] / b["p99"]) if r["p99"] and b["p99"] else float("nan")
-        print(f"| {n} ({r['bidders']}) | {r['connected']}/{n} / {b['connected']}/{n} | {fmt(r['p50'])} / "
-              f"{fmt(r['p99'])} | {fmt(b['p50'])} / {fmt(b['p99'])} | {ratio:.2f} | {r['messages']:,} | "
-              f"{r['messages'] / max(1, r['connected']):.1f} |")
-    print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} CPUs; median of all (event, client) latencies.")
+        t = r["by_type"]
+        other = r["messages"] - t.get("event", 0) - t.get("snapshot", 0)
+        print(f"| {n} ({r['bidders']} + 1 + {r['observers']}) | {r['connected']}/{n} / {b['connected']}/{n} "
+              f"| {r['done']} / {b['done']} | {fmt(r['p50'])} / {fmt(r['p99'])} | {fmt(b['p50'])} / {fmt(b['p99'])} "
+              f"| {ratio:.2f} | {t.get('event', 0):,} / {t.get('snapshot', 0):,} / {other:,} "
+              f"| {r['messages'] / max(1, r['connected']):.1f} | {r['decrypted']}/{r['bidders']} "
+              f"| {r['opening_seconds']:.1f} s |")
+    print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} CPUs; latencies over every (event, client) pair.")
 
 
 if __name__ == "__main__":

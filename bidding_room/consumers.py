@@ -10,40 +10,99 @@ Protocol (JSON), see docs/opening-room.md:
 """
 
 import asyncio
+import functools
+import json
 import logging
+from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.permissions import can
 from audit.context import Actor, acting_as
 
 from . import selectors
-from .models import OpeningSession
+from .models import group_for
 from .services import command_apply
 
 logger = logging.getLogger(__name__)
+
+# Reads run on the loop's thread pool, each thread with its own connection, so a burst of connects does not queue
+# on Channels' single thread-sensitive thread (where commands, and with Celery eager the decryption, run).
+read = functools.partial(database_sync_to_async, thread_sensitive=False)
 
 
 def snapshot_period() -> float:
     return float(getattr(settings, "ROOM_SNAPSHOT_SECONDS", 1.0))
 
 
+def now_json() -> str:
+    return json.dumps(timezone.now().isoformat())
+
+
+_MARK = "@@server_time@@"
+
+
+class Encoded:
+    """A message encoded once; its ``server_time`` is filled in at each send (clients set their clock by it)."""
+
+    def __init__(self, message: dict):
+        text = json.dumps({**message, "server_time": _MARK}, ensure_ascii=False)
+        self.head, self.tail = text.split(json.dumps(_MARK), 1)
+
+    def text(self, now: str) -> str:
+        return self.head + now + self.tail
+
+
+@dataclass
+class RoomSnapshot:
+    """Every snapshot variant of one room at one head, each encoded at most once per process."""
+
+    head: tuple
+    variants: dict
+    encoded: dict = field(default_factory=dict)
+
+    def text_for(self, *, audience: str, organisation_id: int | None, now: str) -> str:
+        if audience in (selectors.HOST, selectors.OBSERVER):
+            key = "observer"
+        elif audience == selectors.BIDDER and organisation_id in self.variants["by_org"]:
+            key = organisation_id
+        else:
+            key = "public"
+        encoded = self.encoded.get(key)
+        if encoded is None:
+            encoded = self.encoded[key] = Encoded(selectors.pick_snapshot(
+                self.variants, audience=audience, organisation_id=organisation_id))
+        return encoded.text(now)
+
+    def covers(self, head: tuple) -> bool:
+        """At least as new as ``head`` (last_seq and status_version only grow)."""
+        return self.head[0] >= head[0] and self.head[1] >= head[1]
+
+
+def _snapshot_read(session_id: int) -> RoomSnapshot:
+    head = selectors.session_head(session_id=session_id)  # read first: the variants are at least this new
+    return RoomSnapshot(head=head, variants=selectors.snapshots(session_id=session_id))
+
+
 class LiveRooms:
-    """In each process: the clients of each room, and one loop per room that sends coalesced snapshots.
+    """In each process: the clients of each room, one loop per room that sends coalesced snapshots, and the room's
+    latest snapshot (read once per change, shared by every client that connects meanwhile).
 
     Per-bidder changes (sign-in, progress, confirmation) are not broadcast one by one:
     the loop polls the room's head once per period and, when it moved, reads every
-    snapshot variant once and hands each local client its own. Deliveries per period
-    are one per client, whatever the number of bidders changing.
+    snapshot variant once and hands each local client its own, encoded once per variant.
+    Deliveries per period are one per client, whatever the number of bidders changing.
     """
 
     def __init__(self):
         self.rooms: dict[int, set] = {}
         self.loops: dict[int, asyncio.Task] = {}
+        self.latest: dict[int, RoomSnapshot] = {}
+        self.locks: dict[int, asyncio.Lock] = {}
 
     def join(self, consumer) -> None:
         self.rooms.setdefault(consumer.session_id, set()).add(consumer)
@@ -56,24 +115,44 @@ class LiveRooms:
         if clients is not None:
             clients.discard(consumer)
 
+    async def snapshot(self, session_id: int, head: tuple) -> RoomSnapshot:
+        """The room's snapshot at ``head`` or newer: from memory, else read once however many clients ask."""
+        latest = self.latest.get(session_id)
+        if latest is not None and latest.covers(head):
+            return latest
+        lock = self.locks.setdefault(session_id, asyncio.Lock())
+        async with lock:
+            latest = self.latest.get(session_id)
+            if latest is None or not latest.covers(head):
+                latest = self.latest[session_id] = await read(_snapshot_read)(session_id)
+            return latest
+
     async def _run(self, session_id: int) -> None:
         last = None
         try:
             while self.rooms.get(session_id):
-                head = await database_sync_to_async(selectors.session_head)(session_id=session_id)
+                head = await read(selectors.session_head)(session_id=session_id)
+                if last is not None and head[0] != last[0]:
+                    # A new event is being fanned out to every client right now and carries the news itself:
+                    # let it go first instead of competing with a snapshot to each client (docs "Performance").
+                    await asyncio.sleep(snapshot_period() / 2)
+                    head = await read(selectors.session_head)(session_id=session_id)
                 if head != last:
-                    variants = await database_sync_to_async(selectors.snapshots)(session_id=session_id)
+                    snapshot = await self.snapshot(session_id, head)
+                    now = now_json()
                     for consumer in list(self.rooms.get(session_id, ())):
-                        await consumer.send_snapshot(variants)
+                        await consumer.send_snapshot(snapshot, now)
                     last = head
                 await asyncio.sleep(snapshot_period())
         except Exception:
             logger.exception("live snapshots of room %s stopped", session_id)
         finally:
-            if not self.rooms.get(session_id):
-                self.rooms.pop(session_id, None)
             if self.loops.get(session_id) is asyncio.current_task():
                 self.loops.pop(session_id, None)
+            if not self.rooms.get(session_id):
+                self.rooms.pop(session_id, None)
+                self.latest.pop(session_id, None)
+                self.locks.pop(session_id, None)
 
 
 live_rooms = LiveRooms()
@@ -93,32 +172,26 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.user = self.scope.get("user")
-        found = await database_sync_to_async(self._enter)()
-        if found is None:
+        since = self._since_param()
+        # Join the group before reading the log, so nothing falls between the two; duplicates are dropped by seq.
+        self.group = group_for(self.session_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        entry = await read(selectors.room_entry)(session_id=self.session_id, user=self.user, since=since)
+        if entry is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            del self.group
             await self.close(code=4403)
             return
-        self.audience, self.organisation_id, self.group = found
-        # Join the group before reading the log, so nothing falls between the two; duplicates are dropped by seq.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.audience, self.organisation_id = entry["audience"], entry["organisation_id"]
         await self.accept()
         await self.send_json({"type": "hello", "role": self.audience, "session": self.session_id,
                               "server_time": timezone.now().isoformat()})
-        await self._send_since(self._since_param())
-        snapshot = await database_sync_to_async(selectors.snapshot_for)(
-            session_id=self.session_id, audience=self.audience, organisation_id=self.organisation_id)
-        await self.send_json(snapshot)
+        await self.send(text_data=json.dumps({"type": "events", "since": since, "events": entry["events"]},
+                                             ensure_ascii=False))
+        snapshot = await live_rooms.snapshot(self.session_id, entry["head"])
+        await self.send(text_data=snapshot.text_for(audience=self.audience, organisation_id=self.organisation_id,
+                                                    now=now_json()))
         live_rooms.join(self)
-
-    def _enter(self):
-        try:
-            session = OpeningSession.objects.select_related("section__project").get(pk=self.session_id)
-        except ObjectDoesNotExist:
-            return None
-        audience = selectors.room_audience(user=self.user, session=session)
-        if audience is None:
-            return None
-        organisation_id = getattr(self.user, "organisation_id", None) if audience == selectors.BIDDER else None
-        return audience, organisation_id, session.group
 
     def _since_param(self) -> int:
         query = self.scope.get("query_string", b"").decode()
@@ -136,13 +209,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _send_since(self, seq: int) -> None:
-        events = await database_sync_to_async(selectors.events_since)(session_id=self.session_id, seq=seq)
-        await self.send_json({"type": "events", "since": seq, "events": events})
+        events = await read(selectors.events_since)(session_id=self.session_id, seq=seq)
+        await self.send(text_data=json.dumps({"type": "events", "since": seq, "events": events}, ensure_ascii=False))
 
-    async def send_snapshot(self, variants: dict) -> None:
+    async def send_snapshot(self, snapshot: RoomSnapshot, now: str) -> None:
         try:
-            await self.send_json(selectors.pick_snapshot(variants, audience=self.audience,
-                                                         organisation_id=self.organisation_id))
+            await self.send(text_data=snapshot.text_for(audience=self.audience, organisation_id=self.organisation_id,
+                                                        now=now))
         except Exception:
             logger.debug("snapshot to a closing client dropped", exc_info=True)
 
@@ -183,7 +256,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                                  args=args)
 
     async def room_event(self, message):
-        await self.send_json(message["event"])
+        text = message.get("text")  # encoded once by the sender (machine.event_append)
+        await self.send(text_data=text if text is not None else json.dumps(message["event"]))
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
@@ -205,7 +279,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def _run(self) -> None:
         last = None
         while True:
-            rows = await database_sync_to_async(selectors.board)()
+            rows = await read(selectors.board)()
             if rows != last:
                 await self.send_json({"type": "board", "rooms": rows, "server_time": timezone.now().isoformat()})
                 last = rows

@@ -12,6 +12,7 @@ appends one event to the session's log and one to the audit chain.
 """
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -110,7 +111,9 @@ def event_append(*, session: OpeningSession, kind: str, payload: dict | None = N
                                      actor_label=current_actor().name, at=timezone.now())
     session.last_seq = seq
     OpeningSession.objects.filter(pk=session.pk).update(last_seq=seq)
-    broadcast_on_commit(session.group, {"type": "room.event", "event": event.as_message()})
+    message = event.as_message()
+    # Encoded once here; each consumer sends this same text frame instead of encoding the event per client.
+    broadcast_on_commit(session.group, {"type": "room.event", "event": message, "text": json.dumps(message)})
     return event
 
 

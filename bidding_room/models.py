@@ -50,7 +50,12 @@ class OpeningSession(models.Model):
     @property
     def group(self) -> str:
         """The channel-layer group every client of this room joins."""
-        return f"room.{self.pk}"
+        return group_for(self.pk)
+
+
+def group_for(session_id: int) -> str:
+    """The channel-layer group of a room, known from its id alone (a client joins before its first read)."""
+    return f"room.{session_id}"
 
 
 class RoomEvent(models.Model):

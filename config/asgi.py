@@ -11,7 +11,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -19,6 +18,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
+from core.ws_auth import AuthMiddlewareStack  # noqa: E402
 
 http_app = django_asgi_app if settings.PRODUCTION else ASGIStaticFilesHandler(django_asgi_app)
 

@@ -104,7 +104,10 @@ WSGI_APPLICATION = None
 
 DATABASE_URL = os.environ.get("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # DB_CONN_MAX_AGE: seconds a connection is kept per thread (0: one per request). Daphne serving the opening
+    # room should keep them (e.g. 60): websocket reads run on a bounded thread pool (docs/opening-room.md).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL,
+                                                  conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("TEST", {})
         test_name = os.environ.get("TEST_DATABASE_NAME")
