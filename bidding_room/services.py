@@ -20,9 +20,17 @@ from . import decryption
 from .machine import event_append, is_host, session_lock, session_step, status_bump
 from .models import FINISHED, Objection, OpeningSession, RoomBidder, RoomCommand, State
 
-# A decryption that shows no sign of life for this long is presumed lost (its process died) and is run again.
-STALE_DECRYPTION = dt.timedelta(seconds=20)
 OBJECTION_MAX_CHARS = 2000
+
+
+def stale_decryption() -> dt.timedelta:
+    """A decryption that shows no sign of life for this long is presumed lost (its process died) and is run again."""
+    return dt.timedelta(seconds=getattr(settings, "ROOM_STALE_DECRYPTION_SECONDS", 20))
+
+
+def window(minutes: int) -> dt.timedelta:
+    """A window of ``minutes`` project minutes (``ROOM_WINDOW_MINUTE_SECONDS`` each: 60, shortened in tests)."""
+    return dt.timedelta(seconds=minutes * getattr(settings, "ROOM_WINDOW_MINUTE_SECONDS", 60))
 
 
 def min_valid_bids() -> int:
@@ -165,7 +173,7 @@ def decryption_start(*, session: OpeningSession, user) -> OpeningSession:
 
     session = session_lock(session_id=session.pk)
     now = timezone.now()
-    ends = now + dt.timedelta(minutes=session.section.project.decryption_window_minutes)
+    ends = now + window(session.section.project.decryption_window_minutes)
     session_step(session=session, to=State.DECRYPTING, user=user,
                  fields={"decrypt_started_at": now, "decrypt_ends_at": ends})
     task_on_commit(room_window_due, session.pk, eta=ends)
@@ -337,7 +345,7 @@ def decryption_finish(*, session_id: int, user=None) -> str:
 def _confirmation_open(session: OpeningSession) -> None:
     from .tasks import room_window_due
 
-    ends = timezone.now() + dt.timedelta(minutes=session.section.project.objection_window_minutes)
+    ends = timezone.now() + window(session.section.project.objection_window_minutes)
     session_step(session=session, to=State.CONFIRMING, fields={"confirm_ends_at": ends})
     task_on_commit(room_window_due, session.pk, eta=ends)
 
@@ -478,7 +486,7 @@ def sessions_sweep() -> dict:
     stale = RoomBidder.objects.filter(
         session__state=State.DECRYPTING,
         decryption__in=(RoomBidder.Decryption.RELEASED, RoomBidder.Decryption.DECRYPTING),
-        progress_at__lt=now - STALE_DECRYPTION)
+        progress_at__lt=now - stale_decryption())
     for entry_id in stale.values_list("pk", flat=True):
         RoomBidder.objects.filter(pk=entry_id).update(progress_at=now)
         room_decrypt.delay(entry_id)

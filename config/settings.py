@@ -215,6 +215,11 @@ EMBEDDED_SCHEDULER_TICK = float(os.environ.get("EMBEDDED_SCHEDULER_TICK", "1.0")
 
 # Opening room (bidding_room, docs/opening-room.md): how often each process sends coalesced status snapshots.
 ROOM_SNAPSHOT_SECONDS = float(os.environ.get("ROOM_SNAPSHOT_SECONDS", "1.0"))
+# Seconds in one minute of a project's decryption/objection window: 60 in production; end-to-end tests shorten it
+# so a "5-minute" window lasts 5 s.
+ROOM_WINDOW_MINUTE_SECONDS = float(os.environ.get("ROOM_WINDOW_MINUTE_SECONDS", "60"))
+# A released bid whose decryption shows no sign of life for this long is presumed lost (its process died) and rerun.
+ROOM_STALE_DECRYPTION_SECONDS = float(os.environ.get("ROOM_STALE_DECRYPTION_SECONDS", "20"))
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announcements")

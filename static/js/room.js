@@ -177,11 +177,15 @@ export function startRoom(root) {
           (s.me.error ? ` · ${s.me.error}` : "");
         $("me").dataset.decryption = s.me.decryption;
         $("me").dataset.signedIn = s.me.signed_in ? "yes" : "no";
+        $("me").dataset.confirmed = s.me.confirmed ? "yes" : "no";
       }
       if (s.bidders && $("bidders")) {
         const body = $("bidders").querySelector("tbody");
         body.replaceChildren(...s.bidders.map((b) => {
-          const tr = el("tr", null, { "data-entry": b.id, "data-decryption": b.decryption });
+          const tr = el("tr", null, {
+            "data-entry": b.id, "data-decryption": b.decryption, "data-signed-in": b.signed_in ? "yes" : "no",
+            "data-confirmed": b.confirmed ? "yes" : "no",
+          });
           tr.append(el("td", b.bidder), el("td", b.signed_in ? "✔" : "—"), el("td", b.decryption_label),
             el("td", `${b.progress}%`), el("td", b.confirmed ? "✔" : "—"));
           return tr;
@@ -227,7 +231,7 @@ export function startRoom(root) {
     if (payload.not_opened && payload.not_opened.length) {
       const box = $("not-opened");
       box.replaceChildren(el("h3", "未开启的投标文件"), ...payload.not_opened.map(
-        (n) => el("p", `${n.bidder}：${n.state_label}（${n.reason}）`, { class: "not-opened" })));
+        (n) => el("p", `${n.bidder}：${n.state_label}（${n.reason}）`, { class: "not-opened", "data-state": n.state })));
     }
   }
 

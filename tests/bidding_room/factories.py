@@ -69,9 +69,11 @@ def bid_for(section: Section, person, content: bytes | None = None) -> Bid:
                               submitted_at=timezone.now() - dt.timedelta(minutes=5))
 
 
-def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, **kwargs) -> Opening:
+def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documents: dict | None = None,
+                   **kwargs) -> Opening:
     """An opening whose bids are real sealed envelopes (tests/sealed.py), each signed with its bidder's registered
-    key and sealed to the project's opening key split among the default custodians."""
+    key and sealed to the project's opening key split among the default custodians. ``documents``: bidder index →
+    the documents of its envelope (default one small text file)."""
     from pathlib import Path
 
     from django.conf import settings
@@ -87,7 +89,8 @@ def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, **kwarg
     for i, person in enumerate(world.bidders):
         key = sealed.key_register(person)
         price = (prices or [])[i] if prices and i < len(prices) else f"{880000 + i * 1000}.00"
-        content = sealed.envelope_for(world.section, person, summary={"price": price})
+        extra = {"documents": documents[i], "chunk_size": 1 << 16} if documents and i in documents else {}
+        content = sealed.envelope_for(world.section, person, summary={"price": price}, **extra)
         relative = f"bids/{uuid.uuid4().hex}.bin"
         path = Path(settings.PROTECTED_ROOT) / relative
         path.parent.mkdir(parents=True, exist_ok=True)

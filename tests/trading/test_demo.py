@@ -1,18 +1,37 @@
+import datetime as dt
 from io import StringIO
+from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 
+import sealing
+from bidding_room.demo import TITLE as ROOM_TITLE
+from trading.demo import DEMO_KEY_PASSPHRASE
 from trading.models import Award, Project
 from trading.selectors import award_figures
 from trading.stats.demo import DEMO_MARK
+from trading.storage import protected_path
 
 
 def test_the_demo_seeds_projects_in_several_states_and_is_idempotent(db, settings):
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     hand_made = Project.objects.exclude(title__startswith=DEMO_MARK)
-    assert sorted(hand_made.values_list("status", flat=True)) == ["contract_signed", "failed", "published"]
+    assert sorted(hand_made.values_list("status", flat=True)) == ["contract_signed", "failed", "published",
+                                                                 "published"]
     figures = award_figures(award=Award.objects.get(section__project__in=hand_made))
     assert str(figures.savings) == "350000.00" and str(figures.savings_rate) == "0.1000"
     # Two years of bulk demo awards for the statistics charts, seeded once.
     assert Award.objects.filter(section__project__title__startswith=DEMO_MARK).count() > 200
+
+    # The demo opening (bidding_room.demo): its room opens minutes after the seed; the demo keys open its bids.
+    section = Project.objects.get(title=ROOM_TITLE).sections.get()
+    assert section.opening.state == "scheduled"
+    assert timezone.now() < section.opening.opens_at < timezone.now() + dt.timedelta(minutes=6)
+    bids = {bid.submitted_by.username: bid for bid in section.bids.select_related("submitted_by")}
+    assert sorted(bids) == ["bidder1", "bidder2", "bidder4"]
+    for username, bid in bids.items():
+        key = sealing.private_key_load((Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes(),
+                                       DEMO_KEY_PASSPHRASE)
+        assert len(sealing.content_key_unwrap(protected_path(bid.storage_path), key=key)) == 32

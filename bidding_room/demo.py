@@ -1,0 +1,47 @@
+"""A demo opening to walk through in `make run`: a published project whose bid deadline is a few minutes after the
+seed, with three real sealed bids by bidder1, bidder2 and bidder4 (bidder3 is black-listed by the credit demo), each
+sealed with the demo key trading.demo wrote to var/demo-keys/<username>.pem.
+
+At the deadline the room opens by itself (the embedded scheduler's room sweep); the agency starts decryption, each
+bidder signs in and releases its key from the room page with its key file and DEMO_KEY_PASSPHRASE, the regulator
+watches. Runs after trading.demo (INSTALLED_APPS order), whose keys it uses. Idempotent: the project is made once.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import User
+from trading.demo import DEMO_KEY_PASSPHRASE, _bid, _create, _demo_key
+from trading.lifecycle import project_transition
+from trading.models import Project, Status
+
+from .services import session_schedule
+
+TITLE = "阳光市图书馆新馆智能化系统工程（不见面开标演示）"
+DEADLINE_AFTER = dt.timedelta(minutes=5)
+PRICES = {"bidder1": "2386000.00", "bidder2": "2412500.00", "bidder4": "2349800.00"}
+
+
+def seed(*, stdout) -> None:
+    project = Project.objects.filter(title=TITLE).first()
+    if project is None:
+        agency = User.objects.get(username="agency")
+        tenderer = User.objects.get(username="tenderer").organisation
+        deadline = timezone.now() + DEADLINE_AFTER
+        with override_settings(TRADING_MIN_BID_PERIOD_DAYS=0):  # the 20-day minimum is relaxed for the demo only
+            project = _create(agency, tenderer, TITLE, deadline, [
+                {"code": "001", "name": "智能化系统", "base_amount": Decimal("2500000.00"), "base_type": "price_cap"},
+            ], decryption_window_minutes=15, objection_window_minutes=10)
+            project_transition(project=project, to=Status.PUBLISHED, user=agency)
+            section = project.sections.get()
+            for username, price in PRICES.items():
+                bidder = User.objects.get(username=username)
+                _bid(bidder, _demo_key(bidder), section, price)
+        session_schedule(section=section)
+    session = project.sections.get().opening
+    stdout.write(f"opening room: “{TITLE}” opens at {timezone.localtime(session.opens_at):%H:%M:%S} at "
+                 f"/opening/{session.pk}/ (agency hosts; bidder1, bidder2, bidder4 sign in with "
+                 f"var/demo-keys/<username>.pem, passphrase {DEMO_KEY_PASSPHRASE}; regulator watches)")
