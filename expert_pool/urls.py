@@ -17,6 +17,8 @@ urlpatterns = [
     path("sections/<int:section_id>/evaluation/open/", evaluation_views.evaluation_open, name="evaluation_open"),
     path("evaluations/<int:pk>/", evaluation_views.evaluation_room, name="evaluation"),
     path("evaluations/<int:pk>/report.pdf", evaluation_views.evaluation_report_pdf, name="evaluation_report"),
+    path("evaluations/<int:pk>/bids/<int:bid_id>/documents/<str:name>", evaluation_views.bid_document,
+         name="evaluation_bid_document"),
     path("low-prices/", evaluation_views.my_low_price_checks, name="low_prices"),
     path("low-prices/<int:pk>/", evaluation_views.low_price_explain, name="low_price_explain"),
     path("import/", views.import_upload, name="import"),

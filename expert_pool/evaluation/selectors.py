@@ -103,3 +103,21 @@ def checks_of_bidder(*, user):
         return LowPriceCheck.objects.none()
     return (LowPriceCheck.objects.filter(bid__organisation_id=user.organisation_id)
             .select_related("evaluation__section__project", "bid"))
+
+
+def may_read_documents(*, user, evaluation: Evaluation) -> bool:
+    """Committee members read the opened bids' documents; regulators watch everything. The host does not."""
+    return member_seat(user=user, evaluation=evaluation) is not None or user.role == "regulator"
+
+
+def bid_documents(*, evaluation: Evaluation, bid_id: int) -> list[dict]:
+    """The documents decrypted from one opened bid of this evaluation (name, size, path), by name."""
+    from trading.models import Bid
+    from trading.services.opening import opened_path
+
+    if bid_id not in {row["bid"] for row in evaluation.bids}:
+        return []
+    folder = opened_path(bid=Bid(pk=bid_id)) / "documents"
+    if not folder.is_dir():
+        return []
+    return [{"name": p.name, "size": p.stat().st_size, "path": p} for p in sorted(folder.iterdir()) if p.is_file()]

@@ -7,7 +7,7 @@ again (member, leader, bidder) so a forged form gets the same refusal.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -123,9 +123,11 @@ def evaluation_room(request, pk: int):
         not host_only or evaluation.state == Evaluation.State.REPORTED)
     scored = [c["name"] for c in evaluation.criteria if c.get("kind") != "price"]
     rows = []
+    documents = selectors.may_read_documents(user=user, evaluation=evaluation)
     for b in evaluation.bids:
         mine = own.scores.get(str(b["bid"]), {}) if own else {}
-        rows.append({**b, "fields": [(name, mine.get(name, "")) for name in scored]})
+        rows.append({**b, "fields": [(name, mine.get(name, "")) for name in scored],
+                     "documents": selectors.bid_documents(evaluation=evaluation, bid_id=b["bid"]) if documents else []})
     return render(request, "expert_pool/evaluation_room.html", {
         "evaluation": evaluation, "seat": seat, "is_leader": selectors.is_leader(user=user, evaluation=evaluation),
         "rows": rows, "criteria": evaluation.criteria, "scored": scored,
@@ -136,6 +138,18 @@ def evaluation_room(request, pk: int):
         "result": evaluation.result if show_result else None, "host_only": host_only,
         "comprehensive": evaluation.method == "comprehensive",
     })
+
+
+@login_required
+def bid_document(request, pk: int, bid_id: int, name: str):
+    """One document of an opened bid, for the committee and regulators."""
+    evaluation = get_object_or_404(Evaluation, pk=pk)
+    if not selectors.may_read_documents(user=request.user, evaluation=evaluation):
+        raise Http404
+    found = next((d for d in selectors.bid_documents(evaluation=evaluation, bid_id=bid_id) if d["name"] == name), None)
+    if found is None:
+        raise Http404
+    return FileResponse(found["path"].open("rb"), as_attachment=True, filename=found["name"])
 
 
 @login_required

@@ -158,3 +158,33 @@ def test_only_members_score_and_only_the_leader_drives(django_capture_on_commit_
         services.evaluation_aggregate(evaluation=evaluation, user=other)
     evaluation.refresh_from_db()
     assert not evaluation.low_price_checked and evaluation.state == "scoring"
+
+
+def test_members_and_regulators_read_the_opened_documents_the_host_does_not(django_capture_on_commit_callbacks, client,
+                                                                            settings, tmp_path):
+    from trading.services.opening import opened_path
+
+    settings.PROTECTED_ROOT = tmp_path / "protected"
+    setup = Setup()
+    with django_capture_on_commit_callbacks(execute=True):
+        setup.draw()
+    setup.to_evaluation()
+    evaluation = services.evaluation_open(section=setup.section, user=setup.agency_user)
+    bid = setup.bids[0]
+    folder = opened_path(bid=bid) / "documents"  # where bid_decrypt puts a bid's documents
+    folder.mkdir(parents=True)
+    (folder / "技术标.pdf").write_bytes(b"%PDF-1.7 technical proposal")
+    url = f"/experts/evaluations/{evaluation.pk}/bids/{bid.pk}/documents/技术标.pdf"
+
+    client.force_login(setup.members()[0].expert.user)
+    room = client.get(f"/experts/evaluations/{evaluation.pk}/").content.decode()
+    assert 'data-document="技术标.pdf"' in room
+    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.7 technical proposal"
+    assert client.get(url.replace("技术标.pdf", "..%2F..%2Fsummary.json")).status_code == 404
+    assert client.get(f"/experts/evaluations/{evaluation.pk}/bids/999999/documents/技术标.pdf").status_code == 404
+
+    client.force_login(setup.regulator)
+    assert client.get(url).status_code == 200
+    client.force_login(setup.agency_user)
+    assert client.get(url).status_code == 404
+    assert 'data-document="' not in client.get(f"/experts/evaluations/{evaluation.pk}/").content.decode()
