@@ -236,8 +236,9 @@ def _seat_call(*, seat: Seat, request: DrawRequest, replaces: Seat | None) -> bo
     seat.state = Seat.State.NOTIFIED
     seat.replaces = replaces
     seat.notified_at = now
-    seat.respond_by = min(now + dt.timedelta(minutes=conf.get("EXPERT_CONFIRM_MINUTES")),
-                          request.evaluation_starts_at)
+    # Answer before the evaluation starts; a replacement called while it runs answers before it ends.
+    limit = request.evaluation_starts_at if request.evaluation_starts_at > now else request.evaluation_ends_at
+    seat.respond_by = min(now + dt.timedelta(minutes=conf.get("EXPERT_CONFIRM_MINUTES")), limit)
     seat.save(update_fields=["role", "state", "replaces", "notified_at", "respond_by"])
     audit_record(action="expert_pool.seat.notify", obj=seat, payload={
         "request": request.pk, "expert": seat.expert_id, "group": seat.group, "position": seat.position,

@@ -67,6 +67,22 @@ def test_declining_calls_the_first_reserve_by_the_same_draw(drawn, django_captur
     assert committee_summary(request=request)["short"] == 0
 
 
+def test_a_reserve_called_during_the_evaluation_can_still_answer(drawn, django_capture_on_commit_callbacks):
+    request, _, _ = drawn
+    now = timezone.now()
+    type(request).objects.filter(pk=request.pk).update(evaluation_starts_at=now - dt.timedelta(minutes=5),
+                                                       evaluation_ends_at=now + dt.timedelta(hours=3))
+    request.refresh_from_db()
+    first_reserve = Seat.objects.filter(request=request, role="reserve").order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        draws.seat_answer(seat=members(request)[2], accept=False, note="突发疾病")
+    first_reserve.refresh_from_db()
+    assert first_reserve.state == "notified" and first_reserve.respond_by > timezone.now()
+    draws.seat_answer(seat=first_reserve, accept=True)
+    first_reserve.refresh_from_db()
+    assert first_reserve.state == "confirmed"
+
+
 def test_declining_without_a_reason_is_refused_and_nothing_changes(drawn):
     request, _, _ = drawn
     seat = members(request)[0]
