@@ -94,15 +94,21 @@ def test_two_daphne_processes_serve_a_whole_opening_and_every_client_sees_the_sa
                                                       answer="已复核，无误"))["ok"]
                 for i in (1, 2):
                     assert (await bidders[i].command("confirm", f"cf-{i}"))["ok"]
-                assert (await clients["host"].command("close", "close"))["ok"]
+                # Closing renders and signs the record PDF in the host's process: allow a loaded machine time.
+                assert (await clients["host"].command("close", "close", timeout=90))["ok"]
                 for client in clients.values():
-                    await client.wait_kind("record_published")
+                    await client.wait_kind("record_published", timeout=90)
                 return {name: [(e["seq"], e["kind"], e["payload"]) for e in c.events] for name, c in clients.items()}
             finally:
                 for client in clients.values():
                     await client.close()
 
-        seen = asyncio.run(run())
+        try:
+            seen = asyncio.run(run())
+        except TimeoutError as exc:
+            logs = "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:]
+                              for p in (tmp_path / "a.log", tmp_path / "b.log"))
+            raise AssertionError(f"{exc}\n{logs}") from exc
     # then every client, on either process, saw the same events with the same content in the same order
     assert all(events == seen["host"] for events in seen.values()), seen
     assert [(seq, kind) for seq, kind, _ in seen["host"]] == [
