@@ -143,7 +143,8 @@ function el(tag, text, attrs = {}) {
 }
 
 function fmtTime(iso) {
-  return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false }) : "";
+  // Times are the platform's (Beijing time), whatever time zone the viewer's machine is set to.
+  return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }) : "";
 }
 
 export function startRoom(root) {
