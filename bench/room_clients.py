@@ -7,12 +7,13 @@ channel layer), one Daphne process for the room (config.asgi) and one for the ba
 and the clients in 2 separate processes (asyncio + the `websockets` package), ramped at a bounded rate. For
 each size N the room has N/20 bidders (at least 5) with real sealed envelopes, the host, and regulators
 observing the rest, and goes through a whole opening: decrypt instruction; each bidder, over its socket,
-signs the server challenge, signs in and releases its content key; the platform decrypts every bid (Celery
-eager, in the Daphne process) and publishes the table (唱标) when the last opens; every bidder confirms; the
-host closes; the record is published. Figures: connection success, clients that saw the whole opening,
-broadcast latency p50/p99 from the event's server time to its arrival at every client (also per event kind),
-messages delivered by type. The relay baseline: the same N clients, the same number of group broadcasts,
-in the same run.
+signs the server challenge, signs in and releases its content key; the platform decrypts every bid (a Celery
+task on Redis, run by a separate worker process the benchmark starts, as in a deployment) and publishes the
+table (唱标) when the last opens; every bidder confirms; the host closes; the record is published. No Celery
+beat runs (the benchmark drives every step; the sweeps would find nothing to do). Figures: connection
+success, clients that saw the whole opening, broadcast latency p50/p99 from the event's server time to its
+arrival at every client (also per event kind), messages delivered by type, tasks the worker ran.
+The relay baseline: the same N clients, the same number of group broadcasts, in the same run.
 """
 
 import argparse
@@ -34,7 +35,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_room")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
 os.environ.setdefault("CHANNEL_PREFIX", "bench-room")
-os.environ["CELERY_EAGER"] = "1"
+# Production-like: Celery is not eager. The room's Daphne queues the decryption (room_decrypt), the record and
+# the window tasks on Redis, and a separate Celery worker process (started below) runs them; its after-commit
+# broadcasts reach the clients through the Redis channel layer like any other. No beat runs: the benchmark
+# drives every step itself (opening, decrypt instruction, close), so the periodic sweeps have nothing to do here.
+os.environ["CELERY_EAGER"] = "0"
 os.environ["EMBEDDED_SCHEDULER"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # The driver writes the sealed bids here and the room's Daphne decrypts them from here.
@@ -59,6 +64,40 @@ def daphne(app: str, port: int, log: Path) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{app} did not start; see {log}")
+
+
+def celery_worker(log: Path) -> subprocess.Popen:
+    """One Celery worker, one process, the default queue: the deployment's `celery -A config worker`."""
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "60"}
+    celery = str(Path(sys.executable).parent / "celery")
+    subprocess.run([celery, "-A", "config", "purge", "-f", "-Q", "celery"], cwd=ROOT, env=env, capture_output=True,
+                   check=False)  # nothing left over from an earlier, interrupted run
+    process = subprocess.Popen([celery, "-A", "config", "worker", "-l", "warning", "--concurrency", "1", "-Q",
+                                "celery", "-n", f"bench-room-{os.getpid()}@%h"], cwd=ROOT, env=env,
+                               stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    from config.celery import app
+
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited; see {log}")
+        with contextlib.suppress(Exception):
+            if app.control.ping(timeout=0.5):
+                return process
+        time.sleep(0.2)
+    raise RuntimeError(f"the Celery worker did not answer; see {log}")
+
+
+def worker_tasks() -> dict:
+    """Tasks the Celery worker has run so far, by name (cumulative over the sizes of one run)."""
+    from config.celery import app
+
+    stats = app.control.inspect(timeout=2).stats() or {}
+    totals: dict = {}
+    for worker in stats.values():
+        for name, count in worker.get("total", {}).items():
+            short = name.rsplit(".", 1)[-1]
+            totals[short] = totals.get(short, 0) + count
+    return totals
 
 
 # ------------------------------------------------------------------------------------------------ clients
@@ -247,8 +286,8 @@ def clients_run(url: str, clients: list[dict], origin: str, kind: str, target, d
 def setup():
     import django
 
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "sunshine_bench_room"], capture_output=True,
-                   check=False)
+    database = os.environ["DATABASE_URL"].rsplit("/", 1)[-1]
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], capture_output=True, check=False)
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -309,7 +348,7 @@ def room_run(n_clients: int, port: int) -> dict:
 
     def drive():
         # The host's decrypt instruction; then the bidders (client processes) sign in, release their keys, the
-        # platform decrypts each bid (room_decrypt, eager in Daphne) and publishes the table when the last opens;
+        # platform decrypts each bid (room_decrypt, in the Celery worker) and publishes the table when the last opens;
         # the bidders confirm; the host closes; the record is published.
         t0 = time.monotonic()
         services.decryption_start(session=world.session, user=world.agency)
@@ -324,6 +363,7 @@ def room_run(n_clients: int, port: int) -> dict:
         outcome["state_before_close"] = OpeningSession.objects.get(pk=world.session.pk).state
         services.session_close(session_id=world.session.pk, user=world.agency)  # publishes the record too
         outcome["state"] = OpeningSession.objects.get(pk=world.session.pk).state
+        outcome["worker_tasks"] = worker_tasks()
         outcome["opening_seconds"] = time.monotonic() - t0
 
     result = clients_run(f"ws://127.0.0.1:{port}/ws/room/{world.session.pk}/", clients, f"http://127.0.0.1:{port}",
@@ -360,6 +400,7 @@ def main():
     logs.mkdir(parents=True, exist_ok=True)
     room_port, relay_port = free_port(), free_port()
     room = daphne("config.asgi:application", room_port, logs / "room-daphne.log")
+    worker = celery_worker(logs / "room-celery.log")
     relay = daphne("bench.relay_asgi:application", relay_port, logs / "relay-daphne.log")
     rows = []
     try:
@@ -369,7 +410,7 @@ def main():
             rows.append((n, r, b))
             print(f"N={n}: room {r}\n        relay {b}", flush=True)
     finally:
-        for process in (room, relay):
+        for process in (room, worker, relay):
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
     print()

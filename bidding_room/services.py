@@ -213,7 +213,11 @@ def key_release(*, session: OpeningSession, user, content_key: str) -> RoomBidde
 
 def bid_decrypt_run(*, entry_id: int) -> str:
     """Decrypt one released bid (the task body), report progress, then try to publish the results."""
+    # Locks in the order every room service takes them (session, then the bidder's row, then the audit head):
+    # with Celery workers this runs beside the room's commands, and any other order can deadlock with them.
+    session_id = RoomBidder.objects.values_list("session_id", flat=True).get(pk=entry_id)
     with transaction.atomic():
+        session_lock(session_id=session_id)
         entry = RoomBidder.objects.select_for_update(no_key=True).select_related("bid").get(pk=entry_id)
         if entry.decryption not in (RoomBidder.Decryption.RELEASED, RoomBidder.Decryption.DECRYPTING):
             return entry.decryption
@@ -233,6 +237,7 @@ def bid_decrypt_run(*, entry_id: int) -> str:
 
     failure = decryption.decrypt(bid=entry.bid, on_progress=on_progress)
     with transaction.atomic():
+        session_lock(session_id=session_id)
         entry = RoomBidder.objects.select_for_update(no_key=True).get(pk=entry_id)
         if failure is None:
             entry.decryption = RoomBidder.Decryption.DECRYPTED
