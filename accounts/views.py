@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from core.forms import form_add_service_errors
+
 from . import services
 from .forms import RegistrationForm
 from .models import Organisation, Role
@@ -48,7 +50,7 @@ def register(request):
                 role=ROLE_FOR_ORG_TYPE[data["org_type"]], display_name=data["display_name"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            form_add_service_errors(form, exc, field_map=_FORM_FIELD)
         else:
             login(request, user)
             messages.success(request, _("Registered %(org)s. Welcome.") % {"org": user.organisation.name})
@@ -57,13 +59,7 @@ def register(request):
 
 
 # Model field names mapped to the registration form's fields.
-_FORM_FIELD = {"name": "org_name", "credit_code": "credit_code", "region": "region",
-               "username": "username", "password": "password", "display_name": "display_name"}
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(_FORM_FIELD.get(field), errors)
+_FORM_FIELD = {"name": "org_name"}
 
 
 @extend_schema(responses=MeSerializer)

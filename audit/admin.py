@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin_site import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the chain is never edited, not even by the back office."""
 
     list_display = [
@@ -13,15 +15,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["action", "role", "source"]
     search_fields = ["action", "actor_label", "object_id"]
     ordering = ["-seq"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

@@ -31,5 +31,18 @@ class SunshineAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The back office may look; every change goes through the services and the audit chain."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SunshineAdminConfig(AdminConfig):
     default_site = "core.admin_site.SunshineAdminSite"

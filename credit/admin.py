@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from core.admin_site import ReadOnlyAdmin
+
 from .models import BehaviourVersion, BlacklistEntry, CreditEvent, RedlistEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The back office may look; every change goes through the services and the audit chain."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BlacklistEntry)

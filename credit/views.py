@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organisation
 from accounts.permissions import can, permission_required, require
+from core.forms import form_add_service_errors
 from core.workdays import today
 
 from . import selectors, services
@@ -31,12 +32,6 @@ from .models import Appeal, Behaviour, BlacklistEntry, CreditEvent, EvidenceDocu
 User = get_user_model()
 
 
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _parse_day(value: str | None) -> dt.date:
@@ -91,7 +86,7 @@ def _file_statement(request, *, target, file_service, title, filed_message):
             file_service(target, statement=form.cleaned_data["statement"], by=request.user,
                          documents=form.cleaned_data["documents"])
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, filed_message)
             return redirect("credit:mine")
@@ -183,7 +178,7 @@ def manage_record(request):
                 **_subject_from(data["subject"]),
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect("credit:manage_event", pk=event.pk)
@@ -202,7 +197,7 @@ def manage_event(request, pk: int):
             result = services.credit_event_correct(event=event, reason=form.cleaned_data["reason"], by=request.user,
                                                    behaviour_code=form.cleaned_data["behaviour"])
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The event was corrected."))
             return redirect("credit:manage_event", pk=result.pk)
@@ -215,7 +210,7 @@ def _decide(request, *, obj, form_class, decide, template_title):
         try:
             decide(form.cleaned_data)
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect("credit:manage")
@@ -253,7 +248,7 @@ def manage_catalogue(request):
         try:
             services.behaviour_create(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("The behaviour was added to the catalogue."))
             return redirect("credit:manage_catalogue")
@@ -274,7 +269,7 @@ def manage_behaviour(request, code: str):
         try:
             services.behaviour_revise(behaviour=behaviour, **form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("A new version of the rule was saved; earlier events keep theirs."))
             return redirect("credit:manage_catalogue")

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin_site import ReadOnlyAdmin
+
 from .models import DrawRequest, Expert, ImportJob, Specialty
 
 
@@ -18,20 +20,11 @@ class ExpertAdmin(admin.ModelAdmin):
 
 
 @admin.register(DrawRequest)
-class DrawRequestAdmin(admin.ModelAdmin):
+class DrawRequestAdmin(ReadOnlyAdmin):
     """Read-only: draws change only through their services, so every step is audited."""
 
     list_display = ["title", "state", "evaluation_starts_at", "commitment"]
     exclude = ["seed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportJob)

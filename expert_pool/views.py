@@ -11,19 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from accounts.permissions import permission_required, require
+from core.forms import form_add_service_errors
 
 from .forms import AnswerForm, DrawRequestForm, ImportForm, LeaveForm, ProfileForm, RelationForm
 from .models import DrawRequest, Evaluation, Expert, ImportJob, Leave, Relation, Seat, Specialty
 from .selectors.draws import committee_summary, committee_view, draw_record, requests_visible_to
 from .services import draws, registry
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _own_expert(request) -> Expert:
@@ -57,7 +50,7 @@ def profile(request):
                 employer_credit_code=data["employer_credit_code"], region=data["region"],
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("expert_pool:profile")
@@ -68,7 +61,7 @@ def profile(request):
             try:
                 registry.relation_declare(expert=expert, **relation_form.cleaned_data)
             except ValidationError as exc:
-                _attach(relation_form, exc)
+                form_add_service_errors(relation_form, exc)
             else:
                 messages.success(request, _("The relation is declared."))
                 return redirect("expert_pool:profile")
@@ -79,7 +72,7 @@ def profile(request):
             try:
                 registry.leave_add(expert=expert, **leave_form.cleaned_data)
             except ValidationError as exc:
-                _attach(leave_form, exc)
+                form_add_service_errors(leave_form, exc)
             else:
                 messages.success(request, _("Your leave is recorded; you will not be drawn in that period."))
                 return redirect("expert_pool:profile")
@@ -124,7 +117,7 @@ def seat_answer(request, token):
         try:
             draws.seat_answer(seat=seat, accept=form.cleaned_data["accept"], note=form.cleaned_data["note"])
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Thank you, your answer is recorded."))
             return redirect("expert_pool:seat_answer", token=token)
@@ -146,7 +139,7 @@ def draw_list(request):
                     requested_by=request.user, agency=agency, bidders=list(data.pop("bidders")), **data,
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("Request recorded; the commitment is published."))
                 return redirect("expert_pool:draw_detail", pk=created.pk)
@@ -213,7 +206,7 @@ def import_upload(request):
         try:
             job = registry.import_job_create(uploaded_by=request.user, file_name=upload.name, data=upload.read())
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             return redirect("expert_pool:import_job", pk=job.pk)
     return render(request, "expert_pool/import.html", {

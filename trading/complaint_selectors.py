@@ -33,8 +33,9 @@ def may_see(*, user, project: Project, organisation_id: int) -> bool:
     return user.role == Role.BIDDER and user.organisation_id == organisation_id
 
 
-def objections_for(*, user) -> QuerySet[Objection]:
-    qs = Objection.objects.select_related("project", "organisation")
+def _visible_to(qs: QuerySet, *, user) -> QuerySet:
+    """Regulators see every filing; the tenderer and agency those on their projects; a bidder its own."""
+    qs = qs.select_related("project", "organisation")
     if user.role == Role.REGULATOR:
         return qs
     if user.role in (Role.TENDERER, Role.AGENCY):
@@ -42,17 +43,14 @@ def objections_for(*, user) -> QuerySet[Objection]:
     if user.role == Role.BIDDER:
         return qs.filter(organisation_id=user.organisation_id)
     return qs.none()
+
+
+def objections_for(*, user) -> QuerySet[Objection]:
+    return _visible_to(Objection.objects.all(), user=user)
 
 
 def complaints_for(*, user) -> QuerySet[Complaint]:
-    qs = Complaint.objects.select_related("project", "organisation")
-    if user.role == Role.REGULATOR:
-        return qs
-    if user.role in (Role.TENDERER, Role.AGENCY):
-        return qs.filter(Q(project__tenderer_id=user.organisation_id) | Q(project__agency_id=user.organisation_id))
-    if user.role == Role.BIDDER:
-        return qs.filter(organisation_id=user.organisation_id)
-    return qs.none()
+    return _visible_to(Complaint.objects.all(), user=user)
 
 
 @dataclass(frozen=True)

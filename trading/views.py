@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation, Role
 from accounts.permissions import can, permission_required, require
+from core.forms import form_add_service_errors
 
 from . import lifecycle, selectors, storage
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
@@ -124,9 +125,6 @@ def keys_page(request):
     return render(request, "trading/keys.html", {"current": current, "history": history})
 
 
-def _attach(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _org(code: str) -> Organisation | None:
@@ -146,7 +144,7 @@ def project_create(request):
             obj = projects.project_create(user=request.user, sections=[section], tenderer=tenderer, agency=agency,
                                           **data)
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Project %(code)s registered as a draft.") % {"code": obj.deal_code})
             return redirect(obj)
@@ -168,7 +166,7 @@ def project_edit(request, pk: int):
         try:
             projects.project_update(project=obj, user=request.user, **changed)
         except ValidationError as exc:
-            _attach(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return redirect(obj)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import require
+from core.forms import form_add_service_errors
 from trading.models import Section
 
 from ..forms import SectionDrawForm
@@ -37,11 +38,7 @@ def section_draw(request, section_id: int):
         try:
             created = section_draw_request_create(section=section, requested_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Request recorded; the commitment is published."))
             return redirect("expert_pool:draw_detail", pk=created.pk)
