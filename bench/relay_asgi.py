@@ -3,6 +3,7 @@
 Served by its own Daphne (``daphne bench.relay_asgi:application``) so it is no part of the product.
 """
 
+import json
 import os
 import time
 
@@ -17,7 +18,10 @@ from django.urls import path  # noqa: E402
 
 
 class RelayConsumer(AsyncJsonWebsocketConsumer):
-    """Joins one group; a client's {"broadcast": n} goes to every member, stamped with the send time."""
+    """Joins one group; a client's {"broadcast": n, "pad": text} goes to every member, stamped with the send time.
+
+    The frame is encoded once by the sender and the same text goes to every member, as the room does; ``pad``
+    lets the benchmark relay frames of the same size as the room's events."""
 
     async def connect(self):
         await self.channel_layer.group_add("relay", self.channel_name)
@@ -27,11 +31,12 @@ class RelayConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard("relay", self.channel_name)
 
     async def receive_json(self, content, **kwargs):
-        await self.channel_layer.group_send("relay", {"type": "relay.message", "n": content.get("broadcast"),
-                                                      "sent": time.time()})
+        text = json.dumps({"type": "relay", "n": content.get("broadcast"), "sent": time.time(),
+                           "pad": content.get("pad", "")})
+        await self.channel_layer.group_send("relay", {"type": "relay.message", "text": text})
 
     async def relay_message(self, message):
-        await self.send_json({"type": "relay", "n": message["n"], "sent": message["sent"]})
+        await self.send(text_data=message["text"])
 
 
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", RelayConsumer.as_asgi())])})

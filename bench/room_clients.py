@@ -107,6 +107,10 @@ CONNECT_RATE = 250.0  # new connections a second over all client processes: a bo
 CONNECT_CONCURRENCY = 64  # handshakes in flight per client process
 
 
+# The events of a whole opening after the clients are in, whose latency is measured.
+LIVE_KINDS = {"decryption_started", "published", "confirmation_opened", "closed", "record_published"}
+
+
 def _ts(value: str) -> float:
     return dt.datetime.fromisoformat(value).timestamp()
 
@@ -147,7 +151,8 @@ async def _clients(url: str, clients: list[dict], origin: str, conn, kind: str, 
 
     rng = random.Random()
     stats = {"connected": 0, "failed": 0, "messages": 0, "bytes": 0, "latencies": [], "done": 0, "dropped": 0,
-             "by_type": {}, "bidder_errors": [], "by_kind": {}}
+             "by_type": {}, "bidder_errors": [], "by_kind": {}, "event_frames": 0,
+             "frame_bytes": {}}
     finished = asyncio.Event()
     target = await asyncio.to_thread(conn.recv)  # the number of the relay's last broadcast
     semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -169,6 +174,7 @@ async def _clients(url: str, clients: list[dict], origin: str, conn, kind: str, 
 
     async def read(ws, client):
         acks: dict = {}
+        seen: set = set()
         decrypting, confirming = asyncio.Event(), asyncio.Event()
         actor = None
         if client.get("secret"):
@@ -184,14 +190,24 @@ async def _clients(url: str, clients: list[dict], origin: str, conn, kind: str, 
                         continue
                     message = json.loads(raw)
                     stats["by_type"][message["type"]] = stats["by_type"].get(message["type"], 0) + 1
-                    if message["type"] == "event":
-                        stats["latencies"].append(now - _ts(message["at"]))
-                        stats["by_kind"].setdefault(message["kind"], []).append(now - _ts(message["at"]))
-                        if message["kind"] == "decryption_started":
-                            decrypting.set()
-                        elif message["kind"] == "confirmation_opened":
-                            confirming.set()
-                        elif message["kind"] == "record_published":
+                    if message["type"] in ("event", "events"):
+                        # Live events come one per frame, or several in one frame when one transaction made them
+                        # (唱标 + the confirmation window); the catch-up at connect holds only "opened".
+                        events = [message] if message["type"] == "event" else message["events"]
+                        if any(e["kind"] in LIVE_KINDS for e in events):
+                            stats["event_frames"] += 1
+                            stats["frame_bytes"][tuple(e["seq"] for e in events)] = len(raw.encode())
+                        for event in events:
+                            if event["kind"] not in LIVE_KINDS or event["seq"] in seen:
+                                continue
+                            seen.add(event["seq"])
+                            stats["latencies"].append(now - _ts(event["at"]))
+                            stats["by_kind"].setdefault(event["kind"], []).append(now - _ts(event["at"]))
+                            if event["kind"] == "decryption_started":
+                                decrypting.set()
+                            elif event["kind"] == "confirmation_opened":
+                                confirming.set()
+                        if any(e["kind"] == "record_published" for e in events):
                             break
                     elif message["type"] == "ack":
                         future = acks.pop(message.get("id"), None)
@@ -259,14 +275,15 @@ def clients_run(url: str, clients: list[dict], origin: str, kind: str, target, d
     for proc in procs:
         proc.join(timeout=30)
     merged = {"connected": 0, "failed": 0, "messages": 0, "bytes": 0, "done": 0, "dropped": 0, "by_type": {},
-              "bidder_errors": [], "by_kind": {}}
+              "bidder_errors": [], "by_kind": {}, "event_frames": 0, "frame_bytes": {}}
     latencies = []
     for r in results:
-        for key in ("connected", "failed", "messages", "bytes", "done", "dropped"):
+        for key in ("connected", "failed", "messages", "bytes", "done", "dropped", "event_frames"):
             merged[key] += r[key]
         for key, value in r["by_type"].items():
             merged["by_type"][key] = merged["by_type"].get(key, 0) + value
         merged["bidder_errors"] += r["bidder_errors"]
+        merged["frame_bytes"].update(r["frame_bytes"])
         for key, values in r["by_kind"].items():
             merged["by_kind"].setdefault(key, []).extend(values)
         latencies += r["latencies"]
@@ -373,17 +390,21 @@ def room_run(n_clients: int, port: int) -> dict:
     return result
 
 
-def relay_run(n_clients: int, port: int, broadcasts: int) -> dict:
+RELAY_FRAME_OVERHEAD = len(json.dumps({"type": "relay", "n": 1, "sent": time.time(), "pad": ""}))
+
+
+def relay_run(n_clients: int, port: int, frame_bytes: list[int]) -> dict:
+    """The same N clients; one group broadcast per live frame of the room, each of the same size, 1.5 s apart."""
     import websockets.sync.client as sync_ws
 
     def drive():
         with sync_ws.connect(f"ws://127.0.0.1:{port}/ws/relay/", origin=f"http://127.0.0.1:{port}") as driver:
-            for n in range(1, broadcasts + 1):
-                driver.send(json.dumps({"broadcast": n}))
+            for n, size in enumerate(frame_bytes, 1):
+                driver.send(json.dumps({"broadcast": n, "pad": "x" * max(0, size - RELAY_FRAME_OVERHEAD)}))
                 time.sleep(1.5)
 
     return clients_run(f"ws://127.0.0.1:{port}/ws/relay/", [{} for _ in range(n_clients)], f"http://127.0.0.1:{port}",
-                       "relay", broadcasts, drive)
+                       "relay", len(frame_bytes), drive)
 
 
 def fmt(seconds) -> str:
@@ -406,7 +427,7 @@ def main():
     try:
         for n in sizes:
             r = room_run(n, room_port)
-            b = relay_run(n, relay_port, broadcasts=5)
+            b = relay_run(n, relay_port, [size for _, size in sorted(r["frame_bytes"].items())])
             rows.append((n, r, b))
             print(f"N={n}: room {r}\n        relay {b}", flush=True)
     finally:
@@ -415,18 +436,25 @@ def main():
             process.wait(timeout=20)
     print()
     print("| clients (bidders + host + observers) | connected room / relay | completed room / relay | room p50 / p99 "
-          "| relay p50 / p99 | p99 room ÷ relay | room deliveries: events / snapshots / other | per client "
-          "| decrypted | opening |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| relay p50 / p99 | p99 room ÷ relay | room deliveries: event frames / snapshots / other | per client "
+          "| MB sent room / relay | decrypted | opening |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n, r, b in rows:
         ratio = (r["p99"] / b["p99"]) if r["p99"] and b["p99"] else float("nan")
         t = r["by_type"]
-        other = r["messages"] - t.get("event", 0) - t.get("snapshot", 0)
+        frames = t.get("event", 0) + t.get("events", 0)
+        other = r["messages"] - frames - t.get("snapshot", 0) + (frames - r["event_frames"])
         print(f"| {n} ({r['bidders']} + 1 + {r['observers']}) | {r['connected']}/{n} / {b['connected']}/{n} "
               f"| {r['done']} / {b['done']} | {fmt(r['p50'])} / {fmt(r['p99'])} | {fmt(b['p50'])} / {fmt(b['p99'])} "
-              f"| {ratio:.2f} | {t.get('event', 0):,} / {t.get('snapshot', 0):,} / {other:,} "
-              f"| {r['messages'] / max(1, r['connected']):.1f} | {r['decrypted']}/{r['bidders']} "
-              f"| {r['opening_seconds']:.1f} s |")
+              f"| {ratio:.2f} | {r['event_frames']:,} / {t.get('snapshot', 0):,} / {other:,} "
+              f"| {r['messages'] / max(1, r['connected']):.1f} | {r['bytes'] / 1e6:.1f} / {b['bytes'] / 1e6:.1f} "
+              f"| {r['decrypted']}/{r['bidders']} | {r['opening_seconds']:.1f} s |")
+    print()
+    for n, r, b in rows:
+        kinds = ", ".join(f"{k} {v[0]} / {v[1]} ms" for k, v in r["by_kind"].items())
+        sizes = ", ".join(f"{size:,}" for _, size in sorted(r["frame_bytes"].items()))
+        print(f"N={n}: p50 / p99 by kind: {kinds}; relay {fmt(b['p50'])} / {fmt(b['p99'])}; live frames (bytes, "
+              f"relayed at the same sizes): {sizes}")
     print(f"\n{dt.date.today().isoformat()}, {os.cpu_count()} CPUs; latencies over every (event, client) pair.")
 
 

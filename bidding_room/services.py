@@ -17,7 +17,7 @@ from core.effects import task_on_commit
 from trading.models import Bid, CancelReason, Project, Section, Status
 
 from . import decryption
-from .machine import event_append, is_host, session_lock, session_step, status_bump
+from .machine import event_append, events_together, is_host, session_lock, session_step, status_bump
 from .models import FINISHED, Objection, OpeningSession, RoomBidder, RoomCommand, State
 
 OBJECTION_MAX_CHARS = 2000
@@ -339,11 +339,12 @@ def decryption_finish(*, session_id: int, user=None) -> str:
             _after_finish(session)
             return session.state
         now = timezone.now()
-        session_step(session=session, to=State.PUBLISHED, user=user, fields={"published_at": now}, payload={
-            "table": table, "not_opened": not_opened(session), "base_amount": str(section.base_amount),
-            "base_type": section.base_type, "base_type_label": str(section.get_base_type_display()),
-            "announced_items": section.announced_items})
-        _confirmation_open(session)
+        with events_together():  # 唱标 and the confirmation window reach every client in one frame
+            session_step(session=session, to=State.PUBLISHED, user=user, fields={"published_at": now}, payload={
+                "table": table, "not_opened": not_opened(session), "base_amount": str(section.base_amount),
+                "base_type": section.base_type, "base_type_label": str(section.get_base_type_display()),
+                "announced_items": section.announced_items})
+            _confirmation_open(session)
         return session.state
 
 

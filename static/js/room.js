@@ -102,10 +102,12 @@ export class RoomConnection {
       case "events":
         this.accept(message.events);
         break;
-      case "snapshot":
-        if (message.seq > this.lastSeq) this.send({ type: "sync", since: this.lastSeq });
-        if (this.handlers.onSnapshot) this.handlers.onSnapshot(message);
+      case "snapshot": {
+        const snapshot = this.merge(message);
+        if (snapshot.seq > this.lastSeq) this.send({ type: "sync", since: this.lastSeq });
+        if (this.handlers.onSnapshot) this.handlers.onSnapshot(snapshot);
         break;
+      }
       case "board":
         if (this.handlers.onBoard) this.handlers.onBoard(message);
         break;
@@ -119,6 +121,18 @@ export class RoomConnection {
       default:
         break;
     }
+  }
+
+  // A snapshot marked "delta" lists only the bidder rows that changed since the previous one this connection got
+  // (the server sends a whole snapshot on every (re)connect): merge them by id into the rows already held.
+  merge(message) {
+    if (message.delta && this.snapshot && this.snapshot.bidders && message.bidders) {
+      const rows = new Map(this.snapshot.bidders.map((row) => [row.id, row]));
+      for (const row of message.bidders) rows.set(row.id, row);
+      message = { ...message, delta: false, bidders: [...rows.values()].sort((a, b) => a.id - b.id) };
+    }
+    this.snapshot = message;
+    return message;
   }
 
   accept(events) {

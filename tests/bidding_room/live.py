@@ -39,6 +39,15 @@ def postgres_env(tmp_path, *, redis_db_prefix: str) -> dict[str, str]:
     }
 
 
+def snapshot_merge(held: dict | None, message: dict) -> dict:
+    """As room.js: a "delta" snapshot's bidder rows replace the held ones with the same id."""
+    if message.get("delta") and held and "bidders" in held and "bidders" in message:
+        rows = {row["id"]: row for row in held["bidders"]}
+        rows.update({row["id"]: row for row in message["bidders"]})
+        return {**message, "delta": False, "bidders": [rows[k] for k in sorted(rows)]}
+    return message
+
+
 class Client:
     """One websocket client of a room that applies events in seq order, as static/js/room.js does."""
 
@@ -74,7 +83,7 @@ class Client:
                 elif kind == "events":
                     self._accept(message["events"])
                 elif kind == "snapshot":
-                    self.snapshot = message
+                    self.snapshot = snapshot_merge(self.snapshot, message)
                     if message["seq"] > self.last_seq:
                         await self.ws.send(json.dumps({"type": "sync", "since": self.last_seq}))
                 elif kind == "ack":

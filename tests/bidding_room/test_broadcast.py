@@ -1,0 +1,78 @@
+"""What the room sends, and how much: steps of one transaction in one frame; observers' snapshots as deltas."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from bidding_room import selectors, services
+from bidding_room.models import State
+from tests.bidding_room.factories import sealed_opening
+from tests.bidding_room.live import snapshot_merge
+from tests.bidding_room.test_consumers import connect, until
+from tests.bidding_room.test_opening import release, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def signed_in_world(bidders: int, signed: int):
+    world = sealed_opening(bidders=bidders)
+    services.session_open_due(session_id=world.session.pk)
+    for person in world.bidders[:signed]:
+        sign_in(world, person)
+    return world
+
+
+async def test_the_table_and_the_confirmation_window_reach_each_client_in_one_frame():
+    world = await signed_in_world(bidders=3, signed=3)
+    await database_sync_to_async(services.decryption_start)(session=world.session, user=world.agency)
+    regulator, ok, _ = await connect(world.regulator, world.session.pk, since=2)
+    try:
+        assert ok
+        for person, bid in zip(world.bidders, world.bids, strict=True):
+            await database_sync_to_async(release)(world, person, bid)  # eager Celery decrypts after commit
+        while True:
+            frame = await regulator.receive_json_from(timeout=20)
+            if frame["type"] == "event" or (frame["type"] == "events" and frame["events"]):
+                break  # (the first "events" frame is the empty catch-up: nothing after seq 2 yet)
+        # one frame, as the catch-up is: 唱标 and the window that follows it, in seq order
+        assert frame["type"] == "events"
+        assert [(e["seq"], e["kind"]) for e in frame["events"]] == [(3, "published"), (4, "confirmation_opened")]
+        assert len(frame["events"][0]["payload"]["table"]) == 3
+        assert frame["events"][1]["payload"]["state"] == State.CONFIRMING
+    finally:
+        await regulator.disconnect()
+
+
+def _rows(snapshot: dict) -> list[dict]:
+    return snapshot["bidders"]
+
+
+async def test_observers_get_the_changed_rows_only_and_a_late_joiner_gets_every_row(settings):
+    settings.ROOM_SNAPSHOT_SECONDS = 0.1
+    world = await signed_in_world(bidders=4, signed=0)
+    regulator, ok, _ = await connect(world.regulator, world.session.pk)
+    try:
+        assert ok
+        first = await until(regulator, "snapshot")
+        assert "delta" not in first and len(_rows(first)) == 4
+        assert not any(row["signed_in"] for row in _rows(first))
+        # when one bidder signs in
+        await database_sync_to_async(sign_in)(world, world.bidders[1])
+        delta = await until(regulator, "snapshot")
+        # then the regulator receives that bidder's row alone, and merged it is the whole current table
+        assert delta["delta"] is True
+        assert [(row["bidder"], row["signed_in"]) for row in _rows(delta)] == [
+            (world.bidders[1].organisation.name, True)]
+        assert delta["counts"]["signed_in"] == 1
+        merged = snapshot_merge(first, delta)
+        current = await database_sync_to_async(selectors.snapshots)(session_id=world.session.pk)
+        assert _rows(merged) == current["observer"]["bidders"]
+        # and a regulator entering now gets every row, not a delta it could not apply
+        late, ok, _ = await connect(world.regulator, world.session.pk)
+        try:
+            whole = await until(late, "snapshot")
+            assert "delta" not in whole and _rows(whole) == current["observer"]["bidders"]
+        finally:
+            await late.disconnect()
+    finally:
+        await regulator.disconnect()
