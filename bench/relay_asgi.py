@@ -18,10 +18,10 @@ from django.urls import path  # noqa: E402
 
 
 class RelayConsumer(AsyncJsonWebsocketConsumer):
-    """Joins one group; a client's {"broadcast": n, "pad": text} goes to every member, stamped with the send time.
+    """Joins one group; a client's {"broadcast": n, "payload": ...} goes to every member, stamped with the send time.
 
-    The frame is encoded once by the sender and the same text goes to every member, as the room does; ``pad``
-    lets the benchmark relay frames of the same size as the room's events."""
+    The frame is encoded once by the sender and the same text goes to every member, as the room does; ``payload``
+    lets the benchmark relay the room's own event frames (same bytes to send, same JSON for clients to parse)."""
 
     async def connect(self):
         await self.channel_layer.group_add("relay", self.channel_name)
@@ -32,7 +32,7 @@ class RelayConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         text = json.dumps({"type": "relay", "n": content.get("broadcast"), "sent": time.time(),
-                           "pad": content.get("pad", "")})
+                           "payload": content.get("payload")}, ensure_ascii=False)
         await self.channel_layer.group_send("relay", {"type": "relay.message", "text": text})
 
     async def relay_message(self, message):

@@ -39,6 +39,10 @@ def snapshot_period() -> float:
     return float(getattr(settings, "ROOM_SNAPSHOT_SECONDS", 1.0))
 
 
+# Snapshots sent between two looks at whether an event is waiting to go out (LiveRooms._send).
+SNAPSHOT_SLICE = 50
+
+
 def now_json() -> str:
     return json.dumps(timezone.now().isoformat())
 
@@ -122,6 +126,7 @@ class LiveRooms:
         self.loops: dict[int, asyncio.Task] = {}
         self.latest: dict[int, RoomSnapshot] = {}
         self.locks: dict[int, asyncio.Lock] = {}
+        self.events: dict[int, int] = {}  # live event frames sent per room, to let them go before snapshots
 
     def join(self, consumer) -> None:
         self.rooms.setdefault(consumer.session_id, set()).add(consumer)
@@ -146,6 +151,27 @@ class LiveRooms:
                 latest = self.latest[session_id] = await read(_snapshot_read)(session_id)
             return latest
 
+    def event_arrived(self, session_id: int) -> None:
+        """A consumer of the room is sending a live event frame (called from ``room_event``)."""
+        self.events[session_id] = self.events.get(session_id, 0) + 1
+
+    async def _send(self, session_id: int, snapshot: RoomSnapshot, delta: RoomSnapshot | None) -> bool:
+        """Send ``snapshot`` to each local client of the room; stop (False) as soon as an event arrives.
+
+        Events go first: a snapshot fan-out holds the process's loop for tens of milliseconds per few hundred
+        clients, and an event (the published table above all) queued behind it reached the last clients late. The
+        loop yields every SNAPSHOT_SLICE sends so that consumers' event handlers run, and gives up the round if one
+        did (the event carries the news; the next round sends a newer snapshot)."""
+        events = self.events.get(session_id, 0)
+        now = now_json()
+        for i, consumer in enumerate(list(self.rooms.get(session_id, ()))):
+            if i and i % SNAPSHOT_SLICE == 0:
+                await asyncio.sleep(0)
+                if self.events.get(session_id, 0) != events:
+                    return False
+            await consumer.send_snapshot(snapshot, now, delta=delta)
+        return True
+
     async def _run(self, session_id: int) -> None:
         last, sent = None, None
         try:
@@ -159,10 +185,10 @@ class LiveRooms:
                 if head != last:
                     snapshot = await self.snapshot(session_id, head)
                     delta = snapshot.delta_since(sent) if sent is not None and sent.head != snapshot.head else None
-                    now = now_json()
-                    for consumer in list(self.rooms.get(session_id, ())):
-                        await consumer.send_snapshot(snapshot, now, delta=delta)
-                    last, sent = head, snapshot
+                    complete = await self._send(session_id, snapshot, delta)
+                    # Cut short by an event: the clients left out get the next snapshot (whole, as they hold
+                    # another base); ``last`` stays so that the next round goes out.
+                    last, sent = (head if complete else last), snapshot
                 await asyncio.sleep(snapshot_period())
         except Exception:
             logger.exception("live snapshots of room %s stopped", session_id)
@@ -173,6 +199,7 @@ class LiveRooms:
                 self.rooms.pop(session_id, None)
                 self.latest.pop(session_id, None)
                 self.locks.pop(session_id, None)
+                self.events.pop(session_id, None)
 
 
 live_rooms = LiveRooms()
@@ -282,6 +309,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                                  args=args)
 
     async def room_event(self, message):
+        live_rooms.event_arrived(self.session_id)
         await self.send(text_data=message["text"])  # encoded once by the sender (machine.event_append)
 
 

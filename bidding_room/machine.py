@@ -113,9 +113,16 @@ _together: ContextVar[dict[str, list[dict]] | None] = ContextVar("room_events_to
 def _broadcast(group: str, messages: list[dict]) -> None:
     """One frame per transaction and room: ``event`` for one event, ``events`` (as the catch-up) for several.
 
-    Encoded once here; each consumer sends this same text frame instead of encoding the event per client."""
+    Encoded once; each consumer sends this same text frame instead of encoding the event per client. ``sent_at`` is
+    the server time the frame leaves, after commit (an event's ``at`` is taken inside its transaction)."""
     frame = messages[0] if len(messages) == 1 else {"type": "events", "events": messages}
-    broadcast_on_commit(group, {"type": "room.event", "text": json.dumps(frame, ensure_ascii=False)})
+    text = json.dumps(frame, ensure_ascii=False)
+
+    def stamped() -> dict:
+        return {"type": "room.event",
+                "text": f'{text[:-1]}, "sent_at": {json.dumps(timezone.now().isoformat())}}}'}
+
+    broadcast_on_commit(group, stamped)
 
 
 @contextmanager

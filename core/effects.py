@@ -6,6 +6,7 @@ so nothing is sent for a transaction that rolls back.
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -32,15 +33,17 @@ def task_on_commit(task, *args, eta: dt.datetime | None = None, **kwargs) -> Non
     transaction.on_commit(send)
 
 
-def broadcast_on_commit(group: str, message: dict) -> None:
-    """Send ``message`` to a channel-layer group after the current transaction commits."""
+def broadcast_on_commit(group: str, message: dict | Callable[[], dict]) -> None:
+    """Send ``message`` to a channel-layer group after the current transaction commits.
+
+    ``message`` may be a callable that makes the message at that moment (to stamp the time it leaves)."""
 
     def send():
         layer = get_channel_layer()
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(layer.group_send)(group, message() if callable(message) else message)
         except Exception:
             # A lost broadcast is recovered by clients asking for "everything after N".
             logger.exception("broadcast to %s failed", group)

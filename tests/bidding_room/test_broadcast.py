@@ -1,5 +1,7 @@
 """What the room sends, and how much: steps of one transaction in one frame; observers' snapshots as deltas."""
 
+import datetime as dt
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -39,6 +41,8 @@ async def test_the_table_and_the_confirmation_window_reach_each_client_in_one_fr
         assert [(e["seq"], e["kind"]) for e in frame["events"]] == [(3, "published"), (4, "confirmation_opened")]
         assert len(frame["events"][0]["payload"]["table"]) == 3
         assert frame["events"][1]["payload"]["state"] == State.CONFIRMING
+        # stamped when it left, after the commit: never before the events it carries
+        assert dt.datetime.fromisoformat(frame["sent_at"]) >= dt.datetime.fromisoformat(frame["events"][1]["at"])
     finally:
         await regulator.disconnect()
 
@@ -76,3 +80,33 @@ async def test_observers_get_the_changed_rows_only_and_a_late_joiner_gets_every_
             await late.disconnect()
     finally:
         await regulator.disconnect()
+
+
+async def test_a_snapshot_round_gives_way_to_an_event_and_the_clients_left_out_get_the_next_one():
+    from bidding_room import consumers
+
+    rooms = consumers.LiveRooms()
+    received, events = [], [1]
+
+    class Client:
+        """Stands for a RoomConsumer: the round only calls send_snapshot."""
+
+        session_id = 7
+
+        def __init__(self, n):
+            self.n = n
+
+        async def send_snapshot(self, snapshot, now, *, delta=None):
+            received.append(self.n)
+            if self.n == 3 and events:  # meanwhile an event frame reaches this process's consumers (once)
+                events.pop()
+                rooms.event_arrived(7)
+
+    rooms.rooms[7] = [Client(n) for n in range(consumers.SNAPSHOT_SLICE * 3)]
+    snapshot = consumers.RoomSnapshot(head=(5, 9, "decrypting"), variants={})
+    complete = await rooms._send(7, snapshot, None)
+    # the round stops at the next slice boundary, well before every client had it
+    assert complete is False and 3 in received and len(received) == consumers.SNAPSHOT_SLICE
+    # and a round with no event in between reaches every client
+    received.clear()
+    assert await rooms._send(7, snapshot, None) is True and len(received) == consumers.SNAPSHOT_SLICE * 3
