@@ -35,3 +35,18 @@ def setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def results_section_write(title: str, text: str) -> None:
+    """Replace (or add) the section ``## title`` of bench/RESULTS.md with ``text``."""
+    import re
+
+    path = ROOT / "bench" / "RESULTS.md"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    section = f"## {title}\n\n{text.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: section + "\n", current).rstrip("\n") + "\n"
+    else:
+        updated = current.rstrip("\n") + "\n\n" + section
+    path.write_text(updated, encoding="utf-8")

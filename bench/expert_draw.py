@@ -18,11 +18,10 @@ Figures go to bench/RESULTS.md under "## Expert draw".
 import argparse
 import datetime as dt
 import os
-import re
 import statistics
 import time
 
-from benchsupport import ROOT, ensure_database, setup_django
+from benchsupport import ensure_database, results_section_write, setup_django
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_experts")
 REGIONS = ["310000", "310000", "310000", "320000", "330000", "340000"]
@@ -271,14 +270,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
-        path = ROOT / "bench" / "RESULTS.md"
-        current = path.read_text(encoding="utf-8")
-        section = "## Expert draw\n\n" + text + "\n"
-        if "## Expert draw" in current:
-            current = re.sub(r"## Expert draw\n.*?(?=\n## |\Z)", section, current, flags=re.S)
-        else:
-            current = current.rstrip("\n") + "\n\n" + section
-        path.write_text(current, encoding="utf-8")
+        results_section_write("Expert draw", text)
 
 
 if __name__ == "__main__":
