@@ -4,12 +4,15 @@ Every service that wants a task run or a room told goes through these helpers,
 so nothing is sent for a transaction that rolls back.
 """
 
+import asyncio
 import datetime as dt
 import logging
+import os
+import threading
 from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from asgiref.sync import SyncToAsync, async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -43,9 +46,47 @@ def broadcast_on_commit(group: str, message: dict | Callable[[], dict]) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(group, message() if callable(message) else message)
+            layer_send(layer, group, message() if callable(message) else message)
         except Exception:
             # A lost broadcast is recovered by clients asking for "everything after N".
             logger.exception("broadcast to %s failed", group)
 
     transaction.on_commit(send)
+
+
+class _SenderLoop:
+    """One long-lived event loop per process for channel-layer sends made outside any server loop.
+
+    ``async_to_sync`` called from plain sync code (a Celery worker, a management command) runs each send on a new
+    event loop, and the Redis layer, which keeps its connections per loop, connects again for every broadcast:
+    tens of milliseconds added to every event the worker publishes (the opening table above all). Sends from here
+    share one loop and its connection. Made lazily per process id, so a forked worker child gets its own.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def run(self, coroutine_function, *args, timeout: float = 30):
+        with self.lock:
+            if self.pid != os.getpid():
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="channel-layer-sender", daemon=True).start()
+                self.pid = os.getpid()
+        return asyncio.run_coroutine_threadsafe(coroutine_function(*args), self.loop).result(timeout)
+
+
+_sender = _SenderLoop()
+
+
+def layer_send(layer, group: str, message: dict) -> None:
+    """``layer.group_send`` from sync code: on the server's own loop when called from a thread of a running server
+    (asgiref's ``sync_to_async``, e.g. a websocket command in Daphne), else on the process's long-lived sender loop.
+
+    The in-memory layer (the embedded default) keeps asyncio queues tied to the server's loop: always asgiref."""
+    in_server = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
+    if in_server or isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        _sender.run(layer.group_send, group, message)
