@@ -23,7 +23,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -34,17 +34,20 @@ from cryptography.exceptions import InvalidTag
 
 from sealing.errors import BadSignature, DamagedEnvelope, InvalidInput, NotAnEnvelope, WrongKey
 from sealing.keys import PrivateKey, PublicKey, public_key_load
-from sealing.suites import SUITE_BY_CODE, Suite, suite_get
+from sealing.suites import SUITE_BY_CODE, FrameDigest, Suite, suite_get
 from sealing.summary import OpeningSummary, document_name_check
 
 MAGIC = b"SUNSEAL\x1a"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (1, 2)
 PREAMBLE = struct.Struct(">8sBBHI")
 FRAME_HEADER = struct.Struct(">II")
 FINAL_FLAG = 0x8000_0000
 TAG_SIZE = 16
 NONCE_PREFIX_SIZE = 7
 KEY_ID_SIZE = 32
+DIGEST_SIZE = 32
+SIGNATURE_SIZE = 64
 DEFAULT_CHUNK_SIZE = 1 << 20
 MIN_CHUNK_SIZE = 16
 MAX_CHUNK_SIZE = 16 << 20
@@ -184,36 +187,61 @@ def _key_check(suite: Suite, content_key: bytes) -> bytes:
     return suite.digest(KEY_CHECK_CONTEXT, content_key)
 
 
-def _signature_message(header_digest: bytes, body_digest: bytes) -> bytes:
-    return SIGNATURE_CONTEXT + header_digest + body_digest
+def _signature_message(suite: Suite, header_digest: bytes, frame_digests: bytes) -> bytes:
+    """m = context || D || B, with the body digest B = H(d_0 || ... || d_{N-1})."""
+    return SIGNATURE_CONTEXT + header_digest + suite.digest(frame_digests)
+
+
+class _HashPool:
+    """The threads that compute frame digests, shared by every envelope of this process.
+
+    Made on first use and kept, so that an envelope does not pay for starting threads; a
+    process forked from one that had them (a pre-forking server) makes its own.
+    """
+
+    _pool: ThreadPoolExecutor | None = None
+    _pid: int | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> ThreadPoolExecutor:
+        with cls._lock:
+            if cls._pool is None or cls._pid != os.getpid():
+                cls._pool = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="sealing-hash")
+                cls._pid = os.getpid()
+            return cls._pool
 
 
 class _Pipeline:
     """Frame digests on a pool of threads and in-order output on one more thread.
 
-    The frame digests d_i = H(frame i) do not depend on one another, so with several cores
-    the SHA-256 of several frames runs at once (hashlib releases the GIL for large buffers),
-    while the output thread copies earlier frames into the page cache and the caller
-    encrypts or decrypts the next chunk. Digests are folded into the body digest strictly in
-    frame order. Work is tagged with the frame index; buffers are passed as memoryviews,
-    never copied, and the caller calls ``settle(i - ring)`` before it overwrites the ring
-    buffer that frame ``i - ring`` used. With ``threaded=False`` everything runs inline.
+    The frame digests d_i do not depend on one another, so with several cores the digests
+    of several frames run at once (hashlib and blake3 release the GIL for large buffers,
+    and blake3 spreads a large frame over all cores), while the output thread copies
+    earlier frames into the page cache and the caller encrypts or decrypts the next chunk.
+    Digests are collected strictly in frame order. Work is tagged with the frame index;
+    buffers are passed as memoryviews, never copied, and the caller calls
+    ``settle(i - ring)`` before it overwrites the ring buffer that frame ``i - ring`` used.
+    With ``threaded=False`` everything runs inline.
     """
 
-    def __init__(self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool) -> None:
+    def __init__(
+        self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION
+    ) -> None:
         self.suite = suite
-        self.body = suite.hasher()
+        self.frame_digest: FrameDigest = suite.frame_digest(version)
+        self.digests = bytearray()
         self.output = output
-        self._hashers = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="sealing-hash") if threaded else None
+        self._hashers = _HashPool.get() if threaded else None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sealing-out") if threaded and output else None
         self._digests: deque[tuple[int, Future[bytes]]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
 
     def digest(self, index: int, frame: memoryview) -> None:
         if self._hashers is None:
-            self.body.update(self.suite.digest(frame))
+            self.digests += self.frame_digest(frame)
         else:
-            self._digests.append((index, self._hashers.submit(self.suite.digest, frame)))
+            self._digests.append((index, self._hashers.submit(self.frame_digest, frame)))
 
     def emit(self, index: int, data: bytes | memoryview) -> None:
         assert self.output is not None
@@ -225,24 +253,26 @@ class _Pipeline:
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index``: their buffers may then be reused."""
         while self._digests and self._digests[0][0] <= index:
-            self.body.update(self._digests.popleft()[1].result())
+            self.digests += self._digests.popleft()[1].result()
         while self._outputs and self._outputs[0][0] <= index:
             self._outputs.popleft()[1].result()
 
-    def body_digest(self) -> bytes:
-        """B = H(d_0 || ... || d_{N-1}), once every frame has been given to ``digest``."""
+    def frame_digests(self) -> bytes:
+        """d_0 || ... || d_{N-1}, once every frame has been given to ``digest``."""
         while self._digests:
-            self.body.update(self._digests.popleft()[1].result())
-        return self.suite.finish(self.body)
+            self.digests += self._digests.popleft()[1].result()
+        return bytes(self.digests)
 
     def drain(self) -> None:
         self.settle(FINAL_FLAG)
 
     def close(self) -> None:
-        """Stop the threads; queued work is dropped, running work is waited for."""
-        for pool in (self._hashers, self._writer):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the output thread and drop queued digests; running work is waited for."""
+        running = [future for _, future in self._digests if not future.cancel()]
+        self._digests.clear()
+        wait(running)
+        if self._writer is not None:
+            self._writer.shutdown(wait=True, cancel_futures=True)
 
 
 # ---------------------------------------------------------------- sealing
@@ -439,7 +469,7 @@ def _frames_seal(
     chunk_size: int,
     chunk_count: int,
 ) -> None:
-    """Encrypt the content into chunk frames and the trailer, handing each to ``output`` in order.
+    """Encrypt the content into chunk frames and the trailer (format version 2), handing each to ``output`` in order.
 
     The caller's thread reads and encrypts; frame digests and ``output`` run on the
     pipeline's threads (see _Pipeline), so reading, encrypting, hashing and writing overlap.
@@ -464,8 +494,9 @@ def _frames_seal(
             pipe.digest(index, record)
             pipe.emit(index, record)
         plaintext.finish()
-        signature = suite.sign(signer, _signature_message(header_digest, pipe.body_digest()))
-        pipe.emit(chunk_count, len(signature).to_bytes(2, "big") + signature)
+        digests = pipe.frame_digests()
+        signature = suite.sign(signer, _signature_message(suite, header_digest, digests))
+        pipe.emit(chunk_count, chunk_count.to_bytes(4, "big") + digests + len(signature).to_bytes(2, "big") + signature)
         pipe.drain()
     finally:
         pipe.close()
@@ -577,8 +608,9 @@ def _head_read(reader: _Reader) -> _Head:
     if len(start) < PREAMBLE.size:
         raise _damaged("preamble", "the file ends inside the preamble")
     _, version, suite_code, reserved, header_size = PREAMBLE.unpack(start)
-    if version != VERSION:
-        raise _damaged("preamble", f"format version {version} is not {VERSION} (damaged, or made by a newer tool)")
+    if version not in READ_VERSIONS:
+        raise _damaged("preamble", f"format version {version} is not one this tool reads (1 or {VERSION}): the file "
+                       "is damaged, or was made by a newer tool")
     if suite_code not in SUITE_BY_CODE:
         raise _damaged("preamble", f"suite code {suite_code} is unknown")
     if reserved:
@@ -674,6 +706,7 @@ class _Frames:
         self.ring = min(_ring_size(self.chunk_size), self.expected)
         self.views = _BUFFERS.take(_buffer_size(self.chunk_size), self.ring)
         self.count = 0
+        self.listed = b""
         self.signature = b""
 
     def __iter__(self) -> Iterator[tuple[int, bool, memoryview]]:
@@ -712,29 +745,69 @@ class _Frames:
             body = view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
             if self.reader.readinto(body) != len(body):
                 raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
-            yield index, final, view[: FRAME_HEADER.size + length + TAG_SIZE]
+            record = view[: FRAME_HEADER.size + length + TAG_SIZE]
+            yield index, final, record
             index += 1
             if final:
                 self.count = index
-                self._trailer()
+                self._trailer(record)
                 return
 
-    def _trailer(self) -> None:
-        rest = self.reader.read(2 + 64 + 1)
-        size = int.from_bytes(rest[:2], "big") if len(rest) >= 2 else -1
-        if size == 64 and len(rest) == 66:
-            self.signature = rest[2:]
+    def _trailer(self, final_record: memoryview) -> None:
+        """Version 2: u32 N || d_0 .. d_{N-1} || u16 64 || signature; version 1: u16 64 || signature."""
+        listing = 4 + DIGEST_SIZE * self.count if self.head.info.version >= 2 else 0
+        size = listing + 2 + SIGNATURE_SIZE
+        rest = self.reader.read(size + 1)
+        listed = int.from_bytes(rest[:4], "big") if listing and len(rest) >= 4 else self.count
+        signature_size = int.from_bytes(rest[listing : listing + 2], "big") if len(rest) >= listing + 2 else -1
+        if len(rest) == size and self._trailer_like(rest, listing):
+            self.listed = rest[4:listing]
+            self.signature = rest[listing + 2 :]
             return
-        if len(rest) >= FRAME_HEADER.size:
-            declared, _ = FRAME_HEADER.unpack(rest[: FRAME_HEADER.size])
-            if declared < self.count:
-                raise _damaged(
-                    f"chunk {declared}",
-                    f"chunk {declared} appears again after the final chunk: chunks were duplicated",
-                )
-        if len(rest) > 66:
-            raise _damaged("trailer", "there are bytes after the signature")
-        raise _damaged("trailer", "the signature record is missing or cut short (the file is truncated)")
+        duplicate = self._frame_like(rest)
+        if duplicate is not None:
+            raise _damaged(
+                f"chunk {duplicate}", f"chunk {duplicate} appears again after the final chunk: chunks were duplicated"
+            )
+        if self._trailer_shifted(final_record, rest, listing):
+            raise _damaged(
+                f"chunk {self.count - 1}",
+                f"the length of chunk {self.count - 1}, the final chunk, was changed: the trailer does not start "
+                "where it says the chunk ends",
+            )
+        if listed != self.count:
+            raise _damaged("trailer", f"it lists {listed} frame digests for an envelope of {self.count} chunks")
+        if len(rest) < size:
+            raise _damaged("trailer", "the trailer is missing or cut short (the file is truncated)")
+        if signature_size != SIGNATURE_SIZE:
+            raise _damaged("trailer", f"the signature length {signature_size} is not {SIGNATURE_SIZE}")
+        raise _damaged("trailer", "there are bytes after the signature")
+
+    def _trailer_like(self, data: bytes, listing: int) -> bool:
+        listed = int.from_bytes(data[:4], "big") if listing else self.count
+        return listed == self.count and int.from_bytes(data[listing : listing + 2], "big") == SIGNATURE_SIZE
+
+    def _trailer_shifted(self, final_record: memoryview, rest: bytes, listing: int) -> bool:
+        """Whether a whole trailer ends the file a few bytes before or after where the final chunk says it starts."""
+        size = listing + 2 + SIGNATURE_SIZE
+        if len(rest) < size:
+            missing = size - len(rest)
+            if missing > len(final_record) - FRAME_HEADER.size - TAG_SIZE:
+                return False
+            return self._trailer_like(bytes(final_record[-missing:]) + rest, listing)
+        tail = rest + self.reader.read(self.chunk_size + 1)
+        return len(tail) <= size + self.chunk_size and self._trailer_like(tail[-size:], listing)
+
+    def _frame_like(self, rest: bytes) -> int | None:
+        """The index of the frame ``rest`` starts with, if it is a frame of this envelope (a duplicate)."""
+        if len(rest) < FRAME_HEADER.size:
+            return None
+        declared, length_field = FRAME_HEADER.unpack(rest[: FRAME_HEADER.size])
+        final = bool(length_field & FINAL_FLAG)
+        length = length_field & ~FINAL_FLAG
+        if declared >= self.count or final != (declared == self.count - 1) or length > self.chunk_size:
+            return None
+        return declared if final or length == self.chunk_size else None
 
     def close(self) -> None:
         """Give the frame buffers back; call it once no pipeline thread uses them."""
@@ -742,12 +815,42 @@ class _Frames:
         self.views = []
 
 
-def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
-    if not head.suite.verify(head.info.signer, _signature_message(head.header_digest, body_digest), signature):
-        raise BadSignature(
-            "the signer's signature does not match this envelope: a byte was changed after it was signed, or "
-            "the signature itself is damaged. Do not accept it; ask the bidder for an intact copy or to seal again."
+def _signature_check(head: _Head, frames: _Frames, digests: bytes) -> None:
+    """Check the signature and, in version 2, each frame's digest ``digests`` against the list the trailer signs.
+
+    Version 2 names the part that changed: with the signature good over the listed digests,
+    a frame whose digest differs from its listed one is the changed chunk; with it good only
+    over the digests of the frames as they are, the list itself was changed.
+    """
+
+    def signed(frame_digests: bytes) -> bool:
+        message = _signature_message(head.suite, head.header_digest, frame_digests)
+        return head.suite.verify(head.info.signer, message, frames.signature)
+
+    def first_difference() -> int:
+        return next(
+            index for index in range(frames.count)
+            if digests[index * DIGEST_SIZE : (index + 1) * DIGEST_SIZE]
+            != frames.listed[index * DIGEST_SIZE : (index + 1) * DIGEST_SIZE]
         )
+
+    if head.info.version >= 2 and frames.listed != digests:
+        if signed(frames.listed):
+            index = first_difference()
+            raise _damaged(
+                f"chunk {index}",
+                f"chunk {index} does not match the digest the signed trailer lists for it (a byte of the chunk was "
+                "changed after it was signed)",
+            )
+        if signed(digests):
+            index = first_difference()
+            raise _damaged("trailer", f"the frame digest it lists for chunk {index} was changed")
+    elif signed(digests):
+        return
+    raise BadSignature(
+        "the signer's signature does not match this envelope: a byte was changed after it was signed, or "
+        "the signature itself is damaged. Do not accept it; ask the bidder for an intact copy or to seal again."
+    )
 
 
 def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
@@ -772,7 +875,9 @@ def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
     """Check the whole envelope without any key: structure, every part's digest and the signature.
 
     This is what a server can check on upload. Chunk tags can only be checked with the
-    content key (see envelope_open), but the signature covers every byte of every chunk.
+    content key (see envelope_open), but the signature covers every byte of every chunk,
+    through the frame digests the trailer lists (format version 2), so a changed chunk is
+    named.
     The result's ``sha256`` is the SHA-256 of the whole file (what a receipt carries),
     computed on a second thread alongside the frame digests.
     """
@@ -780,18 +885,19 @@ def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
         reader = _Reader(stream, whole=True)
         head = _head_read(reader)
         assert reader.whole is not None
-        pipe = _Pipeline(head.suite, reader.whole.update, threaded=head.header["chunk_count"] > 1)
+        pipe = _Pipeline(head.suite, reader.whole.update, threaded=head.header["chunk_count"] > 1,
+                         version=head.info.version)
         reader.pipe = pipe
         frames = _Frames(reader, head, pipe)
         try:
             for index, _, record in frames:
                 pipe.digest(index, record)
-            body_digest = pipe.body_digest()
+            digests = pipe.frame_digests()
             pipe.drain()
         finally:
             pipe.close()
             frames.close()
-        _signature_check(head, body_digest, frames.signature)
+        _signature_check(head, frames, digests)
         return _finished(head, frames, reader)
 
 
@@ -962,11 +1068,11 @@ def _frames_open(
     """Decrypt every chunk frame, handing each chunk's plaintext to ``output`` (in order) once its tag verified.
 
     The caller's thread reads and decrypts; frame digests and ``output`` run on the
-    pipeline's threads. Returns the frames walked (count, signature) and the body digest B;
-    checking the signature is the caller's job.
+    pipeline's threads. Returns the frames walked (count, trailer) and the frame digests
+    d_0 || ... || d_{N-1}; checking the signature is the caller's job.
     """
     suite = head.suite
-    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1)
+    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
     try:
@@ -984,13 +1090,13 @@ def _frames_open(
                 )
             pipe.digest(index, record)
             pipe.emit(index, plain[:written])
-        body_digest = pipe.body_digest()
+        digests = pipe.frame_digests()
         pipe.drain()
     finally:
         pipe.close()
         frames.close()
         _BUFFERS.give(plains, wipe=True)
-    return frames, body_digest
+    return frames, digests
 
 
 def envelope_open(
@@ -1021,9 +1127,9 @@ def envelope_open(
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
         content = _Content(work)
         try:
-            frames, body_digest = _frames_open(reader, head, content_key, content.write)
+            frames, digests = _frames_open(reader, head, content_key, content.write)
             summary = content.finish()
-            _signature_check(head, body_digest, frames.signature)
+            _signature_check(head, frames, digests)
             (work / "summary.json").write_text(
                 json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
             )

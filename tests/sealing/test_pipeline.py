@@ -5,6 +5,7 @@ import os
 import threading
 from pathlib import Path
 
+import blake3
 import pytest
 
 from sealing import DamagedEnvelope, envelope_open, envelope_seal, envelope_verify
@@ -12,25 +13,29 @@ from sealing import envelope as sealing_envelope
 from sealing.suites import suite_get
 from tests.sealing.conftest import layout_of
 
+FRAME_HASHES = {1: lambda frame: hashlib.sha256(frame).digest(), 2: lambda frame: blake3.blake3(frame).digest()}
 
+
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("threaded", [True, False])
-def test_the_pipeline_folds_frame_digests_and_writes_in_frame_order(threaded):
+def test_the_pipeline_collects_frame_digests_and_writes_in_frame_order(threaded, version):
     suite = suite_get("intl")
-    frames = [os.urandom(size) for size in (70_000, 3, 250_000, 1, 90_000, 4096, 17, 300_000, 5, 60_000)]
+    frames = [os.urandom(size) for size in (70_000, 3, 250_000, 1, 90_000, 4096, 17, 300_000, 5, 600_000)]
     written: list[tuple[str, bytes]] = []
     pipe = sealing_envelope._Pipeline(
-        suite, lambda data: written.append((threading.current_thread().name, bytes(data))), threaded=threaded
+        suite, lambda data: written.append((threading.current_thread().name, bytes(data))), threaded=threaded,
+        version=version,
     )
     try:
         for index, frame in enumerate(frames):
             pipe.digest(index, memoryview(frame))
             pipe.emit(index, memoryview(frame))
-        body = pipe.body_digest()
+        digests = pipe.frame_digests()
         pipe.drain()
     finally:
         pipe.close()
 
-    assert body == hashlib.sha256(b"".join(hashlib.sha256(frame).digest() for frame in frames)).digest()
+    assert digests == b"".join(FRAME_HASHES[version](frame) for frame in frames)
     assert [data for _, data in written] == frames
     assert all(name.startswith("sealing-out") for name, _ in written) == threaded
 
