@@ -13,6 +13,7 @@ signature have verified.
 
 import base64
 import binascii
+import ctypes
 import io
 import json
 import os
@@ -90,7 +91,9 @@ class _BufferPool:
             view.release()
         if wipe:
             for buffer in buffers:
-                buffer[:] = bytes(len(buffer))  # type: ignore[index,arg-type]
+                assert isinstance(buffer, bytearray)
+                # In place: a new zero-filled bytes object of the buffer's size would cost a page fault per 4 KiB.
+                ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
         with self._lock:
             for buffer in buffers:
                 assert isinstance(buffer, bytearray)
@@ -112,6 +115,8 @@ def _ring_size(chunk_size: int) -> int:
     return max(3, min(2 * HASH_THREADS + 2, RING_BYTES // chunk_size))
 
 DocumentSource = Path | str | bytes | BinaryIO
+# An envelope to read: a file name, a binary stream, or the envelope's bytes (read where they are, not copied).
+EnvelopeSource = Path | str | BinaryIO | bytes
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,27 @@ class _Pipeline:
             self._writer.shutdown(wait=True, cancel_futures=True)
 
 
+class _MemoryStream:
+    """Bytes already in memory, read like a file; ``view`` hands out the next bytes without copying them."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self.data = memoryview(data).cast("B")
+        self.position = 0
+
+    def view(self, size: int) -> memoryview:
+        view = self.data[self.position : self.position + size]
+        self.position += len(view)
+        return view
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self.view(len(self.data) if size < 0 else size))
+
+    def readinto(self, target: memoryview) -> int:
+        view = self.view(len(target))
+        target[: len(view)] = view
+        return len(view)
+
+
 # ---------------------------------------------------------------- sealing
 
 
@@ -287,7 +313,7 @@ class _Plaintext:
             *documents,
         ]
         self.size = sum(size for _, size, _ in self._parts)
-        self._current: BinaryIO | None = None
+        self._current: BinaryIO | _MemoryStream | None = None
         self._left = 0
         self._name = ""
 
@@ -301,7 +327,7 @@ class _Plaintext:
             return False
         self._name, self._left, source = self._parts.pop(0)
         if isinstance(source, bytes):
-            self._current = io.BytesIO(source)
+            self._current = _MemoryStream(source)
         elif isinstance(source, Path | str):
             self._current = open(source, "rb")  # noqa: SIM115 - closed by _close
         else:
@@ -309,7 +335,7 @@ class _Plaintext:
         return True
 
     def _close(self) -> None:
-        if self._current is not None and not isinstance(self._current, io.BytesIO):
+        if self._current is not None and not isinstance(self._current, io.BytesIO | _MemoryStream):
             self._current.close()
         self._current = None
 
@@ -328,6 +354,18 @@ class _Plaintext:
             filled += got
             self._left -= got
         return filled
+
+    def chunk(self, buffer: memoryview, length: int) -> memoryview:
+        """The next ``length`` content bytes, read into ``buffer``; or, when they lie in a document given as
+        bytes, a view of those bytes: the cipher reads them where they are, with no copy."""
+        while self._left == 0 and self._next():
+            pass
+        if isinstance(self._current, _MemoryStream) and self._left >= length:
+            self._left -= length
+            return self._current.view(length)
+        if self.readinto(buffer[:length]) != length:
+            raise InvalidInput("a document shrank while it was being sealed; seal again")
+        return buffer[:length]
 
     def finish(self) -> None:
         while self._next():
@@ -483,11 +521,10 @@ def _frames_seal(
             frame = frames[index % ring]
             final = index == chunk_count - 1
             length = min(chunk_size, plaintext.size - index * chunk_size)
-            if plaintext.readinto(plain[:length]) != length:
-                raise InvalidInput("a document shrank while it was being sealed; seal again")
+            chunk = plaintext.chunk(plain, length)
             FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
             encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
-            end = FRAME_HEADER.size + encryptor.update_into(plain[:length], frame[FRAME_HEADER.size :])
+            end = FRAME_HEADER.size + encryptor.update_into(chunk, frame[FRAME_HEADER.size :])
             encryptor.finalize()
             frame[end : end + TAG_SIZE] = encryptor.tag
             record = frame[: end + TAG_SIZE]
@@ -514,7 +551,7 @@ class _Reader:
     with the bytes of frame ``index`` tagged so that their buffer is not reused too early.
     """
 
-    def __init__(self, stream: BinaryIO, *, whole: bool = False) -> None:
+    def __init__(self, stream: BinaryIO | _MemoryStream, *, whole: bool = False) -> None:
         self.stream = stream
         self.offset = 0
         self.whole = sha256() if whole else None
@@ -551,6 +588,21 @@ class _Reader:
         self.offset += got
         self._hash(view[:got])
         return got
+
+    def frame(self, buffer: memoryview, start: bytes, size: int) -> memoryview | None:
+        """The frame whose first bytes ``start`` were just read, with its next ``size`` bytes; None if the file ends.
+
+        Of an envelope in memory it is a view of that memory (no copy); else it is read into ``buffer``.
+        """
+        if isinstance(self.stream, _MemoryStream):
+            body = self.stream.view(size)
+            self.offset += len(body)
+            self._hash(body)
+            end = self.stream.position
+            return self.stream.data[end - size - len(start) : end] if len(body) == size else None
+        buffer[: len(start)] = start
+        got = self.readinto(buffer[len(start) : len(start) + size])
+        return buffer[: len(start) + size] if got == size else None
 
 
 _SNIFF = (
@@ -741,11 +793,9 @@ class _Frames:
                                f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
                 raise _damaged(where, f"the chunk length {length} is impossible")
-            view[: FRAME_HEADER.size] = start
-            body = view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
-            if self.reader.readinto(body) != len(body):
+            record = self.reader.frame(view, start, length + TAG_SIZE)
+            if record is None:
                 raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
-            record = view[: FRAME_HEADER.size + length + TAG_SIZE]
             yield index, final, record
             index += 1
             if final:
@@ -865,13 +915,13 @@ def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
     )
 
 
-def envelope_inspect(src: Path | str | BinaryIO) -> EnvelopeInfo:
+def envelope_inspect(src: EnvelopeSource) -> EnvelopeInfo:
     """Read and check the preamble, header and recipient blocks; no key needed, nothing decrypted."""
     with _opened(src) as stream:
         return _head_read(_Reader(stream)).info
 
 
-def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
+def envelope_verify(src: EnvelopeSource) -> EnvelopeInfo:
     """Check the whole envelope without any key: structure, every part's digest and the signature.
 
     This is what a server can check on upload. Chunk tags can only be checked with the
@@ -902,11 +952,15 @@ def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
 
 
 class _opened:
-    def __init__(self, src: Path | str | BinaryIO) -> None:
+    """An envelope source as a stream: a file opened (and closed) here, bytes read in place, or the caller's stream."""
+
+    def __init__(self, src: EnvelopeSource) -> None:
         self.src = src
         self.stream: BinaryIO | None = None
 
-    def __enter__(self) -> BinaryIO:
+    def __enter__(self) -> BinaryIO | _MemoryStream:
+        if isinstance(self.src, bytes | bytearray | memoryview):
+            return _MemoryStream(self.src)
         if isinstance(self.src, Path | str):
             try:
                 self.stream = open(self.src, "rb")  # noqa: SIM115 - closed in __exit__
@@ -958,7 +1012,7 @@ def _content_key_given(head: _Head, content_key: bytes) -> bytes:
     return bytes(content_key)
 
 
-def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
+def content_key_unwrap(src: EnvelopeSource, *, key: PrivateKey) -> bytes:
     """The envelope's content key, unwrapped with ``key`` (what a bidder releases at the opening).
 
     Reads only the preamble, header and recipient blocks; nothing is decrypted.
@@ -967,7 +1021,7 @@ def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
         return _content_key(_head_read(_Reader(stream)), key)
 
 
-def content_key_check(src: Path | str | BinaryIO, *, content_key: bytes) -> EnvelopeInfo:
+def content_key_check(src: EnvelopeSource, *, content_key: bytes) -> EnvelopeInfo:
     """Check that ``content_key`` is the key ``src`` was sealed with (against the header's key check).
 
     Fast: reads the header only. Raises WrongKey when it is not; returns the header's information.
@@ -1100,7 +1154,7 @@ def _frames_open(
 
 
 def envelope_open(
-    src: Path | str | BinaryIO,
+    src: EnvelopeSource,
     *,
     key: PrivateKey | None = None,
     dest: Path | str,

@@ -92,3 +92,27 @@ def test_reused_buffers_keep_no_plaintext(tmp_path: Path, intl_keys):
     kept = sealing_envelope._BUFFERS._free
     assert kept, "the buffers were not kept for reuse"
     assert not any(b"PLAINTEXT-MARKER" in buffer for buffer in kept)
+
+
+def test_an_envelope_in_memory_is_read_in_place_with_the_same_checks(tmp_path: Path, intl_keys):
+    """Bytes given to verify and open are read without copying their frames; damage is named just the same."""
+    document = os.urandom(20 * 4096 + 7)
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "3.00"}, documents=[("big.bin", document)],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+    data = bytearray(path.read_bytes())
+
+    assert envelope_verify(bytes(data)).sha256 == envelope_verify(path).sha256
+    opened = envelope_open(bytes(data), key=intl_keys["opening"], dest=tmp_path / "out")
+    assert (opened.path / "documents" / "big.bin").read_bytes() == document
+
+    start, end = layout_of(bytes(data)).frames[11]
+    data[(start + end) // 2] ^= 0x10
+    with pytest.raises(DamagedEnvelope) as verified:
+        envelope_verify(bytes(data))
+    with pytest.raises(DamagedEnvelope) as refused:
+        envelope_open(bytes(data), key=intl_keys["opening"], dest=tmp_path / "again")
+    assert verified.value.where == refused.value.where == "chunk 11"
+    with pytest.raises(DamagedEnvelope) as cut:
+        envelope_verify(bytes(data[: start + 20]))
+    assert cut.value.where == "chunk 11" and "truncated" in str(cut.value)
