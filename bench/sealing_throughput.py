@@ -425,43 +425,47 @@ def results_write(text: str, notes: str) -> None:
 
 
 NOTES = """
-What the columns mean and what limits the ratio (the issue's target: seal and open ≥ 50% of bare
-AES-256-GCM; peak memory while opening 1 GiB < 150 MB):
+What the columns mean and what limits the ratios (the issue's target: seal and open ≥ 50% of bare
+AES-256-GCM from OpenSSL in the same run; peak memory while opening 1 GiB < 150 MB). The
+"Outcome of this run" lines above are written by the benchmark from the figures of the run.
 
-- Outcome: the memory target is met; the throughput target is NOT met and cannot be with this
-  format on this machine. Even the one-thread floor of the work the format requires (GCM +
-  SHA-256, no I/O) is far below 50% of bare GCM; with every core hashing, the best case would be
-  about (cores × bare SHA-256) / bare GCM, and this machine has 2 cores shared with other jobs.
-- The format needs, per byte, one GCM pass and one SHA-256 pass over the ciphertext (the frame
-  digests the bidder's signature covers); nothing else. "GCM + SHA-256, one thread" is that
-  work done back to back on one core with no files, no copies and no Python in between: it is
-  the ceiling for one core, and on this machine it is already far below 50% of bare GCM,
-  because OpenSSL's VAES GCM is several times faster than its SHA-256 (SHA-NI). The ratio
-  follows bare SHA-256 / bare GCM, whatever the implementation does around it.
-- The SHA-256 pass stays on purpose (docs/crypto.md, "Performance, and why every ciphertext byte
-  is hashed"): signing only the GCM tags would let the server accept a damaged envelope it cannot
-  check without the key, and GCM does not commit to the plaintext for whoever holds the key.
-- Seal core / open core are the library's own pipelines from memory: reading, GCM on the calling
-  thread, frame digests on one thread per core, output on one more, through a ring of reused
-  1 MiB buffers. With idle cores the digests of several frames run at once; on this 2-CPU machine,
-  shared with other jobs running tests, they mostly compete for the same two cores, so the cores
-  sit near the one-thread ceiling. Ten 1 MiB chunks (10 MiB) leave little to overlap, and the
-  fixed costs (ECDSA, thread start, first touch of buffers) weigh more.
-- File→file adds reading the source (page cache, cheap) and writing the output into new
-  page-cache pages. "File write floor" is writing the same bytes from memory into a new file in
-  the same folder: on this virtual machine a first touch of fresh memory costs a page fault that
-  the host serves slowly, so the floor swings from a few hundred MiB/s to several GiB/s from one
-  repetition to the next, and file→file with it. Open file→file runs in a fresh child process
-  (to measure its memory), which also pays the first touch of its own buffers.
+- Format version 2 needs, per byte, one GCM pass and one BLAKE3 pass over the ciphertext (the
+  frame digests the bidder's signature covers); nothing else. "GCM + BLAKE3, one thread" is that
+  work back to back on one core, with no files and no copies: the one-core floor. On one core
+  BLAKE3 runs at about half the speed of VAES GCM, so one core can only reach about a third of
+  bare GCM; half of it needs the BLAKE3 pass spread over both cores while the GCM runs. On two
+  cores the best case is about 2 / (1 + GCM / BLAKE3) of bare GCM, near 60% here, with no room for
+  anything else: a copy of every byte (memcpy runs at about 23 GB/s here), or another job on one of
+  the two cores, takes seal and open under 50%. That is why the figures swing with the load of
+  this shared machine, while single-threaded bare GCM barely does.
+- Format version 1 hashed frames with SHA-256 (the "bare SHA-256" column, about a ninth of bare
+  GCM on one core), which held seal and open to about a fifth of bare GCM. The hash pass itself
+  stays, on purpose (docs/crypto.md, "Performance, and why every ciphertext byte is hashed"):
+  signing only the GCM tags would let the server accept a damaged envelope it cannot check
+  without the key, and GCM does not commit to the plaintext for whoever holds the key.
+- Seal core / open core are the library's own pipelines from memory: the document (seal) or the
+  envelope (open) are bytes, which the library reads in place, as bare GCM reads its bytes; GCM
+  on the calling thread, frame digests on the hash threads shared by every envelope of the
+  process (blake3 spreads each 1 MiB frame over both cores), output discarded on one more
+  thread, through a ring of reused 1 MiB buffers. They include the ECDSA signature (seal) or its
+  verification (open); the ECDH wraps and the unwrap are outside them (see the fixed costs).
+- File→file reads the source into buffers and writes the output into new page-cache pages.
+  "Bare GCM file→file" is the same reads and writes around GCM alone: the like-for-like baseline
+  of the file→file figures. "File write floor" is the write alone. On this virtual machine a
+  first touch of fresh memory costs a page fault that the host serves slowly, so the write floor
+  and everything that writes files swing from one repetition to the next. Open file→file in a
+  fresh process (the child that measures peak memory) also pays for its first buffers and
+  threads; "warm" opens in the benchmark's own process, as a long-running worker does.
+- Fixed costs: a seal adds two ECDH wraps and an ECDSA signature, an open an unwrap and an ECDSA
+  verification, whatever the size; at 10 MiB they are a visible part of the time (the outcome
+  lines say how much). Threads are not started per envelope (the hash threads are shared and
+  kept; only the output thread is per envelope), and an envelope of one chunk uses none.
+- Verify (keyless, the server's check on upload) also computes the whole-file SHA-256 the receipt
+  carries, on its own thread, so it is bounded by SHA-256, not by the format; it is not part of
+  the target.
 - Nothing is fsynced inside the measured loop (the format does not need durability there; the
   server's upload path decides that). Files live in BENCH_TMP (default /var/tmp, ext4, in the
-  page cache: 24 GiB RAM); /dev/shm (tmpfs) was no faster here, its page allocation costs the same.
-- Verify (keyless, the server's check on upload) also computes the whole-file SHA-256 the receipt
-  carries, on its own thread: two SHA-256 passes. Seal and open no longer compute a whole-file
-  digest; before 2026-11-22 (d64f157) they did, on top of the frame digests, with hashing and
-  writing on one shared thread. The "before and after" table times both in the same run (the
-  figures recorded then, seal 142–188 MB/s and open 111–237 MB/s, were depressed by the first
-  touch of fresh memory described above).
+  page cache: 24 GiB RAM).
 - Peak memory while opening is the child's VmHWM (ru_maxrss would include the parent's memory,
   which Linux carries over exec): flat in the envelope size.
 """
