@@ -59,7 +59,8 @@ ROLE_CODES = {"bidder": 1, "opening": 2}
 ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
 SIGNATURE_CONTEXT = b"SUNSEAL-v1 signature\x00"
 KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
-HASH_THREADS = max(1, min(4, os.cpu_count() or 1))
+# Threads that work on frames at once, the caller's and the shared pool's: one per core, 2 to 4.
+FRAME_THREADS = max(2, min(4, os.cpu_count() or 1))
 RING_BYTES = 32 << 20
 
 
@@ -111,8 +112,8 @@ def _buffer_size(chunk_size: int) -> int:
 
 
 def _ring_size(chunk_size: int) -> int:
-    """How many chunk buffers a pipeline rotates: enough to keep every thread busy, ≤ ~32 MiB."""
-    return max(3, min(2 * HASH_THREADS + 2, RING_BYTES // chunk_size))
+    """How many chunk buffers a pipeline rotates: 3 per lane (a multiple of FRAME_THREADS, see _Pipeline), ≤ ~32 MiB."""
+    return FRAME_THREADS * max(1, min(3, RING_BYTES // (2 * FRAME_THREADS * chunk_size)))
 
 DocumentSource = Path | str | bytes | BinaryIO
 # An envelope to read: a file name, a binary stream, or the envelope's bytes (read where they are, not copied).
@@ -197,37 +198,43 @@ def _signature_message(suite: Suite, header_digest: bytes, frame_digests: bytes)
     return SIGNATURE_CONTEXT + header_digest + suite.digest(frame_digests)
 
 
-class _HashPool:
-    """The threads that compute frame digests, shared by every envelope of this process.
+class _WorkPool:
+    """The threads that work on frames (encrypt or decrypt, hash) beside the caller's, shared by every envelope.
 
-    Made on first use and kept, so that an envelope does not pay for starting threads; a
-    process forked from one that had them (a pre-forking server) makes its own.
+    One single-thread executor per lane, so that a lane's frames always run on the same
+    thread. Made on first use and kept, so that an envelope does not pay for starting threads;
+    a process forked from one that had them (a pre-forking server) makes its own.
     """
 
-    _pool: ThreadPoolExecutor | None = None
+    _lanes: list[ThreadPoolExecutor] = []
     _pid: int | None = None
     _lock = threading.Lock()
 
     @classmethod
-    def get(cls) -> ThreadPoolExecutor:
+    def get(cls) -> list[ThreadPoolExecutor]:
         with cls._lock:
-            if cls._pool is None or cls._pid != os.getpid():
-                cls._pool = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="sealing-hash")
+            if not cls._lanes or cls._pid != os.getpid():
+                cls._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"sealing-work-{lane}")
+                              for lane in range(1, FRAME_THREADS)]
                 cls._pid = os.getpid()
-            return cls._pool
+            return cls._lanes
 
 
 class _Pipeline:
-    """Frame digests on a pool of threads and in-order output on one more thread.
+    """Frame jobs on the caller's thread and a pool of threads, and in-order output on one more thread.
 
-    The frame digests d_i do not depend on one another, so with several cores the digests
-    of several frames run at once (hashlib and blake3 release the GIL for large buffers,
-    and blake3 spreads a large frame over all cores), while the output thread copies
-    earlier frames into the page cache and the caller encrypts or decrypts the next chunk.
-    Digests are collected strictly in frame order. Work is tagged with the frame index;
-    buffers are passed as memoryviews, never copied, and the caller calls
-    ``settle(i - ring)`` before it overwrites the ring buffer that frame ``i - ring`` used.
-    With ``threaded=False`` everything runs inline.
+    Frames do not depend on one another (each has its own nonce, tag and digest d_i), so the
+    whole work on a frame, a *job* (encrypt or decrypt it, then its digest), runs in one of
+    FRAME_THREADS lanes, frame i in lane i mod FRAME_THREADS: lane 0 is the caller's thread,
+    the others the shared pool's threads. With two cores two frames are encrypted and hashed at
+    once (OpenSSL's GCM, hashlib and blake3 release the GIL), no more threads are busy than
+    there are cores, and with a ring of a multiple of FRAME_THREADS buffers each buffer stays
+    with one thread, in its core's cache. Results are taken strictly in frame order:
+    digests are collected in order, the first failing frame's error is the one raised, and a
+    frame's output goes to the output thread only once its job succeeded, never after a frame
+    that failed. Buffers are passed as memoryviews, never copied; the caller calls
+    ``settle(i - ring)`` before it overwrites the ring buffers that frame ``i - ring`` used.
+    With ``threaded=False`` everything runs on the caller's thread.
     """
 
     def __init__(
@@ -237,44 +244,92 @@ class _Pipeline:
         self.frame_digest: FrameDigest = suite.frame_digest(version)
         self.digests = bytearray()
         self.output = output
-        self._hashers = _HashPool.get() if threaded else None
+        self._lanes = _WorkPool.get() if threaded else []
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sealing-out") if threaded and output else None
-        self._digests: deque[tuple[int, Future[bytes]]] = deque()
+        self._jobs: deque[tuple[int, Future[bytes]]] = deque()
+        self._waiting: deque[tuple[int, Future[bytes] | None, bytes | memoryview]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
+        self._failed = False
+
+    def submit(self, index: int, job: Callable[..., bytes], *args: Any) -> Future[bytes]:
+        """Run ``job(*args)``, which returns frame ``index``'s digest, in the frame's lane."""
+        lane = index % FRAME_THREADS if self._lanes else 0
+        if lane:
+            future = self._lanes[lane - 1].submit(job, *args)
+        else:
+            future = Future()
+            try:
+                future.set_result(job(*args))
+            except Exception as exc:  # raised in frame order by settle, like a pool thread's
+                future.set_exception(exc)
+        self._jobs.append((index, future))
+        return future
 
     def digest(self, index: int, frame: memoryview) -> None:
-        if self._hashers is None:
-            self.digests += self.frame_digest(frame)
-        else:
-            self._digests.append((index, self._hashers.submit(self.frame_digest, frame)))
+        """Frame ``index``'s digest as its whole job (verifying without a key)."""
+        self.submit(index, self.frame_digest, frame)
 
-    def emit(self, index: int, data: bytes | memoryview) -> None:
-        assert self.output is not None
+    def emit(self, index: int, data: bytes | memoryview, *, after: Future[bytes] | None = None) -> None:
+        """Hand ``data`` to the output, in order, once ``after`` (frame ``index``'s job) has succeeded."""
+        self._waiting.append((index, after, data))
+        self._flush(index if self._writer is None else -1)
+
+    def _flush(self, until: int) -> None:
+        """Pass the outputs whose jobs are done (all up to frame ``until``, waiting for those) to the output, in order.
+
+        They go as one batch, so the output thread wakes once for several frames. A failed job
+        stops the flow: its output and every later one are dropped, and settle raises its error.
+        """
+        batch: list[bytes | memoryview] = []
+        first = None
+        while self._waiting and not self._failed:
+            index, after, data = self._waiting[0]
+            if after is not None:
+                if index > until and not after.done():
+                    break
+                if after.exception() is not None:
+                    self._failed = True
+                    break
+            self._waiting.popleft()
+            first = index if first is None else first
+            batch.append(data)
+        if first is None:
+            return
         if self._writer is None:
-            self.output(data)
+            self._write(batch)
         else:
-            self._outputs.append((index, self._writer.submit(self.output, data)))
+            self._outputs.append((first, self._writer.submit(self._write, batch)))
+
+    def _write(self, batch: list[bytes | memoryview]) -> None:
+        assert self.output is not None
+        for data in batch:
+            self.output(data)
 
     def settle(self, index: int) -> None:
-        """Wait for all work on frames up to ``index``: their buffers may then be reused."""
-        while self._digests and self._digests[0][0] <= index:
-            self.digests += self._digests.popleft()[1].result()
+        """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
+        while self._jobs and self._jobs[0][0] <= index:
+            self.digests += self._jobs.popleft()[1].result()
+        self._flush(index)
         while self._outputs and self._outputs[0][0] <= index:
             self._outputs.popleft()[1].result()
 
+    def failure(self) -> BaseException | None:
+        """The error of the first frame still pending that failed, if any (waiting for their jobs)."""
+        return next((future.exception() for _, future in self._jobs if future.exception() is not None), None)
+
     def frame_digests(self) -> bytes:
-        """d_0 || ... || d_{N-1}, once every frame has been given to ``digest``."""
-        while self._digests:
-            self.digests += self._digests.popleft()[1].result()
+        """d_0 || ... || d_{N-1}, once every frame's job has been submitted."""
+        while self._jobs:
+            self.digests += self._jobs.popleft()[1].result()
         return bytes(self.digests)
 
     def drain(self) -> None:
         self.settle(FINAL_FLAG)
 
     def close(self) -> None:
-        """Stop the output thread and drop queued digests; running work is waited for."""
-        running = [future for _, future in self._digests if not future.cancel()]
-        self._digests.clear()
+        """Stop the output thread and drop queued jobs; running work is waited for."""
+        running = [future for _, future in self._jobs if not future.cancel()]
+        self._jobs.clear()
         wait(running)
         if self._writer is not None:
             self._writer.shutdown(wait=True, cancel_futures=True)
@@ -509,27 +564,32 @@ def _frames_seal(
 ) -> None:
     """Encrypt the content into chunk frames and the trailer (format version 2), handing each to ``output`` in order.
 
-    The caller's thread reads and encrypts; frame digests and ``output`` run on the
-    pipeline's threads (see _Pipeline), so reading, encrypting, hashing and writing overlap.
+    The caller's thread reads; encrypting a chunk and its frame digest are one job of the
+    pipeline (see _Pipeline), on a pool thread or the caller's, and ``output`` runs on its
+    output thread, so reading, encrypting, hashing and writing overlap.
     """
     ring = min(_ring_size(chunk_size), chunk_count)
-    plain, *frames = _BUFFERS.take(_buffer_size(chunk_size), ring + 1)
+    plains = _BUFFERS.take(_buffer_size(chunk_size), ring)
+    frames = _BUFFERS.take(_buffer_size(chunk_size), ring)
     pipe = _Pipeline(suite, output, threaded=chunk_count > 1)
+
+    def encrypt(index: int, final: bool, chunk: memoryview, frame: memoryview) -> bytes:
+        encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
+        end = FRAME_HEADER.size + encryptor.update_into(chunk, frame[FRAME_HEADER.size :])
+        encryptor.finalize()
+        frame[end : end + TAG_SIZE] = encryptor.tag
+        return pipe.frame_digest(frame[: end + TAG_SIZE])
+
     try:
         for index in range(chunk_count):
             pipe.settle(index - ring)
             frame = frames[index % ring]
             final = index == chunk_count - 1
             length = min(chunk_size, plaintext.size - index * chunk_size)
-            chunk = plaintext.chunk(plain, length)
+            chunk = plaintext.chunk(plains[index % ring], length)
             FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
-            encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
-            end = FRAME_HEADER.size + encryptor.update_into(chunk, frame[FRAME_HEADER.size :])
-            encryptor.finalize()
-            frame[end : end + TAG_SIZE] = encryptor.tag
-            record = frame[: end + TAG_SIZE]
-            pipe.digest(index, record)
-            pipe.emit(index, record)
+            job = pipe.submit(index, encrypt, index, final, chunk, frame)
+            pipe.emit(index, frame[: FRAME_HEADER.size + length + TAG_SIZE], after=job)
         plaintext.finish()
         digests = pipe.frame_digests()
         signature = suite.sign(signer, _signature_message(suite, header_digest, digests))
@@ -538,7 +598,7 @@ def _frames_seal(
     finally:
         pipe.close()
         _BUFFERS.give(frames)
-        _BUFFERS.give([plain], wipe=True)
+        _BUFFERS.give(plains, wipe=True)
 
 
 # ---------------------------------------------------------------- reading
@@ -761,6 +821,10 @@ class _Frames:
         self.listed = b""
         self.signature = b""
 
+    def _damaged(self, where: str, problem: str) -> BaseException:
+        """The error for a frame out of place here, unless an earlier frame's job failed: that one is named first."""
+        return self.pipe.failure() or _damaged(where, problem)
+
     def __iter__(self) -> Iterator[tuple[int, bool, memoryview]]:
         index = 0
         while True:
@@ -770,32 +834,34 @@ class _Frames:
             view = self.views[index % self.ring]
             start = self.reader.read(FRAME_HEADER.size)
             if not start:
-                raise _damaged(
+                raise self._damaged(
                     where,
                     f"the envelope ends after {index} of its {self.expected} chunks, without a final chunk: "
                     f"chunks {index} to {self.expected - 1} are missing (the file is truncated)",
                 )
             if len(start) < FRAME_HEADER.size:
-                raise _damaged(where, "the file ends inside the chunk header (the file is truncated)")
+                raise self._damaged(where, "the file ends inside the chunk header (the file is truncated)")
             declared, length_field = FRAME_HEADER.unpack(start)
             final = bool(length_field & FINAL_FLAG)
             length = length_field & ~FINAL_FLAG
             if declared != index:
                 if declared < index:
-                    raise _damaged(where, f"chunk {declared} appears again here: chunks were duplicated or reordered")
+                    raise self._damaged(
+                        where, f"chunk {declared} appears again here: chunks were duplicated or reordered"
+                    )
                 if declared < self.expected:
-                    raise _damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
+                    raise self._damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
                                    "were dropped or reordered")
-                raise _damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
+                raise self._damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
                                f"envelope of {self.expected} chunks (it was cut short or damaged)")
             if final != (index == self.expected - 1):
-                raise _damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
+                raise self._damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
                                f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
-                raise _damaged(where, f"the chunk length {length} is impossible")
+                raise self._damaged(where, f"the chunk length {length} is impossible")
             record = self.reader.frame(view, start, length + TAG_SIZE)
             if record is None:
-                raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
+                raise self._damaged(where, "the file ends inside this chunk (the file is truncated)")
             yield index, final, record
             index += 1
             if final:
@@ -816,22 +882,22 @@ class _Frames:
             return
         duplicate = self._frame_like(rest)
         if duplicate is not None:
-            raise _damaged(
+            raise self._damaged(
                 f"chunk {duplicate}", f"chunk {duplicate} appears again after the final chunk: chunks were duplicated"
             )
         if self._trailer_shifted(final_record, rest, listing):
-            raise _damaged(
+            raise self._damaged(
                 f"chunk {self.count - 1}",
                 f"the length of chunk {self.count - 1}, the final chunk, was changed: the trailer does not start "
                 "where it says the chunk ends",
             )
         if listed != self.count:
-            raise _damaged("trailer", f"it lists {listed} frame digests for an envelope of {self.count} chunks")
+            raise self._damaged("trailer", f"it lists {listed} frame digests for an envelope of {self.count} chunks")
         if len(rest) < size:
-            raise _damaged("trailer", "the trailer is missing or cut short (the file is truncated)")
+            raise self._damaged("trailer", "the trailer is missing or cut short (the file is truncated)")
         if signature_size != SIGNATURE_SIZE:
-            raise _damaged("trailer", f"the signature length {signature_size} is not {SIGNATURE_SIZE}")
-        raise _damaged("trailer", "there are bytes after the signature")
+            raise self._damaged("trailer", f"the signature length {signature_size} is not {SIGNATURE_SIZE}")
+        raise self._damaged("trailer", "there are bytes after the signature")
 
     def _trailer_like(self, data: bytes, listing: int) -> bool:
         listed = int.from_bytes(data[:4], "big") if listing else self.count
@@ -1121,29 +1187,34 @@ def _frames_open(
 ) -> tuple[_Frames, bytes]:
     """Decrypt every chunk frame, handing each chunk's plaintext to ``output`` (in order) once its tag verified.
 
-    The caller's thread reads and decrypts; frame digests and ``output`` run on the
-    pipeline's threads. Returns the frames walked (count, trailer) and the frame digests
+    The caller's thread reads the frames and checks their structure; decrypting a frame and
+    its digest are one job of the pipeline (see _Pipeline), ``output`` runs on its output
+    thread. Returns the frames walked (count, trailer) and the frame digests
     d_0 || ... || d_{N-1}; checking the signature is the caller's job.
     """
     suite = head.suite
     pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
+
+    def decrypt(index: int, final: bool, record: memoryview, plain: memoryview) -> bytes:
+        decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
+        decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
+        try:
+            decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
+        except InvalidTag:
+            raise _damaged(
+                f"chunk {index}",
+                f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
+                "last chunk and chunks after it were cut off)",
+            )
+        return pipe.frame_digest(record)
+
     try:
         for index, final, record in frames:
             plain = plains[index % frames.ring]
-            decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
-            written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
-            try:
-                decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
-            except InvalidTag:
-                raise _damaged(
-                    f"chunk {index}",
-                    f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
-                    "last chunk and chunks after it were cut off)",
-                )
-            pipe.digest(index, record)
-            pipe.emit(index, plain[:written])
+            job = pipe.submit(index, decrypt, index, final, record, plain)
+            pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job)
         digests = pipe.frame_digests()
         pipe.drain()
     finally:

@@ -13,7 +13,6 @@ wrapping and ECDSA use pycryptodome; SM2 uses gmssl's curve arithmetic (see seal
 """
 
 import hashlib
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -33,34 +32,12 @@ from sealing.errors import InvalidInput
 from sealing.keys import PrivateKey, PublicKey, p256_public
 
 WRAP_INFO = b"SUNSEAL-v1 wrap"
-# Below this a frame is hashed on one thread: splitting it costs more than it saves.
-BLAKE3_PARALLEL_MIN = 256 << 10
-
 FrameDigest = Callable[[bytes | memoryview], bytes]
 
 
-class _Blake3Threads:
-    """Whether this process may let blake3 hash one frame on all cores (its Rust thread pool).
-
-    That pool is made on first use and, like any thread pool, does not survive fork(): a child
-    forked after the parent used it (a pre-forking server) would wait forever on it. So only
-    the process that first used it uses it; any other hashes on the calling thread.
-    """
-
-    pid: int | None = None
-
-    @classmethod
-    def max_threads(cls, size: int) -> int:
-        if size < BLAKE3_PARALLEL_MIN:
-            return 1
-        if cls.pid is None:
-            cls.pid = os.getpid()
-        return blake3.blake3.AUTO if cls.pid == os.getpid() else 1
-
-
 def blake3_digest(data: bytes | memoryview) -> bytes:
-    """BLAKE3-256 of ``data`` (the default, key-less hash mode), on several cores when it is large."""
-    return blake3.blake3(data, max_threads=_Blake3Threads.max_threads(len(data))).digest()
+    """BLAKE3-256 of ``data`` (the default, key-less hash mode), on this thread (frames run in parallel instead)."""
+    return blake3.blake3(data).digest()
 
 
 class Hasher(Protocol):
