@@ -198,26 +198,29 @@ def _signature_message(suite: Suite, header_digest: bytes, frame_digests: bytes)
     return SIGNATURE_CONTEXT + header_digest + suite.digest(frame_digests)
 
 
-class _WorkPool:
-    """The threads that work on frames (encrypt or decrypt, hash) beside the caller's, shared by every envelope.
+class _Threads:
+    """The threads of the pipelines, shared by every envelope of this process.
 
-    One single-thread executor per lane, so that a lane's frames always run on the same
-    thread. Made on first use and kept, so that an envelope does not pay for starting threads;
-    a process forked from one that had them (a pre-forking server) makes its own.
+    One single-thread executor per lane beside the caller's (so that a lane's frames always run
+    on the same thread) and one output thread, which runs each pipeline's outputs in the order
+    they were given. Made on first use and kept, so that an envelope does not pay for starting
+    threads; a process forked from one that had them (a pre-forking server) makes its own.
     """
 
     _lanes: list[ThreadPoolExecutor] = []
+    _output: ThreadPoolExecutor | None = None
     _pid: int | None = None
     _lock = threading.Lock()
 
     @classmethod
-    def get(cls) -> list[ThreadPoolExecutor]:
+    def get(cls) -> tuple[list[ThreadPoolExecutor], ThreadPoolExecutor]:
         with cls._lock:
-            if not cls._lanes or cls._pid != os.getpid():
+            if cls._output is None or cls._pid != os.getpid():
                 cls._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"sealing-work-{lane}")
                               for lane in range(1, FRAME_THREADS)]
+                cls._output = ThreadPoolExecutor(1, thread_name_prefix="sealing-out")
                 cls._pid = os.getpid()
-            return cls._lanes
+            return cls._lanes, cls._output
 
 
 class _Pipeline:
@@ -225,8 +228,9 @@ class _Pipeline:
 
     Frames do not depend on one another (each has its own nonce, tag and digest d_i), so the
     whole work on a frame, a *job* (encrypt or decrypt it, then its digest), runs in one of
-    FRAME_THREADS lanes, frame i in lane i mod FRAME_THREADS: lane 0 is the caller's thread,
-    the others the shared pool's threads. With two cores two frames are encrypted and hashed at
+    FRAME_THREADS lanes, frame i in lane i mod FRAME_THREADS: lane 0 is the caller's thread
+    (which runs its frame once it has handed the next frames to the other lanes), the others
+    the shared threads (_Threads). With two cores two frames are encrypted and hashed at
     once (OpenSSL's GCM, hashlib and blake3 release the GIL), no more threads are busy than
     there are cores, and with a ring of a multiple of FRAME_THREADS buffers each buffer stays
     with one thread, in its core's cache. Results are taken strictly in frame order:
@@ -244,9 +248,10 @@ class _Pipeline:
         self.frame_digest: FrameDigest = suite.frame_digest(version)
         self.digests = bytearray()
         self.output = output
-        self._lanes = _WorkPool.get() if threaded else []
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sealing-out") if threaded and output else None
+        self._lanes, writer = _Threads.get() if threaded else ([], None)
+        self._writer = writer if output else None
         self._jobs: deque[tuple[int, Future[bytes]]] = deque()
+        self._deferred: deque[tuple[int, Future[bytes], Callable[..., bytes], tuple[Any, ...]]] = deque()
         self._waiting: deque[tuple[int, Future[bytes] | None, bytes | memoryview]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
         self._failed = False
@@ -254,16 +259,26 @@ class _Pipeline:
     def submit(self, index: int, job: Callable[..., bytes], *args: Any) -> Future[bytes]:
         """Run ``job(*args)``, which returns frame ``index``'s digest, in the frame's lane."""
         lane = index % FRAME_THREADS if self._lanes else 0
-        if lane:
-            future = self._lanes[lane - 1].submit(job, *args)
-        else:
-            future = Future()
+        future: Future[bytes] = self._lanes[lane - 1].submit(job, *args) if lane else Future()
+        self._jobs.append((index, future))
+        if not lane:
+            self._deferred.append((index, future, job, args))
+        if not self._lanes:
+            self._run_deferred(index)
+        elif lane == FRAME_THREADS - 1:
+            # The caller's thread runs its frames a round late, once the next round is queued in the other
+            # lanes: they never wait for it (a thread that sleeps is slow to wake on a virtual machine).
+            self._run_deferred(index - 2 * FRAME_THREADS + 1)
+        return future
+
+    def _run_deferred(self, until: int = FINAL_FLAG) -> None:
+        """Run the caller's lane's jobs that wait, up to frame ``until``."""
+        while self._deferred and self._deferred[0][0] <= until:
+            _, future, job, args = self._deferred.popleft()
             try:
                 future.set_result(job(*args))
             except Exception as exc:  # raised in frame order by settle, like a pool thread's
                 future.set_exception(exc)
-        self._jobs.append((index, future))
-        return future
 
     def digest(self, index: int, frame: memoryview) -> None:
         """Frame ``index``'s digest as its whole job (verifying without a key)."""
@@ -307,6 +322,7 @@ class _Pipeline:
 
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
+        self._run_deferred(index)
         while self._jobs and self._jobs[0][0] <= index:
             self.digests += self._jobs.popleft()[1].result()
         self._flush(index)
@@ -315,10 +331,12 @@ class _Pipeline:
 
     def failure(self) -> BaseException | None:
         """The error of the first frame still pending that failed, if any (waiting for their jobs)."""
+        self._run_deferred()
         return next((future.exception() for _, future in self._jobs if future.exception() is not None), None)
 
     def frame_digests(self) -> bytes:
         """d_0 || ... || d_{N-1}, once every frame's job has been submitted."""
+        self._run_deferred()
         while self._jobs:
             self.digests += self._jobs.popleft()[1].result()
         return bytes(self.digests)
@@ -327,12 +345,13 @@ class _Pipeline:
         self.settle(FINAL_FLAG)
 
     def close(self) -> None:
-        """Stop the output thread and drop queued jobs; running work is waited for."""
-        running = [future for _, future in self._jobs if not future.cancel()]
+        """Drop the jobs and outputs not started yet; those running are waited for."""
+        self._deferred.clear()
+        running = [future for _, future in (*self._jobs, *self._outputs) if not future.cancel()]
         self._jobs.clear()
+        self._outputs.clear()
+        self._waiting.clear()
         wait(running)
-        if self._writer is not None:
-            self._writer.shutdown(wait=True, cancel_futures=True)
 
 
 class _MemoryStream:
