@@ -17,9 +17,9 @@ and then, interleaved in every repetition so that all figures see the same machi
   baseline of the file→file figures;
 - write floor: the same bytes written from memory into a new file in the folder;
 - seal core / open core: sealing's own pipeline (sealing.envelope._frames_seal / _frames_open:
-  GCM, frame digests on the shared hash threads, ECDSA) from memory, output discarded; the
-  document (seal) and the envelope (open) are bytes, which the library reads in place, as
-  bare GCM does;
+  each frame's GCM and digest as one job, in lanes on two threads, and ECDSA) from memory,
+  output discarded; the document (seal) and the envelope (open) are bytes, which the library
+  reads in place, as bare GCM does;
 - seal file→file (document file → envelope file), verify (keyless, as the server does on
   upload: frame digests + whole-file SHA-256 for the receipt) and open file→file (envelope →
   folder, in a child process that reports its own peak RSS).
@@ -434,19 +434,19 @@ AES-256-GCM from OpenSSL in the same run; peak memory while opening 1 GiB < 150 
   work back to back on one core, with no files and no copies: the one-core floor. On one core
   BLAKE3 runs at about half the speed of VAES GCM, so one core can only reach about a third of
   bare GCM; half of it needs the BLAKE3 pass spread over both cores while the GCM runs. On two
-  cores the best case is about 2 / (1 + GCM / BLAKE3) of bare GCM, near 60% here, with no room for
-  anything else: a copy of every byte (memcpy runs at about 23 GB/s here), or another job on one of
-  the two cores, takes seal and open under 50%. That is why the figures swing with the load of
-  this shared machine, while single-threaded bare GCM barely does.
+  cores the best case is about twice the one-thread floor, near 70% of bare GCM here, with little
+  room for anything else: a copy of every byte (memcpy runs at about 23 GB/s here), or another
+  job on one of the two cores, takes seal and open under 50%. That is why the figures swing with
+  the load of this shared machine, while single-threaded bare GCM barely does.
 - Format version 1 hashed frames with SHA-256 (the "bare SHA-256" column, about a ninth of bare
   GCM on one core), which held seal and open to about a fifth of bare GCM. The hash pass itself
   stays, on purpose (docs/crypto.md, "Performance, and why every ciphertext byte is hashed"):
   signing only the GCM tags would let the server accept a damaged envelope it cannot check
   without the key, and GCM does not commit to the plaintext for whoever holds the key.
 - Seal core / open core are the library's own pipelines from memory: the document (seal) or the
-  envelope (open) are bytes, which the library reads in place, as bare GCM reads its bytes; GCM
-  on the calling thread, frame digests on the hash threads shared by every envelope of the
-  process (blake3 spreads each 1 MiB frame over both cores), output discarded on one more
+  envelope (open) are bytes, which the library reads in place, as bare GCM reads its bytes. Each
+  frame's GCM and BLAKE3 are one job; jobs run in two lanes (the calling thread and a kept pool
+  thread), so two frames are encrypted and hashed at once; output (discarded here) on one more
   thread, through a ring of reused 1 MiB buffers. They include the ECDSA signature (seal) or its
   verification (open); the ECDH wraps and the unwrap are outside them (see the fixed costs).
 - File→file reads the source into buffers and writes the output into new page-cache pages.
@@ -458,8 +458,8 @@ AES-256-GCM from OpenSSL in the same run; peak memory while opening 1 GiB < 150 
   threads; "warm" opens in the benchmark's own process, as a long-running worker does.
 - Fixed costs: a seal adds two ECDH wraps and an ECDSA signature, an open an unwrap and an ECDSA
   verification, whatever the size; at 10 MiB they are a visible part of the time (the outcome
-  lines say how much). Threads are not started per envelope (the hash threads are shared and
-  kept; only the output thread is per envelope), and an envelope of one chunk uses none.
+  lines say how much). Threads are not started per envelope (the lane and output threads are
+  started once per process and kept), and an envelope of one chunk uses none.
 - Verify (keyless, the server's check on upload) also computes the whole-file SHA-256 the receipt
   carries, on its own thread, so it is bounded by SHA-256, not by the format; it is not part of
   the target.

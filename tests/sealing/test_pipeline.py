@@ -116,3 +116,43 @@ def test_an_envelope_in_memory_is_read_in_place_with_the_same_checks(tmp_path: P
     with pytest.raises(DamagedEnvelope) as cut:
         envelope_verify(bytes(data[: start + 20]))
     assert cut.value.where == "chunk 11" and "truncated" in str(cut.value)
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_a_failed_job_stops_the_output_and_is_raised_in_frame_order(threaded):
+    written: list[int] = []
+    pipe = sealing_envelope._Pipeline(suite_get("intl"), written.append, threaded=threaded)
+
+    def job(index: int) -> bytes:
+        if index in (3, 6):
+            raise DamagedEnvelope(f"frame {index} failed", where=f"chunk {index}")
+        return bytes(32)
+
+    with pytest.raises(DamagedEnvelope) as caught:
+        try:
+            for index in range(9):
+                pipe.emit(index, index, after=pipe.submit(index, job, index))
+                pipe.settle(index - 4)
+            pipe.frame_digests()
+        finally:
+            pipe.close()
+
+    assert caught.value.where == "chunk 3"
+    assert written == [0, 1, 2]
+
+
+def test_a_damaged_chunk_is_named_before_a_later_one_out_of_place(tmp_path: Path, intl_keys):
+    """Frames are decrypted in several lanes; the first failure front to back is still the one reported."""
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "2.00"}, documents=[("a.bin", os.urandom(30 * 4096))],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+    data = bytearray(path.read_bytes())
+    frames = layout_of(bytes(data)).frames
+    for damaged in (2, 3):
+        changed = bytearray(data)
+        changed[frames[damaged][0] + 100] ^= 0x01
+        path.write_bytes(bytes(changed[: frames[7][0] + 3]))
+        with pytest.raises(DamagedEnvelope) as caught:
+            envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "out")
+        assert caught.value.where == f"chunk {damaged}"
+        assert "authentication tag" in str(caught.value)
