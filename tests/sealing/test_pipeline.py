@@ -156,3 +156,19 @@ def test_a_damaged_chunk_is_named_before_a_later_one_out_of_place(tmp_path: Path
             envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "out")
         assert caught.value.where == f"chunk {damaged}"
         assert "authentication tag" in str(caught.value)
+
+
+def test_envelopes_in_several_threads_share_the_pipeline_threads(tmp_path: Path, intl_keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def round_trip(number: int) -> bool:
+        document = os.urandom(9 * 4096 + number)
+        path = tmp_path / f"bid{number}.sealed"
+        envelope_seal(path, summary={"price": f"{number}.00"}, documents=[("a.bin", document)],
+                      signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+        envelope_verify(path)
+        opened = envelope_open(path, key=intl_keys["opening"], dest=tmp_path / f"out{number}")
+        return (opened.path / "documents" / "a.bin").read_bytes() == document
+
+    with ThreadPoolExecutor(6) as callers:
+        assert all(callers.map(round_trip, range(12)))
