@@ -13,6 +13,7 @@ signature have verified.
 
 import base64
 import binascii
+import ctypes
 import io
 import json
 import os
@@ -23,7 +24,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -34,17 +35,20 @@ from cryptography.exceptions import InvalidTag
 
 from sealing.errors import BadSignature, DamagedEnvelope, InvalidInput, NotAnEnvelope, WrongKey
 from sealing.keys import PrivateKey, PublicKey, public_key_load
-from sealing.suites import SUITE_BY_CODE, Suite, suite_get
+from sealing.suites import SUITE_BY_CODE, FrameDigest, Suite, suite_get
 from sealing.summary import OpeningSummary, document_name_check
 
 MAGIC = b"SUNSEAL\x1a"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (1, 2)
 PREAMBLE = struct.Struct(">8sBBHI")
 FRAME_HEADER = struct.Struct(">II")
 FINAL_FLAG = 0x8000_0000
 TAG_SIZE = 16
 NONCE_PREFIX_SIZE = 7
 KEY_ID_SIZE = 32
+DIGEST_SIZE = 32
+SIGNATURE_SIZE = 64
 DEFAULT_CHUNK_SIZE = 1 << 20
 MIN_CHUNK_SIZE = 16
 MAX_CHUNK_SIZE = 16 << 20
@@ -55,7 +59,8 @@ ROLE_CODES = {"bidder": 1, "opening": 2}
 ROLE_NAMES = {code: name for name, code in ROLE_CODES.items()}
 SIGNATURE_CONTEXT = b"SUNSEAL-v1 signature\x00"
 KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
-HASH_THREADS = max(1, min(4, os.cpu_count() or 1))
+# Threads that work on frames at once, the caller's and the shared pool's: one per core, 2 to 4.
+FRAME_THREADS = max(2, min(4, os.cpu_count() or 1))
 RING_BYTES = 32 << 20
 
 
@@ -87,7 +92,9 @@ class _BufferPool:
             view.release()
         if wipe:
             for buffer in buffers:
-                buffer[:] = bytes(len(buffer))  # type: ignore[index,arg-type]
+                assert isinstance(buffer, bytearray)
+                # In place: a new zero-filled bytes object of the buffer's size would cost a page fault per 4 KiB.
+                ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
         with self._lock:
             for buffer in buffers:
                 assert isinstance(buffer, bytearray)
@@ -105,10 +112,12 @@ def _buffer_size(chunk_size: int) -> int:
 
 
 def _ring_size(chunk_size: int) -> int:
-    """How many chunk buffers a pipeline rotates: enough to keep every thread busy, ≤ ~32 MiB."""
-    return max(3, min(2 * HASH_THREADS + 2, RING_BYTES // chunk_size))
+    """How many chunk buffers a pipeline rotates: 3 per lane (a multiple of FRAME_THREADS, see _Pipeline), ≤ ~32 MiB."""
+    return FRAME_THREADS * max(1, min(3, RING_BYTES // (2 * FRAME_THREADS * chunk_size)))
 
 DocumentSource = Path | str | bytes | BinaryIO
+# An envelope to read: a file name, a binary stream, or the envelope's bytes (read where they are, not copied).
+EnvelopeSource = Path | str | BinaryIO | bytes
 
 
 @dataclass(frozen=True)
@@ -184,65 +193,186 @@ def _key_check(suite: Suite, content_key: bytes) -> bytes:
     return suite.digest(KEY_CHECK_CONTEXT, content_key)
 
 
-def _signature_message(header_digest: bytes, body_digest: bytes) -> bytes:
-    return SIGNATURE_CONTEXT + header_digest + body_digest
+def _signature_message(suite: Suite, header_digest: bytes, frame_digests: bytes) -> bytes:
+    """m = context || D || B, with the body digest B = H(d_0 || ... || d_{N-1})."""
+    return SIGNATURE_CONTEXT + header_digest + suite.digest(frame_digests)
+
+
+class _Threads:
+    """The threads of the pipelines, shared by every envelope of this process.
+
+    One single-thread executor per lane beside the caller's (so that a lane's frames always run
+    on the same thread) and one output thread, which runs each pipeline's outputs in the order
+    they were given. Made on first use and kept, so that an envelope does not pay for starting
+    threads; a process forked from one that had them (a pre-forking server) makes its own.
+    """
+
+    _lanes: list[ThreadPoolExecutor] = []
+    _output: ThreadPoolExecutor | None = None
+    _pid: int | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def get(cls) -> tuple[list[ThreadPoolExecutor], ThreadPoolExecutor]:
+        with cls._lock:
+            if cls._output is None or cls._pid != os.getpid():
+                cls._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"sealing-work-{lane}")
+                              for lane in range(1, FRAME_THREADS)]
+                cls._output = ThreadPoolExecutor(1, thread_name_prefix="sealing-out")
+                cls._pid = os.getpid()
+            return cls._lanes, cls._output
 
 
 class _Pipeline:
-    """Frame digests on a pool of threads and in-order output on one more thread.
+    """Frame jobs on the caller's thread and a pool of threads, and in-order output on one more thread.
 
-    The frame digests d_i = H(frame i) do not depend on one another, so with several cores
-    the SHA-256 of several frames runs at once (hashlib releases the GIL for large buffers),
-    while the output thread copies earlier frames into the page cache and the caller
-    encrypts or decrypts the next chunk. Digests are folded into the body digest strictly in
-    frame order. Work is tagged with the frame index; buffers are passed as memoryviews,
-    never copied, and the caller calls ``settle(i - ring)`` before it overwrites the ring
-    buffer that frame ``i - ring`` used. With ``threaded=False`` everything runs inline.
+    Frames do not depend on one another (each has its own nonce, tag and digest d_i), so the
+    whole work on a frame, a *job* (encrypt or decrypt it, then its digest), runs in one of
+    FRAME_THREADS lanes, frame i in lane i mod FRAME_THREADS: lane 0 is the caller's thread
+    (which runs its frame once it has handed the next frames to the other lanes), the others
+    the shared threads (_Threads). With two cores two frames are encrypted and hashed at
+    once (OpenSSL's GCM, hashlib and blake3 release the GIL), no more threads are busy than
+    there are cores, and with a ring of a multiple of FRAME_THREADS buffers each buffer stays
+    with one thread, in its core's cache. Results are taken strictly in frame order:
+    digests are collected in order, the first failing frame's error is the one raised, and a
+    frame's output goes to the output thread only once its job succeeded, never after a frame
+    that failed. Buffers are passed as memoryviews, never copied; the caller calls
+    ``settle(i - ring)`` before it overwrites the ring buffers that frame ``i - ring`` used.
+    With ``threaded=False`` everything runs on the caller's thread.
     """
 
-    def __init__(self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool) -> None:
+    def __init__(
+        self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION
+    ) -> None:
         self.suite = suite
-        self.body = suite.hasher()
+        self.frame_digest: FrameDigest = suite.frame_digest(version)
+        self.digests = bytearray()
         self.output = output
-        self._hashers = ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="sealing-hash") if threaded else None
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sealing-out") if threaded and output else None
-        self._digests: deque[tuple[int, Future[bytes]]] = deque()
+        self._lanes, writer = _Threads.get() if threaded else ([], None)
+        self._writer = writer if output else None
+        self._jobs: deque[tuple[int, Future[bytes]]] = deque()
+        self._deferred: deque[tuple[int, Future[bytes], Callable[..., bytes], tuple[Any, ...]]] = deque()
+        self._waiting: deque[tuple[int, Future[bytes] | None, bytes | memoryview]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
+        self._failed = False
+
+    def submit(self, index: int, job: Callable[..., bytes], *args: Any) -> Future[bytes]:
+        """Run ``job(*args)``, which returns frame ``index``'s digest, in the frame's lane."""
+        lane = index % FRAME_THREADS if self._lanes else 0
+        future: Future[bytes] = self._lanes[lane - 1].submit(job, *args) if lane else Future()
+        self._jobs.append((index, future))
+        if not lane:
+            self._deferred.append((index, future, job, args))
+        if not self._lanes:
+            self._run_deferred(index)
+        elif lane == FRAME_THREADS - 1:
+            # The caller's thread runs its frames a round late, once the next round is queued in the other
+            # lanes: they never wait for it (a thread that sleeps is slow to wake on a virtual machine).
+            self._run_deferred(index - 2 * FRAME_THREADS + 1)
+        return future
+
+    def _run_deferred(self, until: int = FINAL_FLAG) -> None:
+        """Run the caller's lane's jobs that wait, up to frame ``until``."""
+        while self._deferred and self._deferred[0][0] <= until:
+            _, future, job, args = self._deferred.popleft()
+            try:
+                future.set_result(job(*args))
+            except Exception as exc:  # raised in frame order by settle, like a pool thread's
+                future.set_exception(exc)
 
     def digest(self, index: int, frame: memoryview) -> None:
-        if self._hashers is None:
-            self.body.update(self.suite.digest(frame))
-        else:
-            self._digests.append((index, self._hashers.submit(self.suite.digest, frame)))
+        """Frame ``index``'s digest as its whole job (verifying without a key)."""
+        self.submit(index, self.frame_digest, frame)
 
-    def emit(self, index: int, data: bytes | memoryview) -> None:
-        assert self.output is not None
+    def emit(self, index: int, data: bytes | memoryview, *, after: Future[bytes] | None = None) -> None:
+        """Hand ``data`` to the output, in order, once ``after`` (frame ``index``'s job) has succeeded."""
+        self._waiting.append((index, after, data))
+        self._flush(index if self._writer is None else -1)
+
+    def _flush(self, until: int) -> None:
+        """Pass the outputs whose jobs are done (all up to frame ``until``, waiting for those) to the output, in order.
+
+        They go as one batch, so the output thread wakes once for several frames. A failed job
+        stops the flow: its output and every later one are dropped, and settle raises its error.
+        """
+        batch: list[bytes | memoryview] = []
+        first = None
+        while self._waiting and not self._failed:
+            index, after, data = self._waiting[0]
+            if after is not None:
+                if index > until and not after.done():
+                    break
+                if after.exception() is not None:
+                    self._failed = True
+                    break
+            self._waiting.popleft()
+            first = index if first is None else first
+            batch.append(data)
+        if first is None:
+            return
         if self._writer is None:
-            self.output(data)
+            self._write(batch)
         else:
-            self._outputs.append((index, self._writer.submit(self.output, data)))
+            self._outputs.append((first, self._writer.submit(self._write, batch)))
+
+    def _write(self, batch: list[bytes | memoryview]) -> None:
+        assert self.output is not None
+        for data in batch:
+            self.output(data)
 
     def settle(self, index: int) -> None:
-        """Wait for all work on frames up to ``index``: their buffers may then be reused."""
-        while self._digests and self._digests[0][0] <= index:
-            self.body.update(self._digests.popleft()[1].result())
+        """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
+        self._run_deferred(index)
+        while self._jobs and self._jobs[0][0] <= index:
+            self.digests += self._jobs.popleft()[1].result()
+        self._flush(index)
         while self._outputs and self._outputs[0][0] <= index:
             self._outputs.popleft()[1].result()
 
-    def body_digest(self) -> bytes:
-        """B = H(d_0 || ... || d_{N-1}), once every frame has been given to ``digest``."""
-        while self._digests:
-            self.body.update(self._digests.popleft()[1].result())
-        return self.suite.finish(self.body)
+    def failure(self) -> BaseException | None:
+        """The error of the first frame still pending that failed, if any (waiting for their jobs)."""
+        self._run_deferred()
+        return next((future.exception() for _, future in self._jobs if future.exception() is not None), None)
+
+    def frame_digests(self) -> bytes:
+        """d_0 || ... || d_{N-1}, once every frame's job has been submitted."""
+        self._run_deferred()
+        while self._jobs:
+            self.digests += self._jobs.popleft()[1].result()
+        return bytes(self.digests)
 
     def drain(self) -> None:
         self.settle(FINAL_FLAG)
 
     def close(self) -> None:
-        """Stop the threads; queued work is dropped, running work is waited for."""
-        for pool in (self._hashers, self._writer):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        """Drop the jobs and outputs not started yet; those running are waited for."""
+        self._deferred.clear()
+        running = [future for _, future in (*self._jobs, *self._outputs) if not future.cancel()]
+        self._jobs.clear()
+        self._outputs.clear()
+        self._waiting.clear()
+        wait(running)
+
+
+class _MemoryStream:
+    """Bytes already in memory, read like a file; ``view`` hands out the next bytes without copying them."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self.data = memoryview(data).cast("B")
+        self.position = 0
+
+    def view(self, size: int) -> memoryview:
+        view = self.data[self.position : self.position + size]
+        self.position += len(view)
+        return view
+
+    def read(self, size: int = -1) -> bytes:
+        return bytes(self.view(len(self.data) if size < 0 else size))
+
+    def readinto(self, target: memoryview) -> int:
+        view = self.view(len(target))
+        target[: len(view)] = view
+        return len(view)
 
 
 # ---------------------------------------------------------------- sealing
@@ -257,7 +387,7 @@ class _Plaintext:
             *documents,
         ]
         self.size = sum(size for _, size, _ in self._parts)
-        self._current: BinaryIO | None = None
+        self._current: BinaryIO | _MemoryStream | None = None
         self._left = 0
         self._name = ""
 
@@ -271,7 +401,7 @@ class _Plaintext:
             return False
         self._name, self._left, source = self._parts.pop(0)
         if isinstance(source, bytes):
-            self._current = io.BytesIO(source)
+            self._current = _MemoryStream(source)
         elif isinstance(source, Path | str):
             self._current = open(source, "rb")  # noqa: SIM115 - closed by _close
         else:
@@ -279,7 +409,7 @@ class _Plaintext:
         return True
 
     def _close(self) -> None:
-        if self._current is not None and not isinstance(self._current, io.BytesIO):
+        if self._current is not None and not isinstance(self._current, io.BytesIO | _MemoryStream):
             self._current.close()
         self._current = None
 
@@ -298,6 +428,18 @@ class _Plaintext:
             filled += got
             self._left -= got
         return filled
+
+    def chunk(self, buffer: memoryview, length: int) -> memoryview:
+        """The next ``length`` content bytes, read into ``buffer``; or, when they lie in a document given as
+        bytes, a view of those bytes: the cipher reads them where they are, with no copy."""
+        while self._left == 0 and self._next():
+            pass
+        if isinstance(self._current, _MemoryStream) and self._left >= length:
+            self._left -= length
+            return self._current.view(length)
+        if self.readinto(buffer[:length]) != length:
+            raise InvalidInput("a document shrank while it was being sealed; seal again")
+        return buffer[:length]
 
     def finish(self) -> None:
         while self._next():
@@ -439,38 +581,43 @@ def _frames_seal(
     chunk_size: int,
     chunk_count: int,
 ) -> None:
-    """Encrypt the content into chunk frames and the trailer, handing each to ``output`` in order.
+    """Encrypt the content into chunk frames and the trailer (format version 2), handing each to ``output`` in order.
 
-    The caller's thread reads and encrypts; frame digests and ``output`` run on the
-    pipeline's threads (see _Pipeline), so reading, encrypting, hashing and writing overlap.
+    The caller's thread reads; encrypting a chunk and its frame digest are one job of the
+    pipeline (see _Pipeline), on a pool thread or the caller's, and ``output`` runs on its
+    output thread, so reading, encrypting, hashing and writing overlap.
     """
     ring = min(_ring_size(chunk_size), chunk_count)
-    plain, *frames = _BUFFERS.take(_buffer_size(chunk_size), ring + 1)
+    plains = _BUFFERS.take(_buffer_size(chunk_size), ring)
+    frames = _BUFFERS.take(_buffer_size(chunk_size), ring)
     pipe = _Pipeline(suite, output, threaded=chunk_count > 1)
+
+    def encrypt(index: int, final: bool, chunk: memoryview, frame: memoryview) -> bytes:
+        encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
+        end = FRAME_HEADER.size + encryptor.update_into(chunk, frame[FRAME_HEADER.size :])
+        encryptor.finalize()
+        frame[end : end + TAG_SIZE] = encryptor.tag
+        return pipe.frame_digest(frame[: end + TAG_SIZE])
+
     try:
         for index in range(chunk_count):
             pipe.settle(index - ring)
             frame = frames[index % ring]
             final = index == chunk_count - 1
             length = min(chunk_size, plaintext.size - index * chunk_size)
-            if plaintext.readinto(plain[:length]) != length:
-                raise InvalidInput("a document shrank while it was being sealed; seal again")
+            chunk = plaintext.chunk(plains[index % ring], length)
             FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
-            encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
-            end = FRAME_HEADER.size + encryptor.update_into(plain[:length], frame[FRAME_HEADER.size :])
-            encryptor.finalize()
-            frame[end : end + TAG_SIZE] = encryptor.tag
-            record = frame[: end + TAG_SIZE]
-            pipe.digest(index, record)
-            pipe.emit(index, record)
+            job = pipe.submit(index, encrypt, index, final, chunk, frame)
+            pipe.emit(index, frame[: FRAME_HEADER.size + length + TAG_SIZE], after=job)
         plaintext.finish()
-        signature = suite.sign(signer, _signature_message(header_digest, pipe.body_digest()))
-        pipe.emit(chunk_count, len(signature).to_bytes(2, "big") + signature)
+        digests = pipe.frame_digests()
+        signature = suite.sign(signer, _signature_message(suite, header_digest, digests))
+        pipe.emit(chunk_count, chunk_count.to_bytes(4, "big") + digests + len(signature).to_bytes(2, "big") + signature)
         pipe.drain()
     finally:
         pipe.close()
         _BUFFERS.give(frames)
-        _BUFFERS.give([plain], wipe=True)
+        _BUFFERS.give(plains, wipe=True)
 
 
 # ---------------------------------------------------------------- reading
@@ -483,7 +630,7 @@ class _Reader:
     with the bytes of frame ``index`` tagged so that their buffer is not reused too early.
     """
 
-    def __init__(self, stream: BinaryIO, *, whole: bool = False) -> None:
+    def __init__(self, stream: BinaryIO | _MemoryStream, *, whole: bool = False) -> None:
         self.stream = stream
         self.offset = 0
         self.whole = sha256() if whole else None
@@ -520,6 +667,21 @@ class _Reader:
         self.offset += got
         self._hash(view[:got])
         return got
+
+    def frame(self, buffer: memoryview, start: bytes, size: int) -> memoryview | None:
+        """The frame whose first bytes ``start`` were just read, with its next ``size`` bytes; None if the file ends.
+
+        Of an envelope in memory it is a view of that memory (no copy); else it is read into ``buffer``.
+        """
+        if isinstance(self.stream, _MemoryStream):
+            body = self.stream.view(size)
+            self.offset += len(body)
+            self._hash(body)
+            end = self.stream.position
+            return self.stream.data[end - size - len(start) : end] if len(body) == size else None
+        buffer[: len(start)] = start
+        got = self.readinto(buffer[len(start) : len(start) + size])
+        return buffer[: len(start) + size] if got == size else None
 
 
 _SNIFF = (
@@ -577,8 +739,9 @@ def _head_read(reader: _Reader) -> _Head:
     if len(start) < PREAMBLE.size:
         raise _damaged("preamble", "the file ends inside the preamble")
     _, version, suite_code, reserved, header_size = PREAMBLE.unpack(start)
-    if version != VERSION:
-        raise _damaged("preamble", f"format version {version} is not {VERSION} (damaged, or made by a newer tool)")
+    if version not in READ_VERSIONS:
+        raise _damaged("preamble", f"format version {version} is not one this tool reads (1 or {VERSION}): the file "
+                       "is damaged, or was made by a newer tool")
     if suite_code not in SUITE_BY_CODE:
         raise _damaged("preamble", f"suite code {suite_code} is unknown")
     if reserved:
@@ -674,7 +837,12 @@ class _Frames:
         self.ring = min(_ring_size(self.chunk_size), self.expected)
         self.views = _BUFFERS.take(_buffer_size(self.chunk_size), self.ring)
         self.count = 0
+        self.listed = b""
         self.signature = b""
+
+    def _damaged(self, where: str, problem: str) -> BaseException:
+        """The error for a frame out of place here, unless an earlier frame's job failed: that one is named first."""
+        return self.pipe.failure() or _damaged(where, problem)
 
     def __iter__(self) -> Iterator[tuple[int, bool, memoryview]]:
         index = 0
@@ -685,56 +853,96 @@ class _Frames:
             view = self.views[index % self.ring]
             start = self.reader.read(FRAME_HEADER.size)
             if not start:
-                raise _damaged(
+                raise self._damaged(
                     where,
                     f"the envelope ends after {index} of its {self.expected} chunks, without a final chunk: "
                     f"chunks {index} to {self.expected - 1} are missing (the file is truncated)",
                 )
             if len(start) < FRAME_HEADER.size:
-                raise _damaged(where, "the file ends inside the chunk header (the file is truncated)")
+                raise self._damaged(where, "the file ends inside the chunk header (the file is truncated)")
             declared, length_field = FRAME_HEADER.unpack(start)
             final = bool(length_field & FINAL_FLAG)
             length = length_field & ~FINAL_FLAG
             if declared != index:
                 if declared < index:
-                    raise _damaged(where, f"chunk {declared} appears again here: chunks were duplicated or reordered")
+                    raise self._damaged(
+                        where, f"chunk {declared} appears again here: chunks were duplicated or reordered"
+                    )
                 if declared < self.expected:
-                    raise _damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
+                    raise self._damaged(where, f"chunk {index} is missing and chunk {declared} is in its place: chunks "
                                    "were dropped or reordered")
-                raise _damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
+                raise self._damaged(where, f"chunk {index} is missing: the bytes in its place are not a chunk of this "
                                f"envelope of {self.expected} chunks (it was cut short or damaged)")
             if final != (index == self.expected - 1):
-                raise _damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
+                raise self._damaged(where, f"the final-chunk flag of chunk {index} is wrong for an envelope of "
                                f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
-                raise _damaged(where, f"the chunk length {length} is impossible")
-            view[: FRAME_HEADER.size] = start
-            body = view[FRAME_HEADER.size : FRAME_HEADER.size + length + TAG_SIZE]
-            if self.reader.readinto(body) != len(body):
-                raise _damaged(where, "the file ends inside this chunk (the file is truncated)")
-            yield index, final, view[: FRAME_HEADER.size + length + TAG_SIZE]
+                raise self._damaged(where, f"the chunk length {length} is impossible")
+            record = self.reader.frame(view, start, length + TAG_SIZE)
+            if record is None:
+                raise self._damaged(where, "the file ends inside this chunk (the file is truncated)")
+            yield index, final, record
             index += 1
             if final:
                 self.count = index
-                self._trailer()
+                self._trailer(record)
                 return
 
-    def _trailer(self) -> None:
-        rest = self.reader.read(2 + 64 + 1)
-        size = int.from_bytes(rest[:2], "big") if len(rest) >= 2 else -1
-        if size == 64 and len(rest) == 66:
-            self.signature = rest[2:]
+    def _trailer(self, final_record: memoryview) -> None:
+        """Version 2: u32 N || d_0 .. d_{N-1} || u16 64 || signature; version 1: u16 64 || signature."""
+        listing = 4 + DIGEST_SIZE * self.count if self.head.info.version >= 2 else 0
+        size = listing + 2 + SIGNATURE_SIZE
+        rest = self.reader.read(size + 1)
+        listed = int.from_bytes(rest[:4], "big") if listing and len(rest) >= 4 else self.count
+        signature_size = int.from_bytes(rest[listing : listing + 2], "big") if len(rest) >= listing + 2 else -1
+        if len(rest) == size and self._trailer_like(rest, listing):
+            self.listed = rest[4:listing]
+            self.signature = rest[listing + 2 :]
             return
-        if len(rest) >= FRAME_HEADER.size:
-            declared, _ = FRAME_HEADER.unpack(rest[: FRAME_HEADER.size])
-            if declared < self.count:
-                raise _damaged(
-                    f"chunk {declared}",
-                    f"chunk {declared} appears again after the final chunk: chunks were duplicated",
-                )
-        if len(rest) > 66:
-            raise _damaged("trailer", "there are bytes after the signature")
-        raise _damaged("trailer", "the signature record is missing or cut short (the file is truncated)")
+        duplicate = self._frame_like(rest)
+        if duplicate is not None:
+            raise self._damaged(
+                f"chunk {duplicate}", f"chunk {duplicate} appears again after the final chunk: chunks were duplicated"
+            )
+        if self._trailer_shifted(final_record, rest, listing):
+            raise self._damaged(
+                f"chunk {self.count - 1}",
+                f"the length of chunk {self.count - 1}, the final chunk, was changed: the trailer does not start "
+                "where it says the chunk ends",
+            )
+        if listed != self.count:
+            raise self._damaged("trailer", f"it lists {listed} frame digests for an envelope of {self.count} chunks")
+        if len(rest) < size:
+            raise self._damaged("trailer", "the trailer is missing or cut short (the file is truncated)")
+        if signature_size != SIGNATURE_SIZE:
+            raise self._damaged("trailer", f"the signature length {signature_size} is not {SIGNATURE_SIZE}")
+        raise self._damaged("trailer", "there are bytes after the signature")
+
+    def _trailer_like(self, data: bytes, listing: int) -> bool:
+        listed = int.from_bytes(data[:4], "big") if listing else self.count
+        return listed == self.count and int.from_bytes(data[listing : listing + 2], "big") == SIGNATURE_SIZE
+
+    def _trailer_shifted(self, final_record: memoryview, rest: bytes, listing: int) -> bool:
+        """Whether a whole trailer ends the file a few bytes before or after where the final chunk says it starts."""
+        size = listing + 2 + SIGNATURE_SIZE
+        if len(rest) < size:
+            missing = size - len(rest)
+            if missing > len(final_record) - FRAME_HEADER.size - TAG_SIZE:
+                return False
+            return self._trailer_like(bytes(final_record[-missing:]) + rest, listing)
+        tail = rest + self.reader.read(self.chunk_size + 1)
+        return len(tail) <= size + self.chunk_size and self._trailer_like(tail[-size:], listing)
+
+    def _frame_like(self, rest: bytes) -> int | None:
+        """The index of the frame ``rest`` starts with, if it is a frame of this envelope (a duplicate)."""
+        if len(rest) < FRAME_HEADER.size:
+            return None
+        declared, length_field = FRAME_HEADER.unpack(rest[: FRAME_HEADER.size])
+        final = bool(length_field & FINAL_FLAG)
+        length = length_field & ~FINAL_FLAG
+        if declared >= self.count or final != (declared == self.count - 1) or length > self.chunk_size:
+            return None
+        return declared if final or length == self.chunk_size else None
 
     def close(self) -> None:
         """Give the frame buffers back; call it once no pipeline thread uses them."""
@@ -742,12 +950,42 @@ class _Frames:
         self.views = []
 
 
-def _signature_check(head: _Head, body_digest: bytes, signature: bytes) -> None:
-    if not head.suite.verify(head.info.signer, _signature_message(head.header_digest, body_digest), signature):
-        raise BadSignature(
-            "the signer's signature does not match this envelope: a byte was changed after it was signed, or "
-            "the signature itself is damaged. Do not accept it; ask the bidder for an intact copy or to seal again."
+def _signature_check(head: _Head, frames: _Frames, digests: bytes) -> None:
+    """Check the signature and, in version 2, each frame's digest ``digests`` against the list the trailer signs.
+
+    Version 2 names the part that changed: with the signature good over the listed digests,
+    a frame whose digest differs from its listed one is the changed chunk; with it good only
+    over the digests of the frames as they are, the list itself was changed.
+    """
+
+    def signed(frame_digests: bytes) -> bool:
+        message = _signature_message(head.suite, head.header_digest, frame_digests)
+        return head.suite.verify(head.info.signer, message, frames.signature)
+
+    def first_difference() -> int:
+        return next(
+            index for index in range(frames.count)
+            if digests[index * DIGEST_SIZE : (index + 1) * DIGEST_SIZE]
+            != frames.listed[index * DIGEST_SIZE : (index + 1) * DIGEST_SIZE]
         )
+
+    if head.info.version >= 2 and frames.listed != digests:
+        if signed(frames.listed):
+            index = first_difference()
+            raise _damaged(
+                f"chunk {index}",
+                f"chunk {index} does not match the digest the signed trailer lists for it (a byte of the chunk was "
+                "changed after it was signed)",
+            )
+        if signed(digests):
+            index = first_difference()
+            raise _damaged("trailer", f"the frame digest it lists for chunk {index} was changed")
+    elif signed(digests):
+        return
+    raise BadSignature(
+        "the signer's signature does not match this envelope: a byte was changed after it was signed, or "
+        "the signature itself is damaged. Do not accept it; ask the bidder for an intact copy or to seal again."
+    )
 
 
 def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
@@ -762,17 +1000,19 @@ def _finished(head: _Head, frames: _Frames, reader: _Reader) -> EnvelopeInfo:
     )
 
 
-def envelope_inspect(src: Path | str | BinaryIO) -> EnvelopeInfo:
+def envelope_inspect(src: EnvelopeSource) -> EnvelopeInfo:
     """Read and check the preamble, header and recipient blocks; no key needed, nothing decrypted."""
     with _opened(src) as stream:
         return _head_read(_Reader(stream)).info
 
 
-def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
+def envelope_verify(src: EnvelopeSource) -> EnvelopeInfo:
     """Check the whole envelope without any key: structure, every part's digest and the signature.
 
     This is what a server can check on upload. Chunk tags can only be checked with the
-    content key (see envelope_open), but the signature covers every byte of every chunk.
+    content key (see envelope_open), but the signature covers every byte of every chunk,
+    through the frame digests the trailer lists (format version 2), so a changed chunk is
+    named.
     The result's ``sha256`` is the SHA-256 of the whole file (what a receipt carries),
     computed on a second thread alongside the frame digests.
     """
@@ -780,27 +1020,32 @@ def envelope_verify(src: Path | str | BinaryIO) -> EnvelopeInfo:
         reader = _Reader(stream, whole=True)
         head = _head_read(reader)
         assert reader.whole is not None
-        pipe = _Pipeline(head.suite, reader.whole.update, threaded=head.header["chunk_count"] > 1)
+        pipe = _Pipeline(head.suite, reader.whole.update, threaded=head.header["chunk_count"] > 1,
+                         version=head.info.version)
         reader.pipe = pipe
         frames = _Frames(reader, head, pipe)
         try:
             for index, _, record in frames:
                 pipe.digest(index, record)
-            body_digest = pipe.body_digest()
+            digests = pipe.frame_digests()
             pipe.drain()
         finally:
             pipe.close()
             frames.close()
-        _signature_check(head, body_digest, frames.signature)
+        _signature_check(head, frames, digests)
         return _finished(head, frames, reader)
 
 
 class _opened:
-    def __init__(self, src: Path | str | BinaryIO) -> None:
+    """An envelope source as a stream: a file opened (and closed) here, bytes read in place, or the caller's stream."""
+
+    def __init__(self, src: EnvelopeSource) -> None:
         self.src = src
         self.stream: BinaryIO | None = None
 
-    def __enter__(self) -> BinaryIO:
+    def __enter__(self) -> BinaryIO | _MemoryStream:
+        if isinstance(self.src, bytes | bytearray | memoryview):
+            return _MemoryStream(self.src)
         if isinstance(self.src, Path | str):
             try:
                 self.stream = open(self.src, "rb")  # noqa: SIM115 - closed in __exit__
@@ -852,7 +1097,7 @@ def _content_key_given(head: _Head, content_key: bytes) -> bytes:
     return bytes(content_key)
 
 
-def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
+def content_key_unwrap(src: EnvelopeSource, *, key: PrivateKey) -> bytes:
     """The envelope's content key, unwrapped with ``key`` (what a bidder releases at the opening).
 
     Reads only the preamble, header and recipient blocks; nothing is decrypted.
@@ -861,7 +1106,7 @@ def content_key_unwrap(src: Path | str | BinaryIO, *, key: PrivateKey) -> bytes:
         return _content_key(_head_read(_Reader(stream)), key)
 
 
-def content_key_check(src: Path | str | BinaryIO, *, content_key: bytes) -> EnvelopeInfo:
+def content_key_check(src: EnvelopeSource, *, content_key: bytes) -> EnvelopeInfo:
     """Check that ``content_key`` is the key ``src`` was sealed with (against the header's key check).
 
     Fast: reads the header only. Raises WrongKey when it is not; returns the header's information.
@@ -961,40 +1206,45 @@ def _frames_open(
 ) -> tuple[_Frames, bytes]:
     """Decrypt every chunk frame, handing each chunk's plaintext to ``output`` (in order) once its tag verified.
 
-    The caller's thread reads and decrypts; frame digests and ``output`` run on the
-    pipeline's threads. Returns the frames walked (count, signature) and the body digest B;
-    checking the signature is the caller's job.
+    The caller's thread reads the frames and checks their structure; decrypting a frame and
+    its digest are one job of the pipeline (see _Pipeline), ``output`` runs on its output
+    thread. Returns the frames walked (count, trailer) and the frame digests
+    d_0 || ... || d_{N-1}; checking the signature is the caller's job.
     """
     suite = head.suite
-    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1)
+    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
+
+    def decrypt(index: int, final: bool, record: memoryview, plain: memoryview) -> bytes:
+        decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
+        decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
+        try:
+            decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
+        except InvalidTag:
+            raise _damaged(
+                f"chunk {index}",
+                f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
+                "last chunk and chunks after it were cut off)",
+            )
+        return pipe.frame_digest(record)
+
     try:
         for index, final, record in frames:
             plain = plains[index % frames.ring]
-            decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
-            written = decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
-            try:
-                decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
-            except InvalidTag:
-                raise _damaged(
-                    f"chunk {index}",
-                    f"chunk {index} fails its authentication tag (its bytes or tag were changed, or it is the "
-                    "last chunk and chunks after it were cut off)",
-                )
-            pipe.digest(index, record)
-            pipe.emit(index, plain[:written])
-        body_digest = pipe.body_digest()
+            job = pipe.submit(index, decrypt, index, final, record, plain)
+            pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job)
+        digests = pipe.frame_digests()
         pipe.drain()
     finally:
         pipe.close()
         frames.close()
         _BUFFERS.give(plains, wipe=True)
-    return frames, body_digest
+    return frames, digests
 
 
 def envelope_open(
-    src: Path | str | BinaryIO,
+    src: EnvelopeSource,
     *,
     key: PrivateKey | None = None,
     dest: Path | str,
@@ -1021,9 +1271,9 @@ def envelope_open(
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
         content = _Content(work)
         try:
-            frames, body_digest = _frames_open(reader, head, content_key, content.write)
+            frames, digests = _frames_open(reader, head, content_key, content.write)
             summary = content.finish()
-            _signature_check(head, body_digest, frames.signature)
+            _signature_check(head, frames, digests)
             (work / "summary.json").write_text(
                 json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
             )

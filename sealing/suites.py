@@ -1,11 +1,12 @@
 """The crypto suites behind one interface.
 
 ``intl`` (code 1): AES-256-GCM content, key wrapping by ephemeral ECDH P-256 + HKDF-SHA256 +
-AES-256-GCM, ECDSA P-256 / SHA-256 signatures, SHA-256 digests. Everything in it is also in
-browser WebCrypto.
+AES-256-GCM, ECDSA P-256 / SHA-256 signatures, SHA-256 digests, BLAKE3 frame digests (format
+version 2; version 1 used SHA-256). Everything but BLAKE3 is in browser WebCrypto; the page
+brings its own BLAKE3 (static/js/blake3.js).
 
 ``gm`` (code 2): SM4-GCM content, key wrapping by SM2 encryption, SM2 signatures with SM3,
-SM3 digests.
+SM3 digests, frame digests included.
 
 The bulk cipher goes through OpenSSL (the ``cryptography`` package); key agreement, key
 wrapping and ECDSA use pycryptodome; SM2 uses gmssl's curve arithmetic (see sealing.sm2).
@@ -13,8 +14,10 @@ wrapping and ECDSA use pycryptodome; SM2 uses gmssl's curve arithmetic (see seal
 
 import hashlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, Protocol
 
+import blake3
 from Crypto.Cipher import AES
 from Crypto.Hash import SHA256
 from Crypto.Protocol.DH import key_agreement
@@ -29,6 +32,12 @@ from sealing.errors import InvalidInput
 from sealing.keys import PrivateKey, PublicKey, p256_public
 
 WRAP_INFO = b"SUNSEAL-v1 wrap"
+FrameDigest = Callable[[bytes | memoryview], bytes]
+
+
+def blake3_digest(data: bytes | memoryview) -> bytes:
+    """BLAKE3-256 of ``data`` (the default, key-less hash mode), on this thread (frames run in parallel instead)."""
+    return blake3.blake3(data).digest()
 
 
 class Hasher(Protocol):
@@ -58,6 +67,10 @@ class Suite(ABC):
     @staticmethod
     def finish(hasher: Any) -> bytes:
         return hasher.digest() if hasattr(hasher, "digest") else hasher.finalize()
+
+    def frame_digest(self, version: int) -> FrameDigest:
+        """The hash of one chunk frame, d_i, in envelope format ``version`` (32 bytes)."""
+        return self.digest
 
     @abstractmethod
     def _algorithm(self, key: bytes) -> Any: ...
@@ -104,6 +117,12 @@ class IntlSuite(Suite):
 
     def hasher(self) -> Any:
         return hashlib.sha256()
+
+    def frame_digest(self, version: int) -> FrameDigest:
+        """SHA-256 in format version 1, BLAKE3-256 from version 2 on (docs/crypto.md, "Performance")."""
+        if version == 1:
+            return lambda data: hashlib.sha256(data).digest()
+        return blake3_digest
 
     def _algorithm(self, key: bytes) -> Any:
         return algorithms.AES(key)

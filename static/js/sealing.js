@@ -1,4 +1,5 @@
-// Browser sealing of bid envelopes with WebCrypto: the `intl` suite of docs/crypto.md.
+// Browser sealing of bid envelopes with WebCrypto: the `intl` suite of docs/crypto.md, format version 2
+// (BLAKE3 frame digests, from ./blake3.js since WebCrypto has no BLAKE3; the trailer lists them).
 //
 // The bid (opening summary + documents) is encrypted in the bidder's browser, chunk by chunk,
 // straight from the File objects; only the envelope leaves the page. The format is the one
@@ -15,11 +16,13 @@
 // At the opening the bidder releases its envelope's content key:
 //   const contentKey = await unwrapContentKey(envelopeBlobOrBytes, signer);   // → Uint8Array (32 bytes)
 
+import { blake3 } from "./blake3.js";
+
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
 export const MAGIC = new Uint8Array([0x53, 0x55, 0x4e, 0x53, 0x45, 0x41, 0x4c, 0x1a]); // "SUNSEAL\x1a"
-export const VERSION = 1;
+export const VERSION = 2;
 export const SUITE_INTL = 1;
 export const DEFAULT_CHUNK_SIZE = 1 << 20;
 const FINAL_FLAG = 0x80000000;
@@ -337,7 +340,7 @@ export async function sealEnvelope({
         plain.subarray(0, length)),
     );
     const frame = concat(u32(index), u32(final ? (length | FINAL_FLAG) >>> 0 : length), sealed);
-    frameDigests.set(await sha256(frame), 32 * index);
+    frameDigests.set(blake3(frame), 32 * index);
     await emit(frame);
     if (onProgress) onProgress(Math.min(plaintext.size, (index + 1) * chunkSize), plaintext.size);
   }
@@ -347,7 +350,8 @@ export async function sealEnvelope({
     await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signer.signingKey,
       concat(SIGNATURE_CONTEXT, headerDigest, bodyDigest)),
   );
-  await emit(concat(u16(signature.length), signature));
+  // Trailer: u32 N || d_0 .. d_{N-1} || u16 64 || signature.
+  await emit(concat(u32(chunkCount), frameDigests, u16(signature.length), signature));
   return write ? { chunkCount, header } : new Blob(parts, { type: "application/octet-stream" });
 }
 

@@ -18,6 +18,9 @@ class Layout:
     blocks: list[tuple[int, int]]
     frames: list[tuple[int, int]]
     trailer: tuple[int, int]
+    digests: tuple[int, int]
+    """The frame digests the trailer lists (format version 2; empty in version 1)."""
+    signature: tuple[int, int]
 
 
 def layout_of(data: bytes) -> Layout:
@@ -44,6 +47,8 @@ def layout_of(data: bytes) -> Layout:
         blocks=blocks,
         frames=frames,
         trailer=(offset, len(data)),
+        digests=(offset + 4, offset + 4 + 32 * len(frames)) if data[8] >= 2 else (offset, offset),
+        signature=(len(data) - 64, len(data)),
     )
 
 

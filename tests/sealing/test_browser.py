@@ -8,6 +8,7 @@ from decimal import Decimal
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import blake3
 import pytest
 
 from sealing import envelope_open, envelope_verify, keypair_generate
@@ -23,7 +24,9 @@ PAGE = """<!doctype html><meta charset="utf-8"><title>seal</title>
 <input type="file" id="document">
 <script type="module">
 import * as sealing from "/sealing.js";
+import { blake3 } from "/blake3.js";
 window.sealing = sealing;
+window.blake3 = blake3;
 window.sealAndUpload = async ({ keyPem, passphrase, openingPem, summary, chunkSize, labels }) => {
   const signer = await sealing.privateKeyFromPem(keyPem, passphrase);
   const file = document.getElementById("document").files[0];
@@ -54,7 +57,8 @@ class _Handler(SimpleHTTPRequestHandler):
 def site(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
-    shutil.copy(ROOT / "static" / "js" / "sealing.js", folder / "sealing.js")
+    for module in ("sealing.js", "blake3.js"):
+        shutil.copy(ROOT / "static" / "js" / module, folder / module)
     (folder / "index.html").write_text(PAGE, encoding="utf-8")
     uploads: list[bytes] = []
     handler = type("Handler", (_Handler,), {"uploads": uploads})
@@ -108,6 +112,7 @@ def test_browser_envelope_opens_in_python_and_never_sends_the_price(tmp_path, si
     envelope.write_bytes(uploads[0])
     assert all(b"98765432.10" not in body and "赵六".encode() not in body for body in bodies)
     info = envelope_verify(envelope)
+    assert info.version == 2
     assert info.signer == bidder.public_key and info.labels == {"deal_code": "D2025-009", "section_code": "S002"}
     assert info.chunk_size == chunk_size and info.chunk_count == document.stat().st_size // chunk_size + 1
     for holder, key in (("opening", opening), ("bidder", bidder)):
@@ -139,3 +144,25 @@ def test_browser_refuses_a_wrong_passphrase_and_a_float_price(site, page):
 
     assert "passphrase does not open" in wrong
     assert "decimal string" in float_price
+
+
+BLAKE3_LENGTHS = [0, 1, 63, 64, 65, 1023, 1024, 1025, 2048, 2049, 3072, 31745, (1 << 20) + 24]
+
+
+def test_browser_blake3_matches_the_python_package(site, page):
+    """Lengths around the 64-byte block and 1024-byte chunk edges, and trees of several chunks and parent nodes."""
+    url, _ = site
+    page.goto(url)
+    page.wait_for_function("window.sealingReady === true")
+
+    digests = page.evaluate(
+        "lengths => lengths.map((n) => { const bytes = new Uint8Array(n);"
+        " for (let i = 0; i < n; i++) bytes[i] = (i * 7 + (i >> 8)) % 251;"
+        " return Array.from(window.blake3(bytes), (b) => b.toString(16).padStart(2, '0')).join(''); })",
+        BLAKE3_LENGTHS,
+    )
+
+    expected = [
+        blake3.blake3(bytes((i * 7 + (i >> 8)) % 251 for i in range(n))).hexdigest() for n in BLAKE3_LENGTHS
+    ]
+    assert dict(zip(BLAKE3_LENGTHS, digests, strict=True)) == dict(zip(BLAKE3_LENGTHS, expected, strict=True))

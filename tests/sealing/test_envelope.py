@@ -106,9 +106,12 @@ REGIONS = [
     ("bidder block key", lambda lay: lay.blocks[0][1] - 3, DamagedEnvelope, "recipient block 1 (bidder)"),
     ("opening block", lambda lay: lay.blocks[1][0] + 40, DamagedEnvelope, "recipient block 2 (opening)"),
     ("opening block tail", lambda lay: lay.blocks[1][1] - 1, DamagedEnvelope, "recipient block 2 (opening)"),
-    ("signature", lambda lay: lay.trailer[0] + 10, BadSignature, "signature"),
-    ("signature end", lambda lay: lay.trailer[1] - 1, BadSignature, "signature"),
-    ("signature length", lambda lay: lay.trailer[0] + 1, DamagedEnvelope, "trailer"),
+    ("digest count", lambda lay: lay.trailer[0] + 3, DamagedEnvelope, "trailer"),
+    ("first listed digest", lambda lay: lay.digests[0] + 10, DamagedEnvelope, "trailer"),
+    ("last listed digest", lambda lay: lay.digests[1] - 1, DamagedEnvelope, "trailer"),
+    ("signature", lambda lay: lay.signature[0] + 10, BadSignature, "signature"),
+    ("signature end", lambda lay: lay.signature[1] - 1, BadSignature, "signature"),
+    ("signature length", lambda lay: lay.signature[0] - 1, DamagedEnvelope, "trailer"),
 ]
 
 
@@ -134,9 +137,82 @@ def test_a_changed_byte_in_each_chunk_is_named(sealed: Path, keys, part):
         _flip(sealed, offset)
 
         error = _open_fails(sealed, keys["opening"], DamagedEnvelope)
+        with pytest.raises(DamagedEnvelope) as verified:
+            envelope_verify(sealed)
 
-        assert error.where == f"chunk {index}", str(error)
-        assert f"chunk {index}" in str(error)
+        assert error.where == verified.value.where == f"chunk {index}", str(error)
+        assert f"chunk {index}" in str(error) and f"chunk {index}" in str(verified.value)
+
+
+def test_verify_without_a_key_names_the_changed_chunk(sealed: Path):
+    """The trailer lists every frame digest under the signature, so the server names the chunk a byte changed in."""
+    original = sealed.read_bytes()
+    for index, (start, end) in enumerate(layout_of(original).frames):
+        sealed.write_bytes(original)
+        _flip(sealed, (start + 8 + end) // 2)
+
+        with pytest.raises(DamagedEnvelope) as caught:
+            envelope_verify(sealed)
+
+        assert caught.value.where == f"chunk {index}"
+        assert "does not match the digest the signed trailer lists" in str(caught.value)
+
+
+@pytest.mark.parametrize("change", [1, -1, 1 << 20])
+def test_a_wrong_digest_count_names_the_trailer(sealed: Path, keys, change):
+    data = bytearray(sealed.read_bytes())
+    lay = layout_of(bytes(data))
+    count = len(lay.frames)
+    data[lay.trailer[0] : lay.trailer[0] + 4] = (count + change).to_bytes(4, "big")
+    sealed.write_bytes(bytes(data))
+
+    error = _open_fails(sealed, keys["bidder"], DamagedEnvelope)
+    with pytest.raises(DamagedEnvelope) as verified:
+        envelope_verify(sealed)
+
+    assert error.where == verified.value.where == "trailer"
+    assert f"lists {count + change} frame digests for an envelope of {count} chunks" in str(error)
+
+
+def test_a_changed_listed_digest_names_the_trailer_and_the_chunk_it_lists(sealed: Path, keys):
+    original = sealed.read_bytes()
+    lay = layout_of(original)
+    for index in range(len(lay.frames)):
+        sealed.write_bytes(original)
+        _flip(sealed, lay.digests[0] + 32 * index + 31)
+
+        error = _open_fails(sealed, keys["opening"], DamagedEnvelope)
+        with pytest.raises(DamagedEnvelope) as verified:
+            envelope_verify(sealed)
+
+        assert error.where == verified.value.where == "trailer"
+        assert f"the frame digest it lists for chunk {index} was changed" in str(verified.value)
+
+
+def test_a_changed_chunk_with_its_listed_digest_changed_too_fails_the_signature(sealed: Path, keys):
+    """Rewriting a chunk and its digest in the list is what only the signer can do."""
+    import blake3
+
+    from sealing.envelope import envelope_inspect as inspect
+
+    data = bytearray(sealed.read_bytes())
+    lay = layout_of(bytes(data))
+    start, end = lay.frames[1]
+    data[start + 9] ^= 0x01
+    if inspect(sealed).suite == "intl":
+        digest = blake3.blake3(bytes(data[start:end])).digest()
+    else:
+        from cryptography.hazmat.primitives import hashes
+
+        hasher = hashes.Hash(hashes.SM3())
+        hasher.update(bytes(data[start:end]))
+        digest = hasher.finalize()
+    data[lay.digests[0] + 32 : lay.digests[0] + 64] = digest
+    sealed.write_bytes(bytes(data))
+
+    with pytest.raises(BadSignature):
+        envelope_verify(sealed)
+    assert _open_fails(sealed, keys["opening"], DamagedEnvelope).where == "chunk 1"
 
 
 def test_every_single_byte_change_is_detected(tmp_path, intl_keys):
@@ -239,7 +315,7 @@ def test_a_resigned_envelope_is_refused(sealed: Path, keys):
     """Someone who re-signs a changed envelope with another key changes the header's signer."""
     data = bytearray(sealed.read_bytes())
     lay = layout_of(bytes(data))
-    data[lay.trailer[0] + 2 : lay.trailer[1]] = bytes(64)
+    data[lay.signature[0] : lay.signature[1]] = bytes(64)
     sealed.write_bytes(bytes(data))
 
     assert _open_fails(sealed, keys["opening"], BadSignature).where == "signature"

@@ -5,6 +5,7 @@ import os
 import threading
 from pathlib import Path
 
+import blake3
 import pytest
 
 from sealing import DamagedEnvelope, envelope_open, envelope_seal, envelope_verify
@@ -12,25 +13,29 @@ from sealing import envelope as sealing_envelope
 from sealing.suites import suite_get
 from tests.sealing.conftest import layout_of
 
+FRAME_HASHES = {1: lambda frame: hashlib.sha256(frame).digest(), 2: lambda frame: blake3.blake3(frame).digest()}
 
+
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("threaded", [True, False])
-def test_the_pipeline_folds_frame_digests_and_writes_in_frame_order(threaded):
+def test_the_pipeline_collects_frame_digests_and_writes_in_frame_order(threaded, version):
     suite = suite_get("intl")
-    frames = [os.urandom(size) for size in (70_000, 3, 250_000, 1, 90_000, 4096, 17, 300_000, 5, 60_000)]
+    frames = [os.urandom(size) for size in (70_000, 3, 250_000, 1, 90_000, 4096, 17, 300_000, 5, 600_000)]
     written: list[tuple[str, bytes]] = []
     pipe = sealing_envelope._Pipeline(
-        suite, lambda data: written.append((threading.current_thread().name, bytes(data))), threaded=threaded
+        suite, lambda data: written.append((threading.current_thread().name, bytes(data))), threaded=threaded,
+        version=version,
     )
     try:
         for index, frame in enumerate(frames):
             pipe.digest(index, memoryview(frame))
             pipe.emit(index, memoryview(frame))
-        body = pipe.body_digest()
+        digests = pipe.frame_digests()
         pipe.drain()
     finally:
         pipe.close()
 
-    assert body == hashlib.sha256(b"".join(hashlib.sha256(frame).digest() for frame in frames)).digest()
+    assert digests == b"".join(FRAME_HASHES[version](frame) for frame in frames)
     assert [data for _, data in written] == frames
     assert all(name.startswith("sealing-out") for name, _ in written) == threaded
 
@@ -87,3 +92,83 @@ def test_reused_buffers_keep_no_plaintext(tmp_path: Path, intl_keys):
     kept = sealing_envelope._BUFFERS._free
     assert kept, "the buffers were not kept for reuse"
     assert not any(b"PLAINTEXT-MARKER" in buffer for buffer in kept)
+
+
+def test_an_envelope_in_memory_is_read_in_place_with_the_same_checks(tmp_path: Path, intl_keys):
+    """Bytes given to verify and open are read without copying their frames; damage is named just the same."""
+    document = os.urandom(20 * 4096 + 7)
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "3.00"}, documents=[("big.bin", document)],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+    data = bytearray(path.read_bytes())
+
+    assert envelope_verify(bytes(data)).sha256 == envelope_verify(path).sha256
+    opened = envelope_open(bytes(data), key=intl_keys["opening"], dest=tmp_path / "out")
+    assert (opened.path / "documents" / "big.bin").read_bytes() == document
+
+    start, end = layout_of(bytes(data)).frames[11]
+    data[(start + end) // 2] ^= 0x10
+    with pytest.raises(DamagedEnvelope) as verified:
+        envelope_verify(bytes(data))
+    with pytest.raises(DamagedEnvelope) as refused:
+        envelope_open(bytes(data), key=intl_keys["opening"], dest=tmp_path / "again")
+    assert verified.value.where == refused.value.where == "chunk 11"
+    with pytest.raises(DamagedEnvelope) as cut:
+        envelope_verify(bytes(data[: start + 20]))
+    assert cut.value.where == "chunk 11" and "truncated" in str(cut.value)
+
+
+@pytest.mark.parametrize("threaded", [True, False])
+def test_a_failed_job_stops_the_output_and_is_raised_in_frame_order(threaded):
+    written: list[int] = []
+    pipe = sealing_envelope._Pipeline(suite_get("intl"), written.append, threaded=threaded)
+
+    def job(index: int) -> bytes:
+        if index in (3, 6):
+            raise DamagedEnvelope(f"frame {index} failed", where=f"chunk {index}")
+        return bytes(32)
+
+    with pytest.raises(DamagedEnvelope) as caught:
+        try:
+            for index in range(9):
+                pipe.emit(index, index, after=pipe.submit(index, job, index))
+                pipe.settle(index - 4)
+            pipe.frame_digests()
+        finally:
+            pipe.close()
+
+    assert caught.value.where == "chunk 3"
+    assert written == [0, 1, 2]
+
+
+def test_a_damaged_chunk_is_named_before_a_later_one_out_of_place(tmp_path: Path, intl_keys):
+    """Frames are decrypted in several lanes; the first failure front to back is still the one reported."""
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "2.00"}, documents=[("a.bin", os.urandom(30 * 4096))],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+    data = bytearray(path.read_bytes())
+    frames = layout_of(bytes(data)).frames
+    for damaged in (2, 3):
+        changed = bytearray(data)
+        changed[frames[damaged][0] + 100] ^= 0x01
+        path.write_bytes(bytes(changed[: frames[7][0] + 3]))
+        with pytest.raises(DamagedEnvelope) as caught:
+            envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "out")
+        assert caught.value.where == f"chunk {damaged}"
+        assert "authentication tag" in str(caught.value)
+
+
+def test_envelopes_in_several_threads_share_the_pipeline_threads(tmp_path: Path, intl_keys):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def round_trip(number: int) -> bool:
+        document = os.urandom(9 * 4096 + number)
+        path = tmp_path / f"bid{number}.sealed"
+        envelope_seal(path, summary={"price": f"{number}.00"}, documents=[("a.bin", document)],
+                      signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=4096)
+        envelope_verify(path)
+        opened = envelope_open(path, key=intl_keys["opening"], dest=tmp_path / f"out{number}")
+        return (opened.path / "documents" / "a.bin").read_bytes() == document
+
+    with ThreadPoolExecutor(6) as callers:
+        assert all(callers.map(round_trip, range(12)))

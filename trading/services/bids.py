@@ -103,6 +103,12 @@ def _envelope_refusal(exc: sealing.EnvelopeError) -> ValidationError:
     elif isinstance(exc, sealing.BadSignature):
         message = _("The envelope's signature does not match its content (%(detail)s) Seal the bid again and upload "
                     "the new envelope.")
+    elif exc.where.startswith("chunk "):
+        number = int(exc.where.removeprefix("chunk ")) + 1
+        message = _("Part %(number)s of the envelope's encrypted content was changed or damaged after it was sealed "
+                    "(%(detail)s) Upload the envelope file again exactly as the bidder tool or the bid page wrote it "
+                    "(a damaged copy or transfer changes bytes); if it is refused again, seal the bid again.")
+        return ValidationError({"file": message % {"detail": str(exc), "number": number}}, code="envelope")
     else:
         message = _("The envelope is damaged in the %(where)s: %(detail)s Upload the envelope file again as the "
                     "bidder tool or the bid page wrote it, or seal the bid again.")
