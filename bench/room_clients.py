@@ -456,7 +456,7 @@ def main():
         results_section_write("Opening room", text)
 
 
-METHOD = """`bench/room_clients.py`, {date} (Beijing time), {cpus} CPUs shared by PostgreSQL, Redis, both Daphnes, the
+METHOD = """`bench/room_clients.py`, {date} (UTC), {cpus} CPUs shared by PostgreSQL, Redis, both Daphnes, the
 Celery worker and the clients. Pub/sub channel layer; one Daphne for the room (`config.asgi`, backlog 2048,
 `DB_CONN_MAX_AGE=60`) and one for the bare relay (`bench/relay_asgi.py`). **Production-like:** `CELERY_EAGER=0`; one
 real Celery worker (`celery -A config worker --concurrency 1`) runs every `room_decrypt` and `room_record`, and its
@@ -480,7 +480,8 @@ have occasional stalls of about 100 ms that delay one frame for every client, so
 
 
 def report(rows: list, repeat: int) -> str:
-    lines = [METHOD.format(date=dt.date.today().isoformat(), cpus=os.cpu_count(), repeat=repeat), "",
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    lines = [METHOD.format(date=today, cpus=os.cpu_count(), repeat=repeat), "",
              "| clients (bidders + host + observers) | connected room / relay | completed room / relay "
              "| room p50 / p99 | relay p50 / p99 | p99 room ÷ relay (each run) "
              "| room deliveries: event frames / snapshots / other | per client | MB sent room / relay | decrypted "
