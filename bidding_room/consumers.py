@@ -25,6 +25,7 @@ from accounts.permissions import can
 from audit.context import Actor, acting_as
 
 from . import selectors
+from .frames import Encoded, now_json
 from .models import group_for
 from .services import command_apply
 
@@ -41,24 +42,6 @@ def snapshot_period() -> float:
 
 # Snapshots sent between two looks at whether an event is waiting to go out (LiveRooms._send).
 SNAPSHOT_SLICE = 50
-
-
-def now_json() -> str:
-    return json.dumps(timezone.now().isoformat())
-
-
-_MARK = "@@server_time@@"
-
-
-class Encoded:
-    """A message encoded once; its ``server_time`` is filled in at each send (clients set their clock by it)."""
-
-    def __init__(self, message: dict):
-        text = json.dumps({**message, "server_time": _MARK}, ensure_ascii=False)
-        self.head, self.tail = text.split(json.dumps(_MARK), 1)
-
-    def text(self, now: str) -> str:
-        return self.head + now + self.tail
 
 
 @dataclass

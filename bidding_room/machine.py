@@ -12,7 +12,6 @@ appends one event to the session's log and one to the audit chain.
 """
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +27,7 @@ from audit.context import current_actor
 from audit.services import audit_record
 from core.effects import broadcast_on_commit
 
+from .frames import Encoded, now_json
 from .models import OpeningSession, RoomBidder, RoomEvent, State
 
 SYSTEM = "system"  # the platform: timers and sweeps
@@ -115,14 +115,8 @@ def _broadcast(group: str, messages: list[dict]) -> None:
 
     Encoded once; each consumer sends this same text frame instead of encoding the event per client. ``sent_at`` is
     the server time the frame leaves, after commit (an event's ``at`` is taken inside its transaction)."""
-    frame = messages[0] if len(messages) == 1 else {"type": "events", "events": messages}
-    text = json.dumps(frame, ensure_ascii=False)
-
-    def stamped() -> dict:
-        return {"type": "room.event",
-                "text": f'{text[:-1]}, "sent_at": {json.dumps(timezone.now().isoformat())}}}'}
-
-    broadcast_on_commit(group, stamped)
+    frame = Encoded(messages[0] if len(messages) == 1 else {"type": "events", "events": messages}, stamp="sent_at")
+    broadcast_on_commit(group, lambda: {"type": "room.event", "text": frame.text(now_json())})
 
 
 @contextmanager

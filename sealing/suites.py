@@ -120,9 +120,7 @@ class IntlSuite(Suite):
 
     def frame_digest(self, version: int) -> FrameDigest:
         """SHA-256 in format version 1, BLAKE3-256 from version 2 on (docs/crypto.md, "Performance")."""
-        if version == 1:
-            return lambda data: hashlib.sha256(data).digest()
-        return blake3_digest
+        return super().frame_digest(version) if version == 1 else blake3_digest
 
     def _algorithm(self, key: bytes) -> Any:
         return algorithms.AES(key)

@@ -1,0 +1,25 @@
+"""Websocket frames of the room encoded once, with the server time filled in when each one leaves."""
+
+import json
+
+from django.utils import timezone
+
+_MARK = "@@server_time@@"
+
+
+def now_json() -> str:
+    return json.dumps(timezone.now().isoformat())
+
+
+class Encoded:
+    """A message encoded once; its time member (``server_time`` unless told) is filled in at each send.
+
+    Snapshots carry ``server_time`` (clients set their clock by it); live event frames carry ``sent_at``, the
+    moment they leave after their transaction committed."""
+
+    def __init__(self, message: dict, *, stamp: str = "server_time"):
+        text = json.dumps({**message, stamp: _MARK}, ensure_ascii=False)
+        self.head, self.tail = text.split(json.dumps(_MARK), 1)
+
+    def text(self, now: str) -> str:
+        return self.head + now + self.tail
