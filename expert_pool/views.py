@@ -26,6 +26,23 @@ def _own_expert(request) -> Expert:
     return expert
 
 
+def _profile_add(request, form, add_service, expert: Expert, success: str):
+    """Add what the bound ``form`` of the profile page holds to ``expert`` with ``add_service``.
+
+    Returns the redirect back to the profile once added; None when the form or the service refused it
+    (the service's errors are then on the form).
+    """
+    if form.is_valid():
+        try:
+            add_service(expert=expert, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("expert_pool:profile")
+    return None
+
+
 @permission_required("expert_pool.profile.edit")
 @require_http_methods(["GET", "POST"])
 def profile(request):
@@ -57,25 +74,15 @@ def profile(request):
     elif request.method == "POST" and action == "relation":
         form = ProfileForm(initial=initial, prefix="profile")
         relation_form = RelationForm(request.POST, prefix="relation")
-        if relation_form.is_valid():
-            try:
-                registry.relation_declare(expert=expert, **relation_form.cleaned_data)
-            except ValidationError as exc:
-                form_add_service_errors(relation_form, exc)
-            else:
-                messages.success(request, _("The relation is declared."))
-                return redirect("expert_pool:profile")
+        if done := _profile_add(request, relation_form, registry.relation_declare, expert,
+                                _("The relation is declared.")):
+            return done
     elif request.method == "POST" and action == "leave":
         form = ProfileForm(initial=initial, prefix="profile")
         leave_form = LeaveForm(request.POST, prefix="leave")
-        if leave_form.is_valid():
-            try:
-                registry.leave_add(expert=expert, **leave_form.cleaned_data)
-            except ValidationError as exc:
-                form_add_service_errors(leave_form, exc)
-            else:
-                messages.success(request, _("Your leave is recorded; you will not be drawn in that period."))
-                return redirect("expert_pool:profile")
+        if done := _profile_add(request, leave_form, registry.leave_add, expert,
+                                _("Your leave is recorded; you will not be drawn in that period.")):
+            return done
     return render(request, "expert_pool/profile.html", {
         "expert": expert, "form": form, "relation_form": relation_form, "leave_form": leave_form,
         "relations": expert.relations.all(), "leaves": expert.leaves.all(),

@@ -111,20 +111,26 @@ def _filing(request, project: Project) -> dict:
             "known_on": data.get("known_on"), "files": request.FILES.getlist("files")}
 
 
+def _project_filings(request, pk: int, *, file_service, visible, serializer) -> Response:
+    """GET: the filings of project ``pk`` the user may see (``visible``). POST: file one with ``file_service``."""
+    project = get_object_or_404(Project, pk=pk)
+    if request.method == "POST":
+        require(request.user, "trading.complaint.file")
+        filed = file_service(project=project, user=request.user, **_filing(request, project))
+        return Response(serializer(filed).data, status=status.HTTP_201_CREATED)
+    require(request.user, "trading.complaint.list")
+    rows = visible(user=request.user).filter(project=project).prefetch_related("evidence")
+    return Response(serializer(rows, many=True).data)
+
+
 @extend_schema(request=FilingSerializer, responses=ObjectionSerializer(many=True))
 @api_view(["GET", "POST"])
 @parser_classes([JSONParser, MultiPartParser, FormParser])
 @service_errors
 def project_objections(request, pk: int):
     """GET: the project's objections/challenges you may see. POST (bidder): file one, with evidence files."""
-    project = get_object_or_404(Project, pk=pk)
-    if request.method == "POST":
-        require(request.user, "trading.complaint.file")
-        objection = complaints.objection_file(project=project, user=request.user, **_filing(request, project))
-        return Response(ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
-    require(request.user, "trading.complaint.list")
-    rows = cs.objections_for(user=request.user).filter(project=project).prefetch_related("evidence")
-    return Response(ObjectionSerializer(rows, many=True).data)
+    return _project_filings(request, pk, file_service=complaints.objection_file, visible=cs.objections_for,
+                            serializer=ObjectionSerializer)
 
 
 @extend_schema(request=TextSerializer, responses=ObjectionSerializer)
@@ -149,14 +155,8 @@ def objection_detail(request, pk: int):
 @service_errors
 def project_complaints(request, pk: int):
     """GET: the project's complaints you may see. POST (bidder): file a complaint with the regulator."""
-    project = get_object_or_404(Project, pk=pk)
-    if request.method == "POST":
-        require(request.user, "trading.complaint.file")
-        complaint = complaints.complaint_file(project=project, user=request.user, **_filing(request, project))
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
-    require(request.user, "trading.complaint.list")
-    rows = cs.complaints_for(user=request.user).filter(project=project).prefetch_related("evidence")
-    return Response(ComplaintSerializer(rows, many=True).data)
+    return _project_filings(request, pk, file_service=complaints.complaint_file, visible=cs.complaints_for,
+                            serializer=ComplaintSerializer)
 
 
 @extend_schema(responses=ComplaintSerializer)

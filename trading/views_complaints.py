@@ -81,37 +81,32 @@ def project_complaints(request, pk: int):
     return render(request, "trading/complaints/project.html", context)
 
 
-@login_required
-@require_POST
-def objection_new(request, pk: int):
+def _file_from_form(request, pk: int, file_service, success: str):
+    """Parse the filing form of project ``pk`` and file it with ``file_service`` (objection or complaint)."""
     project = get_object_or_404(Project, pk=pk)
     post = request.POST
 
     def call():
         require(request.user, "trading.complaint.file")
         section = get_object_or_404(Section, pk=post["section"], project=project) if post.get("section") else None
-        complaints.objection_file(project=project, user=request.user, subject=post.get("subject", ""),
-                                  grounds=post.get("grounds", ""), section=section,
-                                  known_on=_date(post.get("known_on")), files=request.FILES.getlist("files"))
+        file_service(project=project, user=request.user, subject=post.get("subject", ""),
+                     grounds=post.get("grounds", ""), section=section,
+                     known_on=_date(post.get("known_on")), files=request.FILES.getlist("files"))
 
-    return _run(request, call, _("Filed. The tenderer must answer by the date shown."),
-                f"/complaints/project/{pk}/")
+    return _run(request, call, success, f"/complaints/project/{pk}/")
+
+
+@login_required
+@require_POST
+def objection_new(request, pk: int):
+    return _file_from_form(request, pk, complaints.objection_file,
+                           _("Filed. The tenderer must answer by the date shown."))
 
 
 @login_required
 @require_POST
 def complaint_new(request, pk: int):
-    project = get_object_or_404(Project, pk=pk)
-    post = request.POST
-
-    def call():
-        require(request.user, "trading.complaint.file")
-        section = get_object_or_404(Section, pk=post["section"], project=project) if post.get("section") else None
-        complaints.complaint_file(project=project, user=request.user, subject=post.get("subject", ""),
-                                  grounds=post.get("grounds", ""), section=section,
-                                  known_on=_date(post.get("known_on")), files=request.FILES.getlist("files"))
-
-    return _run(request, call, _("Complaint filed with the regulator."), f"/complaints/project/{pk}/")
+    return _file_from_form(request, pk, complaints.complaint_file, _("Complaint filed with the regulator."))
 
 
 @login_required
