@@ -367,3 +367,31 @@ def test_the_pages_show_the_timeline_and_the_regulators_board(world, client):
     # A bidder posting a regulator's action is refused with a message, nothing changes
     client.post(f"/complaints/{complaint.pk}/decide/", {"outcome": "upheld", "text": "成立"})
     assert Complaint.objects.get(pk=complaint.pk).state == "accepted"
+
+
+def test_filing_through_the_pages_says_what_happened_and_a_refusal_creates_nothing(world, client_en):
+    project = project_in(world)
+    page = f"/complaints/project/{project.pk}/"
+
+    def post(path, data):
+        response = client_en.post(path, data, follow=True)
+        assert response.redirect_chain[-1][0] == page
+        return [str(m) for m in response.context["messages"]]
+
+    # a bidder objects through the page: filed, with the message saying what comes next
+    client_en.force_login(world.bidders[3])
+    assert post(f"{page}objection/", {"subject": "result", "grounds": "评分有误。"}) == [
+        "Filed. The tenderer must answer by the date shown."]
+    assert Objection.objects.filter(project=project, organisation=world.bidders[3].organisation).count() == 1
+    before = _counts()
+    # a date the bidder typed wrong: the message says how to write it, nothing is filed
+    assert post(f"{page}complaint/", {"subject": "procedure", "grounds": "x", "known_on": "22/11/2026"}) == [
+        "Give the date as YYYY-MM-DD."]
+    # a complaint on the result before the objection is answered: the service's refusal, nothing is filed
+    refused = post(f"{page}complaint/", {"subject": "result", "grounds": "评分有误。"})
+    assert len(refused) == 1 and refused[0].startswith("Your objection or challenge is awaiting its answer until")
+    # the agency may not file at all: refused with a message, nothing is filed
+    client_en.force_login(world.agency)
+    assert post(f"{page}objection/", {"subject": "result", "grounds": "x"}) == [
+        "Your account (Agency) may not do this. Sign in with an account that may, or ask the platform operator."]
+    assert _counts() == before
