@@ -390,6 +390,8 @@ class _Plaintext:
         self._current: BinaryIO | _MemoryStream | None = None
         self._left = 0
         self._name = ""
+        # The chunk buffers plaintext was read into (and must be wiped); chunks of documents given as bytes are not.
+        self.touched: list[memoryview] = []
 
     def _next(self) -> bool:
         if self._current is not None:
@@ -437,6 +439,8 @@ class _Plaintext:
         if isinstance(self._current, _MemoryStream) and self._left >= length:
             self._left -= length
             return self._current.view(length)
+        if not any(buffer is seen for seen in self.touched):
+            self.touched.append(buffer)
         if self.readinto(buffer[:length]) != length:
             raise InvalidInput("a document shrank while it was being sealed; seal again")
         return buffer[:length]
@@ -617,7 +621,8 @@ def _frames_seal(
     finally:
         pipe.close()
         _BUFFERS.give(frames)
-        _BUFFERS.give(plains, wipe=True)
+        _BUFFERS.give([view for view in plains if not any(view is seen for seen in plaintext.touched)])
+        _BUFFERS.give(plaintext.touched, wipe=True)
 
 
 # ---------------------------------------------------------------- reading

@@ -11,10 +11,12 @@ SM3), of its SubjectPublicKeyInfo DER.
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from Crypto.IO import PEM, PKCS8
 from Crypto.PublicKey import ECC
 from Crypto.Util.asn1 import DerBitString, DerObjectId, DerOctetString, DerSequence
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from sealing import sm2
 from sealing.errors import KeyFileError, WrongPassphrase
@@ -55,6 +57,10 @@ class PublicKey:
         """SubjectPublicKeyInfo DER."""
         algorithm = DerSequence([DerObjectId(EC_PUBLIC_KEY_OID), DerObjectId(CURVE_OIDS[self.suite])])
         return DerSequence([algorithm, DerBitString(self.point)]).encode()
+
+    def openssl(self) -> ec.EllipticCurvePublicKey:
+        """The OpenSSL key (``intl`` only), made on first use and kept with this object."""
+        return _kept(self, lambda: ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), self.point))
 
     def pem(self) -> str:
         """SubjectPublicKeyInfo PEM ("PUBLIC KEY")."""
@@ -99,6 +105,19 @@ class PrivateKey:
     def ecc(self) -> ECC.EccKey:
         """The pycryptodome key (``intl`` only)."""
         return ECC.construct(curve="P-256", d=self.scalar)
+
+    def openssl(self) -> ec.EllipticCurvePrivateKey:
+        """The OpenSSL key (``intl`` only), made on first use and kept with this object (never in a global cache)."""
+        return _kept(self, lambda: ec.derive_private_key(self.scalar, ec.SECP256R1()))
+
+
+def _kept(key: "PublicKey | PrivateKey", make: Any) -> Any:
+    """The OpenSSL object of ``key``, made by ``make`` once and kept in the (frozen) key's own __dict__."""
+    kept = key.__dict__.get("_openssl")
+    if kept is None:
+        kept = make()
+        object.__setattr__(key, "_openssl", kept)
+    return kept
 
 
 def _p256_valid(point: bytes) -> bool:
