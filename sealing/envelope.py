@@ -22,6 +22,7 @@ import shutil
 import struct
 import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -62,6 +63,10 @@ KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
 # Threads that work on frames at once, the caller's and the shared pool's: one per core, 2 to 4.
 FRAME_THREADS = max(2, min(4, os.cpu_count() or 1))
 RING_BYTES = 32 << 20
+WHOLE_RING = 16
+# Jobs kept waiting per lane thread (see _Pipeline.submit); how long a caller polls before it sleeps.
+QUEUE_AHEAD = 2
+POLL_SECONDS = 0.002
 
 
 class _BufferPool:
@@ -111,9 +116,19 @@ def _buffer_size(chunk_size: int) -> int:
     return FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE
 
 
-def _ring_size(chunk_size: int) -> int:
-    """How many chunk buffers a pipeline rotates: 3 per lane (a multiple of FRAME_THREADS, see _Pipeline), ≤ ~32 MiB."""
-    return FRAME_THREADS * max(1, min(3, RING_BYTES // (2 * FRAME_THREADS * chunk_size)))
+def _ring_size(chunk_size: int, chunk_count: int) -> int:
+    """How many chunk buffers a pipeline rotates (of each kind: plaintext and frame).
+
+    One per frame when there are at most WHOLE_RING frames and they fit in half of RING_BYTES
+    (an envelope of up to 15 MiB in 1 MiB chunks): then no frame waits for an earlier one's
+    output before it starts.
+    Otherwise 3 per lane (at most ~32 MiB in all), which the frames reuse while they are
+    still in the cache.
+    """
+    if chunk_count <= WHOLE_RING and chunk_count * _buffer_size(chunk_size) <= RING_BYTES // 2:
+        return chunk_count
+    return min(chunk_count, FRAME_THREADS * max(1, min(3, RING_BYTES // (2 * FRAME_THREADS * chunk_size))))
+
 
 DocumentSource = Path | str | bytes | BinaryIO
 # An envelope to read: a file name, a binary stream, or the envelope's bytes (read where they are, not copied).
@@ -224,21 +239,23 @@ class _Threads:
 
 
 class _Pipeline:
-    """Frame jobs on the caller's thread and a pool of threads, and in-order output on one more thread.
+    """Frame jobs shared by the caller's thread and the pool's, and in-order output on one more thread.
 
     Frames do not depend on one another (each has its own nonce, tag and digest d_i), so the
-    whole work on a frame, a *job* (encrypt or decrypt it, then its digest), runs in one of
-    FRAME_THREADS lanes, frame i in lane i mod FRAME_THREADS: lane 0 is the caller's thread
-    (which runs its frame once it has handed the next frames to the other lanes), the others
-    the shared threads (_Threads). With two cores two frames are encrypted and hashed at
-    once (OpenSSL's GCM, hashlib and blake3 release the GIL), no more threads are busy than
-    there are cores, and with a ring of a multiple of FRAME_THREADS buffers each buffer stays
-    with one thread, in its core's cache. Results are taken strictly in frame order:
-    digests are collected in order, the first failing frame's error is the one raised, and a
-    frame's output goes to the output thread only once its job succeeded, never after a frame
-    that failed. Buffers are passed as memoryviews, never copied; the caller calls
-    ``settle(i - ring)`` before it overwrites the ring buffers that frame ``i - ring`` used.
-    With ``threaded=False`` everything runs on the caller's thread.
+    whole work on a frame, a *job* (encrypt or decrypt it, then its digest), can run on any
+    thread. Jobs wait in one queue, oldest first. The lane threads (_Threads, one per core
+    beside the caller's) are woken when jobs arrive and take them until the queue is empty;
+    the caller takes them too whenever it has to wait for a frame (``settle``, the digests at
+    the end) instead of sleeping. So the work balances itself between the threads whatever
+    each one's speed, and a lane is woken about once per envelope, not once per frame (a
+    thread that sleeps is slow to wake on a virtual machine). With two cores two frames are
+    encrypted and hashed at once (OpenSSL's GCM, hashlib and blake3 release the GIL).
+    Results are taken strictly in frame order: digests are collected in order, the first
+    failing frame's error is the one raised, and a frame's output goes to the output thread
+    only once its job succeeded, never after a frame that failed. Buffers are passed as
+    memoryviews, never copied; the caller calls ``settle(i - ring)`` before it overwrites
+    the ring buffers that frame ``i - ring`` used. With ``threaded=False`` every job runs on
+    the caller's thread as it is submitted.
     """
 
     def __init__(
@@ -251,34 +268,67 @@ class _Pipeline:
         self._lanes, writer = _Threads.get() if threaded else ([], None)
         self._writer = writer if output else None
         self._jobs: deque[tuple[int, Future[bytes]]] = deque()
-        self._deferred: deque[tuple[int, Future[bytes], Callable[..., bytes], tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[Future[bytes], Callable[..., bytes], tuple[Any, ...]]] = deque()
+        self._lock = threading.Lock()
+        self._awake: list[Future[None] | None] = [None] * len(self._lanes)
         self._waiting: deque[tuple[int, Future[bytes] | None, bytes | memoryview]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
         self._failed = False
 
     def submit(self, index: int, job: Callable[..., bytes], *args: Any) -> Future[bytes]:
-        """Run ``job(*args)``, which returns frame ``index``'s digest, in the frame's lane."""
-        lane = index % FRAME_THREADS if self._lanes else 0
-        future: Future[bytes] = self._lanes[lane - 1].submit(job, *args) if lane else Future()
+        """Queue ``job(*args)``, which returns frame ``index``'s digest, and wake the lanes that sleep."""
+        future: Future[bytes] = Future()
         self._jobs.append((index, future))
-        if not lane:
-            self._deferred.append((index, future, job, args))
+        self._queue.append((future, job, args))
         if not self._lanes:
-            self._run_deferred(index)
-        elif lane == FRAME_THREADS - 1:
-            # The caller's thread runs its frames a round late, once the next round is queued in the other
-            # lanes: they never wait for it (a thread that sleeps is slow to wake on a virtual machine).
-            self._run_deferred(index - 2 * FRAME_THREADS + 1)
+            self._run_queued()
+            return future
+        with self._lock:
+            for lane, awake in enumerate(self._awake):
+                if awake is None:
+                    self._awake[lane] = self._lanes[lane].submit(self._lane_work, lane)
+        # Keep QUEUE_AHEAD jobs per lane waiting for the lanes, and do the rest here: the caller works
+        # from the start instead of only once it has read the whole ring (a woken lane takes a while to run).
+        while len(self._queue) > QUEUE_AHEAD * len(self._lanes):
+            self._run_queued(until=self._queue[0][0])
         return future
 
-    def _run_deferred(self, until: int = FINAL_FLAG) -> None:
-        """Run the caller's lane's jobs that wait, up to frame ``until``."""
-        while self._deferred and self._deferred[0][0] <= until:
-            _, future, job, args = self._deferred.popleft()
+    def _lane_work(self, lane: int) -> None:
+        """A lane's turn: take queued jobs until there are none, then sleep (``submit`` wakes it again)."""
+        while True:
+            self._run_queued()
+            with self._lock:
+                if not self._queue:
+                    self._awake[lane] = None
+                    return
+
+    def _run_queued(self, until: Future[bytes] | None = None) -> None:
+        """Run queued jobs, oldest first, until the queue is empty or ``until`` is done."""
+        while until is None or not until.done():
+            try:
+                future, job, args = self._queue.popleft()
+            except IndexError:
+                return
+            if not future.set_running_or_notify_cancel():  # dropped by close
+                continue
             try:
                 future.set_result(job(*args))
-            except Exception as exc:  # raised in frame order by settle, like a pool thread's
+            except Exception as exc:  # raised in frame order by settle
                 future.set_exception(exc)
+
+    def _result(self, future: Future[bytes]) -> bytes:
+        """``future``'s digest, helping with the queued jobs while it is not done.
+
+        When no job is left to help with, the caller polls for a short while before it sleeps:
+        the job it waits for is usually a lane's last one, nearly done, and a thread that
+        sleeps is slow to wake on a virtual machine (about 0.1 ms here, a tenth of a 10 MiB
+        envelope). The poll gives the GIL up between looks.
+        """
+        self._run_queued(until=future)
+        deadline = time.perf_counter() + POLL_SECONDS
+        while not future.done() and time.perf_counter() < deadline:
+            time.sleep(0)
+        return future.result()
 
     def digest(self, index: int, frame: memoryview) -> None:
         """Frame ``index``'s digest as its whole job (verifying without a key)."""
@@ -310,7 +360,8 @@ class _Pipeline:
             batch.append(data)
         if first is None:
             return
-        if self._writer is None:
+        if self._writer is None or (until >= 0 and all(future.done() for _, future in self._outputs)):
+            # Settling, with the output thread idle: write here, in order, rather than wake that thread and wait.
             self._write(batch)
         else:
             self._outputs.append((first, self._writer.submit(self._write, batch)))
@@ -322,23 +373,24 @@ class _Pipeline:
 
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
-        self._run_deferred(index)
         while self._jobs and self._jobs[0][0] <= index:
-            self.digests += self._jobs.popleft()[1].result()
+            self.digests += self._result(self._jobs.popleft()[1])
         self._flush(index)
         while self._outputs and self._outputs[0][0] <= index:
             self._outputs.popleft()[1].result()
 
     def failure(self) -> BaseException | None:
         """The error of the first frame still pending that failed, if any (waiting for their jobs)."""
-        self._run_deferred()
-        return next((future.exception() for _, future in self._jobs if future.exception() is not None), None)
+        for _, future in self._jobs:
+            self._run_queued(until=future)
+            if future.exception() is not None:
+                return future.exception()
+        return None
 
     def frame_digests(self) -> bytes:
         """d_0 || ... || d_{N-1}, once every frame's job has been submitted."""
-        self._run_deferred()
         while self._jobs:
-            self.digests += self._jobs.popleft()[1].result()
+            self.digests += self._result(self._jobs.popleft()[1])
         return bytes(self.digests)
 
     def drain(self) -> None:
@@ -346,7 +398,7 @@ class _Pipeline:
 
     def close(self) -> None:
         """Drop the jobs and outputs not started yet; those running are waited for."""
-        self._deferred.clear()
+        self._queue.clear()
         running = [future for _, future in (*self._jobs, *self._outputs) if not future.cancel()]
         self._jobs.clear()
         self._outputs.clear()
@@ -591,17 +643,17 @@ def _frames_seal(
     pipeline (see _Pipeline), on a pool thread or the caller's, and ``output`` runs on its
     output thread, so reading, encrypting, hashing and writing overlap.
     """
-    ring = min(_ring_size(chunk_size), chunk_count)
+    ring = _ring_size(chunk_size, chunk_count)
     plains = _BUFFERS.take(_buffer_size(chunk_size), ring)
     frames = _BUFFERS.take(_buffer_size(chunk_size), ring)
     pipe = _Pipeline(suite, output, threaded=chunk_count > 1)
 
+    seal = suite.frame_sealer(content_key, header_digest)
+
     def encrypt(index: int, final: bool, chunk: memoryview, frame: memoryview) -> bytes:
-        encryptor = suite.chunk_encryptor(content_key, _nonce(nonce_prefix, index, final), header_digest)
-        end = FRAME_HEADER.size + encryptor.update_into(chunk, frame[FRAME_HEADER.size :])
-        encryptor.finalize()
-        frame[end : end + TAG_SIZE] = encryptor.tag
-        return pipe.frame_digest(frame[: end + TAG_SIZE])
+        end = FRAME_HEADER.size + len(chunk) + TAG_SIZE
+        seal(_nonce(nonce_prefix, index, final), chunk, frame[FRAME_HEADER.size : end])
+        return pipe.frame_digest(frame[:end])
 
     try:
         for index in range(chunk_count):
@@ -839,7 +891,7 @@ class _Frames:
         self.pipe = pipe
         self.chunk_size = head.header["chunk_size"]
         self.expected = head.header["chunk_count"]
-        self.ring = min(_ring_size(self.chunk_size), self.expected)
+        self.ring = _ring_size(self.chunk_size, self.expected)
         self.views = _BUFFERS.take(_buffer_size(self.chunk_size), self.ring)
         self.count = 0
         self.listed = b""
@@ -1221,11 +1273,11 @@ def _frames_open(
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
 
+    open_ = suite.frame_opener(content_key, head.header_digest)
+
     def decrypt(index: int, final: bool, record: memoryview, plain: memoryview) -> bytes:
-        decryptor = suite.chunk_decryptor(content_key, _nonce(head.nonce_prefix, index, final), head.header_digest)
-        decryptor.update_into(record[FRAME_HEADER.size : -TAG_SIZE], plain)
         try:
-            decryptor.finalize_with_tag(bytes(record[-TAG_SIZE:]))
+            open_(_nonce(head.nonce_prefix, index, final), record[FRAME_HEADER.size :], plain)
         except InvalidTag:
             raise _damaged(
                 f"chunk {index}",
