@@ -97,9 +97,7 @@ class _BufferPool:
             view.release()
         if wipe:
             for buffer in buffers:
-                assert isinstance(buffer, bytearray)
-                # In place: a new zero-filled bytes object of the buffer's size would cost a page fault per 4 KiB.
-                ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
+                _wipe(buffer)
         with self._lock:
             for buffer in buffers:
                 assert isinstance(buffer, bytearray)
@@ -109,6 +107,12 @@ class _BufferPool:
 
 
 _BUFFERS = _BufferPool(RING_BYTES)
+
+
+def _wipe(buffer: bytearray | memoryview) -> None:
+    """Zero ``buffer`` in place (a new zero-filled object of its size would cost a page fault per 4 KiB)."""
+    if len(buffer):
+        ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
 
 
 def _buffer_size(chunk_size: int) -> int:
@@ -259,9 +263,12 @@ class _Pipeline:
     """
 
     def __init__(
-        self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION
+        self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION,
+        wipe_outputs: bool = False,
     ) -> None:
         self.suite = suite
+        # Zero each output once written (plaintext), on the output thread rather than all at the end.
+        self._wipe_outputs = wipe_outputs
         self.frame_digest: FrameDigest = suite.frame_digest(version)
         self.digests = bytearray()
         self.output = output
@@ -370,6 +377,8 @@ class _Pipeline:
         assert self.output is not None
         for data in batch:
             self.output(data)
+            if self._wipe_outputs:
+                _wipe(data)
 
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
@@ -1269,9 +1278,11 @@ def _frames_open(
     d_0 || ... || d_{N-1}; checking the signature is the caller's job.
     """
     suite = head.suite
-    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
+    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version,
+                     wipe_outputs=True)
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
+    written = False
 
     open_ = suite.frame_opener(content_key, head.header_digest)
 
@@ -1293,10 +1304,11 @@ def _frames_open(
             pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job)
         digests = pipe.frame_digests()
         pipe.drain()
+        written = True  # every chunk's plaintext went to the output, which wiped it
     finally:
         pipe.close()
         frames.close()
-        _BUFFERS.give(plains, wipe=True)
+        _BUFFERS.give(plains, wipe=not written)
     return frames, digests
 
 

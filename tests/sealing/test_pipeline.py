@@ -105,6 +105,26 @@ def test_reused_buffers_keep_no_plaintext(tmp_path: Path, intl_keys, given_as):
     assert not any(b"PLAINTEXT-MARKER" in buffer or b'"price"' in buffer for buffer in kept)
 
 
+def test_an_open_that_fails_leaves_no_plaintext_in_the_buffers(tmp_path: Path, intl_keys):
+    """Chunks before the damaged one were decrypted (and the damaged one may be, before its tag fails)."""
+    marker = b"PLAINTEXT-MARKER-" * 500
+    path = tmp_path / "bid.sealed"
+    envelope_seal(path, summary={"price": "1.00"}, documents=[("a.txt", marker * 20)],
+                  signer=intl_keys["bidder"], opening_key=intl_keys["opening"].public_key, chunk_size=16384)
+    data = bytearray(path.read_bytes())
+    start, end = layout_of(bytes(data)).frames[-2]
+    data[end - 20] ^= 1
+    path.write_bytes(data)
+
+    with pytest.raises(DamagedEnvelope):
+        envelope_open(path, key=intl_keys["bidder"], dest=tmp_path / "out")
+
+    kept = sealing_envelope._BUFFERS._free
+    assert kept, "the buffers were not kept for reuse"
+    assert not any(b"PLAINTEXT-MARKER" in buffer or b'"price"' in buffer for buffer in kept)
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_envelope_in_memory_is_read_in_place_with_the_same_checks(tmp_path: Path, intl_keys):
     """Bytes given to verify and open are read without copying their frames; damage is named just the same."""
     document = os.urandom(20 * 4096 + 7)
