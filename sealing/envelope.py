@@ -66,6 +66,8 @@ RING_BYTES = 32 << 20
 WHOLE_RING = 16
 # Jobs kept waiting per lane thread (see _Pipeline.submit); how long a caller polls before it sleeps.
 QUEUE_AHEAD = 2
+# Outputs handed to the output thread at once (fewer wake-ups), unless the caller is settling.
+OUTPUT_BATCH = 4
 POLL_SECONDS = 0.002
 
 
@@ -349,26 +351,33 @@ class _Pipeline:
     def _flush(self, until: int) -> None:
         """Pass the outputs whose jobs are done (all up to frame ``until``, waiting for those) to the output, in order.
 
-        They go as one batch, so the output thread wakes once for several frames. A failed job
-        stops the flow: its output and every later one are dropped, and settle raises its error.
+        They go as one batch, of at least OUTPUT_BATCH outputs unless settling (``until`` ≥ 0), so
+        the output thread wakes once for several frames; when settling with the output thread
+        idle, the caller writes them itself rather than wake that thread and wait for it. A
+        failed job stops the flow: its output and every later one are dropped, and settle
+        raises its error.
         """
-        batch: list[bytes | memoryview] = []
-        first = None
-        while self._waiting and not self._failed:
-            index, after, data = self._waiting[0]
+        if self._failed:
+            return
+        ready = 0
+        for index, after, _ in self._waiting:
             if after is not None:
                 if index > until and not after.done():
                     break
                 if after.exception() is not None:
                     self._failed = True
                     break
-            self._waiting.popleft()
-            first = index if first is None else first
-            batch.append(data)
-        if first is None:
+            ready += 1
+        settling = until >= 0
+        if not self._failed and not settling and self._writer is not None and ready < OUTPUT_BATCH:
             return
-        if self._writer is None or (until >= 0 and all(future.done() for _, future in self._outputs)):
-            # Settling, with the output thread idle: write here, in order, rather than wake that thread and wait.
+        first = self._waiting[0][0] if ready else 0
+        batch = [self._waiting.popleft()[2] for _ in range(ready)]
+        if self._failed:
+            self._waiting.clear()
+        if not batch:
+            return
+        if self._writer is None or (settling and all(future.done() for _, future in self._outputs)):
             self._write(batch)
         else:
             self._outputs.append((first, self._writer.submit(self._write, batch)))

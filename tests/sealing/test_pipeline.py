@@ -37,7 +37,10 @@ def test_the_pipeline_collects_frame_digests_and_writes_in_frame_order(threaded,
 
     assert digests == b"".join(FRAME_HASHES[version](frame) for frame in frames)
     assert [data for _, data in written] == frames
-    assert all(name.startswith("sealing-out") for name, _ in written) == threaded
+    # Threaded, outputs go to the output thread in batches (the last ones the caller may write itself
+    # while it settles, if that thread is idle). Not threaded, everything is written on the caller's thread.
+    names = {"out" if name.startswith("sealing-out") else "caller" for name, _ in written}
+    assert ("out" in names) == threaded and names <= {"out", "caller"}
 
 
 def test_an_error_on_the_output_thread_reaches_the_caller():
