@@ -244,6 +244,42 @@ class _Threads:
             return cls._lanes, cls._output
 
 
+class _Job:
+    """One frame's job, run once by whichever thread takes it from the pipeline's queue.
+
+    Lighter than a concurrent.futures.Future (a plain flag, read under the GIL, and one
+    condition per pipeline that waiting callers sleep on), which matters at a few tens of
+    microseconds of Python per frame: while the caller runs Python, a lane that returns from
+    OpenSSL or BLAKE3 waits for the GIL.
+    """
+
+    __slots__ = ("index", "work", "args", "started", "done", "digest", "error")
+
+    def __init__(self, index: int, work: Callable[..., bytes], args: tuple[Any, ...]) -> None:
+        self.index = index
+        self.work = work
+        self.args = args
+        self.started = False
+        self.done = False
+        self.digest = b""
+        self.error: BaseException | None = None
+
+    def run(self, finished: threading.Condition) -> None:
+        try:
+            self.digest = self.work(*self.args)
+        except Exception as exc:  # raised in frame order by settle
+            self.error = exc
+        self.args = ()
+        self.done = True
+        with finished:
+            finished.notify_all()
+
+    def result(self) -> bytes:
+        if self.error is not None:
+            raise self.error
+        return self.digest
+
+
 class _Pipeline:
     """Frame jobs shared by the caller's thread and the pool's, and in-order output on one more thread.
 
@@ -276,74 +312,85 @@ class _Pipeline:
         self.output = output
         self._lanes, writer = _Threads.get() if threaded else ([], None)
         self._writer = writer if output else None
-        self._jobs: deque[tuple[int, Future[bytes]]] = deque()
-        self._queue: deque[tuple[Future[bytes], Callable[..., bytes], tuple[Any, ...]]] = deque()
-        self._lock = threading.Lock()
-        self._awake: list[Future[None] | None] = [None] * len(self._lanes)
-        self._waiting: deque[tuple[int, Future[bytes] | None, bytes | memoryview]] = deque()
+        self._jobs: deque[_Job] = deque()  # every job not settled yet, in frame order
+        self._queue: deque[_Job] = deque()  # the jobs no thread has taken yet
+        self._lock = threading.Lock()  # guards _queue's takers and _awake
+        self._finished = threading.Condition(threading.Lock())
+        self._awake = [False] * len(self._lanes)  # whether a lane has a turn queued or running
+        self._waiting: deque[tuple[int, _Job | None, bytes | memoryview]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
         self._failed = False
 
-    def submit(self, index: int, job: Callable[..., bytes], *args: Any) -> Future[bytes]:
-        """Queue ``job(*args)``, which returns frame ``index``'s digest, and wake the lanes that sleep."""
-        future: Future[bytes] = Future()
-        self._jobs.append((index, future))
-        self._queue.append((future, job, args))
+    def submit(self, index: int, work: Callable[..., bytes], *args: Any) -> _Job:
+        """Queue ``work(*args)``, which returns frame ``index``'s digest, and wake the lanes that sleep."""
+        job = _Job(index, work, args)
+        self._jobs.append(job)
+        self._queue.append(job)
         if not self._lanes:
             self._run_queued()
-            return future
+            return job
         with self._lock:
             for lane, awake in enumerate(self._awake):
-                if awake is None:
-                    self._awake[lane] = self._lanes[lane].submit(self._lane_work, lane)
+                if not awake:
+                    self._awake[lane] = True
+                    self._lanes[lane].submit(self._lane_work, lane)
         # Keep QUEUE_AHEAD jobs per lane waiting for the lanes, and do the rest here: the caller works
         # from the start instead of only once it has read the whole ring (a woken lane takes a while to run).
-        while len(self._queue) > QUEUE_AHEAD * len(self._lanes):
-            self._run_queued(until=self._queue[0][0])
-        return future
+        while len(self._queue) > QUEUE_AHEAD * len(self._lanes) and self._run_one():
+            pass
+        return job
+
+    def _take(self, lane: int | None = None) -> _Job | None:
+        """The oldest queued job, marked as started; None if there is none (and then ``lane`` goes to sleep)."""
+        with self._lock:
+            if not self._queue:
+                if lane is not None:
+                    self._awake[lane] = False
+                return None
+            job = self._queue.popleft()
+            job.started = True
+            return job
+
+    def _run_one(self, lane: int | None = None) -> bool:
+        job = self._take(lane)
+        if job is None:
+            return False
+        job.run(self._finished)
+        return True
 
     def _lane_work(self, lane: int) -> None:
         """A lane's turn: take queued jobs until there are none, then sleep (``submit`` wakes it again)."""
-        while True:
-            self._run_queued()
-            with self._lock:
-                if not self._queue:
-                    self._awake[lane] = None
-                    return
+        while self._run_one(lane):
+            pass
 
-    def _run_queued(self, until: Future[bytes] | None = None) -> None:
+    def _run_queued(self, until: _Job | None = None) -> None:
         """Run queued jobs, oldest first, until the queue is empty or ``until`` is done."""
-        while until is None or not until.done():
-            try:
-                future, job, args = self._queue.popleft()
-            except IndexError:
-                return
-            if not future.set_running_or_notify_cancel():  # dropped by close
-                continue
-            try:
-                future.set_result(job(*args))
-            except Exception as exc:  # raised in frame order by settle
-                future.set_exception(exc)
+        while (until is None or not until.done) and self._run_one():
+            pass
 
-    def _result(self, future: Future[bytes]) -> bytes:
-        """``future``'s digest, helping with the queued jobs while it is not done.
+    def _wait(self, job: _Job) -> None:
+        """Until ``job`` is done, helping with the queued jobs meanwhile.
 
         When no job is left to help with, the caller polls for a short while before it sleeps:
         the job it waits for is usually a lane's last one, nearly done, and a thread that
         sleeps is slow to wake on a virtual machine (about 0.1 ms here, a tenth of a 10 MiB
         envelope). The poll gives the GIL up between looks.
         """
-        self._run_queued(until=future)
+        if job.done:
+            return
+        self._run_queued(until=job)
         deadline = time.perf_counter() + POLL_SECONDS
-        while not future.done() and time.perf_counter() < deadline:
+        while not job.done and time.perf_counter() < deadline:
             time.sleep(0)
-        return future.result()
+        with self._finished:
+            while not job.done:
+                self._finished.wait()
 
     def digest(self, index: int, frame: memoryview) -> None:
         """Frame ``index``'s digest as its whole job (verifying without a key)."""
         self.submit(index, self.frame_digest, frame)
 
-    def emit(self, index: int, data: bytes | memoryview, *, after: Future[bytes] | None = None) -> None:
+    def emit(self, index: int, data: bytes | memoryview, *, after: _Job | None = None) -> None:
         """Hand ``data`` to the output, in order, once ``after`` (frame ``index``'s job) has succeeded."""
         self._waiting.append((index, after, data))
         self._flush(index if self._writer is None else -1)
@@ -362,9 +409,10 @@ class _Pipeline:
         ready = 0
         for index, after, _ in self._waiting:
             if after is not None:
-                if index > until and not after.done():
+                if index > until and not after.done:
                     break
-                if after.exception() is not None:
+                self._wait(after)
+                if after.error is not None:
                     self._failed = True
                     break
             ready += 1
@@ -391,24 +439,28 @@ class _Pipeline:
 
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
-        while self._jobs and self._jobs[0][0] <= index:
-            self.digests += self._result(self._jobs.popleft()[1])
+        while self._jobs and self._jobs[0].index <= index:
+            job = self._jobs.popleft()
+            self._wait(job)
+            self.digests += job.result()
         self._flush(index)
         while self._outputs and self._outputs[0][0] <= index:
             self._outputs.popleft()[1].result()
 
     def failure(self) -> BaseException | None:
         """The error of the first frame still pending that failed, if any (waiting for their jobs)."""
-        for _, future in self._jobs:
-            self._run_queued(until=future)
-            if future.exception() is not None:
-                return future.exception()
+        for job in self._jobs:
+            self._wait(job)
+            if job.error is not None:
+                return job.error
         return None
 
     def frame_digests(self) -> bytes:
-        """d_0 || ... || d_{N-1}, once every frame's job has been submitted."""
+        """d_0 || ... || d_{N-1}, once every frame's job has been submitted (raising the first failure)."""
         while self._jobs:
-            self.digests += self._result(self._jobs.popleft()[1])
+            job = self._jobs.popleft()
+            self._wait(job)
+            self.digests += job.result()
         return bytes(self.digests)
 
     def drain(self) -> None:
@@ -416,8 +468,12 @@ class _Pipeline:
 
     def close(self) -> None:
         """Drop the jobs and outputs not started yet; those running are waited for."""
-        self._queue.clear()
-        running = [future for _, future in (*self._jobs, *self._outputs) if not future.cancel()]
+        with self._lock:
+            self._queue.clear()
+        for job in self._jobs:
+            if job.started:
+                self._wait(job)
+        running = [future for _, future in self._outputs if not future.cancel()]
         self._jobs.clear()
         self._outputs.clear()
         self._waiting.clear()
