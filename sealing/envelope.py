@@ -302,11 +302,8 @@ class _Pipeline:
 
     def __init__(
         self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION,
-        wipe_outputs: bool = False,
     ) -> None:
         self.suite = suite
-        # Zero each output once written (plaintext), on the output thread rather than all at the end.
-        self._wipe_outputs = wipe_outputs
         self.frame_digest: FrameDigest = suite.frame_digest(version)
         self.digests = bytearray()
         self.output = output
@@ -317,7 +314,7 @@ class _Pipeline:
         self._lock = threading.Lock()  # guards _queue's takers and _awake
         self._finished = threading.Condition(threading.Lock())
         self._awake = [False] * len(self._lanes)  # whether a lane has a turn queued or running
-        self._waiting: deque[tuple[int, _Job | None, bytes | memoryview]] = deque()
+        self._waiting: deque[tuple[int, _Job | None, tuple[bytes | memoryview, bool]]] = deque()
         self._outputs: deque[tuple[int, Future[Any]]] = deque()
         self._failed = False
 
@@ -390,9 +387,13 @@ class _Pipeline:
         """Frame ``index``'s digest as its whole job (verifying without a key)."""
         self.submit(index, self.frame_digest, frame)
 
-    def emit(self, index: int, data: bytes | memoryview, *, after: _Job | None = None) -> None:
-        """Hand ``data`` to the output, in order, once ``after`` (frame ``index``'s job) has succeeded."""
-        self._waiting.append((index, after, data))
+    def emit(self, index: int, data: bytes | memoryview, *, after: _Job | None = None, wipe: bool = False) -> None:
+        """Hand ``data`` to the output, in order, once ``after`` (frame ``index``'s job) has succeeded.
+
+        ``wipe``: zero the buffer ``data`` is a view of once written, on the output thread (plaintext in a
+        buffer no later frame reuses).
+        """
+        self._waiting.append((index, after, (data, wipe)))
         self._flush(index if self._writer is None else -1)
 
     def _flush(self, until: int) -> None:
@@ -430,12 +431,14 @@ class _Pipeline:
         else:
             self._outputs.append((first, self._writer.submit(self._write, batch)))
 
-    def _write(self, batch: list[bytes | memoryview]) -> None:
+    def _write(self, batch: list[tuple[bytes | memoryview, bool]]) -> None:
         assert self.output is not None
-        for data in batch:
+        for data, wipe in batch:
             self.output(data)
-            if self._wipe_outputs:
-                _wipe(data)
+            if wipe:
+                # The whole buffer: a shorter final chunk leaves an earlier chunk's tail after its own bytes.
+                assert isinstance(data, memoryview) and isinstance(data.obj, bytearray)
+                _wipe(data.obj)
 
     def settle(self, index: int) -> None:
         """Wait for all work on frames up to ``index`` (raising the first failure): their buffers may then be reused."""
@@ -1343,8 +1346,7 @@ def _frames_open(
     d_0 || ... || d_{N-1}; checking the signature is the caller's job.
     """
     suite = head.suite
-    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version,
-                     wipe_outputs=True)
+    pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
     frames = _Frames(reader, head, pipe)
     plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
     written = False
@@ -1366,7 +1368,9 @@ def _frames_open(
         for index, final, record in frames:
             plain = plains[index % frames.ring]
             job = pipe.submit(index, decrypt, index, final, record, plain)
-            pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job)
+            # The last frame through each buffer leaves plaintext in it: wiped once written.
+            pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job,
+                      wipe=index >= frames.expected - frames.ring)
         digests = pipe.frame_digests()
         pipe.drain()
         written = True  # every chunk's plaintext went to the output, which wiped it
