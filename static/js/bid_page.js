@@ -1,8 +1,42 @@
 // The bid page: seal the bid in the browser (static/js/sealing.js) and send only the envelope, through the
 // resumable upload API (create → PUT chunks at offsets → complete). Nothing in clear leaves the page.
+//
+// The sealed envelope (ciphertext only) and its upload's id are kept in this browser's IndexedDB until the
+// receipt arrives, so that an upload cut off by a closed tab, a reload or a dropped connection can be resumed
+// from the server's offset when the page is opened again, without sealing again.
 import { privateKeyFromPem, publicKeyFromPem, sealEnvelope } from "./sealing.js";
 
 const CHUNK = 1 << 20;
+const DATABASE = "sunshine-bid-page";
+const STORE = "unfinished-uploads";
+
+function database() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DATABASE, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** Run one request on the store: ("get", key), ("put", value, key) or ("delete", key). */
+async function kept(method, ...args) {
+  const db = await database();
+  try {
+    return await new Promise((resolve, reject) => {
+      const request = db.transaction(STORE, method === "get" ? "readonly" : "readwrite").objectStore(STORE)[method](...args);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** The key of a form's unfinished upload: one per user and section on this site. */
+function keptKey(form) {
+  return `${form.dataset.user}/${form.dataset.section}`;
+}
 
 function csrf(form) {
   return form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -21,13 +55,31 @@ function problem(data) {
   return Object.values(errors).flat().join(" ") || "the upload was refused";
 }
 
-/** Upload a Blob through the resumable API; resumes at the server's offset after a conflict or a network error. */
-export async function uploadEnvelope(form, sectionId, envelope, fileName, onProgress) {
-  const created = await api(form, "POST", `/api/trading/sections/${sectionId}/uploads/`,
-    JSON.stringify({ size: envelope.size, file_name: fileName }), { "Content-Type": "application/json" });
-  if (created.status !== 201) throw new Error(problem(created.data));
-  const url = `/api/trading/uploads/${created.data.id}/`;
+/**
+ * Upload a Blob through the resumable API; resumes at the server's offset after a conflict or a network error.
+ * With ``uploadId`` (an upload this browser started before), it continues that upload where the server has it,
+ * or starts a new one if that upload is gone, was abandoned or is for other bytes; ``onCreated(id)`` is told
+ * the id of a new upload.
+ */
+export async function uploadEnvelope(form, sectionId, envelope, fileName, onProgress,
+                                     { uploadId = null, onCreated = null } = {}) {
+  let url = uploadId ? `/api/trading/uploads/${uploadId}/` : null;
   let offset = 0;
+  if (url) {
+    const known = await api(form, "GET", url);
+    const usable = known.status === 200 && known.data.size === envelope.size
+      && ["open", "complete"].includes(known.data.state);
+    if (usable) offset = known.data.state === "complete" ? envelope.size : known.data.offset;
+    else url = null;
+  }
+  if (!url) {
+    const created = await api(form, "POST", `/api/trading/sections/${sectionId}/uploads/`,
+      JSON.stringify({ size: envelope.size, file_name: fileName }), { "Content-Type": "application/json" });
+    if (created.status !== 201) throw new Error(problem(created.data));
+    url = `/api/trading/uploads/${created.data.id}/`;
+    if (onCreated) await onCreated(created.data.id);
+  }
+  if (onProgress) onProgress(offset, envelope.size);
   let failures = 0;
   while (offset < envelope.size) {
     let answer;
@@ -68,21 +120,55 @@ async function sealAndUpload(form) {
     labels: { deal_code: form.dataset.dealCode, section_code: form.dataset.sectionCode },
     onProgress: (done, total) => say(`sealing ${Math.round((100 * done) / total)}%`),
   });
-  const receipt = await uploadEnvelope(form, form.dataset.section, envelope, "bid.sealed",
-    (done, total) => say(`uploading ${Math.round((100 * done) / total)}%`));
+  await kept("put", { envelope, uploadId: null }, keptKey(form));
+  return upload(form, { envelope, uploadId: null });
+}
+
+/** Upload a kept envelope (continuing its upload if it has one), then forget it once the receipt is here. */
+async function upload(form, record) {
+  const status = form.querySelector(".seal-status");
+  const receipt = await uploadEnvelope(form, form.dataset.section, record.envelope, "bid.sealed",
+    (done, total) => { status.textContent = `uploading ${Math.round((100 * done) / total)}%`; },
+    { uploadId: record.uploadId,
+      onCreated: (id) => kept("put", { envelope: record.envelope, uploadId: id }, keptKey(form)) });
+  await kept("delete", keptKey(form));
+  form.querySelector(".seal-resume").hidden = true;
   form.dataset.receipt = JSON.stringify(receipt.signed);
-  say(`receipt ${receipt.receipt_no} · SHA-256 ${receipt.sha256}`);
+  status.textContent = `receipt ${receipt.receipt_no} · SHA-256 ${receipt.sha256}`;
+  form.classList.remove("failed");
   form.classList.add("sealed");
   return receipt;
 }
 
-for (const form of document.querySelectorAll("form.seal-form")) {
+function failed(form) {
+  return (error) => {
+    form.querySelector(".seal-status").textContent = `error: ${error.message}`;
+    form.classList.add("failed");
+  };
+}
+
+async function offerResume(form) {
+  const record = await kept("get", keptKey(form));
+  const box = form.querySelector(".seal-resume");
+  if (!record) return;
+  box.querySelector(".resume-size").textContent = record.envelope.size.toLocaleString();
+  box.hidden = false;
+  box.querySelector("button.resume").onclick = () => {
+    form.classList.remove("failed");
+    upload(form, record).catch(failed(form));
+  };
+  box.querySelector("button.discard").onclick = async () => {
+    await kept("delete", keptKey(form));
+    box.hidden = true;
+  };
+}
+
+const forms = Array.from(document.querySelectorAll("form.seal-form"));
+for (const form of forms) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    sealAndUpload(form).catch((error) => {
-      form.querySelector(".seal-status").textContent = `error: ${error.message}`;
-      form.classList.add("failed");
-    });
+    form.classList.remove("failed", "sealed");
+    sealAndUpload(form).catch(failed(form));
   });
 }
-window.bidPageReady = true;
+Promise.all(forms.map((form) => offerResume(form).catch(failed(form)))).finally(() => { window.bidPageReady = true; });

@@ -131,11 +131,10 @@ def test_the_bidder_tool_keygen_seal_submit_verify_and_release_against_a_real_se
 
 
 @pytest.mark.browser
-def test_the_bid_page_seals_in_chromium_and_never_sends_the_price(world, server, tmp_path):
+def _bid_page_ready(world, tmp_path):
+    """A published project, a registered bidder with a key, its key file and a 2.5 MB document in tmp_path."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
     project = _published(world, seconds=600)
     section = project["sections"][0]["id"]
     bidder = world.bidders[0]
@@ -144,37 +143,129 @@ def test_the_bid_page_seals_in_chromium_and_never_sends_the_price(world, server,
     key = sealed.key_register(bidder)
     (tmp_path / "me.pem").write_bytes(key.pem(sealed.PASSPHRASE))
     (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 " + os.urandom(2_500_000))
-    bodies: list[bytes] = []
+    return project, bidder, key
 
+
+def _open_bid_page(browser, server, bidder, project):
+    page = browser.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", bidder.username)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form button, form input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{server.url}/projects/{project['id']}/")
+    page.wait_for_function("window.bidPageReady === true")
+    return page
+
+
+def _seal_on_the_page(page, tmp_path) -> str:
+    """Fill the bid form, seal and upload; the status line once it succeeded or failed."""
+    form = "form.seal-form"
+    page.set_input_files(f"{form} input[name=key]", str(tmp_path / "me.pem"))
+    page.fill(f"{form} input[name=passphrase]", sealed.PASSPHRASE)
+    page.fill(f"{form} input[name=price]", PRICE)
+    page.fill(f"{form} input[name=project_manager]", "项目经理赵六")
+    page.set_input_files(f"{form} input[name=documents]", str(tmp_path / "技术标.pdf"))
+    page.click(f"{form} > button")
+    page.wait_for_selector("form.seal-form.sealed, form.seal-form.failed", timeout=60_000)
+    return page.text_content(f"{form} .seal-status")
+
+
+def _assert_the_bid_opens(key, tmp_path):
+    bid = Bid.objects.get(state="submitted")
+    opened = sealing.envelope_open(storage.protected_path(bid.storage_path), key=key, dest=tmp_path / "opened")
+    assert str(opened.summary.price) == PRICE and opened.summary.project_manager == "项目经理赵六"
+    assert (tmp_path / "opened" / "documents" / "技术标.pdf").read_bytes() == (tmp_path / "技术标.pdf").read_bytes()
+
+
+def test_the_bid_page_seals_in_chromium_and_never_sends_the_price(world, server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    project, bidder, key = _bid_page_ready(world, tmp_path)
+    bodies: list[bytes] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        page = _open_bid_page(browser, server, bidder, project)
         page.on("request", lambda request: bodies.append(request.post_data_buffer or b""))
-        page.goto(f"{server.url}/accounts/login/")
-        page.fill("input[name=username]", bidder.username)
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.click("form button, form input[type=submit]")
-        page.wait_for_load_state()
-        page.goto(f"{server.url}/projects/{project['id']}/")
-        page.wait_for_function("window.bidPageReady === true")
-        form = "form.seal-form"
-        page.set_input_files(f"{form} input[name=key]", str(tmp_path / "me.pem"))
-        page.fill(f"{form} input[name=passphrase]", sealed.PASSPHRASE)
-        page.fill(f"{form} input[name=price]", PRICE)
-        page.fill(f"{form} input[name=project_manager]", "项目经理赵六")
-        page.set_input_files(f"{form} input[name=documents]", str(tmp_path / "技术标.pdf"))
-        page.click(f"{form} button")
-        page.wait_for_selector("form.seal-form.sealed, form.seal-form.failed", timeout=60_000)
-        status = page.text_content(f"{form} .seal-status")
+        status = _seal_on_the_page(page, tmp_path)
         browser.close()
 
     assert "receipt" in status, status
     assert len(bodies) > 3 and all(PRICE.encode() not in body and "项目经理赵六".encode() not in body
                                    for body in bodies)
-    bid = Bid.objects.get(state="submitted")
-    opened = sealing.envelope_open(storage.protected_path(bid.storage_path), key=key, dest=tmp_path / "opened")
-    assert str(opened.summary.price) == PRICE and opened.summary.project_manager == "项目经理赵六"
-    assert (tmp_path / "opened" / "documents" / "技术标.pdf").read_bytes() == (tmp_path / "技术标.pdf").read_bytes()
+    _assert_the_bid_opens(key, tmp_path)
+
+
+def _in_a_thread(query):
+    """Run ORM ``query`` on another thread: Playwright's sync API keeps an event loop running on this one."""
+
+    def run():
+        try:
+            return query()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+KEPT_ENVELOPE_JS = """async () => {
+  const db = await new Promise((resolve) => {
+    const r = indexedDB.open("sunshine-bid-page");
+    r.onsuccess = () => resolve(r.result);
+  });
+  const records = await new Promise((resolve) => {
+    const r = db.transaction("unfinished-uploads").objectStore("unfinished-uploads").getAll();
+    r.onsuccess = () => resolve(r.result);
+  });
+  db.close();
+  return Promise.all(records.map(async (record) => ({
+    size: record.envelope.size, uploadId: record.uploadId,
+    text: new TextDecoder("utf-8", { fatal: false }).decode(await record.envelope.arrayBuffer()),
+  })));
+}"""
+
+
+def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_path):
+    """The connection fails after the first chunk; after a reload the page offers the kept envelope (sealed, never
+    in clear) and resumes from the server's offset: the first chunk is not sent again and the bid opens."""
+    from playwright.sync_api import sync_playwright
+
+    project, bidder, key = _bid_page_ready(world, tmp_path)
+    puts: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = _open_bid_page(browser, server, bidder, project)
+        page.route(lambda url: "/api/trading/uploads/" in url and "offset=" in url and "offset=0" not in url,
+                   lambda route: route.abort())
+        status = _seal_on_the_page(page, tmp_path)
+        assert status.startswith("error"), status
+        session, bids = _in_a_thread(lambda: (UploadSession.objects.get(), Bid.objects.count()))
+        assert session.state == "open" and storage.protected_path(session.temp_path).stat().st_size == 1 << 20
+        assert bids == 0
+        kept = page.evaluate(KEPT_ENVELOPE_JS)
+        assert [(record["size"], record["uploadId"]) for record in kept] == [(session.size, str(session.pk))]
+        assert PRICE not in kept[0]["text"] and "项目经理赵六" not in kept[0]["text"]
+
+        page.unroute_all()
+        page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
+        page.reload()
+        page.wait_for_function("window.bidPageReady === true")
+        assert page.is_visible("form.seal-form .seal-resume")
+        page.click("form.seal-form .seal-resume button.resume")
+        page.wait_for_selector("form.seal-form.sealed, form.seal-form.failed", timeout=60_000)
+        status = page.text_content("form.seal-form .seal-status")
+        page.reload()
+        page.wait_for_function("window.bidPageReady === true")
+        offered_again = page.is_visible("form.seal-form .seal-resume")
+        left = page.evaluate(KEPT_ENVELOPE_JS)
+        browser.close()
+
+    assert "receipt" in status, status
+    assert puts and all("offset=0" not in url for url in puts), puts
+    assert UploadSession.objects.get().state == "complete"
+    assert not offered_again and left == []
+    _assert_the_bid_opens(key, tmp_path)
 
 
 def test_sigkill_during_200_uploads_leaves_only_whole_verified_bids_and_resumable_uploads(world, server, tmp_path):
