@@ -22,7 +22,6 @@ import shutil
 import struct
 import tempfile
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -64,11 +63,10 @@ KEY_CHECK_CONTEXT = b"SUNSEAL-v1 key check\x00"
 FRAME_THREADS = max(2, min(4, os.cpu_count() or 1))
 RING_BYTES = 32 << 20
 WHOLE_RING = 16
-# Jobs kept waiting per lane thread (see _Pipeline.submit); how long a caller polls before it sleeps.
+# Jobs kept waiting per lane thread (see _Pipeline.submit).
 QUEUE_AHEAD = 2
 # Outputs handed to the output thread at once (fewer wake-ups), unless the caller is settling.
 OUTPUT_BATCH = 4
-POLL_SECONDS = 0.002
 
 
 class _BufferPool:
@@ -366,19 +364,10 @@ class _Pipeline:
             pass
 
     def _wait(self, job: _Job) -> None:
-        """Until ``job`` is done, helping with the queued jobs meanwhile.
-
-        When no job is left to help with, the caller polls for a short while before it sleeps:
-        the job it waits for is usually a lane's last one, nearly done, and a thread that
-        sleeps is slow to wake on a virtual machine (about 0.1 ms here, a tenth of a 10 MiB
-        envelope). The poll gives the GIL up between looks.
-        """
+        """Until ``job`` is done, helping with the queued jobs meanwhile, then sleeping."""
         if job.done:
             return
         self._run_queued(until=job)
-        deadline = time.perf_counter() + POLL_SECONDS
-        while not job.done and time.perf_counter() < deadline:
-            time.sleep(0)
         with self._finished:
             while not job.done:
                 self._finished.wait()
