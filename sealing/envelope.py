@@ -220,10 +220,11 @@ def _signature_message(suite: Suite, header_digest: bytes, frame_digests: bytes)
 class _Threads:
     """The threads of the pipelines, shared by every envelope of this process.
 
-    One single-thread executor per lane beside the caller's (so that a lane's frames always run
-    on the same thread) and one output thread, which runs each pipeline's outputs in the order
-    they were given. Made on first use and kept, so that an envelope does not pay for starting
-    threads; a process forked from one that had them (a pre-forking server) makes its own.
+    One single-thread executor per lane beside the caller's, which runs one pipeline's turn at a
+    time (taking that pipeline's queued jobs until there are none), and one output thread, which
+    runs each pipeline's outputs in the order they were given. Made on first use and kept, so
+    that an envelope does not pay for starting threads; a process forked from one that had them
+    (a pre-forking server) makes its own.
     """
 
     _lanes: list[ThreadPoolExecutor] = []
@@ -265,12 +266,13 @@ class _Job:
     def run(self, finished: threading.Condition) -> None:
         try:
             self.digest = self.work(*self.args)
-        except Exception as exc:  # raised in frame order by settle
+        except BaseException as exc:  # raised in frame order by settle; whoever waits is never left waiting
             self.error = exc
-        self.args = ()
-        self.done = True
-        with finished:
-            finished.notify_all()
+        finally:
+            self.args = ()
+            self.done = True
+            with finished:
+                finished.notify_all()
 
     def result(self) -> bytes:
         if self.error is not None:
@@ -409,11 +411,11 @@ class _Pipeline:
         settling = until >= 0
         if not self._failed and not settling and self._writer is not None and ready < OUTPUT_BATCH:
             return
-        first = self._waiting[0][0] if ready else 0
+        first = self._waiting[0][0] if ready else None
         batch = [self._waiting.popleft()[2] for _ in range(ready)]
         if self._failed:
             self._waiting.clear()
-        if not batch:
+        if first is None:
             return
         if self._writer is None or (settling and all(future.done() for _, future in self._outputs)):
             self._write(batch)

@@ -226,6 +226,22 @@ KEPT_ENVELOPE_JS = """async () => {
 }"""
 
 
+KEEP_STAND_IN_JS = """async () => {
+  const form = document.querySelector("form.seal-form");
+  const db = await new Promise((resolve) => {
+    const r = indexedDB.open("sunshine-bid-page");
+    r.onsuccess = () => resolve(r.result);
+  });
+  await new Promise((resolve) => {
+    const r = db.transaction("unfinished-uploads", "readwrite").objectStore("unfinished-uploads")
+      .put({ envelope: new Blob([new Uint8Array(100)]), uploadId: null },
+           `${form.dataset.user}/${form.dataset.section}`);
+    r.onsuccess = resolve;
+  });
+  db.close();
+}"""
+
+
 def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_path):
     """The connection fails after the first chunk; after a reload the page offers the kept envelope (sealed, never
     in clear) and resumes from the server's offset: the first chunk is not sent again and the bid opens."""
@@ -259,12 +275,25 @@ def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_p
         page.wait_for_function("window.bidPageReady === true")
         offered_again = page.is_visible("form.seal-form .seal-resume")
         left = page.evaluate(KEPT_ENVELOPE_JS)
+
+        # A kept envelope the bidder no longer wants is discarded from the page, and not offered again.
+        page.evaluate(KEEP_STAND_IN_JS)
+        page.reload()
+        page.wait_for_function("window.bidPageReady === true")
+        offered_stand_in = page.is_visible("form.seal-form .seal-resume")
+        page.click("form.seal-form .seal-resume button.discard")
+        page.wait_for_selector("form.seal-form .seal-resume", state="hidden")
+        page.reload()
+        page.wait_for_function("window.bidPageReady === true")
+        offered_after_discard = page.is_visible("form.seal-form .seal-resume")
+        left_after_discard = page.evaluate(KEPT_ENVELOPE_JS)
         browser.close()
 
     assert "receipt" in status, status
     assert puts and all("offset=0" not in url for url in puts), puts
     assert UploadSession.objects.get().state == "complete"
     assert not offered_again and left == []
+    assert offered_stand_in and not offered_after_discard and left_after_discard == []
     _assert_the_bid_opens(key, tmp_path)
 
 
