@@ -115,6 +115,34 @@ def _wipe(buffer: bytearray | memoryview) -> None:
         ctypes.memset((ctypes.c_char * len(buffer)).from_buffer(buffer), 0, len(buffer))
 
 
+class _Ring:
+    """A ring of ``count`` chunk buffers, frame i in slot i mod count, each taken from _BUFFERS on first use.
+
+    Bytes read in place (a document given as bytes, an envelope in memory) need no buffer, so
+    the buffers they would have gone through are never taken, nor touched: a fresh buffer
+    costs a page fault per 4 KiB. Every buffer taken has been written to.
+    """
+
+    def __init__(self, chunk_size: int, count: int) -> None:
+        self.size = _buffer_size(chunk_size)
+        self.views: list[memoryview | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    def __getitem__(self, index: int) -> memoryview:
+        slot = index % len(self.views)
+        view = self.views[slot]
+        if view is None:
+            view = self.views[slot] = _BUFFERS.take(self.size, 1)[0]
+        return view
+
+    def give(self, *, wipe: bool = False) -> None:
+        """Give the buffers taken back (zeroed first with ``wipe``); call it once no thread uses them."""
+        _BUFFERS.give([view for view in self.views if view is not None], wipe=wipe)
+        self.views = [None] * len(self.views)
+
+
 def _buffer_size(chunk_size: int) -> int:
     """One size for every chunk buffer (a frame, with room for update_into's block slack)."""
     return FRAME_HEADER.size + chunk_size + 15 + TAG_SIZE
@@ -510,8 +538,6 @@ class _Plaintext:
         self._current: BinaryIO | _MemoryStream | None = None
         self._left = 0
         self._name = ""
-        # The chunk buffers plaintext was read into (and must be wiped); chunks of documents given as bytes are not.
-        self.touched: list[memoryview] = []
 
     def _next(self) -> bool:
         if self._current is not None:
@@ -551,16 +577,15 @@ class _Plaintext:
             self._left -= got
         return filled
 
-    def chunk(self, buffer: memoryview, length: int) -> memoryview:
-        """The next ``length`` content bytes, read into ``buffer``; or, when they lie in a document given as
-        bytes, a view of those bytes: the cipher reads them where they are, with no copy."""
+    def chunk(self, ring: _Ring, index: int, length: int) -> memoryview:
+        """Chunk ``index``: the next ``length`` content bytes, read into its buffer of ``ring``; or, when they lie
+        in a document given as bytes, a view of those bytes: the cipher reads them where they are, with no copy."""
         while self._left == 0 and self._next():
             pass
         if isinstance(self._current, _MemoryStream) and self._left >= length:
             self._left -= length
             return self._current.view(length)
-        if not any(buffer is seen for seen in self.touched):
-            self.touched.append(buffer)
+        buffer = ring[index]
         if self.readinto(buffer[:length]) != length:
             raise InvalidInput("a document shrank while it was being sealed; seal again")
         return buffer[:length]
@@ -712,8 +737,7 @@ def _frames_seal(
     output thread, so reading, encrypting, hashing and writing overlap.
     """
     ring = _ring_size(chunk_size, chunk_count)
-    plains = _BUFFERS.take(_buffer_size(chunk_size), ring)
-    frames = _BUFFERS.take(_buffer_size(chunk_size), ring)
+    plains, frames = _Ring(chunk_size, ring), _Ring(chunk_size, ring)
     pipe = _Pipeline(suite, output, threaded=chunk_count > 1)
 
     seal = suite.frame_sealer(content_key, header_digest)
@@ -726,10 +750,10 @@ def _frames_seal(
     try:
         for index in range(chunk_count):
             pipe.settle(index - ring)
-            frame = frames[index % ring]
+            frame = frames[index]
             final = index == chunk_count - 1
             length = min(chunk_size, plaintext.size - index * chunk_size)
-            chunk = plaintext.chunk(plains[index % ring], length)
+            chunk = plaintext.chunk(plains, index, length)
             FRAME_HEADER.pack_into(frame, 0, index, length | (FINAL_FLAG if final else 0))
             job = pipe.submit(index, encrypt, index, final, chunk, frame)
             pipe.emit(index, frame[: FRAME_HEADER.size + length + TAG_SIZE], after=job)
@@ -740,9 +764,8 @@ def _frames_seal(
         pipe.drain()
     finally:
         pipe.close()
-        _BUFFERS.give(frames)
-        _BUFFERS.give([view for view in plains if not any(view is seen for seen in plaintext.touched)])
-        _BUFFERS.give(plaintext.touched, wipe=True)
+        frames.give()
+        plains.give(wipe=True)  # the content was read into them
 
 
 # ---------------------------------------------------------------- reading
@@ -793,10 +816,10 @@ class _Reader:
         self._hash(view[:got])
         return got
 
-    def frame(self, buffer: memoryview, start: bytes, size: int) -> memoryview | None:
-        """The frame whose first bytes ``start`` were just read, with its next ``size`` bytes; None if the file ends.
-
-        Of an envelope in memory it is a view of that memory (no copy); else it is read into ``buffer``.
+    def frame(self, ring: _Ring, index: int, start: bytes, size: int) -> memoryview | None:
+        """Frame ``index``, whose first bytes ``start`` were just read, with its next ``size`` bytes; None if the
+        file ends. Of an envelope in memory it is a view of that memory (no copy); else it is read into the
+        frame's buffer of ``ring``.
         """
         if isinstance(self.stream, _MemoryStream):
             body = self.stream.view(size)
@@ -804,6 +827,7 @@ class _Reader:
             self._hash(body)
             end = self.stream.position
             return self.stream.data[end - size - len(start) : end] if len(body) == size else None
+        buffer = ring[index]
         buffer[: len(start)] = start
         got = self.readinto(buffer[len(start) : len(start) + size])
         return buffer[: len(start) + size] if got == size else None
@@ -960,7 +984,7 @@ class _Frames:
         self.chunk_size = head.header["chunk_size"]
         self.expected = head.header["chunk_count"]
         self.ring = _ring_size(self.chunk_size, self.expected)
-        self.views = _BUFFERS.take(_buffer_size(self.chunk_size), self.ring)
+        self.views = _Ring(self.chunk_size, self.ring)
         self.count = 0
         self.listed = b""
         self.signature = b""
@@ -975,7 +999,6 @@ class _Frames:
             where = f"chunk {index}"
             self.pipe.settle(index - self.ring)
             self.reader.index = index
-            view = self.views[index % self.ring]
             start = self.reader.read(FRAME_HEADER.size)
             if not start:
                 raise self._damaged(
@@ -1003,7 +1026,7 @@ class _Frames:
                                f"{self.expected} chunks")
             if length > self.chunk_size or (not final and length != self.chunk_size):
                 raise self._damaged(where, f"the chunk length {length} is impossible")
-            record = self.reader.frame(view, start, length + TAG_SIZE)
+            record = self.reader.frame(self.views, index, start, length + TAG_SIZE)
             if record is None:
                 raise self._damaged(where, "the file ends inside this chunk (the file is truncated)")
             yield index, final, record
@@ -1071,8 +1094,7 @@ class _Frames:
 
     def close(self) -> None:
         """Give the frame buffers back; call it once no pipeline thread uses them."""
-        _BUFFERS.give(self.views)
-        self.views = []
+        self.views.give()
 
 
 def _signature_check(head: _Head, frames: _Frames, digests: bytes) -> None:
@@ -1339,7 +1361,7 @@ def _frames_open(
     suite = head.suite
     pipe = _Pipeline(suite, output, threaded=head.header["chunk_count"] > 1, version=head.info.version)
     frames = _Frames(reader, head, pipe)
-    plains = _BUFFERS.take(_buffer_size(frames.chunk_size), frames.ring)
+    plains = _Ring(frames.chunk_size, frames.ring)
     written = False
 
     open_ = suite.frame_opener(content_key, head.header_digest)
@@ -1357,7 +1379,7 @@ def _frames_open(
 
     try:
         for index, final, record in frames:
-            plain = plains[index % frames.ring]
+            plain = plains[index]
             job = pipe.submit(index, decrypt, index, final, record, plain)
             # The last frame through each buffer leaves plaintext in it: wiped once written.
             pipe.emit(index, plain[: len(record) - FRAME_HEADER.size - TAG_SIZE], after=job,
@@ -1368,7 +1390,7 @@ def _frames_open(
     finally:
         pipe.close()
         frames.close()
-        _BUFFERS.give(plains, wipe=not written)
+        plains.give(wipe=not written)
     return frames, digests
 
 
