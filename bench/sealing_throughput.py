@@ -399,7 +399,7 @@ def report(rows: list[dict], speed: float | None, folder: str, fixed: dict[str, 
         lines.append(f"| {size_label(row)} | " + " | ".join(cell(row["rates"][name]) for name, _ in COLUMNS) + " |")
     lines += [
         "",
-        "Ratios of the medians. \"/ GCM\" is to bare in-memory AES-256-GCM (the issue's baseline, target "
+        "Ratios of the medians. \"/ GCM\" is to bare in-memory AES-256-GCM (the stricter of the two baselines, target "
         f"≥ {TARGET:.0%} for seal and open); \"/ GCM file\" is to bare GCM file→file (the same reads and writes):",
         "",
         "| size | seal core / GCM | open core / GCM | seal file / GCM | open file (fresh / warm) / GCM "
