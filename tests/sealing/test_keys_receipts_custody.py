@@ -184,3 +184,23 @@ def test_three_of_five(intl_keys):
     assert key_combine(sealed, decrypted[2:]) == intl_keys["opening"]
     with pytest.raises(CustodyError):
         key_combine(sealed, decrypted[:2])
+
+
+def test_intl_signatures_are_plain_ecdsa_p256_that_pycryptodome_verifies_and_signs_too(intl_keys):
+    """Signing moved to OpenSSL; the bytes stay r || s of ECDSA P-256/SHA-256, interchangeable with pycryptodome's."""
+    from Crypto.Hash import SHA256
+    from Crypto.Signature import DSS
+
+    from sealing.keys import p256_public
+    from sealing.suites import suite_get
+
+    suite, key = suite_get("intl"), intl_keys["bidder"]
+    message = "投标 signature interop".encode()
+    ours = suite.sign(key, message)
+    DSS.new(p256_public(key.public_key.point), "fips-186-3", encoding="binary").verify(SHA256.new(message), ours)
+    theirs = DSS.new(key.ecc(), "fips-186-3", encoding="binary").sign(SHA256.new(message))
+    assert len(ours) == 64 and suite.verify(key.public_key, message, theirs)
+    assert not suite.verify(key.public_key, message + b".", ours)
+    assert not suite.verify(intl_keys["opening"].public_key, message, ours)
+    for bad in (b"", ours[:63], bytes(64), b"\xff" * 64, ours[32:] + ours[:32]):
+        assert not suite.verify(key.public_key, message, bad)
