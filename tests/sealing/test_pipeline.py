@@ -209,3 +209,27 @@ def test_envelopes_in_several_threads_share_the_pipeline_threads(tmp_path: Path,
 
     with ThreadPoolExecutor(6) as callers:
         assert all(callers.map(round_trip, range(12)))
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 4096, 100_003])
+def test_the_one_call_aes_gcm_frames_are_the_streaming_ones(size):
+    """intl seals a frame with AESGCM.encrypt_into; the bytes are those of the streaming Cipher path gm uses."""
+    from cryptography.exceptions import InvalidTag
+
+    from sealing.suites import Suite
+
+    suite, key, aad, nonce = suite_get("intl"), os.urandom(32), os.urandom(32), os.urandom(12)
+    chunk = memoryview(os.urandom(size))
+    one_call, streamed = bytearray(size + 16 + 15), bytearray(size + 16 + 15)
+    suite.frame_sealer(key, aad)(nonce, chunk, memoryview(one_call)[: size + 16])
+    Suite.frame_sealer(suite, key, aad)(nonce, chunk, memoryview(streamed)[: size + 16])
+    assert one_call[: size + 16] == streamed[: size + 16]
+
+    for opener in (suite.frame_opener(key, aad), Suite.frame_opener(suite, key, aad)):
+        plain = bytearray(size + 15)
+        opener(nonce, memoryview(one_call)[: size + 16], memoryview(plain))
+        assert plain[:size] == chunk
+        changed = bytearray(one_call[: size + 16])
+        changed[size // 2] ^= 1
+        with pytest.raises(InvalidTag):
+            opener(nonce, memoryview(changed), memoryview(bytearray(size + 15)))
