@@ -1,7 +1,23 @@
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, which it drops at the end; first, every other session on it is ended.
+
+    Server processes that tests kill, and the worker threads of event loops that in-process websocket tests
+    closed (the room's background snapshot reads), can still hold a session then, and PostgreSQL refuses to
+    drop a database that is in use ("being accessed by other users").
+    """
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture(autouse=True)
