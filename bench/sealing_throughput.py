@@ -193,6 +193,23 @@ def open_core(envelope: bytes, key) -> float:
     return time.perf_counter() - start
 
 
+def in_memory(data: bytes, envelope: bytes, bidder, opening) -> dict[str, float]:
+    """Seconds per envelope of bare GCM, seal core and open core, each over a stream.
+
+    Throughput: envelopes (or bare GCM runs) of this size one after the other, as a server takes them in the
+    deadline rush, STREAM_MIB at a time. Bare GCM runs before and after them, and the faster of the two is the
+    baseline. ``envelope`` is ``data`` sealed to ``opening``.
+    """
+    stream = max(1, STREAM_MIB * MIB // len(data))
+    measured = {
+        "bare_gcm": each_of(stream, bare_gcm, data),
+        "seal_core": each_of(stream, seal_core, data, bidder),
+        "open_core": sum(open_core(envelope, opening) for _ in range(stream)) / stream,
+    }
+    measured["bare_gcm"] = min(measured["bare_gcm"], each_of(stream, bare_gcm, data))
+    return measured
+
+
 def fixed_costs(bidder, opening) -> dict[str, float]:
     """Milliseconds of the per-envelope work that does not grow with the size (median of 50)."""
     suite = suite_get("intl")
@@ -217,12 +234,13 @@ def fixed_costs(bidder, opening) -> dict[str, float]:
 
 
 COMPARE_CHILD = """
-import json, os, shutil, statistics, sys, time
+import json, shutil, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from sealing import envelope as E, envelope_open, envelope_seal, keypair_generate
-from sealing.suites import suite_get
+from sealing import envelope_open, envelope_seal, keypair_generate  # the tree to time, imported first
+sys.path.insert(1, sys.argv[5])
+import sealing_throughput as bench  # its timing functions, on the modules already imported above
+assert bench.sealing_envelope.__file__.startswith(sys.argv[1]), "timing the wrong tree"
 document, envelope, opened = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 bidder, opening = keypair_generate("intl"), keypair_generate("intl")
 start = time.perf_counter()
@@ -232,39 +250,11 @@ seal = time.perf_counter() - start
 start = time.perf_counter()
 envelope_open(envelope, key=opening, dest=opened)
 result = {"seal": seal, "open": time.perf_counter() - start}
-# The in-memory stream, as the main benchmark times it, relative to bare GCM in this process.
-MIB, data, whole = 1 << 20, document.read_bytes(), envelope.read_bytes()
-stream = max(1, 100 * MIB // len(data))
-def bare_gcm():
-    key, view, out = os.urandom(32), memoryview(data), bytearray(MIB + 15)
-    for index, offset in enumerate(range(0, len(data), MIB)):
-        encryptor = Cipher(algorithms.AES(key), modes.GCM(index.to_bytes(12, "big"))).encryptor()
-        encryptor.authenticate_additional_data(bytes(32))
-        encryptor.update_into(view[offset : offset + MIB], out)
-        encryptor.finalize()
-def seal_core():
-    plaintext = E._Plaintext(b"{}", [("document.bin", len(data), data)])
-    E._frames_seal(plaintext, lambda _: None, suite=suite_get("intl"), signer=bidder, content_key=os.urandom(32),
-                   nonce_prefix=os.urandom(7), header_digest=os.urandom(32), chunk_size=MIB,
-                   chunk_count=-(-plaintext.size // MIB))
-def open_core():
-    reader = E._Reader(E._MemoryStream(whole))
-    head = E._head_read(reader)
-    content_key = E._content_key(head, opening)
-    frames, digests = E._frames_open(reader, head, content_key, lambda _: None)
-    E._signature_check(head, frames, digests)
-def each(function):
-    start = time.perf_counter()
-    for _ in range(stream):
-        function()
-    return (time.perf_counter() - start) / stream
-gcm, cores = [], {"seal_core": [], "open_core": []}
-for _ in range(5):
-    first = each(bare_gcm)
-    cores["seal_core"].append(each(seal_core))
-    cores["open_core"].append(each(open_core))
-    gcm.append(min(first, each(bare_gcm)))
-result |= {name: statistics.median(gcm) / statistics.median(values) for name, values in cores.items()}
+# The in-memory stream, as the main benchmark times it, relative to bare GCM in this process (median of 5).
+data, whole = document.read_bytes(), envelope.read_bytes()
+runs = [bench.in_memory(data, whole, bidder, opening) for _ in range(5)]
+gcm = statistics.median(run["bare_gcm"] for run in runs)
+result |= {name: gcm / statistics.median(run[name] for run in runs) for name in ("seal_core", "open_core")}
 print(json.dumps(result))
 envelope.unlink()
 shutil.rmtree(opened)
@@ -286,7 +276,7 @@ def compare(revision: str, mib: int, repeat: int) -> str:
             for label, root in ((revision, folder / "then"), ("this tree", ROOT)):
                 child = json.loads(subprocess.run(
                     [sys.executable, "-c", COMPARE_CHILD, str(root), str(document), str(folder / "bid.sealed"),
-                     str(folder / "opened")], capture_output=True, text=True, check=True).stdout)
+                     str(folder / "opened"), str(ROOT / "bench")], capture_output=True, text=True, check=True).stdout)
                 for name, value in child.items():
                     rates.setdefault(label, {}).setdefault(name, []).append(
                         value if name.endswith("_core") else mib / value)
@@ -347,16 +337,7 @@ def run(sizes: list[int], repeat: int) -> list[dict]:
                 # The in-memory columns run first, back to back, once the files of the previous repetition are
                 # written back: the kernel's writeback of a GiB of dirty pages takes a core for a while.
                 os.sync()
-                # Throughput: `stream` envelopes (or bare GCM runs) of this size one after the other, as a
-                # server takes them in the deadline rush; seconds per envelope. Bare GCM runs before and after
-                # them, and the faster of the two is the baseline.
-                stream = max(1, STREAM_MIB // mib)
-                measured = {
-                    "bare_gcm": each_of(stream, bare_gcm, data),
-                    "seal_core": each_of(stream, seal_core, data, bidder),
-                    "open_core": sum(open_core(envelope_bytes, opening) for _ in range(stream)) / stream,
-                }
-                measured["bare_gcm"] = min(measured["bare_gcm"], each_of(stream, bare_gcm, data))
+                measured = in_memory(data, envelope_bytes, bidder, opening)
                 measured |= {
                     "bare_sha256": seconds_of(bare_sha256, data),
                     "bare_blake3": seconds_of(bare_blake3, data),

@@ -32,8 +32,6 @@ from .models import Appeal, Behaviour, BlacklistEntry, CreditEvent, EvidenceDocu
 User = get_user_model()
 
 
-
-
 def _parse_day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value) if value else today()

@@ -127,9 +127,6 @@ class _Ring:
         self.size = _buffer_size(chunk_size)
         self.views: list[memoryview | None] = [None] * count
 
-    def __len__(self) -> int:
-        return len(self.views)
-
     def __getitem__(self, index: int) -> memoryview:
         slot = index % len(self.views)
         view = self.views[slot]
@@ -331,7 +328,6 @@ class _Pipeline:
     def __init__(
         self, suite: Suite, output: Callable[[Any], Any] | None, *, threaded: bool, version: int = VERSION,
     ) -> None:
-        self.suite = suite
         self.frame_digest: FrameDigest = suite.frame_digest(version)
         self.digests = bytearray()
         self.output = output

@@ -125,8 +125,6 @@ def keys_page(request):
     return render(request, "trading/keys.html", {"current": current, "history": history})
 
 
-
-
 def _org(code: str) -> Organisation | None:
     return Organisation.objects.filter(credit_code=code.strip().upper()).first() if code else None
 
