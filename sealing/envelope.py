@@ -25,6 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -519,6 +520,33 @@ class _MemoryStream:
         return len(view)
 
 
+@contextmanager
+def _file_in_place(dest: Path) -> Iterator[BinaryIO]:
+    """A new file written under a hidden name beside ``dest``, renamed to ``dest`` once the block ends (so ``dest``
+    appears only complete) and removed if the block raises."""
+    fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(temp_name, dest)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _folder_in_place(dest: Path) -> Iterator[Path]:
+    """A new hidden folder beside ``dest``, renamed to ``dest`` once the block ends and removed, with everything in
+    it, if the block raises."""
+    work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
+    try:
+        yield work
+        os.replace(work, dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
 # ---------------------------------------------------------------- sealing
 
 
@@ -688,19 +716,13 @@ def envelope_seal(
     header_digest = suite.digest(preamble, header_bytes)
 
     dest = Path(dest)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(preamble + header_bytes + header_digest + b"".join(block for _, _, block in blocks))
-            _frames_seal(
-                plaintext, out.write, suite=suite, signer=signer, content_key=content_key,
-                nonce_prefix=nonce_prefix, header_digest=header_digest, chunk_size=chunk_size,
-                chunk_count=chunk_count,
-            )
-        os.replace(temp_name, dest)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with _file_in_place(dest) as out:
+        out.write(preamble + header_bytes + header_digest + b"".join(block for _, _, block in blocks))
+        _frames_seal(
+            plaintext, out.write, suite=suite, signer=signer, content_key=content_key,
+            nonce_prefix=nonce_prefix, header_digest=header_digest, chunk_size=chunk_size,
+            chunk_count=chunk_count,
+        )
     return EnvelopeInfo(
         suite=suite.name,
         version=VERSION,
@@ -1415,20 +1437,19 @@ def envelope_open(
         if (key is None) == (content_key is None):
             raise InvalidInput("give either the private key or the released content key")
         content_key = _content_key(head, key) if key is not None else _content_key_given(head, content_key)
-        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent or "."))
-        content = _Content(work)
-        try:
-            frames, digests = _frames_open(reader, head, content_key, content.write)
-            summary = content.finish()
-            _signature_check(head, frames, digests)
-            (work / "summary.json").write_text(
-                json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-            )
-            os.replace(work, dest)
-        except BaseException:
-            content.abort()
-            shutil.rmtree(work, ignore_errors=True)
-            raise
+        with _folder_in_place(dest) as work:
+            content = _Content(work)
+            try:
+                frames, digests = _frames_open(reader, head, content_key, content.write)
+                summary = content.finish()
+                _signature_check(head, frames, digests)
+                (work / "summary.json").write_text(
+                    json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                    encoding="utf-8",
+                )
+            except BaseException:
+                content.abort()  # closes the document being written before its folder is removed
+                raise
         info = _finished(head, frames, reader)
     documents = tuple(OpenedDocument(doc.name, dest / "documents" / doc.name, doc.size) for doc in content.documents)
     return OpenedEnvelope(info=info, summary=summary, documents=documents, path=dest)
