@@ -6,10 +6,6 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The test suite talks to the real services of this machine.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sunshine
-TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
-
 .PHONY: run test lint bench messages clean chromium
 
 $(PY):
@@ -33,11 +29,12 @@ run: $(VENV)/.runtime
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The services' URLs and the test settings are in pyproject.toml ([tool.pytest.ini_options] env), so a bare
+# `pytest` runs the same suite against the machine's PostgreSQL and Redis.
 test: $(VENV)/.dev chromium
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	CELERY_EAGER=1 EMBEDDED_SCHEDULER=0 $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
@@ -47,12 +44,10 @@ BENCHES := sealing_throughput trading_pages trading_statistics credit_scores exp
 bench: $(VENV)/.dev
 	for b in $(BENCHES); do if [ -f bench/$$b.py ]; then $(PY) bench/$$b.py || exit 1; fi; done
 
-# Each app carries its own zh-Hans catalogue: extract, then translate every new msgstr, then compile.
-APPS_WITH_TEXT := core accounts audit credit trading bidding_room expert_pool
+# Each app carries its own zh-Hans catalogue of its code and its templates/<app>/ pages: extract (keeping every
+# translation any catalogue already has), then translate what is new, then run it again to compile.
 messages: $(VENV)/.dev
-	for app in $(APPS_WITH_TEXT); do mkdir -p $$app/locale/zh_Hans/LC_MESSAGES; \
-	  (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v0 && \
-	   ../$(PY) ../manage.py compilemessages -v0); done
+	$(PY) manage.py catalogues
 
 clean:
 	rm -rf var/

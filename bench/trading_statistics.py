@@ -7,7 +7,7 @@ Loads its own database (sunshine_bench_stats by default, BENCH_DATABASE_URL to c
 
 1. baseline: a bare SQL GROUP BY (count, Σ base, Σ amount per category, or per month with
    date_trunc in Asia/Shanghai) over the current window only;
-2. trading.stats.selectors.statistics_table: every figure (savings/premium/value added by
+2. stats.selectors.statistics_table: every figure (savings/premium/value added by
    base type, per-base-type counts, distinct projects) for the current window AND the same
    window a year earlier (同比), in one query;
 
@@ -120,7 +120,7 @@ def main() -> None:
     from django.db import connection
 
     from core.workdays import today
-    from trading.stats.selectors import StatisticsFilter, _bounds, statistics_table
+    from stats.selectors import StatisticsFilter, _bounds, statistics_table
 
     end = today()
     load(args.sections, end=end)

@@ -43,14 +43,12 @@ def min_valid_bids() -> int:
 @transaction.atomic
 def session_schedule(*, section: Section) -> OpeningSession:
     """The opening session of ``section``, created (scheduled at the bid deadline) if it does not exist yet."""
-    from .tasks import room_open_due
-
     session, created = OpeningSession.objects.get_or_create(
         section=section, defaults={"opens_at": section.project.bid_deadline})
     if created:
         audit_record(action="bidding_room.session.schedule", obj=session, payload={
             "section": section.full_code, "opens_at": session.opens_at.isoformat()})
-        task_on_commit(room_open_due, session.pk, eta=session.opens_at)
+        task_on_commit("bidding_room.tasks.room_open_due", session.pk, eta=session.opens_at)
     return session
 
 
@@ -169,22 +167,18 @@ def bidder_sign_in(*, session: OpeningSession, user, signature: str) -> RoomBidd
 @transaction.atomic
 def decryption_start(*, session: OpeningSession, user) -> OpeningSession:
     """The host's decrypt instruction: the window (minutes set per project) starts now."""
-    from .tasks import room_window_due
-
     session = session_lock(session_id=session.pk)
     now = timezone.now()
     ends = now + window(session.section.project.decryption_window_minutes)
     session_step(session=session, to=State.DECRYPTING, user=user,
                  fields={"decrypt_started_at": now, "decrypt_ends_at": ends})
-    task_on_commit(room_window_due, session.pk, eta=ends)
+    task_on_commit("bidding_room.tasks.room_window_due", session.pk, eta=ends)
     return session
 
 
 @transaction.atomic
 def key_release(*, session: OpeningSession, user, content_key: str) -> RoomBidder:
     """The bidder releases its content key; the platform decrypts the bid in a task."""
-    from .tasks import room_decrypt
-
     session = session_lock(session_id=session.pk)
     if session.state != State.DECRYPTING:
         raise ValidationError({"state": _("Keys are released only while the decryption window is open.")})
@@ -207,7 +201,7 @@ def key_release(*, session: OpeningSession, user, content_key: str) -> RoomBidde
     audit_record(action="bidding_room.bidder.key_release", obj=entry, payload={
         "section": session.section.full_code, "bid": entry.bid_id})
     status_bump(session_id=session.pk)
-    task_on_commit(room_decrypt, entry.pk)
+    task_on_commit("bidding_room.tasks.room_decrypt", entry.pk)
     return entry
 
 
@@ -349,11 +343,9 @@ def decryption_finish(*, session_id: int, user=None) -> str:
 
 
 def _confirmation_open(session: OpeningSession) -> None:
-    from .tasks import room_window_due
-
     ends = timezone.now() + window(session.section.project.objection_window_minutes)
     session_step(session=session, to=State.CONFIRMING, fields={"confirm_ends_at": ends})
-    task_on_commit(room_window_due, session.pk, eta=ends)
+    task_on_commit("bidding_room.tasks.room_window_due", session.pk, eta=ends)
 
 
 # Confirmation and objections ---------------------------------------------------------------------------------------
@@ -437,10 +429,8 @@ def session_close(*, session_id: int, user=None) -> str:
 
 def _after_finish(session: OpeningSession) -> None:
     """A session ended: make the record, and move the project once every section's opening is over."""
-    from .tasks import room_record
-
     if session.bidders.exists():
-        task_on_commit(room_record, session.pk)
+        task_on_commit("bidding_room.tasks.room_record", session.pk)
     project = session.section.project
     sections = list(Section.objects.filter(project=project).values_list("pk", "failed_at"))
     finished = dict(OpeningSession.objects.filter(section__project=project, state__in=FINISHED)
@@ -475,8 +465,6 @@ def window_due(*, session_id: int) -> str:
 
 def sessions_sweep() -> dict:
     """The periodic sweep: schedule new sessions, open due ones, end due windows, rerun lost decryptions."""
-    from .tasks import room_decrypt
-
     now = timezone.now()
     done = {"scheduled": sessions_schedule(), "opened": 0, "windows": 0, "requeued": 0}
     for session_id in OpeningSession.objects.filter(state=State.SCHEDULED, opens_at__lte=now).values_list(
@@ -495,7 +483,7 @@ def sessions_sweep() -> dict:
         progress_at__lt=now - stale_decryption())
     for entry_id in stale.values_list("pk", flat=True):
         RoomBidder.objects.filter(pk=entry_id).update(progress_at=now)
-        room_decrypt.delay(entry_id)
+        task_on_commit("bidding_room.tasks.room_decrypt", entry_id)
         done["requeued"] += 1
     for session_id in OpeningSession.objects.filter(state=State.CLOSED, record__isnull=True,
                                                     bidders__isnull=False).distinct().values_list("pk", flat=True):

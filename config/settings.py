@@ -60,12 +60,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # The platform, in dependency order: each app may import only those above it.
     "core",
-    "accounts",
     "audit",
+    "accounts",
     "credit",
     "trading",
     "bidding_room",
     "expert_pool",
+    "supervision",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -195,7 +197,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Objections and complaints past a legal deadline are flagged on the regulator's board.
     "complaints-sweep": {
-        "task": "trading.tasks.complaints_sweep",
+        "task": "supervision.tasks.complaints_sweep",
         "schedule": 600.0,
     },
     # Opening rooms: open at the deadline, end decryption and objection windows, rerun lost decryptions.

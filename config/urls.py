@@ -1,13 +1,29 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.shortcuts import redirect
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 from bidding_room.urls import api_urlpatterns as opening_api
 from credit.urls import api_urlpatterns as credit_api
 
+
+def moved(prefix: str):
+    """A permanent redirect (308: method and body kept) from an API address that moved to ``prefix``."""
+
+    def view(request, rest: str):
+        target = prefix + rest
+        if request.META.get("QUERY_STRING"):
+            target += "?" + request.META["QUERY_STRING"]
+        return redirect(target, permanent=True, preserve_request=True)
+
+    return view
+
+
 urlpatterns = [
     path("", include("trading.urls")),
+    path("", include("supervision.urls")),
+    path("", include("stats.urls")),
     path("accounts/", include("accounts.urls")),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
@@ -15,7 +31,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),
     path("api/credit/", include(credit_api)),
+    # Complaints and statistics moved out of trading: their old API addresses redirect.
+    re_path(r"^api/trading/(?P<rest>statistics/.*)$", moved("/api/stats/")),
+    re_path(r"^api/trading/(?P<rest>(projects/\d+/(objections|complaints)|objections|complaints)/.*)$",
+            moved("/api/supervision/")),
     path("api/trading/", include("trading.api_urls")),
+    path("api/supervision/", include("supervision.api_urls")),
+    path("api/stats/", include("stats.api_urls")),
     path("opening/", include("bidding_room.urls")),
     path("api/opening/", include(opening_api)),
     path("api/me/", accounts_views.me, name="api-me"),

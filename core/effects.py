@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from importlib import import_module
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -20,20 +21,30 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 
-def task_on_commit(task, *args, eta: dt.datetime | None = None, **kwargs) -> None:
-    """Queue ``task`` after the current transaction commits.
+def task_on_commit(task_name: str, *args, eta: dt.datetime | None = None, **kwargs) -> None:
+    """Queue the Celery task named ``task_name`` (``"app.tasks.function"``) after the current transaction commits.
 
-    With ``eta`` in the future and Celery eager (the embedded default) nothing is
-    queued: the periodic sweep that every timed task has picks the work up when
-    it falls due, so timed work needs no broker.
+    Services name their tasks instead of importing them, so a service module and the tasks module that calls it
+    never import each other. With ``eta`` in the future and Celery eager (the embedded default) nothing is
+    queued: the periodic sweep that every timed task has picks the work up when it falls due, so timed work
+    needs no broker.
     """
 
     def send():
         if eta is not None and settings.CELERY_TASK_ALWAYS_EAGER and eta > timezone.now():
             return
-        task.apply_async(args=args, kwargs=kwargs, eta=eta)
+        task_get(task_name).apply_async(args=args, kwargs=kwargs, eta=eta)
 
     transaction.on_commit(send)
+
+
+def task_get(task_name: str):
+    """The registered Celery task ``task_name``, importing its module first (a web process may not have yet)."""
+    from celery import current_app
+
+    if task_name not in current_app.tasks:
+        import_module(task_name.rpartition(".")[0])
+    return current_app.tasks[task_name]
 
 
 def broadcast_on_commit(group: str, message: dict | Callable[[], dict]) -> None:

@@ -1,6 +1,5 @@
 """The trading REST API under /api/trading/: parse, check permission, call one service."""
 
-import functools
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organisation
 from accounts.permissions import require
+from core.api import service_errors
 
 from . import lifecycle, selectors, storage
 from .models import Award, Bid, Project, Registration, Section, TenderDocument
@@ -39,7 +39,7 @@ from .serializers import (
     TransitionSerializer,
     UploadSerializer,
 )
-from .services import awards, bids, notices, participation, projects
+from .services import awards, bids, notices, participation, projects, refusals
 
 ReceiptSerializer = inline_serializer("BidReceipt", {
     "receipt_no": serializers.CharField(), "deal_code": serializers.CharField(), "section": serializers.CharField(),
@@ -47,20 +47,6 @@ ReceiptSerializer = inline_serializer("BidReceipt", {
     "size": serializers.IntegerField(),
     "received_at": serializers.DateTimeField(),
 })
-
-
-def service_errors(view):
-    """Turn a service's ValidationError into a 400 whose body names each field and says what to do."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except DjangoValidationError as exc:
-            body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-            return Response({"errors": body}, status=status.HTTP_400_BAD_REQUEST)
-
-    return wrapped
 
 
 def _valid(serializer_class, request):
@@ -355,3 +341,68 @@ def filters_from(params) -> tuple[SearchFilters, int]:
     return SearchFilters(category=params.get("category", ""), region=params.get("region", ""),
                          status=params.get("status", ""), kind=params.get("kind", ""),
                          published_from=date("from"), published_to=date("to")), page
+
+
+# Refusals of the award (放弃中标 / 拒签合同) and what comes next (TL 55, 74) ---------------------------------------
+
+
+class RefusedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    refusal = serializers.CharField()
+    refused_at = serializers.DateTimeField()
+
+
+class NextAwardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class AmountSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False, allow_null=True)
+
+
+class ProjectStatusSerializer(serializers.Serializer):
+    project_status = serializers.CharField()
+
+
+class RefusalSerializer(serializers.Serializer):
+    refusal = serializers.ChoiceField(choices=["award", "contract"])
+    reason = serializers.CharField(allow_blank=True)
+
+
+class RefusalTextSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+@extend_schema(request=RefusalSerializer, responses=RefusedSerializer)
+@api_view(["POST"])
+@service_errors
+def award_refuse(request, pk: int):
+    """Tenderer/agency: the winner refused the award or the contract (credit event recorded)."""
+    award = get_object_or_404(Award, pk=pk)
+    data = RefusalSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    award = refusals.award_refuse(award=award, user=request.user, **data.validated_data)
+    return Response({"id": award.pk, "refusal": award.refusal, "refused_at": award.refused_at})
+
+
+@extend_schema(request=AmountSerializer, responses=NextAwardSerializer)
+@api_view(["POST"])
+@service_errors
+def section_next_candidate(request, pk: int):
+    """Tenderer/agency: award the next-ranked candidate after a refusal (TL 55); optional ``amount``."""
+    section = get_object_or_404(Section, pk=pk)
+    award = refusals.award_next_candidate(section=section, user=request.user, amount=request.data.get("amount"))
+    return Response({"id": award.pk, "organisation": award.organisation.credit_code, "amount": str(award.amount)},
+                    status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=RefusalTextSerializer, responses=ProjectStatusSerializer)
+@api_view(["POST"])
+@service_errors
+def section_retender(request, pk: int):
+    """Tenderer/agency: after a refusal, give the section up (流标) to tender it again; ``text`` says why."""
+    section = get_object_or_404(Section, pk=pk)
+    project = refusals.award_refusal_retender(section=section, user=request.user, note=request.data.get("text", ""))
+    return Response({"project_status": project.status})

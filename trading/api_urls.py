@@ -1,7 +1,6 @@
 from django.urls import path
 
-from . import api, api_complaints, api_sealing
-from .stats import api_urls as statistics_api_urls
+from . import api, api_sealing
 
 urlpatterns = [
     path("projects/", api.project_list, name="api-trading-projects"),
@@ -39,14 +38,7 @@ urlpatterns = [
     path("uploads/<uuid:pk>/complete/", api_sealing.upload_complete),
     path("bids/<int:pk>/receipt/", api_sealing.bid_receipt),
     path("bids/<int:pk>/release/", api_sealing.bid_release),
-    *statistics_api_urls.urlpatterns,
-    path("projects/<int:pk>/objections/", api_complaints.project_objections),
-    path("projects/<int:pk>/complaints/", api_complaints.project_complaints),
-    path("objections/<int:pk>/", api_complaints.objection_detail),
-    path("complaints/board/", api_complaints.regulator_board),
-    path("complaints/<int:pk>/", api_complaints.complaint_detail),
-    path("complaints/<int:pk>/<slug:action>/", api_complaints.complaint_action),
-    path("awards/<int:pk>/refuse/", api_complaints.award_refuse),
-    path("sections/<int:pk>/next-candidate/", api_complaints.section_next_candidate),
-    path("sections/<int:pk>/retender/", api_complaints.section_retender),
+    path("awards/<int:pk>/refuse/", api.award_refuse),
+    path("sections/<int:pk>/next-candidate/", api.section_next_candidate),
+    path("sections/<int:pk>/retender/", api.section_retender),
 ]

@@ -10,14 +10,10 @@ class TradingConfig(AppConfig):
         from accounts.navigation import add_nav
 
         from . import permissions  # noqa: F401 - registers the trading rules
-        from .stats import permissions as statistics_permissions  # noqa: F401 - registers statistics.view
 
         add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)
         add_nav(["bidder"], _("My bids"), "trading:desk", order=10)
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
-        add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
-                "trading:complaints_desk", order=15)
         add_nav(["bidder", "agency", "tenderer", "regulator", "admin"], _("Keys"), "trading:keys", order=12)
         for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
             add_nav([role], _("Announcements"), "trading:announcements", order=20)
-        add_nav(["official", "regulator"], _("Statistics"), "trading:statistics", order=30)

@@ -35,7 +35,6 @@ from .services.bids import bid_submit
 from .services.keys import bidder_key_register
 from .services.participation import registration_create, registration_sign_commitment
 from .services.projects import project_create
-from .stats import demo as statistics_demo
 
 DEMO_KEY_PASSPHRASE = "demo-key-passphrase"
 KEY_HOLDERS = ("agency", "regulator", "admin", "bidder1", "bidder2", "bidder3", "bidder4")
@@ -142,7 +141,6 @@ def seed(*, stdout) -> None:
 
     stdout.write(f"keys: demo private keys in {Path(settings.VAR_DIR) / 'demo-keys'} "
                  f"(passphrase {DEMO_KEY_PASSPHRASE})")
-    statistics_demo.seed(stdout=stdout)
     stdout.write(f"trading: {Project.objects.count()} projects "
                  f"({', '.join(f'{s}: {n}' for s, n in _counts().items())})")
 

@@ -104,17 +104,24 @@ def _candidates_entered(project: Project, now: dt.datetime) -> str | None:
 def _publicity_over(project: Project, now: dt.datetime) -> str | None:
     if project.publicity_ends_at is None or now < project.publicity_ends_at:
         return _("The candidate publicity has not ended yet.")
-    return _objection_holds(project)
-
-
-def _objection_holds(project: Project) -> str | None:
-    """TL 54: an objection to the evaluation result suspends the procedure until it is answered."""
-    held = project.objections.filter(holds_procedure=True, state="open").order_by("reply_due").first()
-    if held is not None:
-        return _("An objection to the evaluation result (filed %(at)s) awaits the tenderer's answer, due by "
-                 "%(due)s; the procedure is held until it is answered.") % {
-            "at": timezone.localtime(held.filed_at).strftime("%Y-%m-%d %H:%M"), "due": held.reply_due.isoformat()}
+    for hold in _AWARD_HOLDS:
+        reason = hold(project)
+        if reason:
+            return reason
     return None
+
+
+_AWARD_HOLDS: list[Callable[[Project], str | None]] = []
+
+
+def award_hold_register(hold: Callable[[Project], str | None]) -> None:
+    """Register a check that may hold a project at the end of its publicity (e.g. an unanswered objection, TL 54).
+
+    ``hold(project)`` returns why the award must wait, or None. Apps above trading (supervision) register theirs in
+    ``AppConfig.ready()``, so trading never imports them.
+    """
+    if hold not in _AWARD_HOLDS:
+        _AWARD_HOLDS.append(hold)
 
 
 def _no_live_award(project: Project, now: dt.datetime) -> str | None:
@@ -268,8 +275,6 @@ def project_transition(*, project: Project, to: str, user=None, reason_code: str
 
 def _enter(project: Project, *, to: str, now: dt.datetime, reason_code: str, note: str) -> None:
     """Save the new state with what comes with it (notices, timers)."""
-    from .tasks import project_due
-
     previous = project.status
     project.status = to
     if to == Status.SUSPENDED:
@@ -312,9 +317,9 @@ def _enter(project: Project, *, to: str, now: dt.datetime, reason_code: str, not
             "title": project.title}, body=_award_body(project))
     # Timers: a task at the due time; the periodic sweep catches any that is lost.
     if to == Status.PUBLISHED and project.bid_deadline:
-        task_on_commit(project_due, project.pk, eta=project.bid_deadline)
+        task_on_commit("trading.tasks.project_due", project.pk, eta=project.bid_deadline)
     if to == Status.PUBLICITY:
-        task_on_commit(project_due, project.pk, eta=project.publicity_ends_at)
+        task_on_commit("trading.tasks.project_due", project.pk, eta=project.publicity_ends_at)
 
 
 def _fail_sections(project: Project, now: dt.datetime) -> None:

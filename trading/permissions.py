@@ -21,7 +21,3 @@ register("trading.project.supervise", roles(Role.REGULATOR))
 register("trading.section.join", roles(Role.BIDDER))
 register("trading.bid.submit", roles(Role.BIDDER))
 
-# Objections, challenges and complaints (trading.services.complaints; the services check the object rules).
-register("trading.complaint.file", roles(Role.BIDDER))
-register("trading.complaint.list", roles(Role.BIDDER, Role.TENDERER, Role.AGENCY, Role.REGULATOR))
-register("trading.complaint.handle", roles(Role.REGULATOR))

@@ -19,7 +19,7 @@ from . import lifecycle, selectors, storage
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
 from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
-from .services import awards, bids, custody, keys, notices, participation, projects
+from .services import awards, bids, custody, keys, notices, participation, projects, refusals
 
 
 def home(request):
@@ -69,6 +69,8 @@ def project(request, pk: int):
             "next_states": [(s, Status(s).label) for s in lifecycle.allowed_targets(project=obj)
                             if lifecycle.can_trigger(user=user, project=obj, to=s)],
             "awards": Award.objects.filter(section__project=obj).select_related("organisation", "section"),
+            "refused": Award.objects.filter(refused_section__project=obj).select_related("organisation",
+                                                                                       "refused_section"),
         })
     if selectors.downloads_visible(user=user, project=obj):
         context["downloads"] = selectors.project_downloads(project=obj).exclude(organisation=None)
@@ -88,6 +90,35 @@ def project(request, pk: int):
         ]
         context["commitment_text"] = participation.commitment_text()
     return render(request, "trading/project.html", context)
+
+
+@login_required
+@require_POST
+def award_refusal(request, pk: int, action: str):
+    """Refuse (award or contract), award the next candidate, or tender the section again."""
+    post, user = request.POST, request.user
+    if action == "refuse":
+        award = get_object_or_404(Award.objects.select_related("section"), pk=pk, section__isnull=False)
+        project_id = award.section.project_id
+        call = lambda: refusals.award_refuse(award=award, user=user, refusal=post.get("refusal", ""),  # noqa: E731
+                                             reason=post.get("reason", ""))
+    else:
+        section = get_object_or_404(Section, pk=pk)
+        project_id = section.project_id
+        if action == "next":
+            call = lambda: refusals.award_next_candidate(section=section, user=user,  # noqa: E731
+                                                         amount=post.get("amount") or None)
+        elif action == "retender":
+            call = lambda: refusals.award_refusal_retender(section=section, user=user,  # noqa: E731
+                                                           note=post.get("note", ""))
+        else:
+            raise Http404
+
+    def run(_project):
+        call()
+        return _("Done.")
+
+    return _act(request, project_id, run)
 
 
 @permission_required("trading.desk")

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('expert_pool', '0002_specialty_taxonomy'),
-        ('trading', '0003_sealed_bids'),
+        ('trading', '0002_search_trigram_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -244,10 +244,8 @@ def _seat_call(*, seat: Seat, request: DrawRequest, replaces: Seat | None) -> bo
         "request": request.pk, "expert": seat.expert_id, "group": seat.group, "position": seat.position,
         "replaces": replaces.pk if replaces else None, "respond_by": seat.respond_by,
     })
-    from ..tasks import seat_notify_task, seats_expire_task
-
-    task_on_commit(seat_notify_task, seat.pk)
-    task_on_commit(seats_expire_task, eta=seat.respond_by + dt.timedelta(seconds=1))
+    task_on_commit("expert_pool.tasks.seat_notify_task", seat.pk)
+    task_on_commit("expert_pool.tasks.seats_expire_task", eta=seat.respond_by + dt.timedelta(seconds=1))
     return True
 
 

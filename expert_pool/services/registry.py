@@ -205,9 +205,7 @@ def import_job_create(*, uploaded_by: User, file_name: str, data: bytes) -> Impo
         raise ValidationError({"file": _("The file has a header row but no experts.")})
     job = ImportJob.objects.create(uploaded_by=uploaded_by, file_name=file_name, content=text, total=total)
     audit_record(action="expert_pool.import.create", obj=job, payload={"file": file_name, "rows": total})
-    from ..tasks import import_job_run_task
-
-    task_on_commit(import_job_run_task, job.pk)
+    task_on_commit("expert_pool.tasks.import_job_run_task", job.pk)
     return job
 
 

@@ -6,13 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import AuditEvent
 from core.workdays import today
 from credit.models import CreditEvent
+from tests.supervision.complaint_helpers import project_in
 from trading.lifecycle import project_transition
 from trading.models import Announcement, Award, Project, Status
 from trading.services.awards import award_create, contract_record
 from trading.services.projects import project_retender
 from trading.services.refusals import award_next_candidate, award_refusal_retender, award_refuse
-
-from .complaint_helpers import project_in
 
 
 def _counts():

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 import sealing
 from bidding_room.demo import TITLE as ROOM_TITLE
+from stats.demo import DEMO_MARK
 from trading.demo import DEMO_KEY_PASSPHRASE
 from trading.models import Award, Project
 from trading.selectors import award_figures
-from trading.stats.demo import DEMO_MARK
 from trading.storage import protected_path
 
 

@@ -26,14 +26,14 @@ TABLE = [
     ("api", "/api/trading/announcements/", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("page", "/statistics/", [302, 403, 403, 403, 403, 200, 200, 200]),
     ("page", "/statistics/export.csv", [302, 403, 403, 403, 403, 200, 200, 200]),
-    ("api", "/api/trading/statistics/", [403, 403, 403, 403, 403, 200, 200, 200]),
+    ("api", "/api/stats/statistics/", [403, 403, 403, 403, 403, 200, 200, 200]),
     ("post", "/api/trading/projects/", [403, 400, 400, 403, 403, 403, 403, 403]),
     ("post", "/api/trading/projects/{draft}/transition/", [403, 400, 400, 403, 403, 400, 403, 403]),
     # Objections and complaints: the desk, the regulator's board, filing (a refusal shows the check was passed)
     ("page", "/complaints/", [302, 200, 200, 200, 403, 200, 403, 403]),
-    ("api", "/api/trading/complaints/board/", [403, 403, 403, 403, 403, 200, 403, 403]),
-    ("api", "/api/trading/projects/{draft}/complaints/", [403, 200, 200, 200, 403, 200, 403, 403]),
-    ("post", "/api/trading/projects/{draft}/complaints/", [403, 403, 403, 400, 403, 403, 403, 403]),
+    ("api", "/api/supervision/complaints/board/", [403, 403, 403, 403, 403, 200, 403, 403]),
+    ("api", "/api/supervision/projects/{draft}/complaints/", [403, 200, 200, 200, 403, 200, 403, 403]),
+    ("post", "/api/supervision/projects/{draft}/complaints/", [403, 403, 403, 400, 403, 403, 403, 403]),
 ]
 
 

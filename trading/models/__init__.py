@@ -2,7 +2,6 @@
 
 from .awards import Award, Candidate, Contract
 from .bids import Bid
-from .complaints import Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
 from .keys import BidderKey, Custodian, OpeningKey, UploadSession
 from .notices import Announcement
 from .participation import DocumentDownload, Registration, TenderDocument
@@ -26,5 +25,4 @@ __all__ = [
     "UploadSession", "CancelReason", "Candidate", "Category", "Contract",
     "DocumentDownload", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
     "ProjectTransition", "Registration", "Section", "Status", "TenderDocument",
-    "Complaint", "ComplaintEvidence", "ComplaintPause", "Objection", "Subject", "Track",
 ]

@@ -37,9 +37,7 @@ def announcement_reindex_project(*, project: Project) -> None:
 
 def _index_on_commit(announcement_id: int) -> None:
     if getattr(settings, "ELASTICSEARCH_URL", None):
-        from ..tasks import announcement_index
-
-        task_on_commit(announcement_index, announcement_id)
+        task_on_commit("trading.tasks.announcement_index", announcement_id)
 
 
 @transaction.atomic
@@ -51,7 +49,6 @@ def announcement_amend(*, project: Project, user, kind: str, title: str, body: s
     bid deadline must move the deadline to at least that many days after it.
     """
     from ..selectors import is_party
-    from ..tasks import project_due
 
     project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if kind not in (Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT):
@@ -87,7 +84,7 @@ def announcement_amend(*, project: Project, user, kind: str, title: str, body: s
             "old": timezone.localtime(old_deadline).strftime("%Y-%m-%d %H:%M"),
             "new": timezone.localtime(new_bid_deadline).strftime("%Y-%m-%d %H:%M"),
         }
-        task_on_commit(project_due, project.pk, eta=new_bid_deadline)
+        task_on_commit("trading.tasks.project_due", project.pk, eta=new_bid_deadline)
     announcement = announcement_publish(project=project, kind=kind, title=title, body=body)
     audit_record(action=f"trading.project.{kind}", obj=project, payload={
         "deal_code": project.deal_code, "announcement": announcement.pk,

@@ -1,0 +1,415 @@
+"""Transaction statistics (交易统计): set-based aggregates over awards, one SQL query per table.
+
+Definitions (docs/statistics.md; no national formula exists, these are the ones used in practice):
+
+- savings (节约资金) = Σ base − Σ award amount over awards whose base is a budget (预算) or a
+  price cap (招标控制价); savings rate (节资率) = savings / that Σ base.
+- premium (溢价) = Σ deal price − Σ starting/reserve price (起始价/底价) over awards with that
+  base; premium rate (溢价率) = premium / that Σ starting price.
+- value added (增值) = Σ deal price − Σ valuation (评估价) over awards with that base; value
+  added rate = value added / that Σ valuation.
+- year-on-year (同比): amounts and counts grow by (current − previous) / |previous|; rates change
+  by current − previous (percentage points). None when the previous figure is zero or absent.
+- failed tenders (流标): sections marked failed in the period; failure rate = failed /
+  (failed + awarded sections) in the same period.
+
+Every figure carries the base types it is measured against. Periods are calendar months,
+quarters and years in Asia/Shanghai, by the award time (``Award.awarded_at``).
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils.translation import gettext as _
+
+from trading.models import Award, BaseType, Category, Section, Status
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RATE_PLACES = Decimal("0.0001")
+MONEY_PLACES = Decimal("0.01")
+
+GROUP_BY = ("category", "region", "month", "quarter", "year")
+PERIODS = ("month", "quarter", "year")
+
+SAVINGS_BASES = (BaseType.BUDGET.value, BaseType.PRICE_CAP.value)
+PREMIUM_BASES = (BaseType.STARTING_PRICE.value,)
+VALUATION_BASES = (BaseType.VALUATION.value,)
+ALL_BASES = tuple(BaseType.values)
+
+# The raw sums one query returns per group; every figure is derived from them.
+_SUMS = ("awards", "projects", "base", "amount", "savings_base", "savings_amount", "premium_base", "premium_amount",
+         "valuation_base", "valuation_amount")
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    kind: str  # "count", "money" or "rate"
+    base_types: tuple[str, ...]
+
+
+FIGURES = (
+    FigureSpec("projects", "count", ALL_BASES),
+    FigureSpec("awards", "count", ALL_BASES),
+    FigureSpec("total_base", "money", ALL_BASES),
+    FigureSpec("total_amount", "money", ALL_BASES),
+    FigureSpec("savings_base", "money", SAVINGS_BASES),
+    FigureSpec("savings", "money", SAVINGS_BASES),
+    FigureSpec("savings_rate", "rate", SAVINGS_BASES),
+    FigureSpec("premium_base", "money", PREMIUM_BASES),
+    FigureSpec("premium", "money", PREMIUM_BASES),
+    FigureSpec("premium_rate", "rate", PREMIUM_BASES),
+    FigureSpec("valuation_base", "money", VALUATION_BASES),
+    FigureSpec("value_added", "money", VALUATION_BASES),
+    FigureSpec("value_added_rate", "rate", VALUATION_BASES),
+)
+FIGURE_SPECS = {spec.name: spec for spec in FIGURES}
+
+
+@dataclass(frozen=True)
+class StatisticsFilter:
+    """What to count: grouping, an inclusive date range (Asia/Shanghai) and optional category/region."""
+
+    group_by: str
+    date_from: dt.date
+    date_to: dt.date
+    category: str = ""
+    region: str = ""
+
+    @property
+    def previous(self) -> "StatisticsFilter":
+        """The same range one year earlier: what 同比 compares with."""
+        return replace(self, date_from=_year_before(self.date_from), date_to=_year_before(self.date_to))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a row: its value, the same figure a year earlier, the 同比 and its base types."""
+
+    name: str
+    kind: str
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    yoy: Decimal | None
+    base_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    key: str
+    label: str
+    figures: dict[str, Figure]
+    base_type_awards: dict[str, int] = field(default_factory=dict)
+    raw_current: dict = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, name: str) -> Figure:
+        return self.figures[name]
+
+
+@dataclass(frozen=True)
+class StatisticsTable:
+    filter: StatisticsFilter
+    rows: list[StatisticsRow]
+    total: StatisticsRow
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    """流标 by category: failed sections, awarded sections and the failure rate over both."""
+
+    key: str
+    label: str
+    failed: int
+    awarded: int
+    rate: Decimal | None
+
+
+# ---------------------------------------------------------------------------------------------- input
+
+
+def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilter:
+    """Read the filter from a query string; raise ValidationError naming each bad field and what to give.
+
+    Defaults: ``to`` = today; ``from`` = 1 January of this year (category, region), of last year
+    (month, quarter) or of four years ago (year).
+    """
+    errors: dict[str, str] = {}
+    group_by = (data.get("group_by") or "category").strip()
+    if group_by not in GROUP_BY:
+        errors["group_by"] = _("Group by one of: %(choices)s.") % {"choices": ", ".join(GROUP_BY)}
+    category = (data.get("category") or "").strip()
+    if category and category not in Category.values:
+        errors["category"] = _("Unknown category “%(value)s”; choose one of: %(choices)s.") % {
+            "value": category, "choices": ", ".join(Category.values)}
+    region = (data.get("region") or "").strip()
+    if region and not (region.isdigit() and len(region) == 6):
+        errors["region"] = _("Give a region as a 6-digit administrative division code, e.g. 310000.")
+    dates = {}
+    for name in ("from", "to"):
+        raw = (data.get(name) or "").strip()
+        if not raw:
+            dates[name] = None
+            continue
+        try:
+            dates[name] = dt.date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31.") % {"value": raw}
+    if errors:
+        raise ValidationError(errors)
+    date_to = dates["to"] or today
+    years_back = {"month": 1, "quarter": 1, "year": 4}.get(group_by, 0)
+    date_from = dates["from"] or dt.date(date_to.year - years_back, 1, 1)
+    if date_from > date_to:
+        raise ValidationError({"from": _("The start date %(start)s is after the end date %(end)s; swap them.") % {
+            "start": date_from.isoformat(), "end": date_to.isoformat()}})
+    return StatisticsFilter(group_by=group_by, date_from=date_from, date_to=date_to, category=category, region=region)
+
+
+# ------------------------------------------------------------------------------------------- queries
+
+
+def statistics_table(*, flt: StatisticsFilter) -> StatisticsTable:
+    """The figures of every group in the range, each with its 同比; one SQL query."""
+    rows, previous = _period_rows(flt) if flt.group_by in PERIODS else _keyed_rows(flt)
+    return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
+
+
+def statistics_headline(*, today: dt.date) -> StatisticsRow:
+    """This year to date against the same days of last year: what the official's desk shows."""
+    flt = StatisticsFilter(group_by="total", date_from=dt.date(today.year, 1, 1), date_to=today)
+    rows, previous = _keyed_rows(flt)
+    return rows[0] if rows else _row("total", _("Total"), {}, previous, {})
+
+
+def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
+    """流标 by category in the range: failed sections, awarded sections and the failure rate; one SQL query."""
+    start, end = _bounds(flt)
+    failed = Q(failed_at__gte=start, failed_at__lt=end)
+    awarded = Q(award__awarded_at__gte=start, award__awarded_at__lt=end) & ~Q(project__status=Status.CANCELLED)
+    qs = Section.objects.filter(failed | awarded)
+    if flt.category:
+        qs = qs.filter(project__category=flt.category)
+    if flt.region:
+        qs = qs.filter(project__region__startswith=region_prefix(flt.region))
+    rows = (qs.values("project__category")
+            .annotate(failed=Count("pk", filter=failed), awarded=Count("pk", filter=awarded))
+            .order_by("project__category"))
+    labels = dict(Category.choices)
+    return [FailureRow(key=row["project__category"], label=str(labels.get(row["project__category"], "")),
+                       failed=row["failed"], awarded=row["awarded"],
+                       rate=_ratio(row["failed"], row["failed"] + row["awarded"]))
+            for row in rows]
+
+
+def region_prefix(region: str) -> str:
+    """A region filter covers its subdivisions: 310000 → "31", 310100 → "3101", 310104 → "310104"."""
+    prefix = region
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix
+
+
+def _awards(flt: StatisticsFilter) -> QuerySet[Award]:
+    # A refused award (TL 74) keeps its row without a section; only live awards are results.
+    qs = Award.objects.filter(section__isnull=False, refused_at__isnull=True).exclude(
+        section__project__status=Status.CANCELLED)
+    if flt.category:
+        qs = qs.filter(section__project__category=flt.category)
+    if flt.region:
+        qs = qs.filter(section__project__region__startswith=region_prefix(flt.region))
+    return qs
+
+
+def _sum_if(column: str, condition: Q) -> Sum:
+    money = DecimalField(max_digits=20, decimal_places=2)
+    return Sum(Case(When(condition, then=F(column)), default=Value(None), output_field=money), output_field=money)
+
+
+def _sum_annotations(prefix: str, window: Q) -> dict:
+    """The raw sums of one window: counts, Σ base and Σ amount per base
+    family, as SUM(CASE WHEN ...) so that one pass over the rows gives them all."""
+    savings, premium, valuation = (window & Q(base_type__in=SAVINGS_BASES), window & Q(base_type__in=PREMIUM_BASES),
+                                   window & Q(base_type__in=VALUATION_BASES))
+    annotations = {
+        f"{prefix}awards": Count("pk", filter=window),
+        f"{prefix}projects": Count("section__project", filter=window, distinct=True),
+        f"{prefix}base": _sum_if("base_amount", window),
+        f"{prefix}amount": _sum_if("amount", window),
+        f"{prefix}savings_base": _sum_if("base_amount", savings),
+        f"{prefix}savings_amount": _sum_if("amount", savings),
+        f"{prefix}premium_base": _sum_if("base_amount", premium),
+        f"{prefix}premium_amount": _sum_if("amount", premium),
+        f"{prefix}valuation_base": _sum_if("base_amount", valuation),
+        f"{prefix}valuation_amount": _sum_if("amount", valuation),
+    }
+    for base_type in ALL_BASES:
+        annotations[f"{prefix}n_{base_type}"] = Count("pk", filter=window & Q(base_type=base_type))
+    return annotations
+
+
+def _window(flt: StatisticsFilter) -> Q:
+    start, end = _bounds(flt)
+    return Q(awarded_at__gte=start, awarded_at__lt=end)
+
+
+def _keyed_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
+    """Group by category or region (or nothing): the current and the previous year's window as
+    conditional sums side by side, so one query gives both. Also returns the previous window's sums
+    over every group (for the total's 同比)."""
+    current, previous = _window(flt), _window(flt.previous)
+    qs = _awards(flt).filter(current | previous)
+    column = {"category": "section__project__category", "region": "section__project__region"}.get(flt.group_by)
+    annotations = {**_sum_annotations("cur_", current), **_sum_annotations("prev_", previous)}
+    result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
+    labels = dict(Category.choices) if flt.group_by == "category" else {}
+    rows, all_previous = [], {}
+    for raw in result:
+        _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
+        if not raw["cur_awards"]:
+            continue
+        key = raw[column] if column else "total"
+        cur = {name: raw[f"cur_{name}"] for name in _SUMS}
+        prev = {name: raw[f"prev_{name}"] for name in _SUMS} if raw["prev_awards"] else {}
+        mix = {bt: raw[f"cur_n_{bt}"] for bt in ALL_BASES}
+        rows.append(_row(key, str(labels.get(key, key)), cur, prev, mix))
+    return rows, all_previous
+
+
+_TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
+
+
+def _period_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
+    """Group by calendar period over the range and the same range a year earlier (conditional sums per
+    window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
+    same period one year before, from the same result."""
+    current, previous = _window(flt), _window(flt.previous)
+    trunc = _TRUNC[flt.group_by]("awarded_at", tzinfo=SHANGHAI)
+    annotations = {**_sum_annotations("cur_", current), **_sum_annotations("prev_", previous)}
+    result = (_awards(flt).filter(current | previous).annotate(period=trunc).values("period")
+              .annotate(**annotations).order_by("period"))
+    by_period = {_as_date(raw["period"]): raw for raw in result}
+    rows, all_previous = [], {}
+    for period, raw in sorted(by_period.items()):
+        _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
+        if not raw["cur_awards"]:
+            continue
+        before = by_period.get(_year_before(period))
+        cur = {name: raw[f"cur_{name}"] for name in _SUMS}
+        prev = {name: before[f"prev_{name}"] for name in _SUMS} if before and before["prev_awards"] else {}
+        mix = {bt: raw[f"cur_n_{bt}"] for bt in ALL_BASES}
+        rows.append(_row(period.isoformat(), period_label(period, flt.group_by), cur, prev, mix))
+    return rows, all_previous
+
+
+def period_label(period: dt.date, group_by: str) -> str:
+    if group_by == "year":
+        return f"{period.year}"
+    if group_by == "quarter":
+        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
+    return f"{period.year}-{period.month:02d}"
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(SHANGHAI).date() if value.tzinfo else value.date()
+    return value
+
+
+def _total(rows: list[StatisticsRow], prev: dict) -> StatisticsRow:
+    """The sum of the rows' raw sums against the whole previous window. A project is in one category and
+    one region; in period views a project whose sections were awarded in two periods counts in both."""
+    cur: dict = {}
+    mix: dict[str, int] = {}
+    for row in rows:
+        _accumulate(cur, row.raw_current)
+        for base_type, n in row.base_type_awards.items():
+            mix[base_type] = mix.get(base_type, 0) + n
+    return _row("total", _("Total"), cur, prev if prev.get("awards") else {}, mix)
+
+
+def _accumulate(target: dict, raw: dict) -> None:
+    for name in _SUMS:
+        value = raw.get(name)
+        if value is not None:
+            target[name] = target.get(name, 0) + value
+
+
+# ---------------------------------------------------------------------------------------- figures
+
+
+def _row(key: str, label: str, cur: dict, prev: dict, mix: dict) -> StatisticsRow:
+    now, before = _derive(cur), _derive(prev) if prev else {}
+    figures = {}
+    for spec in FIGURES:
+        value, previous = now.get(spec.name), before.get(spec.name)
+        figures[spec.name] = Figure(name=spec.name, kind=spec.kind, value=value, previous=previous,
+                                    yoy=_yoy(value, previous, spec.kind), base_types=spec.base_types)
+    return StatisticsRow(key=key, label=label, figures=figures, base_type_awards=mix, raw_current=cur)
+
+
+def _money(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _derive(raw: dict) -> dict:
+    """Figures from raw sums: savings only over budget/price-cap bases, premium only over starting prices."""
+    if not raw:
+        return {}
+    savings_base, savings_amount = _money(raw.get("savings_base")), _money(raw.get("savings_amount"))
+    premium_base, premium_amount = _money(raw.get("premium_base")), _money(raw.get("premium_amount"))
+    valuation_base, valuation_amount = _money(raw.get("valuation_base")), _money(raw.get("valuation_amount"))
+    savings = savings_base - savings_amount if savings_base is not None else None
+    premium = premium_amount - premium_base if premium_base is not None else None
+    value_added = valuation_amount - valuation_base if valuation_base is not None else None
+    return {
+        "projects": raw.get("projects") or 0,
+        "awards": raw.get("awards") or 0,
+        "total_base": _money(raw.get("base")) or Decimal("0.00"),
+        "total_amount": _money(raw.get("amount")) or Decimal("0.00"),
+        "savings_base": savings_base, "savings": savings, "savings_rate": _ratio(savings, savings_base),
+        "premium_base": premium_base, "premium": premium, "premium_rate": _ratio(premium, premium_base),
+        "valuation_base": valuation_base, "value_added": value_added,
+        "value_added_rate": _ratio(value_added, valuation_base),
+    }
+
+
+def _ratio(part, whole) -> Decimal | None:
+    if part is None or not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _yoy(value, previous, kind: str) -> Decimal | None:
+    """同比: growth (current − previous) / |previous| for counts and amounts; the change in
+    percentage points (as a fraction) for rates. None when there is nothing to compare with."""
+    if value is None or previous is None:
+        return None
+    if kind == "rate":
+        return (Decimal(value) - Decimal(previous)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    if previous == 0:
+        return None
+    return ((Decimal(value) - Decimal(previous)) / abs(Decimal(previous))).quantize(RATE_PLACES,
+                                                                                   rounding=ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------------------------------ dates
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _bounds(flt: StatisticsFilter) -> tuple[dt.datetime, dt.datetime]:
+    """The range as aware datetimes: from 00:00 of the first day to 00:00 after the last, in Asia/Shanghai."""
+    start = dt.datetime.combine(flt.date_from, dt.time.min, tzinfo=SHANGHAI)
+    end = dt.datetime.combine(flt.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=SHANGHAI)
+    return start, end

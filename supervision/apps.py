@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "supervision"
+    verbose_name = _("Supervision")
+
+    def ready(self):
+        from accounts.navigation import add_nav
+        from trading.lifecycle import award_hold_register
+
+        from . import permissions  # noqa: F401 - registers the supervision rules
+        from .selectors import objection_holds
+
+        award_hold_register(objection_holds)
+        add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
+                "supervision:complaints_desk", order=15)
