@@ -15,7 +15,10 @@ class AccountsConfig(AppConfig):
         signals.user_logged_in.connect(handlers.on_logged_in, dispatch_uid="audit-login")
         signals.user_logged_out.connect(handlers.on_logged_out, dispatch_uid="audit-logout")
         signals.user_login_failed.connect(handlers.on_login_failed, dispatch_uid="audit-login-failed")
+        from . import health
         from .navigation import add_nav
+
+        health.register()
 
         for role in Role:
             add_nav([role.value], _("My desk"), "accounts:dashboard", order=0)

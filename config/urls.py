@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("stats.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("core.urls")),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

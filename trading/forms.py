@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.region_field import RegionField
+
 from .models import BaseType, CancelReason, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
 
 
@@ -14,7 +16,7 @@ class ProjectForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     tenderer = forms.CharField(label=_("Tenderer credit code (agencies)"), required=False)
     agency = forms.CharField(label=_("Agency credit code (optional for tenderers)"), required=False)
-    region = forms.CharField(label=_("Region code"), max_length=6, initial="310000")
+    region = RegionField(label=_("Region"), initial="310000")
     procurement_method = forms.ChoiceField(label=_("Procurement method"), choices=ProcurementMethod.choices)
     procurement_object = forms.ChoiceField(label=_("Procurement object (government procurement)"),
                                            choices=[("", "—"), *ProcurementObject.choices], required=False)
@@ -81,7 +83,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("All categories")), *Category.choices],
                                  required=False)
-    region = forms.CharField(label=_("Region"), required=False, max_length=6)
+    region = RegionField(label=_("Region"), required=False, empty_label=_("All regions"))
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
