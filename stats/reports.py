@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.regions import region_name
 from trading.models import BaseType, Category
 
 from . import charts
@@ -108,7 +109,7 @@ def filter_summary(flt: StatisticsFilter) -> str:
     if flt.category:
         parts.append(str(Category(flt.category).label))
     if flt.region:
-        parts.append(_("region %(code)s") % {"code": flt.region})
+        parts.append(_("region %(name)s") % {"name": region_name(flt.region)})
     return "; ".join(parts)
 
 

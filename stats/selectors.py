@@ -28,6 +28,7 @@ from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Val
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.translation import gettext as _
 
+from core.regions import region_name
 from trading.models import Award, BaseType, Category, Section, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -149,7 +150,7 @@ def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilte
             "value": category, "choices": ", ".join(Category.values)}
     region = (data.get("region") or "").strip()
     if region and not (region.isdigit() and len(region) == 6):
-        errors["region"] = _("Give a region as a 6-digit administrative division code, e.g. 310000.")
+        errors["region"] = _("Pick a region from the list.")
     dates = {}
     for name in ("from", "to"):
         raw = (data.get(name) or "").strip()
@@ -266,8 +267,13 @@ def _keyed_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
     qs = _awards(flt).filter(current | previous)
     column = {"category": "section__project__category", "region": "section__project__region"}.get(flt.group_by)
     annotations = {**_sum_annotations("cur_", current), **_sum_annotations("prev_", previous)}
-    result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
+    if column:
+        result = list(qs.values(column).annotate(**annotations).order_by(column))
+    else:
+        result = [qs.aggregate(**annotations)]
     labels = dict(Category.choices) if flt.group_by == "category" else {}
+    if flt.group_by == "region":
+        labels = {raw[column]: region_name(raw[column]) for raw in result}
     rows, all_previous = [], {}
     for raw in result:
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
@@ -308,11 +314,12 @@ def _period_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
 
 
 def period_label(period: dt.date, group_by: str) -> str:
+    """A period as people name it: 2025年, 2025年第1季度, 2025年3月 (English: 2025, Q1 2025, 2025-03)."""
     if group_by == "year":
-        return f"{period.year}"
+        return _("Year %(year)d") % {"year": period.year}
     if group_by == "quarter":
-        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
-    return f"{period.year}-{period.month:02d}"
+        return _("Q%(quarter)d %(year)d") % {"year": period.year, "quarter": (period.month - 1) // 3 + 1}
+    return _("%(year)d-%(month)02d") % {"year": period.year, "month": period.month}
 
 
 def _as_date(value) -> dt.date:

@@ -13,15 +13,19 @@ from expert_pool.taxonomy import TAXONOMY
 
 # Words that are the real names of things on Chinese pages too (formats, standards, algorithms, units).
 ALLOWED_WORDS = {
-    "PDF", "CSV", "API", "JSON", "PNG", "ZIP", "PEM", "URL", "ID", "CA", "UTC", "OCDS", "HTTPS",
-    "SHA", "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
+    "PDF", "CSV", "API", "JSON", "PNG", "ZIP", "PEM", "URL", "ID", "CA", "UTC", "OCDS", "HTTPS", "UTF-8",
+    "KiB", "MiB", "GiB", "SHA", "SHA-256",
+    "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
     "intl", "gm",  # the two sealing suites, named as on the keys page
 }
 SKIP_TAGS = {"script", "style", "template", "noscript", "code", "pre", "kbd", "samp"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 VISIBLE_ATTRS = ("placeholder", "title", "aria-label", "alt")
 
-_HEX = re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b|\b[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}\b")
+_HEX = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+                  r"|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b")
+# Identifiers people use as they are: certificate and reference numbers (SH-PBZJ-0001, SH-2026-0042).
+_IDENTIFIER = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)*-\d[\w-]*")
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|/[\w./-]*\w")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 _SIX_DIGITS = re.compile(r"(?<![\d.,])\d{6}(?![\d.,])")
@@ -82,7 +86,7 @@ def _near(text: str, start: int, name: str, span: int = 40) -> bool:
 
 def text_problems(text: str) -> list[str]:
     problems = []
-    words = _EMAIL_OR_URL.sub(" ", _HEX.sub(" ", text))
+    words = _IDENTIFIER.sub(" ", _EMAIL_OR_URL.sub(" ", _HEX.sub(" ", text)))
     english = sorted({w for w in _WORD.findall(words)
                       if w not in ALLOWED_WORDS and sum(c.isalpha() for c in w) >= 2})
     if english:
