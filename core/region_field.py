@@ -60,8 +60,9 @@ class RegionWidget(forms.MultiWidget):
         below_province = region_children(province) if province else []
         cities = [r for r in below_province if r.level == 2]
         counties = region_children(city) if city else [r for r in below_province if r.level == 3]
-        for widget, options in zip(self.widgets, (region_children(""), cities, counties), strict=True):
-            widget.choices = [("", self.empty_label)] + [(r.code, r.name) for r in options]
+        levels = zip(self.widgets, (region_children(""), cities, counties), (self.empty_label, "—", "—"), strict=True)
+        for widget, options, empty in levels:
+            widget.choices = [("", empty)] + [(r.code, r.name) for r in options]
         context = super().get_context(name, value, attrs)
         context["widget"]["children_url"] = reverse("core:region_children")
         return context

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.region_field import RegionField
 
-from .models import BaseType, CancelReason, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
+from .models import BaseType, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -63,12 +63,6 @@ class SectionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     base_amount = forms.DecimalField(label=_("Base amount (yuan)"), max_digits=16, decimal_places=2)
     base_type = forms.ChoiceField(label=_("Base type"), choices=BaseType.choices)
-
-
-class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("Move to"), choices=Status.choices)
-    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *CancelReason.choices], required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AmendForm(forms.Form):

@@ -18,7 +18,9 @@ ALLOWED_WORDS = {
     "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
     "intl", "gm",  # the two sealing suites, named as on the keys page
 }
-SKIP_TAGS = {"script", "style", "template", "noscript", "code", "pre", "kbd", "samp"}
+SKIP_TAGS = {"script", "style", "template", "noscript"}
+# Fingerprints, hashes and file names sit in <code>: not prose, but a command line there is still one.
+CODE_TAGS = {"code", "pre", "kbd", "samp"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 VISIBLE_ATTRS = ("placeholder", "title", "aria-label", "alt")
 
@@ -41,6 +43,7 @@ class _Text(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.code: list[str] = []
         self.stack: list[tuple[str, bool]] = []
 
     @property
@@ -49,8 +52,10 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        # Text marked as another language (the language switch offering "English") is not a Chinese page's English.
+        other_language = attrs.get("lang", "zh").lower()[:2] not in ("zh", "")
         hide = tag in SKIP_TAGS or "hidden" in attrs or attrs.get("type") == "hidden" or attrs.get(
-            "aria-hidden") == "true"
+            "aria-hidden") == "true" or other_language
         if not self.hidden and not hide:
             self.parts.extend(attrs[a] for a in VISIBLE_ATTRS if attrs.get(a))
             if tag == "input" and attrs.get("type") in {"submit", "button"} and attrs.get("value"):
@@ -71,22 +76,24 @@ class _Text(HTMLParser):
 
     def handle_data(self, data):
         if not self.hidden and data.strip():
-            self.parts.append(data.strip())
+            in_code = any(tag in CODE_TAGS for tag, _hide in self.stack)
+            (self.code if in_code else self.parts).append(data.strip())
 
 
-def visible_text(html: str) -> str:
+def visible_text(html: str) -> tuple[str, str]:
+    """(prose, code): what a person reads, and what is shown as code (hashes, file names, commands)."""
     parser = _Text()
     parser.feed(html)
-    return "\n".join(parser.parts)
+    return "\n".join(parser.parts), "\n".join(parser.code)
 
 
 def _near(text: str, start: int, name: str, span: int = 40) -> bool:
     return name in text[max(0, start - span):start + span]
 
 
-def text_problems(text: str) -> list[str]:
+def text_problems(text: str, code: str = "") -> list[str]:
     problems = []
-    words = _IDENTIFIER.sub(" ", _EMAIL_OR_URL.sub(" ", _HEX.sub(" ", text)))
+    words = _HEX.sub(" ", _EMAIL_OR_URL.sub(" ", _IDENTIFIER.sub(" ", text)))
     english = sorted({w for w in _WORD.findall(words)
                       if w not in ALLOWED_WORDS and sum(c.isalpha() for c in w) >= 2})
     if english:
@@ -101,10 +108,11 @@ def text_problems(text: str) -> list[str]:
             problems.append(f"bare specialty code {match.group()} ({name})")
     if _JSON_OBJECT.search(text):
         problems.append(f"JSON object: {_JSON_OBJECT.search(text).group()!r}")
-    if _COMMAND.search(text):
-        problems.append(f"command line: {_COMMAND.search(text).group()!r}")
+    command = _COMMAND.search(text) or _COMMAND.search(code)
+    if command:
+        problems.append(f"command line: {command.group()!r}")
     return problems
 
 
 def page_problems(html: str) -> list[str]:
-    return text_problems(visible_text(html))
+    return text_problems(*visible_text(html))

@@ -20,7 +20,11 @@ ROLES = ["tenderer", "agency", "bidder1", "expert01", "regulator", "official", "
 KNOWN: list[tuple[str, str]] = [
     # #14, journeys-documents: the keys and receipt pages without command lines or file names.
     (r"/trading/keys/", "English"),
+    (r"/trading/keys/", "command line"),
     (r"/bids/\d+/receipt/", "English"),
+    (r"/bids/\d+/receipt/", "command line"),
+    # #14, promises-core: the custodian section of a project page without a command line.
+    (r"/projects/\d+/", "command line"),
     # #14, journeys-desks (next): behaviour names instead of their codes on the credit officer's pages.
     (r"/credit/manage/(record|catalogue|events/\d+|appeals/\d+)/", "English"),
     (r"/credit/manage/catalogue/[\w-]+/", "English"),

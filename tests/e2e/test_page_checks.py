@@ -15,13 +15,18 @@ def test_english_words_codes_json_and_command_lines_are_found():
 
 def test_names_with_their_codes_hashes_and_allowed_words_pass():
     assert text_problems("上海市 310000 · 房屋建筑 A0801 · 下载 PDF、CSV · SHA-256 9e35047e68a3f1c2 · 77.9 GiB") == []
-    assert text_problems("回执 1e2fabcd-abd4-4c6d-91d5-0123456789ab · 证书 SH-PBZJ-0001") == []
+    assert text_problems("回执 1e2fabcd-abd4-4c6d-91d5-0123456789ab · 证书 SH-PBZJ-20260001") == []
 
 
 def test_only_visible_text_counts():
     html = ('<p>开标</p><script>const x = {"a": 1};</script><div hidden>debug</div>'
             '<input type="hidden" value="secret"><button title="Close">关闭</button>')
     assert page_problems(html) == ["English: Close"]
+    assert page_problems("指纹 <code>9e35047e68a3</code> 文件 <code>bid.sealed</code>") == []
+    assert page_problems("<code>python -m sealing share-decrypt share.json</code>") == [
+        "command line: 'python -m '"]
+    switch = '<select><option lang="zh-hans">简体中文</option><option lang="en">English</option></select>'
+    assert page_problems(switch) == []
 
 
 def test_links_inside_hidden_parts_are_not_followed_and_shapes_bound_the_crawl():
