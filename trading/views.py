@@ -37,6 +37,18 @@ STEP_LABELS = {
 IRREVERSIBLE = {Status.FAILED, Status.CANCELLED, Status.ARCHIVED}
 
 
+def _opened_bidders(project: Project) -> list[dict]:
+    """Per section, the bidders whose bids were opened: the candidates and the winner are picked from them by name."""
+    if project.status not in (Status.EVALUATION, Status.READY_TO_AWARD):
+        return []
+    bids = Bid.objects.filter(section__project=project, state=Bid.State.OPENED).select_related("organisation")
+    by_section: dict[int, list] = {}
+    for bid in bids.order_by("organisation__name"):
+        by_section.setdefault(bid.section_id, []).append(bid.organisation)
+    return [{"section": section, "bidders": by_section.get(section.pk, [])}
+            for section in project.sections.filter(failed_at__isnull=True).order_by("code")]
+
+
 def next_steps(*, user, project: Project) -> list[dict]:
     """The steps this person may take now, each with its label and what it needs (reason, note, confirmation)."""
     steps = []
@@ -95,6 +107,7 @@ def project(request, pk: int):
                                                                                                  "section"),
             "bid_counts": selectors.project_valid_bid_counts(project=obj),
             "reasons": CancelReason.choices,
+            "opened_bidders": _opened_bidders(obj),
             "next_steps": next_steps(user=user, project=obj),
             "awards": Award.objects.filter(section__project=obj).select_related("organisation", "section"),
             "refused": Award.objects.filter(refused_section__project=obj).select_related("organisation",

@@ -30,9 +30,6 @@ KNOWN: list[tuple[str, str]] = [
     (r"/credit/manage/catalogue/[\w-]+/", "English"),
     # #14, journeys-desks (next): the draw-group editor (specialty picker + count) and specialty names.
     (r"/experts/(draws|me|sections/\d+/draw)/", "bare specialty code"),
-    # #14, journeys-desks (next): the evaluation-criteria editor (rows, kinds, weights, running total).
-    (r"/projects/new/", "English"),
-    (r"/projects/new/", "JSON object"),
 ]
 
 
