@@ -1,7 +1,7 @@
 """The evaluation-criteria editor (评审因素): rows of name, kind and weight with a running total — no JSON.
 
 It posts ``<name>-name-<i>``, ``<name>-kind-<i>``, ``<name>-weight-<i>`` for each row and works without
-JavaScript (three empty rows below the filled ones); static/js/criteria_editor.js adds and removes rows and keeps
+JavaScript (three empty rows below the filled ones); static/js/row_editor.js adds and removes rows and keeps
 the total up to date. Whether the weights are acceptable (add up to 100, one price criterion, the price weight of
 government procurement) is the service's rule (trading.services.projects.criteria_problems).
 """
@@ -21,7 +21,7 @@ class CriteriaWidget(forms.Widget):
     template_name = "trading/criteria_widget.html"
 
     class Media:
-        js = [forms.Script("js/criteria_editor.js", type="module")]
+        js = [forms.Script("js/row_editor.js", type="module")]
 
     def value_from_datadict(self, data, files, name):
         rows, i = [], 0

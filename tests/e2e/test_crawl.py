@@ -28,8 +28,6 @@ KNOWN: list[tuple[str, str]] = [
     # #14, journeys-desks (next): behaviour names instead of their codes on the credit officer's pages.
     (r"/credit/manage/(record|catalogue|events/\d+|appeals/\d+)/", "English"),
     (r"/credit/manage/catalogue/[\w-]+/", "English"),
-    # #14, journeys-desks (next): the draw-group editor (specialty picker + count) and specialty names.
-    (r"/experts/(draws|me|sections/\d+/draw)/", "bare specialty code"),
 ]
 
 

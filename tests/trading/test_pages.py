@@ -130,7 +130,7 @@ def test_the_criteria_editor_takes_rows_and_shows_them_back(world):
     assert project.evaluation_criteria == [{"name": "价格", "kind": "price", "weight": 30},
                                            {"name": "技术方案", "kind": "technical", "weight": 70}]
     page = client.get(f"/projects/{project.pk}/edit/").content.decode()
-    assert 'value="技术方案"' in page and '<output class="criteria-total">100</output>' in page
+    assert 'value="技术方案"' in page and '<output class="row-total">100</output>' in page
     bad = client.post(f"/projects/{project.pk}/edit/", _edit_data(project, **{
         **rows, "evaluation_criteria-weight-1": "七十"}))
     assert "is a number" in str(bad.context["form"].errors)
