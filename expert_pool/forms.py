@@ -15,7 +15,7 @@ class ProfileForm(forms.Form):
     primary_specialty = forms.ChoiceField(label=_("Primary specialty"), choices=lambda: specialty_choices())
     secondary_specialties = forms.MultipleChoiceField(
         label=_("Secondary specialties"), required=False, choices=lambda: specialty_choices(),
-        widget=forms.SelectMultiple(attrs={"size": 8}), help_text=_("Hold Ctrl (⌘ on a Mac) to pick several."))
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-columns"}))
     title = forms.ChoiceField(label=_("Professional title"), choices=Title.choices)
     years_of_practice = forms.IntegerField(label=_("Years of practice"), min_value=0, max_value=70)
     employer_name = forms.CharField(label=_("Employer"), max_length=200)

@@ -25,9 +25,6 @@ KNOWN: list[tuple[str, str]] = [
     (r"/bids/\d+/receipt/", "command line"),
     # #14, promises-core: the custodian section of a project page without a command line.
     (r"/projects/\d+/", "command line"),
-    # #14, journeys-desks (next): behaviour names instead of their codes on the credit officer's pages.
-    (r"/credit/manage/(record|catalogue|events/\d+|appeals/\d+)/", "English"),
-    (r"/credit/manage/catalogue/[\w-]+/", "English"),
 ]
 
 
