@@ -270,7 +270,8 @@ def fine_payment_record(*, measure: Measure, user, amount, paid_on: dt.date, ref
     if measure.kind != Measure.Kind.FINE:
         raise ValidationError({"measure": _("Only a fine is paid.")})
     if measure.paid_on is not None:
-        raise ValidationError({"measure": _("The payment of this fine was recorded on %(d)s.") % {"d": measure.paid_on}})
+        raise ValidationError({"measure": _("The payment of this fine was recorded on %(d)s.")
+                               % {"d": measure.paid_on}})
     paid = _amount(amount, "paid_amount")
     if paid_on is None or paid_on > today():
         raise ValidationError({"paid_on": _("Give the day of payment (today or earlier).")})

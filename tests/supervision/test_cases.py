@@ -11,7 +11,7 @@ from core.workdays import today
 from credit.models import BlacklistEntry, CreditEvent
 from expert_pool.models import Expert
 from supervision.documents import decision_path, decision_verify
-from supervision.models import Case, Lead, Measure
+from supervision.models import Case, Lead
 from supervision.selectors.report import enforcement_report
 from supervision.services import cases
 from supervision.services.leads import leads_refresh
@@ -84,8 +84,8 @@ def test_expert_measures_are_enforced_by_the_draw(regulator, tenderer):
 
 
 def test_an_award_declared_void_sends_the_section_back_to_award(regulator, tenderer):
-    from trading.services.refusals import next_candidate
     from trading.models import Candidate
+    from trading.services.refusals import next_candidate
 
     made = project(tenderer_user=tenderer, status=Status.AWARDED)
     section = made.sections.get()
