@@ -106,3 +106,47 @@ def decision_store(measure: Measure) -> None:
     measure.pdf_path = str(path.relative_to(settings.PROTECTED_ROOT))
     measure.pdf_sha256 = sha
     measure.signature, measure.key_fingerprint = decision_sign(sha256_hex=sha)
+
+
+def report_pdf(report) -> bytes:
+    """The yearly enforcement report as a PDF: the same figures as the page and the CSV."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from .selectors.report import COLUMNS, column_labels
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    heading = ParagraphStyle("heading", fontName=FONT, fontSize=16, leading=22, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=11, wordWrap="CJK")
+    number = ParagraphStyle("number", parent=cell, alignment=2)
+    labels = column_labels()
+
+    def value(row, column) -> str:
+        data = getattr(row, column)
+        return f"{data:,.2f}" if column.startswith("fines_") else str(data)
+
+    def grid(title: str, rows) -> list:
+        lines = [[Paragraph(title, cell), *[Paragraph(labels[c], cell) for c in COLUMNS]]]
+        lines += [[Paragraph(row.label, cell), *[Paragraph(value(row, c), number) for c in COLUMNS]] for row in rows]
+        table = Table(lines, repeatRows=1, colWidths=[40 * mm] + [23 * mm] * len(COLUMNS))
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [table, Spacer(1, 5 * mm)]
+
+    total = report.total
+    story = [Paragraph(f"{report.year} 年度招标投标执法情况报告", heading), Spacer(1, 3 * mm),
+             Paragraph(f"查处项目 {total.projects} 个，约谈提醒 {total.people_warned} 人，处理评标专家 "
+                       f"{total.experts_handled} 名，罚款 {total.fines_amount:,.2f} 元。", cell), Spacer(1, 4 * mm),
+             *grid("处理措施", report.by_kind), *grid("交易类别", report.by_category),
+             *grid("行政区划", report.by_region), *grid("合计", [total])]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"{report.year} 年度执法情况报告", leftMargin=10 * mm,
+                      rightMargin=10 * mm, topMargin=12 * mm, bottomMargin=12 * mm, invariant=1).build(story)
+    return buffer.getvalue()

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(blank=True, max_length=64)),
                 ('added_at', models.DateTimeField(verbose_name='added at')),
                 ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('audit_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditevent')),
+                ('audit_event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='audit.auditevent')),
                 ('bid', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='trading.bid')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='supervision.case')),
                 ('room_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bidding_room.roomevent')),

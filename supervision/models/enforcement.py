@@ -107,8 +107,9 @@ class CaseEvidence(models.Model):
     bid = models.ForeignKey("trading.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     room_event = models.ForeignKey("bidding_room.RoomEvent", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    audit_event = models.ForeignKey("audit.AuditEvent", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    # No database constraint: a foreign key would put referential triggers on the append-only audit table.
+    audit_event = models.ForeignKey("audit.AuditEvent", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                    related_name="+", db_constraint=False)
     name = models.CharField(_("file name"), max_length=200, blank=True)
     path = models.CharField(max_length=300, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
