@@ -85,7 +85,8 @@ def case_open(*, user, title: str, facts: str, origin: str, project: Project | N
         project = complaint.project
     case = Case.objects.create(
         number=_next_number(Case, "SUPERVISION_CASE_NUMBER", "number"), title=title[:200], origin=origin,
-        project=project, complaint=complaint, lead=lead, facts=facts, region=project.region if project else "",
+        project=project, complaint=complaint, lead=lead, facts=facts,
+        region=project.region if project else (user.organisation.region if user.organisation_id else ""),
         category=project.category if project else "", regulator=user.organisation, opened_at=timezone.now(),
         opened_by=user, due=add_working_days(today(), int(conf.get("SUPERVISION_CASE_WORKING_DAYS"))))
     for role, subject in parties:
