@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from core.workdays import today
 from trading.models import Award, Bid, Project, Section, Status
+from trading.services.projects import deal_code_make
 
 from .models import Case, Lead
 from .services import cases
@@ -28,6 +29,9 @@ def _rigged_project(tenderer_user) -> Project:
         agency=Organisation.objects.filter(name="阳光招标咨询有限公司").first(), region="310000",
         procurement_method="open", evaluation_method="lowest_price", announcement_at=deadline - dt.timedelta(days=21),
         bid_deadline=deadline, status=Status.AWARDED, created_by=tenderer_user)
+    project.deal_code = deal_code_make(region=project.region, category=project.category, year=today().year,
+                                       serial=project.pk)
+    project.save(update_fields=["deal_code"])
     section = Section.objects.create(project=project, code="001", name="道路工程", base_amount=Decimal("5000000.00"),
                                      base_type="price_cap")
     rows = [("bidder1", "4950000.00", "王建国", "203.0.113.7"), ("bidder2", "4900500.00", "王建国", "203.0.113.7"),

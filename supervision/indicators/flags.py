@@ -129,11 +129,11 @@ def tender_days(start: dt.datetime, end: dt.datetime) -> int:
     return int(seconds / 86400)
 
 
-def project_flags(project_ids: list[int]) -> list[Finding]:
-    """R003 (short submission period) and AMENDMENT (ZB 23) of the projects in hand."""
+def project_flags(projects) -> list[Finding]:
+    """R003 (short submission period) and AMENDMENT (ZB 23) of the projects in hand (a queryset)."""
     findings = []
     days = int(conf.flag("R003")["days"])
-    rows = Project.objects.filter(pk__in=project_ids, procurement_method=ProcurementMethod.OPEN,
+    rows = projects.filter(procurement_method=ProcurementMethod.OPEN,
                                   bid_deadline__isnull=False).values_list("pk", "announcement_at", "documents_start",
                                                                          "bid_deadline")
     for pk, announced, documents_start, deadline in rows:
@@ -145,7 +145,7 @@ def project_flags(project_ids: list[int]) -> list[Finding]:
                                               "days": tender_days(start, deadline), "threshold": days}))
     late = dt.timedelta(days=int(conf.flag("AMENDMENT")["days"]))
     notices = (Announcement.objects.filter(
-        project_id__in=project_ids, kind__in=[Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT],
+        project__in=projects, kind__in=[Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT],
         published_at__lt=F("project__bid_deadline"), published_at__gt=F("project__bid_deadline") - late)
         .values_list("project_id", "pk", "published_at", "project__bid_deadline").order_by("project_id", "pk"))
     by_project: dict[int, list] = {}

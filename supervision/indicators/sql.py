@@ -38,7 +38,7 @@ def money_text(number_sql: str) -> str:
     """A number as text with two decimals, so that 100, 100.0 and 100.00 compare equal."""
     if postgres():
         return f"CAST(ROUND({number_sql}, 2) AS text)"
-    return f"printf('%.2f', {number_sql})"
+    return f"printf('%%.2f', {number_sql})"  # %% : the query goes through %-formatting
 
 
 def in_list(column: str, ids: list[int]) -> tuple[str, list]:
@@ -76,3 +76,11 @@ def fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def projects_of(sections: str, params: list):
+    """The projects of the sections ``sections`` selects, as a queryset."""
+    from django.db.models.expressions import RawSQL
+
+    return Project.objects.filter(pk__in=RawSQL(
+        f"SELECT project_id FROM {Section._meta.db_table} WHERE id IN ({sections})", params))

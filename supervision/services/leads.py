@@ -48,32 +48,46 @@ def _due_sections(now: dt.datetime, *, full: bool) -> list[int]:
     return sorted(set(ids) - set(scanned) | changed)
 
 
-def _findings(section_ids: list[int], *, with_platform: bool) -> list[signals.Finding]:
-    found = []
-    for start in range(0, len(section_ids), BATCH):
-        batch = section_ids[start:start + BATCH]
-        sections_sql, params = sql.eligible_sections(timezone.now(), batch)
-        found += signals.shared_values(sections=sections_sql, section_params=params)
-        found += signals.price_patterns(sections=sections_sql, section_params=params)
-        found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
-        projects = sorted(set(Section.objects.filter(pk__in=batch).values_list("project_id", flat=True)))
-        found += flags.project_flags(projects)
-    if with_platform:
-        found += flags.platform_flags(today=today())
-    return found
+def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
+    """Every signal and section/project flag of the sections ``sections_sql`` selects."""
+    found = signals.shared_values(sections=sections_sql, section_params=params)
+    found += signals.price_patterns(sections=sections_sql, section_params=params)
+    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
+    return found + flags.project_flags(sql.projects_of(sections_sql, params))
 
 
-def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime) -> tuple[int, int]:
+def _findings(section_ids: list[int], *, now: dt.datetime, full: bool) -> list[signals.Finding]:
+    """A full run reads every eligible section in one pass; an incremental one the changed sections in batches."""
+    if full:
+        found = _findings_of(*sql.eligible_sections(now))
+    else:
+        found = []
+        for start in range(0, len(section_ids), BATCH):
+            found += _findings_of(*sql.eligible_sections(now, section_ids[start:start + BATCH]))
+    return found + flags.platform_flags(today=today())
+
+
+def _chunks(items: list, size: int = 5000):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
+           full: bool) -> tuple[int, int]:
     """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
-    section_project = dict(Section.objects.filter(
-        pk__in={f.section_id for f in found if f.section_id}).values_list("pk", "project_id"))
+    section_project = {}
+    for chunk in _chunks(sorted({f.section_id for f in found if f.section_id and not f.project_id})):
+        section_project.update(Section.objects.filter(pk__in=chunk).values_list("pk", "project_id"))
     for finding in found:
         if finding.section_id and not finding.project_id:
             finding.project_id = section_project[finding.section_id]
-    regions = dict(Project.objects.filter(pk__in={f.project_id for f in found if f.project_id})
-                   .values_list("pk", "region"))
+    regions = {}
+    for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
+        regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
     by_key = {f.key: f for f in found}
-    existing = {lead.key: lead for lead in Lead.objects.filter(key__in=list(by_key))}
+    existing = {}
+    for chunk in _chunks(list(by_key)):
+        existing.update({lead.key: lead for lead in Lead.objects.filter(key__in=chunk)})
     refreshed = []
     for key, lead in existing.items():
         if lead.state == Lead.State.NEW:
@@ -87,19 +101,28 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
              evidence=f.evidence, region=regions.get(f.project_id, ""), detected_at=now) for f in new],
         batch_size=1000)
     if created and not all(lead.pk for lead in created):
-        created = list(Lead.objects.filter(key__in=[f.key for f in new]))
+        created = [lead for chunk in _chunks([f.key for f in new]) for lead in Lead.objects.filter(key__in=chunk)]
     through = Lead.organisations.through
     keyed = {lead.key: lead.pk for lead in created}
     through.objects.bulk_create([through(lead_id=keyed[f.key], organisation_id=org) for f in new
                                  for org in f.organisation_ids], batch_size=5000, ignore_conflicts=True)
-    stale = Lead.objects.filter(state=Lead.State.NEW).exclude(key__in=list(by_key))
+    # What a run no longer finds goes, unless a regulator handled it: every platform-wide flag, and the leads of
+    # the sections (and their projects) the run computed.
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
+    unhandled = Lead.objects.filter(state=Lead.State.NEW)
+    if full:
+        candidates = unhandled.values_list("pk", "key")
+    else:
+        candidates = []
+        for chunk in _chunks(section_ids, BATCH):
+            candidates += unhandled.filter(Q(section_id__in=chunk) | Q(section__isnull=True,
+                                                                       project__sections__in=chunk)).values_list(
+                "pk", "key")
+        candidates += unhandled.filter(code__in=platform_codes).values_list("pk", "key")
+    stale = sorted({pk for pk, key in candidates if key not in by_key})
     removed = 0
-    for start in range(0, len(section_ids), BATCH):
-        batch = section_ids[start:start + BATCH]
-        removed += stale.filter(Q(section_id__in=batch) | Q(section__isnull=True, project__sections__in=batch))\
-            .exclude(code__in=platform_codes).delete()[1].get("supervision.Lead", 0)
-    removed += stale.filter(code__in=platform_codes).delete()[1].get("supervision.Lead", 0)
+    for chunk in _chunks(stale):
+        removed += Lead.objects.filter(pk__in=chunk).delete()[1].get("supervision.Lead", 0)
     return len(created), removed
 
 
@@ -109,8 +132,8 @@ def leads_refresh(*, full: bool = False, now: dt.datetime | None = None) -> Refr
     ``full``) and store them as leads."""
     now = now or timezone.now()
     section_ids = _due_sections(now, full=full)
-    found = _findings(section_ids, with_platform=True)
-    created, removed = _store(found, section_ids=section_ids, now=now)
+    found = _findings(section_ids, now=now, full=full)
+    created, removed = _store(found, section_ids=section_ids, now=now, full=full)
     SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
                                     update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
                                     batch_size=5000)
