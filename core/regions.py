@@ -86,3 +86,11 @@ def region_is_valid(code: str | None) -> bool:
 def region_codes() -> frozenset[str]:
     """Every known code (the crawler test uses it to spot a bare code on a page)."""
     return frozenset(_table())
+
+
+def region_prefix(region: str) -> str:
+    """A region covers its subdivisions: 310000 → "31", 310100 → "3101", 310104 → "310104"."""
+    prefix = region
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix

@@ -17,3 +17,4 @@ class SupervisionConfig(AppConfig):
         desk.register()
         add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
                 "supervision:complaints_desk", order=15)
+        add_nav(["regulator"], _("Supervision"), "supervision:desk", order=12)
