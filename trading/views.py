@@ -5,6 +5,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -167,9 +169,19 @@ def award_refusal(request, pk: int, action: str):
 def desk(request):
     """The person's projects (tenderer/agency/regulator) or registrations and bids (bidder)."""
     user = request.user
-    context = {"projects": selectors.projects_for(user=user)[:200]}
+    projects = selectors.projects_for(user=user).order_by("-created_at", "-pk")
+    status, query = request.GET.get("status", ""), request.GET.get("q", "").strip()
+    if status in Status.values:
+        projects = projects.filter(status=status)
+    if query:
+        projects = projects.filter(Q(title__icontains=query) | Q(deal_code__startswith=query))
+    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {"projects": page.object_list, "page": page, "statuses": Status.choices, "status": status,
+               "query": query, "filters": filters.urlencode()}
     if user.role == Role.BIDDER:
-        context["bids"] = selectors.bids_of(organisation=user.organisation)[:200]
+        context["bids"] = selectors.bids_of(organisation=user.organisation).order_by("-submitted_at")[:200]
     context["my_key"] = selectors.bidder_key_current(user=user)
     return render(request, "trading/desk.html", context)
 

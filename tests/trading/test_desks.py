@@ -91,3 +91,18 @@ def test_an_expert_desk_links_a_notified_seat_to_its_answer_page(db):
     assert seat is not None
     page = _desk(seat.expert.user)
     assert "答复抽取通知" in page and f"/experts/answer/{seat.token}/" in page
+
+
+def test_the_project_list_filters_by_state_searches_and_pages(world):
+    for n in range(27):
+        create_project(world, seconds=3600, title=f"城区道路维护{n:02d}")
+    published = create_project(world, seconds=3600, title="滨江绿地养护")
+    transition(world, world.agency, published["id"], "published")
+    client = Client()
+    client.force_login(world.agency)
+    first = client.get("/trading/desk/").content.decode()
+    assert "共 28 个项目" in first and "第 1 页，共 2 页" in first and "page=2" in first
+    only_published = client.get("/trading/desk/", {"status": "published"}).content.decode()
+    assert "滨江绿地养护" in only_published and "城区道路维护00" not in only_published
+    found = client.get("/trading/desk/", {"q": "道路维护2"}).content.decode()
+    assert "城区道路维护26" in found and "滨江绿地养护" not in found
