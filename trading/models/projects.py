@@ -130,6 +130,10 @@ class Project(models.Model):
     publicity_ends_at = models.DateTimeField(_("publicity ends at"), null=True, blank=True)
     end_reason = models.CharField(_("reason for failure or cancellation"), max_length=24,
                                   choices=CancelReason.choices, blank=True)
+    imported = models.BooleanField(
+        _("imported from earlier records"), default=False,
+        help_text=_("A past deal brought in by the history import (stats), not run on this platform."),
+    )
     retender_of = models.ForeignKey(
         "self", verbose_name=_("re-tender of"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="retenders",
