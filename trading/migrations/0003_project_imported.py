@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='imported',
-            field=models.BooleanField(default=False, help_text='A past deal brought in by the history import (stats), not run on this platform.', verbose_name='imported from earlier records'),
+            field=models.BooleanField(db_default=False, default=False, help_text='A past deal brought in by the history import (stats), not run on this platform.', verbose_name='imported from earlier records'),
         ),
     ]

@@ -131,7 +131,7 @@ class Project(models.Model):
     end_reason = models.CharField(_("reason for failure or cancellation"), max_length=24,
                                   choices=CancelReason.choices, blank=True)
     imported = models.BooleanField(
-        _("imported from earlier records"), default=False,
+        _("imported from earlier records"), default=False, db_default=False,
         help_text=_("A past deal brought in by the history import (stats), not run on this platform."),
     )
     retender_of = models.ForeignKey(
