@@ -248,6 +248,9 @@ OPENDATA_PUBLICATION_POLICY = os.environ.get("OPENDATA_PUBLICATION_POLICY", "")
 # The page size of the change feed (releases per page) and its upper limit.
 OPENDATA_FEED_PAGE = int(os.environ.get("OPENDATA_FEED_PAGE", "100"))
 OPENDATA_FEED_MAX_PAGE = 1000
+STATS_ELASTICSEARCH_INDEX = os.environ.get("STATS_ELASTICSEARCH_INDEX", "sunshine-deal-rollup")
+if ELASTICSEARCH_URL:  # the statistics aggregation index follows the rollup (stats.elastic)
+    CELERY_BEAT_SCHEDULE["statistics-index"] = {"task": "stats.tasks.statistics_index", "schedule": 300.0}
 
 # Trading rules that are law or local practice, as configuration (see docs/trading.md).
 TRADING_MIN_VALID_BIDS = int(os.environ.get("TRADING_MIN_VALID_BIDS", "3"))  # fewer → 流标 (TL 44)

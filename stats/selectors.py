@@ -332,15 +332,69 @@ def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistics
     current, previous = _window(flt, source), _window(flt.previous, source)
     qs = _facts(flt, source).filter(current | previous)
     column = {"category": source.category, "region": source.region}.get(flt.group_by)
+    if source is _ROLLUP:
+        return keyed_rows_from_sums(flt, _rollup_sums(qs, flt, column))
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
+    return keyed_rows_from_sums(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
+
+
+def _rollup_sums(qs: QuerySet, flt: StatisticsFilter, column: str | None, *, period=None) -> list[dict]:
+    """The rollup summed per group, base type and window with four plain SUMs (no CASE per figure: the rollup's
+    rows already carry one base type each), then pivoted into the raw sums the figures are derived from."""
+    group = period if period is not None else (F(column) if column else Value("total"))
+
+    def of(window: Q, label: str) -> QuerySet:  # the two windows may overlap: each sums its own rows
+        return (qs.filter(window).annotate(group=group, window=Value(label)).values("group", "window", "base_type")
+                .annotate(awards=Sum("awards"), projects=Sum("projects"), base=Sum("base"), amount=Sum("amount"))
+                .order_by())
+
+    rows = of(_window(flt, _ROLLUP), "cur_").union(of(_window(flt.previous, _ROLLUP), "prev_"), all=True)
+    pivot: dict = {}
+    for row in rows:
+        by_window = pivot.setdefault(row["group"], {"cur_": {}, "prev_": {}})
+        by_window[row["window"]][row["base_type"]] = row
+    result = []
+    for key in sorted(pivot):
+        raw = {"key": key}
+        for prefix, by_type in pivot[key].items():
+            raw.update(window_sums(by_type, prefix))
+        result.append(raw)
+    return result
+
+
+def window_sums(by_type: dict, prefix: str) -> dict:
+    """One window's raw sums from per-base-type totals ({base type: {awards, projects, base, amount}}), named as
+    the SQL path names them: None where no deal of a family counts (as SUM over no rows is NULL)."""
+
+    def total(field: str, types) -> Decimal | None:
+        present = [by_type[t][field] for t in types if t in by_type]
+        return sum(present, Decimal("0")) if present else None
+
+    sums = {
+        "awards": sum(int(v["awards"]) for v in by_type.values()),
+        "projects": sum(int(v["projects"]) for v in by_type.values()),
+        "base": total("base", ALL_BASES), "amount": total("amount", ALL_BASES),
+        "savings_base": total("base", SAVINGS_BASES), "savings_amount": total("amount", SAVINGS_BASES),
+        "premium_base": total("base", PREMIUM_BASES), "premium_amount": total("amount", PREMIUM_BASES),
+        "valuation_base": total("base", VALUATION_BASES), "valuation_amount": total("amount", VALUATION_BASES),
+    }
+    out = {f"{prefix}{name}": value for name, value in sums.items()}
+    for base_type in ALL_BASES:
+        out[f"{prefix}n_{base_type}"] = int(by_type[base_type]["awards"]) if base_type in by_type else 0
+    return out
+
+
+def keyed_rows_from_sums(flt: StatisticsFilter, result: list[dict]) -> tuple[list[StatisticsRow], dict]:
+    """Rows from each group's raw sums (``key``, ``cur_<sum>``, ``prev_<sum>``, ``cur_n_<base type>``), whoever
+    computed them: the SQL above or the Elasticsearch aggregations (stats.elastic)."""
     labels = dict(Category.choices) if flt.group_by == "category" else {}
     rows, all_previous = [], {}
     for raw in result:
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
         if not raw["cur_awards"]:
             continue
-        key = raw[column] if column else "total"
+        key = raw["key"]
         cur = {name: raw[f"cur_{name}"] for name in _SUMS}
         prev = {name: raw[f"prev_{name}"] for name in _SUMS} if raw["prev_awards"] else {}
         mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
@@ -356,10 +410,18 @@ def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistic
     window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
     same period one year before, from the same result."""
     current, previous = _window(flt, source), _window(flt.previous, source)
+    if source is _ROLLUP:
+        qs = _facts(flt, source).filter(current | previous)
+        raw = _rollup_sums(qs, flt, None, period=source.trunc(flt.group_by))
+        return period_rows_from_sums(flt, {_as_date(r["key"]): r for r in raw})
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = (_facts(flt, source).filter(current | previous).annotate(period=source.trunc(flt.group_by))
               .values("period").annotate(**annotations).order_by("period"))
-    by_period = {_as_date(raw["period"]): raw for raw in result}
+    return period_rows_from_sums(flt, {_as_date(raw["period"]): raw for raw in result})
+
+
+def period_rows_from_sums(flt: StatisticsFilter, by_period: dict) -> tuple[list[StatisticsRow], dict]:
+    """Rows from each period's raw sums (keyed by the period's first day), whoever computed them."""
     rows, all_previous = [], {}
     for period, raw in sorted(by_period.items()):
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
@@ -371,6 +433,10 @@ def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistic
         mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
         rows.append(_row(period.isoformat(), period_label(period, flt.group_by), cur, prev, mix))
     return rows, all_previous
+
+
+def table_from_rows(flt: StatisticsFilter, rows: list[StatisticsRow], previous: dict) -> StatisticsTable:
+    return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
 
 
 def period_label(period: dt.date, group_by: str) -> str:

@@ -20,3 +20,11 @@ def history_import_run(job_id: int) -> str:
         deals = history_import_check(job=job)
         job = history_import_apply(job=job) if deals else history_import_refuse(job=job)
     return job.state
+
+
+@shared_task
+def statistics_index() -> int:
+    """Periodic, where Elasticsearch is configured: the rollup into its aggregation index (stats.elastic)."""
+    from .elastic import statistics_index as index
+
+    return index()
