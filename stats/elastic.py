@@ -15,13 +15,14 @@ from django.conf import settings
 from elasticsearch.helpers import bulk
 from elasticsearch_dsl import Date, Document, Keyword, Long, connections
 
+from core.regions import region_prefix
+
 from .models import DealRollup
 from .selectors import (
     StatisticsFilter,
     StatisticsTable,
     keyed_rows_from_sums,
     period_rows_from_sums,
-    region_prefix,
     table_from_rows,
     window_sums,
 )

@@ -25,6 +25,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stats", "0001_initial"), ("trading", "0003_project_imported")]
+    dependencies = [("stats", "0001_initial"), ("trading", "0004_project_imported")]
 
     operations = [migrations.RunPython(create, drop)]

@@ -2,7 +2,7 @@
 
 Chinese has no spaces between words, so a query word matches as a substring of the title or body. On PostgreSQL
 every announcement carries ``title_grams`` and ``body_grams``: tsvectors of its characters and character pairs
-(migration 0004, kept by a trigger, GIN-indexed). A one-character word is looked up as itself, a longer one as
+(migration 0005, kept by a trigger, GIN-indexed). A one-character word is looked up as itself, a longer one as
 the AND of its bigrams; the substring test then confirms the candidates. So words of every length — "院",
 "医院", "滨江公园" — are answered from an index. Announcements whose title contains every word come first,
 then those that match in the body, newest first within each. On SQLite it is a plain substring scan, in the same

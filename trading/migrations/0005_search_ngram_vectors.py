@@ -58,6 +58,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("trading", "0003_project_imported")]
+    dependencies = [("trading", "0004_project_imported")]
 
     operations = [migrations.RunPython(forwards, backwards)]

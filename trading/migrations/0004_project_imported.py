@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0002_search_trigram_indexes'),
+        ('trading', '0003_bid_client_and_opened_documents'),
     ]
 
     operations = [
