@@ -114,10 +114,11 @@ def main() -> None:
         url = f"/api/opendata/releases/?cursor={cursor_at}&limit={args.page}" if cursor_at else None
     walk = time.perf_counter() - t0
     assert count == args.releases, count
-    tenth = max(1, len(times) // 10)
+    full = times[:count // args.page]  # the pages of a full page each (a last, short or empty page aside)
+    tenth = -(-len(full) // 10)
     rows = []
-    for k in range(0, len(times), tenth):
-        part = times[k:k + tenth]
+    for k in range(0, len(full), tenth):
+        part = full[k:k + tenth]
         rows.append((f"pages {k + 1}-{k + len(part)}", statistics.median(part) * 1000, p95(part) * 1000))
     print(f"{count:,} releases ({size}) in {len(times)} pages of {args.page}: {walk:.1f} s, "
           f"{count / walk:,.0f} releases/s")

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -50,12 +50,14 @@ class ReleaseFeedView(APIView):
             return Response({"errors": query.errors}, status=400)
         args = query.validated_data
         page = feed_page(cursor=args["cursor"], since=args.get("since"), limit=args["limit"])
-        body = release_package(uri=request.build_absolute_uri(), releases=page.releases, published=page.published)
-        body["next_cursor"] = page.next_cursor
+        meta = package_meta(uri=request.build_absolute_uri(), published=page.published)
+        meta["next_cursor"] = page.next_cursor
         if page.next_cursor is not None:
-            body["links"] = {"next": request.build_absolute_uri(
+            meta["links"] = {"next": request.build_absolute_uri(
                 f"{reverse('api-opendata-releases')}?cursor={page.next_cursor}&limit={args['limit']}")}
-        return Response(body)
+        # The stored releases go out as stored: spliced into the package, not decoded and encoded again.
+        body = json.dumps(meta, ensure_ascii=False)[:-1] + ', "releases": [' + ",".join(page.releases) + "]}"
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 def _of_ocid(ocid: str):

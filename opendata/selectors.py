@@ -5,8 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Max
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Max, TextField
+from django.db.models.functions import Cast, TruncMonth
 
 from .models import Release
 
@@ -16,7 +16,7 @@ STREAM_BATCH = 1000
 
 @dataclass(frozen=True)
 class FeedPage:
-    releases: list[dict]
+    releases: list[str]  # JSON texts
     next_cursor: int | None  # the id of the last release on the page; None when the feed is exhausted
     published: dt.datetime | None
 
@@ -26,7 +26,8 @@ def releases_of(*, ocid: str) -> list[Release]:
 
 
 def feed_page(*, cursor: int = 0, since: dt.datetime | None = None, limit: int = 100) -> FeedPage:
-    """Releases in publication order after ``cursor`` (a release's row id) or published at or after ``since``.
+    """Releases in publication order after ``cursor`` (a release's row id) or published at or after ``since``,
+    each as its JSON text as stored (the feed sends it on without decoding and encoding it again).
 
     Keyset paging on the primary key: each page costs one index range scan, whatever its depth, so a client
     walks a million releases at a steady rate. Pass the page's ``next_cursor`` to get the next page.
@@ -38,7 +39,8 @@ def feed_page(*, cursor: int = 0, since: dt.datetime | None = None, limit: int =
         if first is None:
             return FeedPage(releases=[], next_cursor=None, published=None)
         qs = qs.filter(pk__gte=first)
-    rows = list(qs.order_by("pk").values_list("pk", "data", "published_at")[:limit])
+    rows = list(qs.order_by("pk").annotate(text=Cast("data", TextField())).values_list("pk", "text", "published_at")
+                [:limit])
     next_cursor = rows[-1][0] if len(rows) == limit else None
     return FeedPage(releases=[data for _pk, data, _at in rows], next_cursor=next_cursor,
                     published=max((at for _pk, _data, at in rows), default=None))
