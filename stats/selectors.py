@@ -30,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.regions import region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -207,14 +208,6 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
                        failed=row["failed"], awarded=row["awarded"],
                        rate=_ratio(row["failed"], row["failed"] + row["awarded"]))
             for row in rows]
-
-
-def region_prefix(region: str) -> str:
-    """A region filter covers its subdivisions: 310000 → "31", 310100 → "3101", 310104 → "310104"."""
-    prefix = region
-    while len(prefix) > 2 and prefix.endswith("00"):
-        prefix = prefix[:-2]
-    return prefix
 
 
 def _awards(flt: StatisticsFilter) -> QuerySet[Award]:

@@ -20,6 +20,7 @@ from audit.context import Actor, acting_as
 from audit.services import audit_record
 
 from .api import service_errors
+from .client import client_info
 from .models import Bid, Project, Section, Status, UploadSession
 from .selectors import bidder_key_current
 from .services import bids, custody, keys, opening, uploads
@@ -154,7 +155,8 @@ def section_upload_create(request, pk: int):
     except (TypeError, ValueError):
         raise DjangoValidationError({"size": "Give the envelope's size in bytes."})
     session = uploads.upload_create(section=section, user=request.user, size=size,
-                                    file_name=str(request.data.get("file_name") or ""))
+                                    file_name=str(request.data.get("file_name") or ""),
+                                    client=client_info(request))
     return Response(uploads.upload_status(session=session).__dict__, status=status.HTTP_201_CREATED)
 
 

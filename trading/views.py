@@ -16,6 +16,7 @@ from accounts.permissions import can, permission_required, require
 from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
+from .client import client_info
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
 from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
@@ -268,7 +269,8 @@ def project_action(request, pk: int, action: str):
         return _("Credit commitment signed.")
 
     def bid(obj):
-        made = bids.bid_submit(section=section_of(obj), user=user, upload=request.FILES.get("file"))
+        made = bids.bid_submit(section=section_of(obj), user=user, upload=request.FILES.get("file"),
+                               client=client_info(request))
         return _("Bid received. Receipt %(no)s, SHA-256 %(sha)s, received %(at)s.") % {
             "no": made.receipt_no, "sha": made.sha256, "at": made.submitted_at.isoformat()}
 
