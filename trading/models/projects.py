@@ -186,6 +186,10 @@ class Section(models.Model):
             models.CheckConstraint(condition=models.Q(base_amount__gt=Decimal("0")), name="section_base_positive",
                                    violation_error_message=_("The base amount must be above 0 yuan.")),
         ]
+        indexes = [
+            # 流标 statistics read failed sections by date; few sections fail, so the index stays small.
+            models.Index(fields=["failed_at"], name="section_failed_at", condition=models.Q(failed_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_code} {self.name}"
