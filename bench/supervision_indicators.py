@@ -45,13 +45,14 @@ def build(projects: int, per_section: int, *, first: int = 1) -> None:
                 decryption_window_minutes, objection_window_minutes, allow_backup_decryption, status,
                 suspended_from, end_reason, created_by_id, created_at, updated_at)
             SELECT g, '基准项目' || g, '', 'construction', {tenderer}, '310000', 'open', '', 'lowest_price', '[]',
-                   {deadline} - ((15 + g % 10) * interval '1 day'), {deadline}, 30, 10, false, 'awarded', '', '',
+                   {deadline} - ((CASE WHEN g % 50 = 0 THEN 12 ELSE 20 + g % 10 END) * interval '1 day'),
+                   {deadline}, 30, 10, false, 'awarded', '', '',
                    {user}, now(), now() - interval '1 day'
             FROM generate_series({first}, {last}) g""")
         c.execute(f"""
             INSERT INTO trading_section (id, project_id, code, name, base_amount, base_type, announced_items)
             SELECT g, g, '001', '施工', 1000000.00, 'price_cap', '[]' FROM generate_series({first}, {last}) g""")
-        # bid k of section s: price 800000 + ((s*7919 + k*104729) % 150000); a ladder in one section in a hundred
+        # bid k of section s: a pseudo-random price from 600,000 to 950,000; a 1% ladder in one section in a hundred
         c.execute(f"""
             INSERT INTO trading_bid (section_id, organisation_id, submitted_by_id, state, original_name, storage_path,
                 size, sha256, submitted_at, receipt_no, opened_summary, opened_at, decrypt_error, client_address,
@@ -60,7 +61,8 @@ def build(projects: int, per_section: int, *, first: int = 1) -> None:
                    1000, md5(s || '-' || k), {deadline} - interval '1 hour', md5('r' || s || '-' || k)::uuid,
                    jsonb_build_object('price', CASE WHEN s % 100 = 0 AND k <= 3
                                                     THEN to_char(1000000 * power(0.99, k), 'FM9999999.00')
-                                                    ELSE (800000 + ((s * 7919 + k * 104729) % 150000))::text || '.00'
+                                                    ELSE (600000 + ('x' || substr(md5(s || 'p' || k), 1, 8))
+                                                          ::bit(32)::bigint % 350000)::text || '.00'
                                                END,
                                       'project_manager', CASE WHEN s % 20 = 0 AND k <= 2 THEN '经理' || s
                                                               ELSE '经理' || s || '-' || k END,
