@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from core.regions import region_name
 from trading.models import Category
 
 from ..models import Case, Measure
@@ -106,7 +107,7 @@ def enforcement_report(*, year: int, user=None, region: str = "") -> Enforcement
         return categories.setdefault(key, ReportRow(key, str(labels.get(key, _("Not tied to a project")))))
 
     def region_row(key: str) -> ReportRow:
-        return regions.setdefault(key, ReportRow(key, key or _("Not tied to a project")))
+        return regions.setdefault(key, ReportRow(key, region_name(key) if key else _("Not tied to a project")))
 
     for case in cases:
         for row in (total, category_row(case.category), region_row(case.region)):

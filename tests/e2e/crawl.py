@@ -13,8 +13,10 @@ from html.parser import HTMLParser
 from .page_checks import page_problems
 
 SKIP_PREFIXES = ("/accounts/logout/", "/i18n/", "/static/", "/media/")
-# The back office is Django's admin, for the operator: every page must answer, its wording is Django's own.
-BACK_OFFICE = "/admin/"
+# Pages not meant for the public at large, whose wording is checked only for answering: the back office (Django's
+# admin, for the operator), the API's own documentation (Swagger) and the bidder tool's help page — the one place
+# command lines belong (STYLE.md: "the tool keeps its own docs page for those who use it").
+BACK_OFFICE = ("/admin/", "/api/docs/", "/help/bidder-tool/")
 SKIP_BACK_OFFICE = re.compile(r"/(delete|history)/$|_popup=")
 
 

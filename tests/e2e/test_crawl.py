@@ -25,6 +25,13 @@ KNOWN: list[tuple[str, str]] = [
     (r"/bids/\d+/receipt/", "command line"),
     # #14, promises-core: the custodian section of a project page without a command line.
     (r"/projects/\d+/", "command line"),
+    # opendata: the OCDS page shows field names and a sample release; they need Chinese labels around them.
+    (r"/opendata/.*", "English"),
+    (r"/opendata/.*", "JSON object"),
+    # stats history import: file types named in lowercase (csv, xlsx) and "MB" in the upload hint.
+    (r"/statistics/import/.*", "English"),
+    # supervision: the red-flag family named "Cardinal" (the method's name) on the leads list.
+    (r"/supervision/leads/.*", "English"),
 ]
 
 
