@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Allowed
+from accounts.throttling import StatisticsThrottle, with_scope
 from core.workdays import today
 
 from .selectors import (
@@ -86,6 +87,7 @@ class StatisticsView(APIView):
 
     permission_classes = [Allowed]
     permission_action = "statistics.view"
+    throttle_classes = with_scope(StatisticsThrottle)
 
     @extend_schema(
         operation_id="stats_statistics",

@@ -7,13 +7,14 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import api_view, parser_classes, permission_classes, throttle_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.models import Organisation
 from accounts.permissions import require
+from accounts.throttling import SearchThrottle, UploadThrottle, with_scope
 from core.api import service_errors
 
 from . import lifecycle, selectors, storage
@@ -170,6 +171,7 @@ def project_amend(request, pk: int):
 @extend_schema(request={"multipart/form-data": UploadSerializer}, responses=DocumentSerializer(many=True))
 @api_view(["GET", "POST"])
 @parser_classes([MultiPartParser, FormParser])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def project_documents(request, pk: int):
     """GET the tender documents of a project; POST (multipart ``file``) uploads one (tenderer/agency)."""
@@ -234,6 +236,7 @@ def registration_commitment(request, pk: int):
 @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: ReceiptSerializer})
 @api_view(["POST"])
 @parser_classes([MultiPartParser, FormParser])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def section_bid(request, pk: int):
     """Submit (or replace) your bid envelope for a section; the answer is the receipt (回执)."""
@@ -313,6 +316,7 @@ def award_contract(request, pk: int):
     OpenApiParameter(name, str) for name in ("q", "category", "region", "status", "kind", "from", "to", "page")])
 @api_view(["GET"])
 @permission_classes([AllowAny])
+@throttle_classes(with_scope(SearchThrottle))
 @service_errors
 def announcements(request):
     """Public: search the announcements (words in title/body, or a deal code) with filters."""

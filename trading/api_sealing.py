@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from accounts.throttling import UploadThrottle, with_scope
 from audit.context import Actor, acting_as
 from audit.services import audit_record
 
@@ -145,6 +146,7 @@ def project_share(request, pk: int):
                                                       "file_name": serializers.CharField(required=False)}),
                responses={201: UploadSerializer})
 @api_view(["POST"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def section_upload_create(request, pk: int):
     """Start a resumable upload of an envelope of ``size`` bytes for the section."""
@@ -167,6 +169,7 @@ def _session(request, pk) -> UploadSession:
 
 @extend_schema(request={"application/octet-stream": bytes}, responses=UploadSerializer)
 @api_view(["GET", "PUT"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def upload_detail(request, pk):
     """GET where the upload stands (resume from ``offset``). PUT raw bytes at ``?offset=N`` (or Upload-Offset)."""
@@ -194,6 +197,7 @@ def _receipt_response(bid: Bid, created: bool = True) -> Response:
 
 @extend_schema(request=None, responses={201: inline_serializer("Receipt", {"signed": serializers.JSONField()})})
 @api_view(["POST"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def upload_complete(request, pk):
     """Finish the upload: the envelope is verified and becomes your bid; the answer holds the signed receipt."""

@@ -2,8 +2,6 @@
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 
 import httpx
@@ -11,26 +9,9 @@ import pytest
 import websockets
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE
-from tests.servers import ROOT, Browserless, embedded_env, free_port, wait_for_port
+from tests.servers import ROOT, Browserless, embedded_env
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def make_run(tmp_path_factory):
-    """Run the README's `make run` against an empty var/ directory and yield its base URL."""
-    var_dir = tmp_path_factory.mktemp("var")
-    port = free_port()
-    log = open(var_dir / "make-run.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=embedded_env(var_dir),
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for_port(port, timeout=240, process=process)
-        yield f"127.0.0.1:{port}", var_dir
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_make_run_prints_the_demo_logins_and_serves_the_home_page(make_run):
