@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench messages clean chromium
+.PHONY: run test lint bench messages clean chromium fonts pdftools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,17 @@ run: $(VENV)/.runtime
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# The CJK font PDFs embed (core/pdf.py; without it they fall back to the non-embedded STSong-Light), and Poppler's
+# pdffonts/pdftoppm/pdftotext the tests read PDFs with. Debian packages, as root; servers need `make fonts`.
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || { apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
+
+pdftools:
+	@command -v pdftoppm >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
+
 # The services' URLs and the test settings are in pyproject.toml ([tool.pytest.ini_options] env), so a bare
 # `pytest` runs the same suite against the machine's PostgreSQL and Redis.
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium fonts pdftools
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -2,28 +2,22 @@
 opened, signed by the platform key; its SHA-256 is shown on the portal."""
 
 import hashlib
-import io
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from django.utils import timezone, translation
 
 from audit.services import audit_record
+from core import pdf
+from trading.summary import summary_labels, summary_text
 
 from .machine import event_append, session_lock
 from .models import OpeningRecord, OpeningSession
 from .services import _opening_table, not_opened
 from .signing import record_sign
 
-FONT = "STSong-Light"
 # Event kinds as the record names them.
 KIND_LABELS = {
     "opened": "开标室开启，投标人签到",
@@ -36,10 +30,21 @@ KIND_LABELS = {
     "closed": "开标结束",
     "record_published": "开标记录发布",
 }
+SYSTEM_ACTOR = "交易平台"
 
 
 def _local(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return pdf.beijing(value, seconds=True)
+
+
+def _actor_names(labels: set[str]) -> dict[str, str]:
+    """Who acted, as the record names them: the organisation (and the person), never a log-in name."""
+    names = {}
+    for user in get_user_model().objects.filter(username__in=labels).select_related("organisation"):
+        person = user.display_name
+        names[user.username] = (f"{user.organisation.name} {person}".strip() if user.organisation
+                                else person or str(user.get_role_display()))
+    return names
 
 
 def record_content(*, session: OpeningSession) -> dict:
@@ -47,12 +52,15 @@ def record_content(*, session: OpeningSession) -> dict:
     section = session.section
     project = section.project
     entries = session.bidders.select_related("organisation").order_by("bid__submitted_at", "pk")
+    events = list(session.events.exclude(kind="record_published").order_by("seq"))
+    actors = _actor_names({e.actor_label for e in events})
     return {
         "project": project.title, "deal_code": project.deal_code, "section": section.full_code,
         "section_name": section.name, "tenderer": project.tenderer.name,
         "agency": project.agency.name if project.agency else "",
         "opens_at": _local(session.opens_at), "state": session.state,
-        "base_type": str(section.get_base_type_display()), "base_amount": str(section.base_amount),
+        "base_type": str(section.get_base_type_display()),
+        "base_amount": "" if section.base_amount is None else str(section.base_amount),
         "table": _opening_table(session),
         "not_opened": not_opened(session),
         "bidders": [{"bidder": e.organisation.name, "signed_in_at": _local(e.signed_in_at),
@@ -61,71 +69,82 @@ def record_content(*, session: OpeningSession) -> dict:
         "objections": [{"bidder": o.bidder.organisation.name, "text": o.text, "raised_at": _local(o.raised_at),
                         "answer": o.answer, "answered_at": _local(o.answered_at)}
                        for o in session.objections.select_related("bidder__organisation").order_by("pk")],
-        "timeline": [{"seq": e.seq, "kind": e.kind, "at": _local(e.at), "actor": e.actor_label}
-                     for e in session.events.exclude(kind="record_published").order_by("seq")],
+        "timeline": [{"seq": e.seq, "kind": e.kind, "at": _local(e.at), "actor": e.actor_label,
+                      "actor_name": actors.get(e.actor_label, SYSTEM_ACTOR)} for e in events],
         "failure_reason": session.failure_reason,
     }
 
 
-def record_pdf(content: dict) -> bytes:
-    """Draw the record (Chinese text in reportlab's built-in CID font STSong-Light)."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
-    heading = ParagraphStyle("heading", fontName=FONT, fontSize=12, leading=18, spaceBefore=8)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13)
-
-    def p(text) -> Paragraph:
-        return Paragraph(str(text).replace("&", "&amp;").replace("<", "&lt;"), body)
-
-    def table(rows: list[list], widths: list[float]) -> Table:
-        t = Table([[p(cell) for cell in row] for row in rows], colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        return t
-
-    story = [Paragraph("开标记录", title), Spacer(1, 4 * mm),
-             p(f"项目：{content['project']}（统一交易标识码 {content['deal_code']}）"),
-             p(f"标段：{content['section']} {content['section_name']}"),
-             p(f"招标人：{content['tenderer']}　代理机构：{content['agency'] or '—'}"),
-             p(f"开标时间：{content['opens_at']}　{content['base_type']}：{content['base_amount']} 元")]
-    if content["failure_reason"]:
-        story.append(p(f"结果：{content['failure_reason']}"))
-    story.append(Paragraph("开标一览表", heading))
-    rows = [["序号", "投标人", "统一社会信用代码", "投标报价（元）", "工期", "质量", "项目经理", "其他"]]
-    for row in content["table"]:
+def _opening_columns(table: list[dict]) -> tuple[list[pdf.Column], list[list[str]]]:
+    """The 开标一览表 with a column for each summary field some bid filled: the known ones under their labels, the
+    section's own items under their names (up to three; more share one column 其他)."""
+    labels = summary_labels()
+    used = [key for key in ("duration", "quality", "project_manager")
+            if any(str(row["summary"].get(key) or "").strip() for row in table)]
+    own: list[str] = []
+    for row in table:
+        for name, value in (row["summary"].get("fields") or {}).items():
+            if str(value).strip() and name not in own:
+                own.append(name)
+    shared = len(own) > 3
+    columns = [pdf.Column("序号", kind=pdf.FIGURE), pdf.Column("投标人", weight=2),
+               pdf.Column("统一社会信用代码", kind=pdf.FIGURE, align="left"),
+               pdf.Column(labels["price"], kind=pdf.FIGURE), *[pdf.Column(labels[key]) for key in used],
+               *([pdf.Column("其他", weight=2)] if shared else [pdf.Column(name) for name in own])]
+    rows = []
+    for row in table:
         s = row["summary"]
-        rows.append([row["no"], row["bidder"], row["credit_code"], s.get("price", ""), s.get("duration", ""),
-                     s.get("quality", ""), s.get("project_manager", ""),
-                     "；".join(f"{k}：{v}" for k, v in (s.get("fields") or {}).items())])
-    story.append(table(rows, [10, 38, 32, 24, 16, 16, 18, 26]))
-    story.append(Paragraph("未开启的投标文件", heading))
+        fields = s.get("fields") or {}
+        cells = [row["no"], row["bidder"], row["credit_code"], pdf.money(s.get("price")),
+                 *[s.get(key) or "—" for key in used]]
+        if shared:
+            cells.append(summary_text({"fields": fields}) or "—")
+        else:
+            cells += [fields.get(name) or "—" for name in own]
+        rows.append(cells)
+    return columns, rows
+
+
+def record_pdf(content: dict) -> bytes:
+    """Draw the record with the platform's document helpers (``core.pdf``), in Chinese whoever asks."""
+    with translation.override("zh-hans"):
+        columns, rows = _opening_columns(content["table"])
+    base = f"{pdf.money(content['base_amount'])} 元" if content["base_amount"] else "—"
+    story = [pdf.title("开标记录"),
+             pdf.fields([("项目", f"{content['project']}（统一交易标识码 {content['deal_code']}）"),
+                         ("标段", f"{content['section']} {content['section_name']}"),
+                         ("招标人", content["tenderer"]), ("代理机构", content["agency"] or "—"),
+                         ("开标时间", f"{content['opens_at']}（北京时间）"), (content["base_type"], base)])]
+    if content["failure_reason"]:
+        story.append(pdf.fields([("结果", content["failure_reason"])]))
+    story += [pdf.heading("开标一览表"), pdf.table(columns, rows) if rows else pdf.text("无")]
+    story.append(pdf.heading("未开启的投标文件"))
     if content["not_opened"]:
-        story.append(table([["投标人", "处理", "原因"]] + [[r["bidder"], r["state_label"], r["reason"]]
-                                                         for r in content["not_opened"]], [45, 55, 80]))
+        story.append(pdf.table([pdf.Column("投标人", weight=2), pdf.Column("处理"), pdf.Column("原因", weight=3)],
+                               [[r["bidder"], r["state_label"], r["reason"]] for r in content["not_opened"]]))
     else:
-        story.append(p("无"))
-    story.append(Paragraph("投标人签到与解密", heading))
-    story.append(table([["投标人", "签到", "释放密钥", "解密完成", "确认"]] + [
-        [b["bidder"], b["signed_in_at"], b["key_released_at"], b["decrypted_at"], b["confirmed_at"]]
-        for b in content["bidders"]], [50, 32, 32, 32, 32]))
-    story.append(Paragraph("异议与答复", heading))
+        story.append(pdf.text("无"))
+    story.append(pdf.heading("投标人签到与解密"))
+    time = {"kind": pdf.FIGURE, "align": "left"}
+    story.append(pdf.table(
+        [pdf.Column("投标人"), pdf.Column("签到", **time), pdf.Column("释放密钥", **time),
+         pdf.Column("解密完成", **time), pdf.Column("确认", **time)],
+        [[b["bidder"], b["signed_in_at"] or "—", b["key_released_at"] or "—", b["decrypted_at"] or "—",
+          b["confirmed_at"] or "—"] for b in content["bidders"]]))
+    story.append(pdf.heading("异议与答复"))
     if content["objections"]:
-        story.append(table([["投标人", "异议", "答复"]] + [
-            [o["bidder"], f"{o['raised_at']} {o['text']}", f"{o['answered_at']} {o['answer']}"]
-            for o in content["objections"]], [40, 70, 70]))
+        story.append(pdf.table([pdf.Column("投标人"), pdf.Column("异议", weight=2), pdf.Column("答复", weight=2)], [
+            [o["bidder"], f"{o['raised_at']}\n{o['text']}", f"{o['answered_at']}\n{o['answer']}".strip()]
+            for o in content["objections"]]))
     else:
-        story.append(p("无"))
-    story.append(Paragraph("开标过程", heading))
-    story.append(table([["序号", "时间", "事件", "操作人"]] + [
-        [e["seq"], e["at"], KIND_LABELS.get(e["kind"], e["kind"]), e["actor"]] for e in content["timeline"]],
-        [14, 40, 90, 36]))
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title="开标记录", leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm, invariant=1)
-    doc.build(story)
-    return buffer.getvalue()
+        story.append(pdf.text("无"))
+    story.append(pdf.heading("开标过程"))
+    story.append(pdf.table(
+        [pdf.Column("序号", kind=pdf.FIGURE), pdf.Column("时间（北京时间）", **time), pdf.Column("事件", weight=2),
+         pdf.Column("操作人", weight=2)],
+        [[e["seq"], e["at"], KIND_LABELS.get(e["kind"], e["kind"]), e.get("actor_name") or e["actor"]]
+         for e in content["timeline"]]))
+    return pdf.document_build(story, title="开标记录", footer=f"开标记录 {content['section']}")
 
 
 def record_path(session_id: int) -> Path:
@@ -139,14 +158,15 @@ def record_generate(*, session_id: int) -> OpeningRecord:
         return existing
     session = OpeningSession.objects.select_related("section__project__tenderer", "section__project__agency").get(
         pk=session_id)
-    content = record_content(session=session)
-    pdf = record_pdf(content)
-    sha = hashlib.sha256(pdf).hexdigest()
+    with translation.override("zh-hans"):  # an official record: Chinese whoever's request made it
+        content = record_content(session=session)
+    document = record_pdf(content)
+    sha = hashlib.sha256(document).hexdigest()
     signature, fingerprint = record_sign(sha256_hex=sha)
     path = record_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pdf)
+    tmp.write_bytes(document)
     tmp.replace(path)
     with transaction.atomic():
         session = session_lock(session_id=session_id)

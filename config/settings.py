@@ -178,6 +178,8 @@ if not PRODUCTION:
 MEDIA_ROOT = Path(os.environ.get("SUNSHINE_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 # Where sealed envelopes and other protected files live; never served directly.
+# A TrueType CJK font (.ttf/.ttc) for PDFs instead of Debian's WenQuanYi Zen Hei (core/pdf.py).
+PDF_FONT = os.environ.get("SUNSHINE_PDF_FONT", "")
 PROTECTED_ROOT = Path(os.environ.get("SUNSHINE_PROTECTED_ROOT", VAR_DIR / "protected"))
 
 # Redis: channel layer and Celery broker. Without it, everything stays in-process.

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 NUL = "\x00"
 
@@ -41,6 +40,9 @@ def throttled_message(wait: float | None) -> str:
 
 def exception_handler(exc, context):
     """DRF's handler, with every 400 (a serializer's or a parser's) in the house shape ``{"errors": …}``."""
+    # Imported here: rest_framework.views reads the parser and pagination settings, which name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, DjangoValidationError):
         return Response(errors_body(exc), status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)

@@ -2,7 +2,7 @@
 
 No JavaScript and no network: the page embeds the SVG (with role="img", a title and a
 description for screen readers), and the PDF report draws the same primitives with
-reportlab.graphics in the CID font STSong-Light.
+reportlab.graphics in the platform's document font (``core.pdf``).
 """
 
 from dataclasses import dataclass, field
@@ -207,6 +207,7 @@ def to_drawing(chart: Chart, *, font: str, scale: float = 0.7):
     from reportlab.lib.colors import HexColor
 
     drawing = Drawing(chart.width * scale, chart.height * scale)
+    drawing.initialFontName = font  # not Helvetica, which would be named in the PDF and not embedded
     group = Group()
     height = chart.height
     for shape in chart.shapes:

@@ -109,63 +109,44 @@ def filter_summary(flt: StatisticsFilter) -> str:
         parts.append(str(Category(flt.category).label))
     if flt.region:
         parts.append(_("region %(code)s") % {"code": flt.region})
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
-def _percent(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value * 100:.2f}%"
-
-
-def _money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+# The PDF's table: the page's columns, each figure with its 同比 under it as on the page.
+PDF_COLUMNS = ("projects", "awards", "total_base", "total_amount", "savings", "savings_rate", "premium",
+               "premium_rate", "value_added")
 
 
 def statistics_pdf(*, report: StatisticsReport, title: str) -> bytes:
-    """A PDF report: title, filters, the summary table and the charts, Chinese in the CID font STSong-Light."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    """A PDF report: title, filters, the summary table and the charts, the same figures as the page."""
+    from core import pdf
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    heading = ParagraphStyle("heading", fontName=font, fontSize=18, leading=24)
-    normal = ParagraphStyle("normal", fontName=font, fontSize=9, leading=13)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title, subject="statistics report",
-                            author="Sunshine Trading Platform", leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm)
+    from .templatetags.statistics_tags import figure_value, figure_yoy, percent
+
     table = report.table
     labels = figure_labels()
-    columns = ["projects", "awards", "total_amount", "savings", "savings_rate", "premium", "premium_rate",
-               "value_added"]
-    data = [[group_labels()[table.filter.group_by], *[labels[c] for c in columns], _("YoY (amount)")]]
+    columns = [pdf.Column(group_labels()[table.filter.group_by]),
+               *[pdf.Column(labels[name], kind=pdf.FIGURE) for name in PDF_COLUMNS]]
+    rows = []
     for row in [*table.rows, table.total]:
         cells = [row.label]
-        for name in columns:
+        for name in PDF_COLUMNS:
             figure = row[name]
-            cells.append(_percent(figure.value) if figure.kind == "rate" else (
-                str(figure.value) if figure.kind == "count" else _money(figure.value)))
-        cells.append(_percent(row["total_amount"].yoy))
-        data.append(cells)
-    grid = Table([[Paragraph(str(cell), normal) for cell in line] for line in data], repeatRows=1)
-    grid.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#fef3c7")),
-        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f4f6")), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story = [Paragraph(title, heading), Paragraph(filter_summary(table.filter), normal), Spacer(1, 4 * mm), grid,
-             Spacer(1, 6 * mm)]
+            yoy = figure_yoy(figure)
+            cells.append(figure_value(figure) + (f"\n{_('YoY')} {yoy}" if yoy else ""))
+        rows.append(cells)
+    story = [pdf.title(title), pdf.text(filter_summary(table.filter)),
+             pdf.small(_("Amounts in yuan. Under each figure: year-on-year change (同比) against the same period "
+                         "of the previous year; rates change in percentage points.")), pdf.space(2),
+             pdf.table(columns, rows, total=True) if table.rows else pdf.text(_("No awards in this range.")),
+             pdf.space(5)]
     for chart in report.charts:
-        story += [Paragraph(chart.title, normal), charts.to_drawing(chart, font=font), Spacer(1, 4 * mm)]
+        story.append(pdf.together(pdf.heading(chart.title), charts.to_drawing(chart, font=pdf.font_name())))
     if report.failures:
-        story.append(Paragraph(_("Failed tenders (流标) by category"), normal))
-        failures = [[_("Category"), _("Failed sections"), _("Awarded sections"), _("Failure rate")]]
-        failures += [[row.label, str(row.failed), str(row.awarded), _percent(row.rate)] for row in report.failures]
-        failure_table = Table([[Paragraph(cell, normal) for cell in line] for line in failures])
-        failure_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]))
-        story.append(failure_table)
-    doc.build(story)
-    return buffer.getvalue()
+        story.append(pdf.heading(_("Failed tenders (流标) by category")))
+        story.append(pdf.table(
+            [pdf.Column(_("Category")), pdf.Column(_("Failed sections"), kind=pdf.FIGURE),
+             pdf.Column(_("Awarded sections"), kind=pdf.FIGURE), pdf.Column(_("Failure rate"), kind=pdf.FIGURE)],
+            [[row.label, str(row.failed), str(row.awarded), percent(row.rate)] for row in report.failures],
+            width=pdf.LANDSCAPE[0] / 2))
+    return pdf.document_build(story, title=title, pagesize=pdf.LANDSCAPE, subject=_("Statistics report"))

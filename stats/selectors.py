@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from trading.models import Award, BaseType, Category, Section, Status
 
@@ -308,11 +310,13 @@ def _period_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
 
 
 def period_label(period: dt.date, group_by: str) -> str:
+    """A period as people name it: 2025年, 2025年第一季度, 2025年3月 (in English 2025, 2025 Q1, March 2025)."""
     if group_by == "year":
-        return f"{period.year}"
+        return pgettext("statistics period", "%(year)s") % {"year": period.year}
     if group_by == "quarter":
-        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
-    return f"{period.year}-{period.month:02d}"
+        quarter = (_("Q1"), _("Q2"), _("Q3"), _("Q4"))[(period.month - 1) // 3]
+        return pgettext("statistics period", "%(year)s %(quarter)s") % {"year": period.year, "quarter": quarter}
+    return date_format(period, "YEAR_MONTH_FORMAT")
 
 
 def _as_date(value) -> dt.date:

@@ -46,6 +46,17 @@ def projects_for(*, user) -> QuerySet[Project]:
     return qs.none()
 
 
+def bidding_sealed(*, project: Project) -> bool:
+    """Whether who takes part in ``project``, and how many, is still secret: until the bid deadline, by the server
+    clock (EB 23/24, DOMAIN.md "Submission"). A project with no deadline yet is sealed."""
+    return project.bid_deadline is None or timezone.now() < project.bid_deadline
+
+
+def sealed_projects() -> QuerySet[Project]:
+    """Every project whose bidders are still secret (see ``bidding_sealed``)."""
+    return Project.objects.filter(Q(bid_deadline__isnull=True) | Q(bid_deadline__gt=timezone.now()))
+
+
 def public_projects() -> QuerySet[Project]:
     """Projects anyone may see: every one past draft."""
     return Project.objects.exclude(status=Status.DRAFT).select_related("tenderer", "agency")

@@ -12,6 +12,8 @@ from bidding_room.models import Objection, OpeningSession, RoomBidder, RoomEvent
 from bidding_room.record import record_generate
 from bidding_room.signing import record_verify
 from tests.bidding_room.factories import opening
+from tests.pdfcheck import assert_whole, money_figures, pdf_read
+from trading.models import Bid
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +39,7 @@ def test_the_record_is_a_signed_pdf_with_the_table_the_bids_not_opened_and_the_o
     world = closed_world()
     record = record_generate(session_id=world.session.pk)
     pdf = Path(record.storage_path).read_bytes()
-    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
+    assert pdf.startswith(b"%PDF")
     assert record.sha256 == hashlib.sha256(pdf).hexdigest()
     assert record_verify(sha256_hex=record.sha256, signature_b64=record.signature)
     assert not record_verify(sha256_hex=hashlib.sha256(pdf + b"x").hexdigest(), signature_b64=record.signature)
@@ -56,6 +58,41 @@ def test_the_record_is_a_signed_pdf_with_the_table_the_bids_not_opened_and_the_o
     assert b"".join(response.streaming_content) == pdf
     page = client.get(f"/opening/{world.session.pk}/")
     assert page.status_code == 200 and record.sha256 in page.content.decode()
+
+
+def test_the_record_pdf_embeds_its_font_labels_the_summary_and_never_splits_a_figure():
+    names = ["上海阳光建设（集团）股份有限公司第一工程分公司", "浙江某某市政园林工程有限公司",
+             "江苏·苏州建工集团有限公司", "北京城建"]
+    world = opening(bidders=4, names=names)
+    services.session_open_due(session_id=world.session.pk)
+    prices = ["1330602881.77", "998000.00", "1234567.80"]
+    summaries = [{"price": prices[0], "duration": "365日历天", "quality": "合格", "project_manager": "张伟",
+                  "fields": {"安全文明施工费（元）": "1,200,000.00"}},
+                 {"price": prices[1], "duration": "400日历天", "quality": "优良", "project_manager": "李娜",
+                  "fields": {}},
+                 {"price": prices[2], "duration": "380日历天", "quality": "合格", "project_manager": "王强",
+                  "fields": {}}]
+    entries = list(RoomBidder.objects.filter(session=world.session).order_by("pk"))
+    now = timezone.now()
+    for entry, summary in zip(entries, summaries, strict=False):
+        Bid.objects.filter(pk=entry.bid_id).update(opened_summary=summary)
+        RoomBidder.objects.filter(pk=entry.pk).update(signed_in_at=now, key_released_at=now, decrypted_at=now,
+                                                      decryption=RoomBidder.Decryption.DECRYPTED, progress=100)
+    RoomBidder.objects.filter(pk=entries[3].pk).update(decryption=RoomBidder.Decryption.NOT_DECRYPTED,
+                                                       bidder_fault=True, error="未在解密时限内解密")
+    OpeningSession.objects.filter(pk=world.session.pk).update(state=State.CLOSED, closed_at=now)
+
+    record = record_generate(session_id=world.session.pk)
+    read = pdf_read(Path(record.storage_path).read_bytes(), name="opening-record")
+
+    assert_whole(read, ["1,330,602,881.77", "998,000.00", "1,234,567.80", "1,000,000.00 元", "1,200,000.00",
+                        "投标报价（元）", world.project.deal_code])
+    assert set(money_figures(read)) >= {"1,330,602,881.77", "998,000.00", "1,234,567.80"}
+    for label in ("工期", "质量", "项目经理", "安全文明施工费", "1,200,000.00", "江苏·苏州建工集团有限公司"):
+        assert label in read.text
+    for raw in ("duration", "project_manager", "fields", "{}", world.agency.username):
+        assert raw not in read.text
+    assert world.agency.organisation.name in read.text  # 操作人 by name, not log-in
 
 
 def test_the_record_is_made_once():

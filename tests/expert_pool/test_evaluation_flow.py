@@ -12,6 +12,7 @@ from expert_pool.evaluation.selectors import leader_seat, sheets_visible
 from expert_pool.models import Evaluation, ScoreSheet, Seat
 from expert_pool.services import draws
 from tests.expert_pool.evaluation_factories import Setup
+from tests.pdfcheck import assert_whole, pdf_read
 from trading.models import Candidate
 
 pytestmark = pytest.mark.django_db
@@ -73,6 +74,12 @@ def test_comprehensive_evaluation_with_a_replaced_member_a_tie_and_low_prices(dj
     with django_capture_on_commit_callbacks(execute=True):
         evaluation = services.evaluation_report(evaluation=evaluation, user=leader.expert.user)
     assert evaluation.state == Evaluation.State.REPORTED and bytes(evaluation.report_pdf).startswith(b"%PDF")
+    # The report: font embedded, figures whole, members and tie rules by name, no keys or missing glyphs.
+    report = pdf_read(bytes(evaluation.report_pdf), name="evaluation-report")
+    assert_whole(report, ["1,000,000.00", "700,000.00", "500,000.00", "80.00", "76.00", "评委1", "评委5",
+                          "提交时间在先", "报价（元）"])
+    for raw in ("submitted_at", "M1", "fields", "{}", "duration"):
+        assert raw not in report.text
     event = AuditEvent.objects.get(action="expert_pool.evaluation.report")
     assert event.payload["report_sha256"] == evaluation.report_sha256
     candidates = list(Candidate.objects.filter(section=setup.section).order_by("rank"))

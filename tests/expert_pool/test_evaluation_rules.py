@@ -17,6 +17,7 @@ from expert_pool.services.section_draw import section_draw_request_create
 from tests import factories
 from tests.expert_pool import factories as expert_factories
 from tests.expert_pool.evaluation_factories import Setup
+from tests.pdfcheck import pdf_read
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -258,4 +259,4 @@ def test_the_section_draw_page_and_the_report_pdf(db, client_en, django_capture_
     client_en.force_login(setup.agency_user)
     response = client_en.get(reverse("expert_pool:evaluation_report", args=[evaluation.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert b"STSong-Light" in response.content
+    assert pdf_read(response.content, name="evaluation-report-download").fonts

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Role
@@ -20,6 +22,7 @@ from stats.selectors import (
     statistics_table,
 )
 from tests import factories
+from tests.pdfcheck import assert_whole, money_figures, pdf_read
 from trading.models import Award, Project, Section, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -178,10 +181,13 @@ def test_periods_are_calendar_periods_in_shanghai(people):
           at=dt.datetime(2025, 3, 31, 17, 30, tzinfo=dt.UTC))
 
     months = [row.key for row in statistics_table(flt=flt(group_by="month")).rows]
-    quarters = [row.label for row in statistics_table(flt=flt(group_by="quarter")).rows]
+    with translation.override("zh-hans"):
+        quarters = [row.label for row in statistics_table(flt=flt(group_by="quarter")).rows]
+    with translation.override("en"):
+        quarters_en = [row.label for row in statistics_table(flt=flt(group_by="quarter")).rows]
 
     assert months == ["2025-04-01"]
-    assert quarters == ["2025 Q2"]
+    assert quarters == ["2025年第二季度"] and quarters_en == ["2025 Q2"]
 
 
 def test_each_table_is_one_query(four_bases):
@@ -324,13 +330,26 @@ def test_csv_export(four_bases, official):
     assert ",100000.00,,," in lines[1] and lines[-1].startswith("total,Total,")
 
 
-def test_pdf_report(four_bases, official):
+def test_pdf_report(four_bases, official, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     response = logged_in(official).get("/statistics/report.pdf", {"from": "2025-01-01", "to": "2025-12-31"})
 
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
-    assert b"Transaction statistics report" in response.content
-    assert b"STSong-Light" in response.content
+    read = pdf_read(response.content, name="statistics-report")
+    # the same figures as the page, each whole on one line, Chinese names for groups and periods
+    page = logged_in(official).get("/statistics/", {"from": "2025-01-01", "to": "2025-12-31"}).content.decode()
+    figures = ["5,050,000.00", "4,500,000.00", "1,000,000.00", "900,000.00", "150,000.00", "600,000.00",
+               "100,000.00", "2,600,000.00", "10.00%", "30.00%"]
+    for figure in figures:
+        assert figure in page
+    assert_whole(read, figures)
+    assert set(money_figures(read)) <= set(re.findall(r"[\d,]+\.\d{2}", page)) | {"10.00", "30.00"}
+    for name in ("交易统计报告", "工程建设", "政府采购", "合计"):
+        assert name in read.text
+    monthly = logged_in(official).get("/statistics/report.pdf", {"from": "2025-01-01", "to": "2025-12-31",
+                                                                "group_by": "quarter"})
+    read = pdf_read(monthly.content, name="statistics-report-quarters")
+    assert "2025年第一季度" in read.text and "2025年第二季度" in read.text and "Q1" not in read.text
 
 
 def test_exports_refuse_an_invalid_filter_with_a_message(official):
