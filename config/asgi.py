@@ -15,7 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from core.http_limits import answer_overlong_lines  # noqa: E402
+from core.http_limits import answer_refused_requests  # noqa: E402
 from core.proxy import TrustedProxyMiddleware  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
 from core.ws_auth import AuthMiddlewareStack  # noqa: E402
@@ -31,5 +31,5 @@ application = TrustedProxyMiddleware(ProtocolTypeRouter(
     }
 ))
 
-answer_overlong_lines()
+answer_refused_requests()
 start_embedded_scheduler()

@@ -321,6 +321,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents its refusals too: 400, 401, 403, 404, 405, 429 (core.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.document_refusals"],
     # One schema name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "trading.models.projects.Status",

@@ -4,6 +4,7 @@ Every error a caller can cause is a 4xx whose body says what to do: a 400 is ``{
 (``detail`` when no one field is to blame); other refusals keep DRF's ``{"detail": message}``.
 """
 
+import datetime as dt
 import functools
 import json
 
@@ -105,6 +106,21 @@ class JSONParser(parsers.JSONParser):
 
 def _refuse_constant(name: str):
     raise ValueError(_("%(name)s is not a number JSON allows") % {"name": name})
+
+
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def date_message() -> str:
+    return _("Give a date as YYYY-MM-DD between %(min)s and %(max)s.") % {"min": DATE_MIN, "max": DATE_MAX}
+
+
+def date_in_range(value: dt.date) -> dt.date:
+    """``value`` if within the years the platform deals in (1900–2100), else a ValidationError saying so."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise DjangoValidationError(date_message())
+    return value
 
 
 def query_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from accounts.models import Organisation
 from accounts.permissions import Allowed
 from accounts.throttling import ExportThrottle, SearchThrottle, with_scope
+from core.api import date_in_range, date_message
 from core.workdays import today
 
 from . import selectors, services
@@ -77,7 +78,7 @@ class CreditEventCreateSerializer(serializers.Serializer):
     behaviour = serializers.CharField()
     evidence = serializers.CharField()
     deal_code = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_on = serializers.DateField(required=False)
+    occurred_on = serializers.DateField(required=False, validators=[date_in_range])
     decision_number = serializers.CharField()
 
 
@@ -167,9 +168,10 @@ def subject_lookup(request, credit_code: str):
                                                              Organisation.Type.TENDERER):
         raise Http404
     try:
-        on = dt.date.fromisoformat(request.query_params["on"]) if request.query_params.get("on") else today()
-    except ValueError:
-        raise ApiValidationError({"on": [_("Give the date as YYYY-MM-DD.")]})
+        on = date_in_range(dt.date.fromisoformat(request.query_params["on"])) if request.query_params.get("on") \
+            else today()
+    except (ValueError, ValidationError):
+        raise ApiValidationError({"on": [date_message()]})
     standing = selectors.subject_standing(organisation=organisation, on=on)
     refusal = selectors.organisation_refusal(organisation=organisation, on=on)
     return Response({

@@ -30,6 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.api import date_in_range, date_message
 from trading.models import Award, BaseType, Category, Section, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -159,9 +160,11 @@ def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilte
             dates[name] = None
             continue
         try:
-            dates[name] = dt.date.fromisoformat(raw)
+            dates[name] = date_in_range(dt.date.fromisoformat(raw))
         except ValueError:
             errors[name] = _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31.") % {"value": raw}
+        except ValidationError:
+            errors[name] = date_message()
     if errors:
         raise ValidationError(errors)
     date_to = dates["to"] or today

@@ -91,3 +91,23 @@ def test_seed_demo_is_idempotent(make_run):
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     assert rows() == before
+
+
+def test_the_embedded_default_shows_no_debug_page_serves_static_files_safely_and_answers_long_urls(make_run):
+    import http.client
+
+    host, _ = make_run
+    missing = httpx.get(f"http://{host}/no/such/page/")
+    assert missing.status_code == 404 and "URLconf" not in missing.text and "找不到" in missing.text
+    assert httpx.get(f"http://{host}/static/css/site.css").headers["content-type"].startswith("text/css")
+    assert httpx.get(f"http://{host}/favicon.ico", follow_redirects=True).status_code == 200
+    connection = http.client.HTTPConnection(host, timeout=30)
+    for path in ("/static/../config/settings.py", "/static/%2e%2e/%2e%2e/config/settings.py",
+                 "/static/..%2f..%2fconfig/settings.py", "/static/css/../../config/settings.py"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status in (400, 404) and b"SECRET_KEY" not in body, path
+    # A URL over 16 KB: a clear 414, not a dropped connection.
+    long_url = httpx.get(f"http://{host}/announcements/?q=" + "a" * 17_000)
+    assert long_url.status_code == 414 and "地址过长" in long_url.text
