@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.complaints_sweep",
         "schedule": 600.0,
     },
+    # Collusion signals and red flags of the sections whose opening ended since the last run (incremental);
+    # cases past their deadline flagged; expert suspensions that ran out lifted.
+    "supervision-sweep": {
+        "task": "supervision.tasks.supervision_sweep",
+        "schedule": 600.0,
+    },
     # Opening rooms: open at the deadline, end decryption and objection windows, rerun lost decryptions.
     "room-sweep": {
         "task": "bidding_room.tasks.room_sweep",

@@ -80,6 +80,12 @@ class BehaviourForm(forms.Form):
     months = forms.IntegerField(label=_("Months"), min_value=0, max_value=120, initial=0)
     applies_to = forms.ChoiceField(label=_("Applies to"), choices=BehaviourVersion.Applies.choices)
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=200)
+    legal_basis_tendering = forms.CharField(
+        label=_("Legal basis in construction tendering"), max_length=200, required=False,
+        help_text=_("Cited instead when the deal is a construction tender, e.g. 《招标投标法》第五十四条."))
+    legal_basis_procurement = forms.CharField(
+        label=_("Legal basis in government procurement"), max_length=200, required=False,
+        help_text=_("Cited instead when the deal is a government procurement, e.g. 《政府采购法》第七十七条."))
 
 
 class BehaviourCreateForm(BehaviourForm):

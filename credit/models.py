@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.dealcodes import deal_category
+
 ONE_SUBJECT = models.Q(organisation__isnull=False, person__isnull=True) | models.Q(
     organisation__isnull=True, person__isnull=False
 )
@@ -87,6 +89,12 @@ class BehaviourVersion(models.Model):
     )
     applies_to = models.CharField(_("applies to"), max_length=12, choices=Applies.choices, default=Applies.ANY)
     legal_basis = models.CharField(_("legal basis"), max_length=200)
+    # The same behaviour is judged under different laws by the project's field: 招标投标法 and its 实施条例 for
+    # construction tendering, 政府采购法 and its 实施条例 for government procurement (DOMAIN.md).
+    legal_basis_tendering = models.CharField(_("legal basis in construction tendering"), max_length=200,
+                                             blank=True)
+    legal_basis_procurement = models.CharField(_("legal basis in government procurement"), max_length=200,
+                                               blank=True)
     active = models.BooleanField(_("in use"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
@@ -109,6 +117,13 @@ class BehaviourVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.behaviour.code} v{self.version}: {self.title}"
+
+    def basis_for(self, deal_code: str = "") -> str:
+        """The legal basis to cite for a behaviour in the deal ``deal_code``: the field's own basis where the rule
+        has one (construction tendering, government procurement), else the general one."""
+        field = {"construction": self.legal_basis_tendering,
+                 "government": self.legal_basis_procurement}.get(deal_category(deal_code), "")
+        return field or self.legal_basis
 
 
 class CreditEvent(SubjectMixin):

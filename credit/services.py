@@ -97,6 +97,7 @@ def _check_rule(*, title: str, points: int, effect: str, months: int, applies_to
 @transaction.atomic
 def behaviour_create(*, code: str, title: str, legal_basis: str, points: int = 0, effect: str = Effect.NONE,
                      months: int = 0, applies_to: str = BehaviourVersion.Applies.ANY, description: str = "",
+                     legal_basis_tendering: str = "", legal_basis_procurement: str = "",
                      by=None) -> BehaviourVersion:
     """Add a behaviour to the catalogue with its first rule version."""
     code = code.strip().lower()
@@ -113,6 +114,7 @@ def behaviour_create(*, code: str, title: str, legal_basis: str, points: int = 0
     version = BehaviourVersion.objects.create(
         behaviour=behaviour, version=1, title=title.strip(), description=description.strip(), points=points,
         effect=effect, months=months, applies_to=applies_to, legal_basis=legal_basis.strip(), created_by=by,
+        legal_basis_tendering=legal_basis_tendering.strip(), legal_basis_procurement=legal_basis_procurement.strip(),
     )
     _audit_version("credit.behaviour.create", version)
     return version
@@ -121,6 +123,7 @@ def behaviour_create(*, code: str, title: str, legal_basis: str, points: int = 0
 @transaction.atomic
 def behaviour_revise(*, behaviour: Behaviour, title: str, legal_basis: str, points: int, effect: str, months: int,
                      applies_to: str, change_note: str, description: str = "", active: bool = True,
+                     legal_basis_tendering: str = "", legal_basis_procurement: str = "",
                      by=None) -> BehaviourVersion:
     """Make a new version of ``behaviour``'s rule; events already recorded keep their version."""
     if not change_note.strip():
@@ -132,6 +135,7 @@ def behaviour_revise(*, behaviour: Behaviour, title: str, legal_basis: str, poin
     version = BehaviourVersion.objects.create(
         behaviour=behaviour, version=current.version + 1, title=title.strip(), description=description.strip(),
         points=points, effect=effect, months=months, applies_to=applies_to, legal_basis=legal_basis.strip(),
+        legal_basis_tendering=legal_basis_tendering.strip(), legal_basis_procurement=legal_basis_procurement.strip(),
         active=active, created_by=by, change_note=change_note.strip(),
     )
     _audit_version("credit.behaviour.revise", version)
@@ -142,7 +146,9 @@ def _audit_version(action: str, version: BehaviourVersion) -> None:
     audit_record(action=action, obj=version, payload={
         "code": version.behaviour.code, "version": version.version, "title": version.title,
         "points": version.points, "effect": version.effect, "months": version.months,
-        "applies_to": version.applies_to, "legal_basis": version.legal_basis, "active": version.active,
+        "applies_to": version.applies_to, "legal_basis": version.legal_basis,
+        "legal_basis_tendering": version.legal_basis_tendering,
+        "legal_basis_procurement": version.legal_basis_procurement, "active": version.active,
         "change_note": version.change_note,
     })
 
@@ -201,12 +207,12 @@ def _apply_effect(event: CreditEvent, *, start: dt.date) -> None:
     if nominal_end < start:
         return
     if version.effect == Effect.BLACK_LIST:
-        blacklist_entry_create(reason=version.title, legal_basis=version.legal_basis, starts_on=start,
+        blacklist_entry_create(reason=version.title, legal_basis=version.basis_for(event.deal_code), starts_on=start,
                                ends_on=nominal_end, organisation=event.organisation, person=event.person,
                                event=event, public_from=event.occurred_on)
     else:
         entry = RedlistEntry.objects.create(organisation=event.organisation, person=event.person, event=event,
-                                            reason=version.title, legal_basis=version.legal_basis,
+                                            reason=version.title, legal_basis=version.basis_for(event.deal_code),
                                             starts_on=start, ends_on=nominal_end)
         audit_record(action="credit.redlist.create", obj=entry, payload={
             **_subject_payload(event.organisation, event.person), "event": event.pk, "reason": entry.reason,

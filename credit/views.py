@@ -261,7 +261,8 @@ def manage_behaviour(request, code: str):
     behaviour = get_object_or_404(Behaviour, code=code)
     current = behaviour.current
     initial = {name: getattr(current, name) for name in ("title", "description", "points", "effect", "months",
-                                                         "applies_to", "legal_basis", "active")}
+                                                         "applies_to", "legal_basis", "legal_basis_tendering",
+                                                         "legal_basis_procurement", "active")}
     form = BehaviourReviseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -170,6 +170,7 @@ class DrawRequest(models.Model):
     class State(models.TextChoices):
         COMMITTED = "committed", _("Commitment published, waiting to draw")
         DRAWN = "drawn", _("Drawn, experts being notified")
+        CONFIRMED = "confirmed", _("Committee confirmed")
         ANNOUNCED = "announced", _("Result announced, seed revealed")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -191,7 +191,8 @@ def draw_detail(request, pk: int):
         "seats": committee_view(user=request.user, request=draw_request),
         "can_perform": draw_request.state == DrawRequest.State.COMMITTED
         and request.user.role != Role.EXPERT,
-        "can_announce": draw_request.state == DrawRequest.State.DRAWN and request.user.role != Role.EXPERT,
+        "can_announce": draw_request.state in (DrawRequest.State.DRAWN, DrawRequest.State.CONFIRMED)
+        and request.user.role != Role.EXPERT,
         "evaluation": Evaluation.objects.filter(section_id=draw_request.section_id).first()
         if draw_request.section_id else None,
         "can_open": draw_request.section_id is not None and request.user.role in (Role.AGENCY, Role.TENDERER),

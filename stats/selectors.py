@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.api import date_in_range, date_message
+from core.regions import region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -210,14 +211,6 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
                        failed=row["failed"], awarded=row["awarded"],
                        rate=_ratio(row["failed"], row["failed"] + row["awarded"]))
             for row in rows]
-
-
-def region_prefix(region: str) -> str:
-    """A region filter covers its subdivisions: 310000 → "31", 310100 → "3101", 310104 → "310104"."""
-    prefix = region
-    while len(prefix) > 2 and prefix.endswith("00"):
-        prefix = prefix[:-2]
-    return prefix
 
 
 def _awards(flt: StatisticsFilter) -> QuerySet[Award]:

@@ -16,3 +16,4 @@ class SupervisionConfig(AppConfig):
         award_hold_register(objection_holds)
         add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
                 "supervision:complaints_desk", order=15)
+        add_nav(["regulator"], _("Supervision"), "supervision:desk", order=12)

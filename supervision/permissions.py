@@ -7,3 +7,6 @@ from accounts.permissions import register, roles
 register("supervision.complaint.file", roles(Role.BIDDER))
 register("supervision.complaint.list", roles(Role.BIDDER, Role.TENDERER, Role.AGENCY, Role.REGULATOR))
 register("supervision.complaint.handle", roles(Role.REGULATOR))
+
+# Enforcement: cases, measures, leads and the report (supervision.services.cases/leads check the region).
+register("supervision.enforce", roles(Role.REGULATOR))

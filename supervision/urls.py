@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import complaints as views
+from .views import enforcement
 
 app_name = "supervision"
 
-# The pages keep the addresses they had under trading.
+# The complaint pages keep the addresses they had under trading.
 urlpatterns = [
     path("complaints/", views.desk, name="complaints_desk"),
     path("complaints/project/<int:pk>/", views.project_complaints, name="project_complaints"),
@@ -15,4 +16,20 @@ urlpatterns = [
     path("complaints/<int:pk>/", views.complaint_detail, name="complaint"),
     path("complaints/<int:pk>/<slug:action>/", views.complaint_action, name="complaint_action"),
     path("complaint-evidence/<int:pk>/", views.evidence_download, name="complaint_evidence"),
+    # Enforcement: the regulator's desk, leads, cases, the report; decisions are public once published.
+    path("supervision/", enforcement.desk, name="desk"),
+    path("supervision/leads/", enforcement.lead_list, name="leads"),
+    path("supervision/leads/<int:pk>/", enforcement.lead_detail, name="lead"),
+    path("supervision/leads/<int:pk>/<slug:action>/", enforcement.lead_action, name="lead_action"),
+    path("supervision/cases/", enforcement.case_list, name="cases"),
+    path("supervision/cases/new/", enforcement.case_new, name="case_new"),
+    path("supervision/cases/<int:pk>/", enforcement.case_detail, name="case"),
+    path("supervision/cases/<int:pk>/<slug:action>/", enforcement.case_action, name="case_action"),
+    path("supervision/evidence/<int:pk>/", enforcement.evidence_download, name="case_evidence"),
+    path("supervision/report/", enforcement.report, name="report"),
+    path("supervision/report.csv", enforcement.report_export_csv, name="report_csv"),
+    path("supervision/report.pdf", enforcement.report_export_pdf, name="report_pdf"),
+    path("decisions/", enforcement.decisions, name="decisions"),
+    path("decisions/<int:pk>/", enforcement.decision_detail, name="decision"),
+    path("decisions/<int:pk>/pdf/", enforcement.decision_pdf, name="decision_pdf"),
 ]

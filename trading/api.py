@@ -20,6 +20,7 @@ from accounts.throttling import SearchThrottle, UploadThrottle, with_scope
 from core.api import date_in_range, date_message, query_int, service_errors
 
 from . import lifecycle, selectors, storage
+from .client import client_info
 from .models import Award, Bid, Project, Registration, Section, TenderDocument
 from .search import SearchFilters, search_announcements
 from .serializers import (
@@ -238,7 +239,8 @@ def registration_commitment(request, pk: int):
 def section_bid(request, pk: int):
     """Submit (or replace) your bid envelope for a section; the answer is the receipt (回执)."""
     section = get_object_or_404(Section.objects.select_related("project"), pk=pk)
-    bid = bids.bid_submit(section=section, user=request.user, upload=request.FILES.get("file"))
+    bid = bids.bid_submit(section=section, user=request.user, upload=request.FILES.get("file"),
+                          client=client_info(request))
     return Response(bids.bid_receipt(bid=bid).as_dict(), status=status.HTTP_201_CREATED)
 
 

@@ -22,6 +22,7 @@ from audit.context import Actor, acting_as
 from audit.services import audit_record
 
 from .api import service_errors
+from .client import client_info
 from .models import Bid, Project, Section, Status, UploadSession
 from .selectors import bidder_key_current
 from .services import bids, custody, keys, opening, uploads
@@ -209,7 +210,7 @@ def section_upload_create(request, pk: int):
     section = get_object_or_404(Section.objects.select_related("project"), pk=pk)
     data = _valid(UploadInSerializer, request)
     session = uploads.upload_create(section=section, user=request.user, size=data["size"],
-                                    file_name=data["file_name"])
+                                    file_name=data["file_name"], client=client_info(request))
     return Response(uploads.upload_status(session=session).__dict__, status=status.HTTP_201_CREATED)
 
 

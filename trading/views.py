@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,8 @@ from accounts.permissions import can, permission_required, require
 from accounts.throttling import SearchThrottle, throttle_view
 from core.forms import form_add_service_errors
 
-from . import lifecycle, selectors, storage
+from . import lifecycle, receipts, selectors, storage
+from .client import client_info
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
 from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
@@ -270,7 +271,8 @@ def project_action(request, pk: int, action: str):
         return _("Credit commitment signed.")
 
     def bid(obj):
-        made = bids.bid_submit(section=section_of(obj), user=user, upload=request.FILES.get("file"))
+        made = bids.bid_submit(section=section_of(obj), user=user, upload=request.FILES.get("file"),
+                               client=client_info(request))
         return _("Bid received. Receipt %(no)s, SHA-256 %(sha)s, received %(at)s.") % {
             "no": made.receipt_no, "sha": made.sha256, "at": made.submitted_at.isoformat()}
 
@@ -325,15 +327,36 @@ def document_download(request, pk: int):
                         filename=document.name)
 
 
-@login_required
-def receipt(request, pk: int):
-    """The receipt (回执) of one of your bids."""
+def _own_bid(request, pk: int) -> Bid:
     bid = get_object_or_404(Bid.objects.select_related("section__project", "organisation"), pk=pk)
     require(request.user, "trading.bid.submit")
     if bid.organisation_id != request.user.organisation_id:
         raise Http404
-    import json
+    return bid
 
-    return render(request, "trading/receipt.html", {
-        "bid": bid, "receipt": bids.bid_receipt(bid=bid),
-        "signed_json": json.dumps(bid.receipt, ensure_ascii=False, indent=2) if bid.receipt else ""})
+
+@login_required
+def receipt(request, pk: int):
+    """The receipt (回执) of one of your bids, with its signed file and a PDF to print."""
+    bid = _own_bid(request, pk)
+    return render(request, "trading/receipt.html", {"bid": bid, "facts": receipts.receipt_facts(bid)})
+
+
+@login_required
+def receipt_download(request, pk: int, kind: str):
+    """The signed receipt (JSON) or the printable receipt (PDF)."""
+    bid = _own_bid(request, pk)
+    if kind == "json" and bid.receipt:
+        data, content_type = receipts.receipt_json(bid), "application/json"
+    elif kind == "pdf":
+        data, content_type = receipts.receipt_pdf(bid), "application/pdf"
+    else:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(bid, kind)}"'
+    return response
+
+
+def bidder_tool(request):
+    """The bidder tool's help page: what it is for and its commands, for those who use it."""
+    return render(request, "trading/bidder_tool.html")

@@ -316,7 +316,22 @@ def seat_answer(*, seat: Seat, accept: bool, note: str = "") -> Seat:
     if not accept:
         _declines_credit(seat=seat, request=request)
         _call_reserve(request=request, vacated=seat)
+    _committee_state(request)
     return seat
+
+
+def _committee_state(request: DrawRequest) -> None:
+    """Drawn (being notified) until every wanted member has confirmed, then confirmed; back to drawn when a
+    member leaves and a reserve is being called. An announced or cancelled draw keeps its state."""
+    if request.state not in (DrawRequest.State.DRAWN, DrawRequest.State.CONFIRMED):
+        return
+    confirmed = Seat.objects.filter(request=request, role=Seat.Role.MEMBER, state=Seat.State.CONFIRMED).count()
+    state = DrawRequest.State.CONFIRMED if confirmed >= request.expert_count else DrawRequest.State.DRAWN
+    if state != request.state:
+        request.state = state
+        request.save(update_fields=["state"])
+        audit_record(action="expert_pool.draw.state", obj=request, payload={"state": state,
+                                                                            "confirmed": confirmed})
 
 
 def _deal_code(request: DrawRequest) -> str:
@@ -363,6 +378,7 @@ def seat_expire(*, seat: Seat) -> Seat:
                                                                         "expert": seat.expert_id})
     _declines_credit(seat=seat, request=request)
     _call_reserve(request=request, vacated=seat)
+    _committee_state(request)
     return seat
 
 
@@ -393,6 +409,7 @@ def seat_withdraw(*, seat: Seat, reason: str, no_show: bool = False) -> Seat:
             % {"request": request.pk, "reference": request.reference, "reason": reason.strip()},
         )
     _call_reserve(request=request, vacated=seat)
+    _committee_state(request)
     return seat
 
 
@@ -400,7 +417,7 @@ def seat_withdraw(*, seat: Seat, reason: str, no_show: bool = False) -> Seat:
 def draw_announce(*, request: DrawRequest) -> DrawRequest:
     """The result is announced: names become public and the seed is revealed."""
     request = _lock(request)
-    if request.state != DrawRequest.State.DRAWN:
+    if request.state not in (DrawRequest.State.DRAWN, DrawRequest.State.CONFIRMED):
         raise ValidationError(_("Only a drawn committee can be announced."))
     request.state = DrawRequest.State.ANNOUNCED
     request.announced_at = timezone.now()

@@ -42,9 +42,29 @@ function csrf(form) {
   return form.querySelector("input[name=csrfmiddlewaretoken]").value;
 }
 
+/**
+ * A random id of this browser's bid page, kept in localStorage and sent with every upload request: the platform
+ * records it with the bid (never shown before the opening) so that a regulator can see envelopes of different
+ * bidders sent from one installation (TL 40). It identifies nothing else.
+ */
+function installationId() {
+  const name = "sunshine-installation-id";
+  try {
+    let id = localStorage.getItem(name);
+    if (!id) {
+      id = crypto.randomUUID();
+      localStorage.setItem(name, id);
+    }
+    return id;
+  } catch {
+    return "";
+  }
+}
+
 async function api(form, method, url, body, headers = {}) {
   const response = await fetch(url, {
-    method, body, credentials: "same-origin", headers: { "X-CSRFToken": csrf(form), ...headers },
+    method, body, credentials: "same-origin",
+    headers: { "X-CSRFToken": csrf(form), "X-Sunshine-Installation": installationId(), ...headers },
   });
   const data = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
   return { status: response.status, data };

@@ -25,7 +25,7 @@ def test_a_black_list_behaviour_creates_an_entry_for_its_period_public_for_that_
     entry = recorded.blacklist_entry
     assert (entry.starts_on, entry.ends_on) == (day, add_months(day, 24) - dt.timedelta(days=1))
     assert entry.public_until == entry.ends_on  # restriction longer than 6 months
-    assert entry.reason == "串通投标" and "第六十七条" in entry.legal_basis
+    assert entry.reason == "串通投标" and "《招标投标法》第五十三条" in entry.legal_basis
 
 
 def test_a_short_restriction_is_public_for_six_months_then_archived_but_kept():

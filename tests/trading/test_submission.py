@@ -35,6 +35,15 @@ def _joined(world, bidder, section_id):
     return registration
 
 
+def _ready_to_bid(world):
+    """A published project's first section, a bidder joined to it and its sealed envelope."""
+    project = _published(world)
+    section = project["sections"][0]["id"]
+    bidder = world.bidders[0]
+    _joined(world, bidder, section)
+    return section, bidder, sealed.envelope_for(section, bidder)
+
+
 def _stored_files() -> set[Path]:
     root = Path(settings.PROTECTED_ROOT)
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
@@ -138,11 +147,7 @@ def test_a_changed_byte_anywhere_is_detected_and_named(world):
 
 
 def test_the_receipt_is_signed_the_same_envelope_gets_the_same_receipt_and_a_new_one_supersedes(world):
-    project = _published(world)
-    section = project["sections"][0]["id"]
-    bidder = world.bidders[0]
-    _joined(world, bidder, section)
-    envelope = sealed.envelope_for(section, bidder)
+    section, bidder, envelope = _ready_to_bid(world)
 
     first = upload_bid(world, bidder, section, envelope).json()
     again = upload_bid(world, bidder, section, envelope).json()
@@ -153,7 +158,7 @@ def test_the_receipt_is_signed_the_same_envelope_gets_the_same_receipt_and_a_new
     fields = sealing.receipt_verify(sealing.public_key_load(platform), first["signed"])
     assert fields["envelope_sha256"] == hashlib.sha256(envelope).hexdigest()
     assert fields["envelope_size"] == len(envelope) and fields["section_code"] == "001"
-    assert fields["deal_code"] == project["deal_code"]
+    assert fields["deal_code"] == Section.objects.get(pk=section).project.deal_code
     assert fields["bidder_credit_code"] == bidder.organisation.credit_code
     assert Bid.objects.get(receipt_no=first["receipt_no"]).state == "superseded"
     assert Bid.objects.get(receipt_no=newer["receipt_no"]).state == "submitted"
@@ -162,11 +167,7 @@ def test_the_receipt_is_signed_the_same_envelope_gets_the_same_receipt_and_a_new
 
 def test_a_resumable_upload_resumes_at_the_stored_offset_and_completes_once(world,
                                                                           django_capture_on_commit_callbacks):
-    project = _published(world)
-    section = project["sections"][0]["id"]
-    bidder = world.bidders[0]
-    _joined(world, bidder, section)
-    envelope = sealed.envelope_for(section, bidder)
+    section, bidder, envelope = _ready_to_bid(world)
     client = world.api(bidder)
 
     session = client.post(f"/api/trading/sections/{section}/uploads/", {"size": len(envelope)}, format="json").json()
@@ -286,3 +287,22 @@ def test_join_and_bid_helper_makes_real_envelopes(world, count):
     section = project["sections"][0]["id"]
     receipts = [join_and_bid(world, b, section).json() for b in world.bidders[:count]]
     assert all(len(r["signed"]["signature"]) > 40 for r in receipts)
+
+
+def test_an_upload_records_its_address_user_agent_and_installation_id(world):
+    """What the upload already sends is kept with the bid for the collusion signals (never shown before opening)."""
+    section, bidder, envelope = _ready_to_bid(world)
+    client = world.api(bidder)
+    headers = {"HTTP_USER_AGENT": "sunshine-sealing/1.0", "HTTP_X_SUNSHINE_INSTALLATION": "a1b2c3d4-0000-4000",
+               "REMOTE_ADDR": "203.0.113.7"}
+    session = client.post(f"/api/trading/sections/{section}/uploads/", {"size": len(envelope)}, format="json",
+                          **headers).json()
+    url = f"/api/trading/uploads/{session['id']}/"
+    client.put(f"{url}?offset=0", envelope, content_type="application/octet-stream")
+    assert client.post(f"{url}complete/", REMOTE_ADDR="198.51.100.1").status_code == 201
+    bid = Bid.objects.get()
+    assert (bid.client_address, bid.client_agent, bid.client_installation) == (
+        "203.0.113.7", "sunshine-sealing/1.0", "a1b2c3d4-0000-4000")
+    bad = client.post(f"/api/trading/sections/{section}/uploads/", {"size": 10}, format="json",
+                      HTTP_X_SUNSHINE_INSTALLATION="<script>")
+    assert UploadSession.objects.get(pk=bad.json()["id"]).client_installation == ""

@@ -1,7 +1,7 @@
 """The trading models, split by sub-domain. Import them from ``trading.models``."""
 
 from .awards import Award, Candidate, Contract
-from .bids import Bid
+from .bids import Bid, OpenedDocument
 from .keys import BidderKey, Custodian, OpeningKey, UploadSession
 from .notices import Announcement
 from .participation import DocumentDownload, Registration, TenderDocument
@@ -23,6 +23,6 @@ __all__ = [
     "CATEGORY_CODE",
     "Announcement", "Award", "BaseType", "Bid", "BidderKey", "Custodian", "OpeningKey",
     "UploadSession", "CancelReason", "Candidate", "Category", "Contract",
-    "DocumentDownload", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
+    "DocumentDownload", "OpenedDocument", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",
     "ProjectTransition", "Registration", "Section", "Status", "TenderDocument",
 ]

@@ -55,7 +55,8 @@ class Award(models.Model):
     refused_section = models.ForeignKey("trading.Section", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="refused_awards")
     refusal = models.CharField(_("refused"), max_length=10, blank=True, choices=[
-        ("award", _("The winner refused the award")), ("contract", _("The winner refused to sign the contract"))])
+        ("award", _("The winner refused the award")), ("contract", _("The winner refused to sign the contract")),
+        ("voided", _("Declared void by a regulator (中标无效)"))])
     refusal_reason = models.TextField(_("refusal recorded as"), blank=True)
     refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
 

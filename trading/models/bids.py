@@ -7,7 +7,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Bid(models.Model):
+class ClientFields(models.Model):
+    """Where an upload came from (``trading.client``): kept for the collusion signals, never shown before opening."""
+
+    client_address = models.CharField(_("network address"), max_length=45, blank=True)
+    client_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    client_installation = models.CharField(_("installation id of the bid page or bidder tool"), max_length=64,
+                                           blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Bid(ClientFields):
     """One uploaded envelope of one bidder organisation for one section.
 
     The file is a sealed envelope (docs/crypto.md), verified on upload (format, the
@@ -63,3 +75,28 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.section} ({self.get_state_display()})"
+
+
+class OpenedDocument(models.Model):
+    """One document found in a bid at its opening: its hash and the authoring metadata it carries.
+
+    Recorded when the bid is decrypted (``trading.services.opening``); identical hashes or authors across the bids
+    of different bidders are collusion signals (TL 40: documents prepared by the same unit or person).
+    """
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="opened_documents")
+    name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    last_modified_by = models.CharField(_("last modified by"), max_length=200, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    producer = models.CharField(_("made with"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["bid", "name"]
+        verbose_name = _("opened document")
+        verbose_name_plural = _("opened documents")
+
+    def __str__(self) -> str:
+        return self.name

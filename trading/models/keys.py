@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .bids import ClientFields
+
 
 class BidderKey(models.Model):
     """A person's registered public key (SubjectPublicKeyInfo PEM, see docs/crypto.md).
@@ -91,7 +93,7 @@ class Custodian(models.Model):
         return f"{self.project} custodian {self.position}: {self.user}"
 
 
-class UploadSession(models.Model):
+class UploadSession(ClientFields):
     """A resumable upload of one bid envelope: create → append chunks at offsets → complete.
 
     The bytes go to a temporary file under PROTECTED_ROOT/uploads; its length on disk is

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.dealcodes import CATEGORY_DIGITS
+
 
 class Category(models.TextChoices):
     """Transaction categories of 《公共资源交易平台系统数据规范》; the value's code goes into the deal code."""
@@ -18,11 +20,8 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other (其他)")
 
 
-# Two digits per category in the unified deal code (统一交易标识码).
-CATEGORY_CODE = {
-    Category.CONSTRUCTION: "01", Category.GOVERNMENT: "02", Category.LAND: "03",
-    Category.PROPERTY: "04", Category.OTHER: "99",
-}
+# Two digits per category in the unified deal code (统一交易标识码), as core.dealcodes reads them back.
+CATEGORY_CODE = {Category(category): digits for category, digits in CATEGORY_DIGITS.items()}
 
 
 class ProcurementMethod(models.TextChoices):

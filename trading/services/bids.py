@@ -26,6 +26,7 @@ from accounts.models import Role
 from audit.services import audit_record
 
 from .. import storage
+from ..client import NO_CLIENT, ClientInfo
 from ..models import Bid, BidderKey, Project, Registration, Section, Status
 from ..selectors import bidder_key_current
 from .participation import _refuse_blacklisted
@@ -153,7 +154,8 @@ def _fsync_dir(path: Path) -> None:
 
 
 def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey, relative_path: str,
-                    info: sealing.EnvelopeInfo, original_name: str) -> tuple[Bid, bool]:
+                    info: sealing.EnvelopeInfo, original_name: str,
+                    client: ClientInfo = NO_CLIENT) -> tuple[Bid, bool]:
     """Record a verified envelope already stored at ``relative_path`` as the live bid; (bid, created).
 
     Call inside the transaction holding the project lock. The same envelope as the live bid
@@ -174,7 +176,7 @@ def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey,
         old.save(update_fields=["state", "ended_at"])
     bid = Bid(section=section, organisation=user.organisation, submitted_by=user,
               original_name=(original_name or "bid.sealed")[:200], storage_path=relative_path, size=info.size,
-              sha256=info.sha256, submitted_at=now, signer_fingerprint=key.fingerprint)
+              sha256=info.sha256, submitted_at=now, signer_fingerprint=key.fingerprint, **client.as_fields())
     bid.receipt = sealing.receipt_sign(platform_key(), {
         "receipt_id": str(bid.receipt_no), "deal_code": project.deal_code, "section_code": section.code,
         "bidder_credit_code": user.organisation.credit_code, "envelope_sha256": info.sha256,
@@ -188,7 +190,7 @@ def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey,
 
 
 @transaction.atomic
-def bid_submit(*, section: Section, user, upload) -> Bid:
+def bid_submit(*, section: Section, user, upload, client: ClientInfo = NO_CLIENT) -> Bid:
     """Accept a sealed envelope for ``section`` in one request (small files; large ones use the resumable upload).
 
     Checks, in order: a bidder person; the project accepts bids (server clock before the
@@ -206,7 +208,7 @@ def bid_submit(*, section: Section, user, upload) -> Bid:
         _fsync_dir(path.parent)
         bid, created = bid_accept_file(project=project, section=section, user=user, key=key,
                                        relative_path=stored.relative_path, info=info,
-                                       original_name=getattr(upload, "name", "") or "")
+                                       original_name=getattr(upload, "name", "") or "", client=client)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

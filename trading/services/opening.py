@@ -21,7 +21,8 @@ import sealing
 from audit.services import audit_record
 
 from .. import storage
-from ..models import Bid, BidderKey, Project
+from ..document_facts import document_facts
+from ..models import Bid, BidderKey, OpenedDocument, Project
 from .custody import opening_key_recover, shares_submitted
 
 Progress = Callable[[int, int], None]
@@ -155,9 +156,13 @@ def _decrypted(bid: Bid, opened: sealing.OpenedEnvelope, *, how: str) -> Bid:
         locked.released_key = None
         locked.save(update_fields=["opened_summary", "opened_at", "state", "decrypt_error", "decrypt_bidder_fault",
                                    "released_key"])
+        locked.opened_documents.all().delete()
+        facts = [{"name": d.name[:255], **document_facts(d.path)} for d in opened.documents]
+        OpenedDocument.objects.bulk_create([OpenedDocument(bid=locked, **f) for f in facts])
         audit_record(action="trading.bid.decrypt", obj=locked, payload={
             "deal_code": locked.section.project.deal_code, "section": locked.section.code,
-            "receipt_no": str(locked.receipt_no), "how": how, "documents": [d.name for d in opened.documents]})
+            "receipt_no": str(locked.receipt_no), "how": how, "documents": [d.name for d in opened.documents],
+            "document_sha256": [f["sha256"] for f in facts]})
     return locked
 
 

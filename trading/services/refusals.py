@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from audit.services import audit_record
 from credit.services import credit_event_record
 
@@ -68,6 +69,44 @@ def award_refuse(*, award: Award, user, refusal: str, reason: str) -> Award:
     audit_record(action="trading.award.refuse", obj=award, payload={
         "deal_code": project.deal_code, "section": section.code, "winner": award.organisation.credit_code,
         "refusal": refusal, "reason": reason, "credit_event": event.pk})
+    return award
+
+
+@transaction.atomic
+def award_void(*, award: Award, user, reason: str, decision_number: str) -> Award:
+    """A regulator declares the award void (中标无效: ZB 50, 52–55, 57; TL 81) by a decision.
+
+    The award is kept, marked voided (``refusal="voided"``), like a refused one: the section has no live award, its
+    winner is not awarded again, and the tenderer awards the next candidate or tenders again (TL 55, 81). A changed
+    award notice is published. Refused once the contract is signed (a court then decides on the contract).
+    """
+    if user.role != Role.REGULATOR:
+        raise PermissionDenied(_("Only a regulator declares an award void."))
+    if award.section_id is None:
+        raise ValidationError({"award": _("This award is no longer live (refused or voided on %(at)s).") % {
+            "at": timezone.localtime(award.refused_at).strftime("%Y-%m-%d %H:%M")}})
+    project = Project.objects.select_for_update(no_key=True).get(pk=award.section.project_id)
+    award = Award.objects.select_for_update(no_key=True).get(pk=award.pk)
+    if project.status not in (Status.READY_TO_AWARD, Status.AWARDED) or Contract.objects.filter(award=award).exists():
+        raise ValidationError({"award": _("An award is declared void before its contract is signed; the project is "
+                                          "“%(s)s”. Refer a signed contract to the court instead.")
+                               % {"s": project.get_status_display()}})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("State the findings for which the award is void.")})
+    section = award.section
+    award.refused_section, award.section = section, None
+    award.refusal, award.refusal_reason, award.refused_at = "voided", reason, timezone.now()
+    award.save()
+    if project.status == Status.AWARDED:
+        announcement_publish(project=project, kind="award", title=_("%(title)s: award declared void") % {
+            "title": project.title}, body=_("%(section)s %(name)s — the award to %(winner)s is void by decision "
+                                           "%(number)s.") % {"section": section.full_code, "name": section.name,
+                                                              "winner": award.organisation.name,
+                                                              "number": decision_number})
+    audit_record(action="trading.award.void", obj=award, payload={
+        "deal_code": project.deal_code, "section": section.code, "winner": award.organisation.credit_code,
+        "decision_number": decision_number, "reason": reason})
     return award
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 
 from .. import storage
+from ..client import NO_CLIENT, ClientInfo
 from ..models import Bid, Section, UploadSession
 from .bids import _accepting_bids, _fsync_dir, bid_accept_file, bid_max_bytes, bid_preconditions, envelope_check
 
@@ -71,8 +72,11 @@ def _owner(session: UploadSession, user) -> None:
 
 
 @transaction.atomic
-def upload_create(*, section: Section, user, size: int, file_name: str = "") -> UploadSession:
-    """Open an upload session for an envelope of ``size`` bytes (checked against TRADING_BID_MAX_BYTES)."""
+def upload_create(*, section: Section, user, size: int, file_name: str = "",
+                  client: ClientInfo = NO_CLIENT) -> UploadSession:
+    """Open an upload session for an envelope of ``size`` bytes (checked against TRADING_BID_MAX_BYTES).
+
+    ``client`` (address, user agent, installation id) is kept with the session and passed on to the bid."""
     project, _key = bid_preconditions(section=section, user=user, lock=False)
     if not isinstance(size, int) or size <= 0:
         raise ValidationError({"size": _("Give the envelope's size in bytes (a positive whole number).")})
@@ -81,7 +85,8 @@ def upload_create(*, section: Section, user, size: int, file_name: str = "") -> 
                                          "what the tender documents do not ask for and seal again.")
                                % {"size": size, "max": bid_max_bytes()}}, code="too_large")
     session = UploadSession.objects.create(section=section, organisation=user.organisation, user=user, size=size,
-                                           file_name=(file_name or "")[:200], created_at=timezone.now())
+                                           file_name=(file_name or "")[:200], created_at=timezone.now(),
+                                           **client.as_fields())
     path = _temp(session)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(exist_ok=False)
@@ -164,7 +169,9 @@ def upload_complete(*, session: UploadSession, user) -> Bid:
         os.replace(staging, final)
         _fsync_dir(final.parent)
         bid, created = bid_accept_file(project=project, section=section, user=user, key=key,
-                                       relative_path=final_relative, info=info, original_name=session.file_name)
+                                       relative_path=final_relative, info=info, original_name=session.file_name,
+                                       client=ClientInfo(session.client_address, session.client_agent,
+                                                         session.client_installation))
         if not created:
             final.unlink(missing_ok=True)
         locked.state = UploadSession.State.COMPLETE

@@ -16,12 +16,12 @@ from trading import storage
 from trading.models import Project, Section
 from trading.selectors import is_party
 
-from . import selectors as cs
-from .models import Complaint, ComplaintEvidence, Objection, Subject
-from .services import complaints
+from .. import selectors as cs
+from ..models import Complaint, ComplaintEvidence, Objection, Subject
+from ..services import complaints
 
 
-def _messages_from(request, exc: Exception) -> None:
+def messages_from(request, exc: Exception) -> None:
     if isinstance(exc, ValidationError):
         for errors in exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]:
             for error in errors:
@@ -34,7 +34,7 @@ def _run(request, call, success: str, back: str):
     try:
         call()
     except (ValidationError, PermissionDenied) as exc:
-        _messages_from(request, exc)
+        messages_from(request, exc)
     else:
         messages.success(request, success)
     return redirect(back)

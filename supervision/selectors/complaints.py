@@ -12,7 +12,7 @@ from core.workdays import today, working_days_between
 from trading.models import Project
 from trading.selectors import is_party
 
-from .models import Complaint, Objection
+from ..models import Complaint, Objection
 
 
 def working_days_left(due: dt.date | None) -> int | None:

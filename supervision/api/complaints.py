@@ -11,9 +11,9 @@ from accounts.permissions import require
 from core.api import JSONParser, service_errors
 from trading.models import Project, Section
 
-from . import selectors as cs
-from .models import Complaint, Objection, Subject
-from .services import complaints
+from .. import selectors as cs
+from ..models import Complaint, Objection, Subject
+from ..services import complaints
 
 
 class EvidenceSerializer(serializers.Serializer):

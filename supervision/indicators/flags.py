@@ -1,0 +1,194 @@
+"""Red flags on the platform's own data, with the definitions of the Open Contracting Partnership's Cardinal
+indicators where one exists (R003, R018, R024, R035, R036), so that the same flags computed from the OCDS export
+give the same answer (``supervision.indicators.cardinal`` computes them from OCDS data; a test compares both).
+
+Per section (R018, R024, R035, R036, CAP) in one aggregate over the bids of the sections in hand; per project
+(R003, AMENDMENT); over the whole platform (REPEAT_WINNER, FAILURE_RATE), cheap aggregates over awards and
+sections recomputed on every run.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from statistics import quantiles
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, F, Q
+
+from trading.models import Announcement, Award, BaseType, Bid, ProcurementMethod, Project, Section
+
+from .. import conf
+from . import sql
+from .signals import Finding
+
+# Cardinal's "competitive" methods (R018): OCDS open and selective (our invited tendering, 邀请招标).
+COMPETITIVE = (ProcurementMethod.OPEN, ProcurementMethod.INVITED)
+
+
+def section_outcomes(*, sections: str, section_params: list) -> list[dict]:
+    """Per section: its project, method, base, winner, and the facts of its bids R018/R024/R035/R036/CAP read."""
+    price, price_params = sql.json_text("b.opened_summary", "price")
+    received = ", ".join(f"'{state}'" for state in sql.RECEIVED)
+    opened = f"b.state = '{Bid.State.OPENED}'"
+    valid, disqualified = f"{opened} AND i.bid_id IS NULL", f"{opened} AND i.bid_id IS NOT NULL"
+    winner = "b.organisation_id = a.organisation_id"
+    query = f"""
+        WITH i AS ({sql.invalid_bids_sql()}),
+        b AS (SELECT b.id, b.section_id, b.organisation_id, b.state, {sql.number(price)} AS price
+              FROM {Bid._meta.db_table} b WHERE b.section_id IN ({sections}) AND b.state IN ({received}))
+        SELECT s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type,
+               a.organisation_id, a.amount,
+               COUNT(DISTINCT b.organisation_id),
+               COUNT(DISTINCT CASE WHEN {valid} THEN b.organisation_id END),
+               COUNT(DISTINCT CASE WHEN {disqualified} AND NOT ({winner}) THEN b.organisation_id END),
+               MIN(CASE WHEN {valid} AND {winner} THEN b.price END),
+               MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END),
+               MIN(CASE WHEN {valid} THEN b.price END),
+               MIN(CASE WHEN {disqualified} THEN b.price END),
+               COUNT(DISTINCT CASE WHEN {valid} AND NOT ({winner}) THEN b.organisation_id END)
+        FROM {Section._meta.db_table} s JOIN {Project._meta.db_table} p ON p.id = s.project_id
+        LEFT JOIN {Award._meta.db_table} a ON a.section_id = s.id
+        LEFT JOIN b ON b.section_id = s.id
+        LEFT JOIN i ON i.bid_id = b.id
+        WHERE s.id IN ({sections})
+        GROUP BY s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type, a.organisation_id,
+                 a.amount"""
+    names = ["section", "project", "method", "region", "base_amount", "base_type", "winner", "award_amount",
+             "tenderers", "valid_tenderers", "disqualified_others", "winner_price", "next_valid", "lowest_valid",
+             "lowest_disqualified", "valid_others"]
+
+    def decimal(value):
+        return None if value is None else Decimal(str(value))
+
+    rows = []
+    for row in sql.fetch(query, price_params + section_params + section_params):
+        item = dict(zip(names, row, strict=True))
+        for name in ("base_amount", "award_amount", "winner_price", "next_valid", "lowest_valid",
+                     "lowest_disqualified"):
+            item[name] = decimal(item[name])
+        rows.append(item)
+    return rows
+
+
+def r024_difference(row: dict) -> Decimal | None:
+    """Cardinal R024's difference: (lowest non-winning valid bid − winning bid) / winning bid, when the winner is
+    the lowest valid bid; None where R024 does not apply."""
+    win, other = row["winner_price"], row["next_valid"]
+    if row["winner"] is None or win is None or other is None or win <= 0 or other < win:
+        return None
+    return (other - win) / win
+
+
+def lower_fence(values: list[Decimal]) -> Decimal | None:
+    """Q1 − 1.5·IQR (Cardinal's default R024 threshold), quartiles as statrs computes them."""
+    if len(values) < 2:
+        return None
+    q1, _, q3 = quantiles(sorted(values), n=4, method="inclusive")
+    return q1 - Decimal("1.5") * (q3 - q1)
+
+
+def section_flags(rows: list[dict]) -> list[Finding]:
+    """R018, R024, R035, R036 and CAP from :func:`section_outcomes`."""
+    findings = []
+    r024 = conf.flag("R024")["threshold"]
+    differences = {row["section"]: r024_difference(row) for row in rows}
+    threshold = Decimal(str(r024)) if r024 is not None else lower_fence(
+        [d for d in differences.values() if d is not None])
+    r035_min = max(int(conf.flag("R035")["threshold"]), 1)
+    cap_ratio = Decimal(str(conf.flag("CAP")["ratio"]))
+
+    def add(code, row, value=Decimal(1), organisations=(), **evidence):
+        findings.append(Finding(code=code, key=f"{code}:{row['section']}", section_id=row["section"],
+                                project_id=row["project"], organisation_ids=sorted(organisations),
+                                value=value, evidence={k: str(v) for k, v in evidence.items()}))
+
+    for row in rows:
+        winner = [row["winner"]] if row["winner"] else []
+        if row["method"] in COMPETITIVE and row["tenderers"] == 1:
+            add("R018", row, tenderers=1)
+        difference = differences[row["section"]]
+        if difference is not None and threshold is not None and difference <= threshold:
+            add("R024", row, difference, winner, winning_bid=row["winner_price"],
+                next_bid=row["next_valid"], threshold=threshold)
+        if row["winner"] and row["valid_tenderers"] == 1 and row["winner_price"] is not None \
+                and row["disqualified_others"] >= r035_min:
+            add("R035", row, Decimal(row["disqualified_others"]), winner,
+                disqualified_tenderers=row["disqualified_others"])
+        lowest_dq = row["lowest_disqualified"]
+        if row["winner"] and lowest_dq is not None and (row["lowest_valid"] is None or lowest_dq < row["lowest_valid"]):
+            add("R036", row, organisations=winner, lowest_bid=lowest_dq, lowest_valid_bid=row["lowest_valid"] or "")
+        if row["winner"] and row["base_type"] in (BaseType.PRICE_CAP, BaseType.BUDGET) and row["base_amount"] \
+                and row["award_amount"] >= cap_ratio * row["base_amount"]:
+            add("CAP", row, row["award_amount"] / row["base_amount"], winner, award=row["award_amount"],
+                base=row["base_amount"], base_type=row["base_type"])
+    return findings
+
+
+def tender_days(start: dt.datetime, end: dt.datetime) -> int:
+    """Whole days from ``start`` to ``end``, truncated as Cardinal does (chrono ``num_days``)."""
+    seconds = (end - start).total_seconds()
+    return int(seconds / 86400)
+
+
+def project_flags(projects) -> list[Finding]:
+    """R003 (short submission period) and AMENDMENT (ZB 23) of the projects in hand (a queryset)."""
+    findings = []
+    days = int(conf.flag("R003")["days"])
+    rows = projects.filter(procurement_method=ProcurementMethod.OPEN,
+                                  bid_deadline__isnull=False).values_list("pk", "announcement_at", "documents_start",
+                                                                         "bid_deadline")
+    for pk, announced, documents_start, deadline in rows:
+        start = announced or documents_start
+        if start is not None and tender_days(start, deadline) < days:
+            findings.append(Finding(code="R003", key=f"R003:{pk}", project_id=pk,
+                                    value=Decimal(tender_days(start, deadline)),
+                                    evidence={"start": start.isoformat(), "deadline": deadline.isoformat(),
+                                              "days": tender_days(start, deadline), "threshold": days}))
+    late = dt.timedelta(days=int(conf.flag("AMENDMENT")["days"]))
+    notices = (Announcement.objects.filter(
+        project__in=projects, kind__in=[Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT],
+        published_at__lt=F("project__bid_deadline"), published_at__gt=F("project__bid_deadline") - late)
+        .values_list("project_id", "pk", "published_at", "project__bid_deadline").order_by("project_id", "pk"))
+    by_project: dict[int, list] = {}
+    for project_id, pk, published, deadline in notices:
+        by_project.setdefault(project_id, []).append(
+            {"announcement": pk, "published_at": published.isoformat(), "deadline": deadline.isoformat()})
+    for project_id, items in by_project.items():
+        findings.append(Finding(code="AMENDMENT", key=f"AMENDMENT:{project_id}", project_id=project_id,
+                                value=Decimal(len(items)), evidence={"notices": items}))
+    return findings
+
+
+def platform_flags(*, today: dt.date) -> list[Finding]:
+    """REPEAT_WINNER and FAILURE_RATE over the whole platform (recomputed on every run)."""
+    findings = []
+    repeat = conf.flag("REPEAT_WINNER")
+    since = today - relativedelta(months=int(repeat["months"]))
+    pairs = (Award.objects.filter(section__isnull=False, awarded_at__date__gte=since)
+             .values("section__project__tenderer_id", "organisation_id")
+             .annotate(wins=Count("pk")).filter(wins__gte=int(repeat["wins"])))
+    for pair in pairs:
+        tenderer, winner = pair["section__project__tenderer_id"], pair["organisation_id"]
+        awards = list(Award.objects.filter(section__isnull=False, awarded_at__date__gte=since,
+                                           section__project__tenderer_id=tenderer, organisation_id=winner)
+                      .order_by("awarded_at").values_list("section__project_id", flat=True))
+        findings.append(Finding(code="REPEAT_WINNER", key=f"REPEAT_WINNER:{tenderer}:{winner}",
+                                organisation_id=tenderer, organisation_ids=[winner], value=Decimal(pair["wins"]),
+                                evidence={"projects": awards, "since": since.isoformat(), "tenderer": tenderer}))
+    rate = conf.flag("FAILURE_RATE")
+    ended_since = today - relativedelta(months=int(rate["months"]))
+    hosts = (Section.objects.filter(Q(failed_at__date__gte=ended_since)
+                                    | Q(award__awarded_at__date__gte=ended_since))
+             .annotate(host=F("project__agency_id"))
+             .exclude(host__isnull=True)
+             .values("host")
+             .annotate(ended=Count("pk", distinct=True),
+                       failed=Count("pk", filter=Q(failed_at__date__gte=ended_since), distinct=True)))
+    threshold = Decimal(str(rate["rate"]))
+    for host in hosts:
+        if host["ended"] >= int(rate["min_sections"]) and Decimal(host["failed"]) / host["ended"] >= threshold:
+            share = (Decimal(host["failed"]) / host["ended"]).quantize(Decimal("0.0001"))
+            findings.append(Finding(code="FAILURE_RATE", key=f"FAILURE_RATE:{host['host']}",
+                                    organisation_id=host["host"], value=share,
+                                    evidence={"failed": host["failed"], "ended": host["ended"],
+                                              "since": ended_since.isoformat()}))
+    return findings

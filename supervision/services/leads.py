@@ -1,0 +1,168 @@
+"""Computing leads (signals and red flags) and handling them: open a case from one, or dismiss it with a reason.
+
+``leads_refresh`` is incremental: it computes the sections whose opening is over and that were never scanned or
+changed since their last scan (``SectionScan``); ``full=True`` recomputes every eligible section. A finding is
+stored once under its key; a lead a regulator has handled is never changed or removed by a later run, a new one
+that is no longer found is removed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from audit.services import audit_record
+from core.workdays import today
+from trading.models import Project, Section
+
+from .. import conf
+from ..indicators import flags, signals, sql
+from ..indicators.catalogue import BY_CODE
+from ..models import Lead, SectionScan
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    sections: int
+    found: int
+    created: int
+    removed: int
+
+
+def _due_sections(now: dt.datetime, *, full: bool) -> list[int]:
+    eligible_sql, params = sql.eligible_sections(now)
+    ids = [row[0] for row in sql.fetch(eligible_sql, params)]
+    if full or not ids:
+        return sorted(ids)
+    scanned = dict(SectionScan.objects.filter(section_id__in=ids).values_list("section_id", "scanned_at"))
+    changed = {pk for pk, updated in Section.objects.filter(pk__in=list(scanned)).values_list("pk",
+                                                                                          "project__updated_at")
+               if updated > scanned[pk]}
+    return sorted(set(ids) - set(scanned) | changed)
+
+
+def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
+    """Every signal and section/project flag of the sections ``sections_sql`` selects."""
+    found = signals.shared_values(sections=sections_sql, section_params=params)
+    found += signals.price_patterns(sections=sections_sql, section_params=params)
+    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
+    return found + flags.project_flags(sql.projects_of(sections_sql, params))
+
+
+def _findings(section_ids: list[int], *, now: dt.datetime, full: bool) -> list[signals.Finding]:
+    """A full run reads every eligible section in one pass; an incremental one the changed sections in batches."""
+    if full:
+        found = _findings_of(*sql.eligible_sections(now))
+    else:
+        found = []
+        for start in range(0, len(section_ids), BATCH):
+            found += _findings_of(*sql.eligible_sections(now, section_ids[start:start + BATCH]))
+    return found + flags.platform_flags(today=today())
+
+
+def _chunks(items: list, size: int = 5000):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
+           full: bool) -> tuple[int, int]:
+    """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
+    section_project = {}
+    for chunk in _chunks(sorted({f.section_id for f in found if f.section_id and not f.project_id})):
+        section_project.update(Section.objects.filter(pk__in=chunk).values_list("pk", "project_id"))
+    for finding in found:
+        if finding.section_id and not finding.project_id:
+            finding.project_id = section_project[finding.section_id]
+    regions = {}
+    for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
+        regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
+    by_key = {f.key: f for f in found}
+    existing = {}
+    for chunk in _chunks(list(by_key)):
+        existing.update({lead.key: lead for lead in Lead.objects.filter(key__in=chunk)})
+    refreshed = []
+    for key, lead in existing.items():
+        if lead.state == Lead.State.NEW:
+            lead.value, lead.evidence = by_key[key].value, by_key[key].evidence
+            refreshed.append(lead)
+    Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
+    new = [f for f in found if f.key not in existing]
+    created = Lead.objects.bulk_create([
+        Lead(family=BY_CODE[f.code].family, code=f.code, key=f.key, severity=conf.severity(f.code),
+             project_id=f.project_id, section_id=f.section_id, organisation_id=f.organisation_id, value=f.value,
+             evidence=f.evidence, region=regions.get(f.project_id, ""), detected_at=now) for f in new],
+        batch_size=1000)
+    if created and not all(lead.pk for lead in created):
+        created = [lead for chunk in _chunks([f.key for f in new]) for lead in Lead.objects.filter(key__in=chunk)]
+    through = Lead.organisations.through
+    keyed = {lead.key: lead.pk for lead in created}
+    through.objects.bulk_create([through(lead_id=keyed[f.key], organisation_id=org) for f in new
+                                 for org in f.organisation_ids], batch_size=5000, ignore_conflicts=True)
+    # What a run no longer finds goes, unless a regulator handled it: every platform-wide flag, and the leads of
+    # the sections (and their projects) the run computed.
+    platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
+    unhandled = Lead.objects.filter(state=Lead.State.NEW)
+    if full:
+        candidates = unhandled.values_list("pk", "key")
+    else:
+        candidates = []
+        for chunk in _chunks(section_ids, BATCH):
+            candidates += unhandled.filter(Q(section_id__in=chunk) | Q(section__isnull=True,
+                                                                       project__sections__in=chunk)).values_list(
+                "pk", "key")
+        candidates += unhandled.filter(code__in=platform_codes).values_list("pk", "key")
+    stale = sorted({pk for pk, key in candidates if key not in by_key})
+    removed = 0
+    for chunk in _chunks(stale):
+        removed += Lead.objects.filter(pk__in=chunk).delete()[1].get("supervision.Lead", 0)
+    return len(created), removed
+
+
+@transaction.atomic
+def leads_refresh(*, full: bool = False, now: dt.datetime | None = None) -> RefreshResult:
+    """Compute the signals and red flags of the sections whose opening is over (only what changed, unless
+    ``full``) and store them as leads."""
+    now = now or timezone.now()
+    section_ids = _due_sections(now, full=full)
+    found = _findings(section_ids, now=now, full=full)
+    created, removed = _store(found, section_ids=section_ids, now=now, full=full)
+    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
+                                    update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
+                                    batch_size=5000)
+    result = RefreshResult(sections=len(section_ids), found=len(found), created=created, removed=removed)
+    if created or removed:
+        audit_record(action="supervision.leads.refresh", obj=None, payload={
+            "full": full, "sections": result.sections, "found": result.found, "created": created,
+            "removed": removed})
+    return result
+
+
+def _require_regulator(user) -> None:
+    if user.role != Role.REGULATOR:
+        raise PermissionDenied(_("Only a regulator handles signals and red flags."))
+
+
+@transaction.atomic
+def lead_dismiss(*, lead: Lead, user, reason: str) -> Lead:
+    """Dismiss a lead with the reason (it stays, marked dismissed; a later run never raises it again)."""
+    _require_regulator(user)
+    lead = Lead.objects.select_for_update(no_key=True).get(pk=lead.pk)
+    if lead.state != Lead.State.NEW:
+        raise ValidationError({"state": _("This lead was already handled (%(state)s).")
+                               % {"state": lead.get_state_display()}})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this lead needs no case; the reason is kept in the record.")})
+    lead.state, lead.reason, lead.handled_by, lead.handled_at = Lead.State.DISMISSED, reason, user, timezone.now()
+    lead.save(update_fields=["state", "reason", "handled_by", "handled_at"])
+    audit_record(action="supervision.lead.dismiss", obj=lead, payload={"code": lead.code, "key": lead.key,
+                                                                        "reason": reason})
+    return lead

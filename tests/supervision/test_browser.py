@@ -1,0 +1,97 @@
+"""A regulator in real Chromium, against a real Daphne: from a signal to a case, a fine, the credit record and the
+published decision (read by an anonymous visitor)."""
+
+import importlib
+import os
+
+import pytest
+from django.apps import apps
+
+from accounts.models import Organisation, Role
+from credit.models import CreditEvent
+from supervision.models import Lead, Measure
+from supervision.services.leads import leads_refresh
+from tests import factories
+from tests.bidding_room.live import catalogue_seed, postgres_env, session_cookie
+from tests.servers import Daphne
+
+from .indicator_helpers import bid, bidder, project
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WAIT = 30_000
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_a_regulator_goes_from_a_signal_to_a_published_fine_in_chromium(chromium, tmp_path, settings):
+    # given a tender after its opening, two of whose bidders uploaded from one address, and the leads computed
+    catalogue_seed()
+    importlib.import_module("supervision.migrations.0003_credit_behaviours").seed(apps, None)
+    settings.PROTECTED_ROOT = tmp_path / "protected"
+    regulator = factories.user(role=Role.REGULATOR, organisation_obj=factories.organisation(
+        org_type=Organisation.Type.REGULATOR, region="310000"))
+    made = project(tenderer_user=factories.user(role=Role.TENDERER))
+    section = made.sections.get()
+    colluder, partner = bidder(), bidder()
+    for person in (colluder, partner):
+        bid(section, person, price="900000.00", address="203.0.113.7")
+    leads_refresh()
+    lead = Lead.objects.get(code="same_address", section=section)
+    daphne = Daphne(env={**postgres_env(tmp_path, redis_db_prefix="supervision-browser"), "EMBEDDED_SCHEDULER": "0",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE": ""}, log_path=tmp_path / "daphne.log").start()
+    try:
+        context = chromium.new_context()
+        context.add_cookies([{"name": "sessionid", "value": session_cookie(regulator), "domain": "127.0.0.1",
+                              "path": "/"}])
+        page = context.new_page()
+        # when the regulator opens the signal from the list and opens a case from it
+        page.goto(f"{daphne.url}/supervision/leads/?family=signal")
+        page.click(f"a[href='/supervision/leads/{lead.pk}/']")
+        page.wait_for_selector("text=203.0.113.7", timeout=WAIT)
+        page.click("form[action$='/case/'] button")
+        page.wait_for_url("**/supervision/cases/*/", timeout=WAIT)
+        # and issues a fine on one bidder, under bid-rigging, published
+        form = page.locator("form.measure-form")
+        form.locator("select[name=kind]").select_option("fine")
+        assert form.locator("input[name=talk_on]").is_hidden()  # the form shows what a fine needs only
+        form.locator("select[name=organisation]").select_option(str(colluder.organisation_id))
+        form.locator("input[name=amount]").fill("36000")
+        form.locator("select[name=behaviour_code]").select_option("bid-rigging")
+        form.locator("input[name=legal_basis]").fill("《招标投标法》第五十三条")
+        form.locator("textarea[name=findings]").fill("与另一投标人从同一网络地址上传投标文件。")
+        form.locator("input[name=publish]").check()
+        form.locator("button").click()
+        page.wait_for_selector("text=36,000.00", timeout=WAIT)
+        measure = Measure.objects.get()
+        # then the credit record carries the decision
+        page.click(f"a[href='/credit/manage/events/{measure.credit_event_id}/']")
+        page.wait_for_selector(f"text={measure.number}", timeout=WAIT)
+        event = CreditEvent.objects.get(pk=measure.credit_event_id)
+        assert event.organisation_id == colluder.organisation_id and event.decision_number == measure.number
+        # and anyone reads the published decision and downloads its signed document
+        public = chromium.new_context().new_page()
+        public.goto(f"{daphne.url}/decisions/")
+        public.click(f"a[href='/decisions/{measure.pk}/']")
+        public.wait_for_selector(f"text={measure.pdf_sha256}", timeout=WAIT)
+        assert "罚款" in public.content() and colluder.organisation.name in public.content()
+        document = public.request.get(daphne.url + public.get_attribute(f"a[href='/decisions/{measure.pk}/pdf/']",
+                                                                        "href"))
+        assert document.ok and document.body().startswith(b"%PDF")
+        lead.refresh_from_db()
+        assert lead.state == Lead.State.CASE_OPENED
+    finally:
+        daphne.stop()
