@@ -2,8 +2,8 @@
 
 After ``AXES_FAILURE_LIMIT`` wrong passwords for one user name from one address, that pair may not log in for
 ``AXES_COOLOFF_TIME`` — on the log-in page (the form again, with a message saying until when and what to do) and on
-``/api/trading/token/`` (a 429 in the house's error shape). A platform admin unlocks earlier from the back office
-(Access attempts → "Unlock", ``accounts.services.login_unlock``); both the lock-out and the unlock are audited.
+``/api/trading/token/`` (a 429 with ``{"detail": …}``, as every API 429). A platform admin unlocks earlier from
+the back office (Access attempts → "Unlock", ``accounts.services.login_unlock``); both are audited.
 """
 
 from django.conf import settings
@@ -26,11 +26,11 @@ def lockout_message() -> str:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """AXES_LOCKOUT_CALLABLE: a 429 the person can act on, JSON for the API, the log-in form for people."""
+    """AXES_LOCKOUT_CALLABLE: a 429 the person can act on, {"detail": …} for the API, the log-in form for people."""
     message = lockout_message()
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if request.path.startswith("/api/"):
-        response = JsonResponse({"errors": {"detail": [message]}}, status=429)
+        response = JsonResponse({"detail": message}, status=429)  # as every 429 of the API (core.schema)
     else:
         form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
         response = render(request, "accounts/login.html", {"form": form, "locked_out": message,

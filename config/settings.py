@@ -333,6 +333,17 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "trading.models.projects.Status",
         "CreditRecordStatusEnum": "credit.models.CreditEvent.Status",
+        "AnnouncementKindEnum": "trading.models.notices.Announcement.Kind",
+        "BidStateEnum": "trading.models.bids.Bid.State",
+        "UploadStateEnum": "trading.models.keys.UploadSession.State",
+        "ObjectionKindEnum": "supervision.models.complaints.Objection.Kind",
+        "ObjectionStateEnum": "supervision.models.complaints.Objection.State",
+        "ComplaintStateEnum": "supervision.models.complaints.Complaint.State",
+        "CaseOriginEnum": "supervision.models.enforcement.Case.Origin",
+        "CaseStateEnum": "supervision.models.enforcement.Case.State",
+        "CaseEvidenceKindEnum": "supervision.models.enforcement.CaseEvidence.Kind",
+        "MeasureKindEnum": "supervision.models.enforcement.Measure.Kind",
+        "LeadStateEnum": "supervision.models.indicators.Lead.State",
     },
 }
 
