@@ -1,17 +1,18 @@
-"""Transaction statistics over 100,000 awarded sections, in PostgreSQL.
+"""Transaction statistics at 100,000 (default) or 1,000,000 awarded sections, in PostgreSQL.
 
-Run: .venv/bin/python bench/trading_statistics.py [--sections N] [--runs N]
+Run: .venv/bin/python bench/trading_statistics.py [--sections N] [--runs N] [--write]
 
 Loads its own database (sunshine_bench_stats by default, BENCH_DATABASE_URL to change) once
-(bulk inserts; later runs reuse the rows), then times in the same run, over the same rows:
+(COPY, 50,000 rows a statement, the rollup triggers firing; later runs reuse the rows), then times in the same run,
+over the same rows:
 
 1. baseline: a bare SQL GROUP BY (count, Σ base, Σ amount per category, or per month with
-   date_trunc in Asia/Shanghai) over the current window only;
-2. stats.selectors.statistics_table: every figure (savings/premium/value added by
-   base type, per-base-type counts, distinct projects) for the current window AND the same
-   window a year earlier (同比), in one query;
+   date_trunc in Asia/Shanghai) over the award table, current window only;
+2. stats.selectors.statistics_table from the rollup: every figure for the current window AND the same
+   window a year earlier (同比), in one query; and the same over the awards (the raw path);
+3. the statistics page as an official sees it (Django test client: four tables, charts, template);
 
-and prints median and p95 of each.
+prints median and p95 of each, the page's ratio to the baseline, and the rollup proof (rebuild_statistics).
 """
 
 import argparse
@@ -36,11 +37,12 @@ REGIONS = ("310101", "310104", "310105", "310112", "310115", "320102", "330106",
 
 
 def load(sections: int, *, end: dt.date) -> None:
-    from django.db import connection, transaction
+    """Projects, sections and awards with COPY, 50,000 per statement: the rollup triggers fire per statement."""
+    from django.db import connection
 
     from accounts.credit_code import make
     from accounts.models import Organisation, Role, User
-    from trading.models import Award, Project, Section, Status
+    from trading.models import Award
 
     have = Award.objects.filter(section__project__title__startswith=MARK).count()
     if have >= sections:
@@ -56,32 +58,48 @@ def load(sections: int, *, end: dt.date) -> None:
     rng = random.Random(7)  # noqa: S311 - benchmark data
     start = dt.datetime.combine(end - dt.timedelta(days=3 * 365), dt.time(9), tzinfo=dt.UTC)
     span = (end - dt.timedelta(days=1) - start.date()).days * 86400
-    batch = 10_000
+    batch = 50_000
     t0 = time.perf_counter()
-    for first in range(0, sections, batch):
-        with transaction.atomic():
-            n = min(batch, sections - first)
-            plans = [(rng.choice(list(CATEGORIES)), rng.choice(REGIONS)) for _ in range(n)]
-            projects = Project.objects.bulk_create([
-                Project(title=f"{MARK}{first + i}", category=c, tenderer=tenderer, region=r, procurement_method="open",
-                        evaluation_method="lowest_price", status=Status.ARCHIVED, created_by=user)
-                for i, (c, r) in enumerate(plans)])
-            rows = []
-            for project in projects:
-                base = Decimal(rng.randint(100_000, 50_000_000)).quantize(Decimal("0.01"))
-                rows.append(Section(project=project, code="001", name="bench", base_amount=base,
-                                    base_type=CATEGORIES[project.category]))
-            section_rows = Section.objects.bulk_create(rows)
-            awards = []
-            for section in section_rows:
-                ratio = Decimal(str(round(rng.uniform(0.85, 0.99) if section.base_type in ("budget", "price_cap")
-                                          else rng.uniform(1.0, 1.4), 4)))
-                awards.append(Award(section=section, organisation=rng.choice(winners), bid=None,
-                                    amount=(section.base_amount * ratio).quantize(Decimal("0.01")),
-                                    base_amount=section.base_amount, base_type=section.base_type,
-                                    awarded_at=start + dt.timedelta(seconds=rng.randint(0, span)), awarded_by=user))
-            Award.objects.bulk_create(awards)
+    raw = connection.cursor().connection
     with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM trading_project")
+        first_id = cursor.fetchone()[0] + 1
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM trading_section")
+        first_section = cursor.fetchone()[0] + 1
+    for first in range(0, sections, batch):
+        n = min(batch, sections - first)
+        plans = []
+        for i in range(n):
+            category = rng.choice(list(CATEGORIES))
+            base = Decimal(rng.randint(100_000, 50_000_000))
+            base_type = CATEGORIES[category]
+            ratio = Decimal(str(round(rng.uniform(0.85, 0.99) if base_type in ("budget", "price_cap")
+                                      else rng.uniform(1.0, 1.4), 4)))
+            at = start + dt.timedelta(seconds=rng.randint(0, span))
+            plans.append((first_id + first + i, first_section + first + i, category, rng.choice(REGIONS), base,
+                          base_type, (base * ratio).quantize(Decimal("0.01")), at))
+        with raw.cursor() as cur:
+            with cur.copy("COPY trading_project (id, title, description, category, tenderer_id, region, "
+                          "procurement_method, procurement_object, evaluation_method, evaluation_criteria, "
+                          "decryption_window_minutes, objection_window_minutes, allow_backup_decryption, status, "
+                          "suspended_from, end_reason, imported, created_by_id, created_at, updated_at) "
+                          "FROM STDIN") as copy:
+                for pk, _s, category, region, _b, _bt, _a, at in plans:
+                    copy.write_row((pk, f"{MARK}{pk}", "", category, tenderer.pk, region, "open", "",
+                                    "lowest_price", "[]", 30, 10, False, "archived", "", "", False, user.pk, at, at))
+            with cur.copy("COPY trading_section (id, project_id, code, name, base_amount, base_type, "
+                          "announced_items) FROM STDIN") as copy:
+                for pk, section, _c, _r, base, base_type, _a, _at in plans:
+                    copy.write_row((section, pk, "001", "bench", base, base_type, "[]"))
+            with cur.copy("COPY trading_award (section_id, organisation_id, amount, base_amount, base_type, "
+                          "awarded_at, awarded_by_id, refusal, refusal_reason) FROM STDIN") as copy:
+                for _pk, section, _c, _r, base, base_type, amount, at in plans:
+                    copy.write_row((section, rng.choice(winners).pk, amount, base, base_type, at, user.pk, "", ""))
+        raw.commit()
+        print(f"  {first + n:,} loaded ({time.perf_counter() - t0:.0f} s)", flush=True)
+    with connection.cursor() as cursor:
+        for table in ("trading_project", "trading_section"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
         cursor.execute("ANALYZE")
     print(f"loaded {sections:,} awarded sections in {time.perf_counter() - t0:.1f} s")
 
@@ -114,19 +132,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sections", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--write", action="store_true", help="record the figures in bench/RESULTS.md")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
     setup_django(BENCH_URL)
     from django.db import connection
+    from django.test import Client
 
+    from accounts.models import Role, User
     from core.workdays import today
+    from stats.rollup import rollup_differences
     from stats.selectors import StatisticsFilter, _bounds, statistics_table
 
     end = today()
     load(args.sections, end=end)
     flt_start = dt.date(end.year - 1, 1, 1)
-    print(f"window {flt_start} .. {end} (同比 against one year earlier); {args.runs} timed runs each")
-    print(f"{'grouping':10} {'what':46} {'median':>9} {'p95':>9} {'rows':>6}")
+    official, _ = User.objects.get_or_create(username=f"{MARK}official", defaults={"role": Role.OFFICIAL})
+    client = Client()
+    client.force_login(official)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM stats_dealrollup")
+        rollup_rows = cursor.fetchone()[0]
+    print(f"{args.sections:,} awarded sections, rollup {rollup_rows:,} rows; window {flt_start} .. {end} "
+          f"(同比 against one year earlier); {args.runs} timed runs each")
+    print(f"{'grouping':10} {'what':52} {'median':>9} {'p95':>9} {'rows':>6}")
+    lines, figures = [], {}
     for group_by in ("category", "month"):
         flt = StatisticsFilter(group_by=group_by, date_from=flt_start, date_to=end)
         start, stop = _bounds(flt)
@@ -136,10 +166,42 @@ def main() -> None:
                 cursor.execute(BARE[group_by], [start, stop])
                 return cursor.fetchall()
 
-        for label, fn in (("baseline: bare SQL GROUP BY (current window)", bare),
-                          ("statistics_table (all figures + 同比)", lambda flt=flt: statistics_table(flt=flt).rows)):
+        def page(group_by=group_by):
+            response = client.get("/statistics/", {"group_by": group_by, "from": flt_start.isoformat(),
+                                                   "to": end.isoformat()})
+            assert response.status_code == 200, response.status_code
+            return [response]
+
+        cases = (("baseline: bare SQL GROUP BY over the awards (current window)", bare),
+                 ("statistics_table from the rollup (all figures + 同比)",
+                  lambda flt=flt: statistics_table(flt=flt).rows),
+                 ("statistics_table over the awards (raw path, same figures)",
+                  lambda flt=flt: statistics_table(flt=flt, raw=True).rows),
+                 ("the statistics page (table, 2 chart tables, 流标, SVG, template)", page))
+        for label, fn in cases:
             median, p95, result = timed(fn, args.runs)
-            print(f"{group_by:10} {label:46} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {len(result):6}")
+            figures[(group_by, label.split(" ")[0])] = p95
+            lines.append((group_by, label, median, p95))
+            print(f"{group_by:10} {label:52} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {len(result):6}", flush=True)
+    t0 = time.perf_counter()
+    differences = rollup_differences()
+    proof = time.perf_counter() - t0
+    print(f"rebuild_statistics proof: {'equal' if not differences else f'{len(differences)} rows differ'} "
+          f"({proof:.1f} s)")
+    table = "| grouping | what | median | p95 |\n|---|---|---|---|\n" + "\n".join(
+        f"| {g} | {label} | {m * 1000:.1f} ms | {p * 1000:.1f} ms |" for g, label, m, p in lines)
+    ratios = {g: figures[(g, "the")] / figures[(g, "baseline:")] for g in ("category", "month")}
+    verdict = "; ".join(f"{g}: page p95 {figures[(g, 'the')] * 1000:.0f} ms = {ratios[g]:.2f}× the bare GROUP BY"
+                        for g in ratios)
+    print(verdict)
+    if args.write:
+        from benchsupport import results_section_write
+
+        results_section_write(f"Statistics at {args.sections:,} awarded sections (rollup)", (
+            f"{dt.date.today()}, `bench/trading_statistics.py --sections {args.sections} --write`, {args.runs} runs "
+            f"each, rollup {rollup_rows:,} rows, window {flt_start} .. {end} with 同比. Target (issue #17): the page "
+            f"p95 ≤ 300 ms and ≤ 0.25× a bare GROUP BY over the award table.\n\n{table}\n\n{verdict}. "
+            f"`rebuild_statistics` proof: {'equal' if not differences else 'DIFFERENT'} in {proof:.1f} s."))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "expert_pool",
     "supervision",
     "stats",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,11 @@ CELERY_TIMEZONE = "UTC"
 # Periodic sweeps. The same table drives Celery beat (with Redis) and the
 # in-process scheduler of the embedded default (core.scheduler).
 CELERY_BEAT_SCHEDULE = {
+    # Open data: publish the OCDS releases of recent events (opendata.services; idempotent).
+    "opendata-publish": {
+        "task": "opendata.tasks.opendata_publish_sweep",
+        "schedule": 60.0,
+    },
     "audit-verify-chain": {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
@@ -259,6 +265,24 @@ ROOM_STALE_DECRYPTION_SECONDS = float(os.environ.get("ROOM_STALE_DECRYPTION_SECO
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announcements")
+
+# Open data (OCDS 1.1, docs/opendata.md). The ocid prefix is the one the Open Contracting Partnership registered
+# for this publisher ("ocds-" + 6 characters); the ocid of a procedure is that prefix + "-" + its deal code.
+OPENDATA_OCID_PREFIX = os.environ.get("OPENDATA_OCID_PREFIX", "ocds-sunshn")
+OPENDATA_PUBLISHER = {
+    "name": os.environ.get("OPENDATA_PUBLISHER_NAME", "阳光公共资源交易平台"),
+    "scheme": os.environ.get("OPENDATA_PUBLISHER_SCHEME", "CN-USCC"),
+    "uid": os.environ.get("OPENDATA_PUBLISHER_UID", ""),
+    "uri": os.environ.get("OPENDATA_PUBLISHER_URI", ""),
+}
+OPENDATA_LICENSE = os.environ.get("OPENDATA_LICENSE", "https://creativecommons.org/licenses/by/4.0/")
+OPENDATA_PUBLICATION_POLICY = os.environ.get("OPENDATA_PUBLICATION_POLICY", "")
+# The page size of the change feed (releases per page) and its upper limit.
+OPENDATA_FEED_PAGE = int(os.environ.get("OPENDATA_FEED_PAGE", "100"))
+OPENDATA_FEED_MAX_PAGE = 1000
+STATS_ELASTICSEARCH_INDEX = os.environ.get("STATS_ELASTICSEARCH_INDEX", "sunshine-deal-rollup")
+if ELASTICSEARCH_URL:  # the statistics aggregation index follows the rollup (stats.elastic)
+    CELERY_BEAT_SCHEDULE["statistics-index"] = {"task": "stats.tasks.statistics_index", "schedule": 300.0}
 
 # Trading rules that are law or local practice, as configuration (see docs/trading.md).
 TRADING_MIN_VALID_BIDS = int(os.environ.get("TRADING_MIN_VALID_BIDS", "3"))  # fewer → 流标 (TL 44)

@@ -1,15 +1,20 @@
-"""GET /api/stats/statistics/: the statistics table as JSON (Decimals as strings), for regulators' systems."""
+"""The stats API: GET /api/stats/statistics/ (the statistics table as JSON, Decimals as strings, for regulators'
+systems) and /api/stats/imports/ (the history import: upload a file of past deals, follow its job)."""
 
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Allowed
 from accounts.throttling import StatisticsThrottle, with_scope
+from core.api import service_errors
 from core.workdays import today
 
+from .models import ImportJob
 from .selectors import (
     FIGURES,
     GROUP_BY,
@@ -20,6 +25,7 @@ from .selectors import (
     statistics_filter_parse,
     statistics_table,
 )
+from .services import history_import_start
 
 
 class FigureSerializer(serializers.Serializer):
@@ -113,3 +119,66 @@ class StatisticsView(APIView):
             "group_by": flt.group_by, "date_from": flt.date_from.isoformat(), "date_to": flt.date_to.isoformat(),
             "category": flt.category, "region": flt.region, "rows": [_row(row) for row in table.rows],
             "total": _row(table.total), "failures": [_failure(row) for row in statistics_failures(flt=flt)]})
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A .csv (UTF-8 or GBK) or .xlsx file with the sample file's header row")
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row as the spreadsheet shows it (the header is row 1)")
+    column = serializers.CharField(help_text="The column's header as written in the file")
+    message = serializers.CharField(help_text="What is wrong and what to write instead")
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display")
+    progress = serializers.IntegerField(help_text="Percent done")
+    errors = ImportErrorSerializer(many=True)
+
+    class Meta:
+        model = ImportJob
+        fields = ["id", "file_name", "file_sha256", "state", "state_label", "progress", "total", "checked", "errors",
+                  "created", "updated", "unchanged", "uploaded_at", "finished_at"]
+
+
+ERRORS_400 = OpenApiResponse(
+    inline_serializer("HistoryImportErrors", {"errors": serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()))}),
+    description="The file cannot be read (format, size, header row); the message says what to do.")
+
+
+class ImportJobsView(APIView):
+    """History import (历史成交数据导入): upload a file of past deals; it is checked and imported in the background."""
+
+    permission_classes = [Allowed]
+    permission_action = "statistics.import"
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(operation_id="stats_imports_list", responses={200: ImportJobSerializer(many=True)})
+    def get(self, request):
+        return Response(ImportJobSerializer(ImportJob.objects.all()[:50], many=True).data)
+
+    @extend_schema(operation_id="stats_imports_create", request={"multipart/form-data": ImportUploadSerializer},
+                   responses={202: ImportJobSerializer, 400: ERRORS_400})
+    @service_errors
+    def post(self, request):
+        upload = ImportUploadSerializer(data=request.data)
+        if not upload.is_valid():
+            return Response({"errors": upload.errors}, status=status.HTTP_400_BAD_REQUEST)
+        file = upload.validated_data["file"]
+        job = history_import_start(user=request.user, file_name=file.name, content=file.read())
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobView(APIView):
+    """One import job: its state, progress, the problems of each row, and what it created or updated."""
+
+    permission_classes = [Allowed]
+    permission_action = "statistics.import"
+
+    @extend_schema(operation_id="stats_imports_retrieve", responses={200: ImportJobSerializer,
+                                                                     404: OpenApiResponse(description="No such job")})
+    def get(self, request, pk: int):
+        return Response(ImportJobSerializer(get_object_or_404(ImportJob, pk=pk)).data)

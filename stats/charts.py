@@ -87,8 +87,10 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def bar_line_chart(*, key: str, title: str, labels: list[str], bars: list[Decimal | None], bar_unit: str,
-                   bar_name: str, line: list[Decimal | None], line_name: str) -> Chart:
-    """Bars on the left axis (e.g. award amount in 万元) and a line on the right axis in percent."""
+                   bar_name: str, line: list[Decimal | None], line_name: str,
+                   ticks: list[tuple[str, str]] | None = None) -> Chart:
+    """Bars on the left axis (e.g. award amount in 万元) and a line on the right axis in percent. ``ticks``: a short
+    axis label per bar and a second line under it or "" (一月 / 2025年), where the full labels would collide."""
     chart = Chart(key=key, title=title, description="")
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     bar_values = [float(v or 0) for v in bars]
@@ -105,7 +107,10 @@ def bar_line_chart(*, key: str, title: str, labels: list[str], bars: list[Decima
         chart.shapes.append(Rect(x + slot * 0.15, TOP + plot_h - h, slot * 0.7, h, BAR,
                                  f"{label}: {bar_name} {_fmt(value, bar_unit)} {bar_unit}"))
         if i % every == 0:
-            chart.shapes.append(Text(x + slot / 2, HEIGHT - BOTTOM + 16, label, "middle", 10))
+            tick, under = ticks[i] if ticks else (label, "")
+            chart.shapes.append(Text(x + slot / 2, HEIGHT - BOTTOM + 16, tick, "middle", 10))
+            if under:
+                chart.shapes.append(Text(x + slot / 2, HEIGHT - BOTTOM + 29, under, "middle", 10, AXIS))
         if rate is not None:
             y = TOP + plot_h - plot_h * max(rate, 0) / line_max
             points.append((x + slot / 2, y))

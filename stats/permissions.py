@@ -4,3 +4,6 @@ from accounts.models import Role
 from accounts.permissions import register, roles
 
 register("statistics.view", roles(Role.OFFICIAL, Role.REGULATOR, Role.ADMIN))
+
+# The history import (历史成交数据导入) writes deals that statistics and open data publish: officials and the admin.
+register("statistics.import", roles(Role.OFFICIAL, Role.ADMIN))

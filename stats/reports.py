@@ -1,11 +1,14 @@
 """What the statistics page, its CSV export and its PDF report show: one bundle, three renderings."""
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from trading.models import BaseType, Category
 
@@ -56,6 +59,16 @@ def statistics_report(*, flt: StatisticsFilter) -> StatisticsReport:
                             failures=statistics_failures(flt=flt), charts=report_charts(monthly, by_category))
 
 
+def month_ticks(keys: list[str]) -> list[tuple[str, str]]:
+    """Axis labels for months (keys 2025-03-01): the month's short name, the year under the first and each 一月."""
+    ticks = []
+    for index, key in enumerate(keys):
+        month = dt.date.fromisoformat(key)
+        year = pgettext("statistics period", "%(year)s") % {"year": month.year}
+        ticks.append((date_format(month, "M"), year if index == 0 or month.month == 1 else ""))
+    return ticks
+
+
 def report_charts(monthly: StatisticsTable, by_category: StatisticsTable) -> list[charts.Chart]:
     categories = [row.label for row in by_category.rows]
     return [
@@ -64,7 +77,7 @@ def report_charts(monthly: StatisticsTable, by_category: StatisticsTable) -> lis
             labels=[row.label for row in monthly.rows],
             bars=[row["total_amount"].value / TEN_THOUSAND for row in monthly.rows], bar_unit=_("10k yuan"),
             bar_name=_("Award amount"), line=[row["savings_rate"].value for row in monthly.rows],
-            line_name=_("Savings rate")),
+            line_name=_("Savings rate"), ticks=month_ticks([row.key for row in monthly.rows])),
         charts.bar_chart(
             key="chart-savings", title=_("Savings by category"), labels=categories,
             values=[None if row["savings"].value is None else row["savings"].value / TEN_THOUSAND

@@ -18,13 +18,14 @@ quarters and years in Asia/Shanghai, by the award time (``Award.awarded_at``).
 """
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db import connection
+from django.db.models import Aggregate, Case, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,6 +34,8 @@ from django.utils.translation import pgettext
 from core.api import date_in_range, date_message
 from core.regions import region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
+
+from .models import DealRollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_PLACES = Decimal("0.0001")
@@ -180,23 +183,46 @@ def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilte
 # ------------------------------------------------------------------------------------------- queries
 
 
-def statistics_table(*, flt: StatisticsFilter) -> StatisticsTable:
-    """The figures of every group in the range, each with its 同比; one SQL query."""
-    rows, previous = _period_rows(flt) if flt.group_by in PERIODS else _keyed_rows(flt)
+def statistics_table(*, flt: StatisticsFilter, raw: bool = False) -> StatisticsTable:
+    """The figures of every group in the range, each with its 同比; one SQL query.
+
+    Reads the rollup (``DealRollup``) on PostgreSQL, the awards themselves on SQLite or with ``raw=True``.
+    """
+    source = _source(raw)
+    rows, previous = _period_rows(flt, source) if flt.group_by in PERIODS else _keyed_rows(flt, source)
     return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
 
 
 def statistics_headline(*, today: dt.date) -> StatisticsRow:
     """This year to date against the same days of last year: what the official's desk shows."""
     flt = StatisticsFilter(group_by="total", date_from=dt.date(today.year, 1, 1), date_to=today)
-    rows, previous = _keyed_rows(flt)
+    rows, previous = _keyed_rows(flt, _source(False))
     return rows[0] if rows else _row("total", _("Total"), {}, previous, {})
 
 
 def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
-    """流标 by category in the range: failed sections, awarded sections and the failure rate; one SQL query."""
+    """流标 by category in the range: failed sections, awarded sections and the failure rate.
+
+    One query over sections on SQLite; on PostgreSQL the failed sections (a partial index on ``failed_at``)
+    and the awarded ones from the rollup, two small queries.
+    """
     start, end = _bounds(flt)
     failed = Q(failed_at__gte=start, failed_at__lt=end)
+    labels = dict(Category.choices)
+    if rollup_in_use():
+        qs = Section.objects.filter(failed)
+        if flt.category:
+            qs = qs.filter(project__category=flt.category)
+        if flt.region:
+            qs = qs.filter(project__region__startswith=region_prefix(flt.region))
+        counts = {row["project__category"]: [row["n"], 0]
+                  for row in qs.values("project__category").annotate(n=Count("pk")).order_by()}
+        awarded = _filtered(DealRollup.objects.filter(day__gte=flt.date_from, day__lte=flt.date_to), flt,
+                            _ROLLUP).values("category").annotate(n=Sum("awards")).order_by()
+        for row in awarded:
+            counts.setdefault(row["category"], [0, 0])[1] = row["n"] or 0
+        return [FailureRow(key=key, label=str(labels.get(key, "")), failed=f, awarded=a, rate=_ratio(f, f + a))
+                for key, (f, a) in sorted(counts.items()) if f or a]
     awarded = Q(award__awarded_at__gte=start, award__awarded_at__lt=end) & ~Q(project__status=Status.CANCELLED)
     qs = Section.objects.filter(failed | awarded)
     if flt.category:
@@ -206,22 +232,59 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
     rows = (qs.values("project__category")
             .annotate(failed=Count("pk", filter=failed), awarded=Count("pk", filter=awarded))
             .order_by("project__category"))
-    labels = dict(Category.choices)
     return [FailureRow(key=row["project__category"], label=str(labels.get(row["project__category"], "")),
                        failed=row["failed"], awarded=row["awarded"],
                        rate=_ratio(row["failed"], row["failed"] + row["awarded"]))
             for row in rows]
 
 
-def _awards(flt: StatisticsFilter) -> QuerySet[Award]:
+def rollup_in_use() -> bool:
+    """The rollup is kept by PostgreSQL triggers (stats/rollup_sql.py); SQLite reads the raw awards."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the sums come from: the awards (raw) or the rollup, and the names of its columns."""
+
+    category: str
+    region: str
+    base: str
+    amount: str
+    time: str
+    awards: Callable[[Q], Aggregate]
+    projects: Callable[[Q], Aggregate]
+    trunc: Callable[[str], Func]
+
+
+_RAW = _Source(category="section__project__category", region="section__project__region", base="base_amount",
+               amount="amount", time="awarded_at", awards=lambda q: Count("pk", filter=q),
+               projects=lambda q: Count("section__project", filter=q, distinct=True),
+               trunc=lambda group_by: _TRUNC[group_by]("awarded_at", tzinfo=SHANGHAI))
+_ROLLUP = _Source(category="category", region="region", base="base", amount="amount", time="day",
+                  awards=lambda q: Sum("awards", filter=q), projects=lambda q: Sum("projects", filter=q),
+                  trunc=lambda group_by: _TRUNC[group_by]("day"))
+
+
+def _source(raw: bool) -> _Source:
+    return _ROLLUP if rollup_in_use() and not raw else _RAW
+
+
+def _filtered(qs: QuerySet, flt: StatisticsFilter, source: _Source) -> QuerySet:
+    if flt.category:
+        qs = qs.filter(**{source.category: flt.category})
+    if flt.region:
+        qs = qs.filter(**{f"{source.region}__startswith": region_prefix(flt.region)})
+    return qs
+
+
+def _facts(flt: StatisticsFilter, source: _Source) -> QuerySet:
+    if source is _ROLLUP:
+        return _filtered(DealRollup.objects.all(), flt, source)
     # A refused award (TL 74) keeps its row without a section; only live awards are results.
     qs = Award.objects.filter(section__isnull=False, refused_at__isnull=True).exclude(
         section__project__status=Status.CANCELLED)
-    if flt.category:
-        qs = qs.filter(section__project__category=flt.category)
-    if flt.region:
-        qs = qs.filter(section__project__region__startswith=region_prefix(flt.region))
-    return qs
+    return _filtered(qs, flt, source)
 
 
 def _sum_if(column: str, condition: Q) -> Sum:
@@ -229,52 +292,108 @@ def _sum_if(column: str, condition: Q) -> Sum:
     return Sum(Case(When(condition, then=F(column)), default=Value(None), output_field=money), output_field=money)
 
 
-def _sum_annotations(prefix: str, window: Q) -> dict:
+def _sum_annotations(prefix: str, window: Q, source: _Source) -> dict:
     """The raw sums of one window: counts, Σ base and Σ amount per base
     family, as SUM(CASE WHEN ...) so that one pass over the rows gives them all."""
     savings, premium, valuation = (window & Q(base_type__in=SAVINGS_BASES), window & Q(base_type__in=PREMIUM_BASES),
                                    window & Q(base_type__in=VALUATION_BASES))
     annotations = {
-        f"{prefix}awards": Count("pk", filter=window),
-        f"{prefix}projects": Count("section__project", filter=window, distinct=True),
-        f"{prefix}base": _sum_if("base_amount", window),
-        f"{prefix}amount": _sum_if("amount", window),
-        f"{prefix}savings_base": _sum_if("base_amount", savings),
-        f"{prefix}savings_amount": _sum_if("amount", savings),
-        f"{prefix}premium_base": _sum_if("base_amount", premium),
-        f"{prefix}premium_amount": _sum_if("amount", premium),
-        f"{prefix}valuation_base": _sum_if("base_amount", valuation),
-        f"{prefix}valuation_amount": _sum_if("amount", valuation),
+        f"{prefix}awards": source.awards(window),
+        f"{prefix}projects": source.projects(window),
+        f"{prefix}base": _sum_if(source.base, window),
+        f"{prefix}amount": _sum_if(source.amount, window),
+        f"{prefix}savings_base": _sum_if(source.base, savings),
+        f"{prefix}savings_amount": _sum_if(source.amount, savings),
+        f"{prefix}premium_base": _sum_if(source.base, premium),
+        f"{prefix}premium_amount": _sum_if(source.amount, premium),
+        f"{prefix}valuation_base": _sum_if(source.base, valuation),
+        f"{prefix}valuation_amount": _sum_if(source.amount, valuation),
     }
     for base_type in ALL_BASES:
-        annotations[f"{prefix}n_{base_type}"] = Count("pk", filter=window & Q(base_type=base_type))
+        annotations[f"{prefix}n_{base_type}"] = source.awards(window & Q(base_type=base_type))
     return annotations
 
 
-def _window(flt: StatisticsFilter) -> Q:
+def _window(flt: StatisticsFilter, source: _Source) -> Q:
+    if source is _ROLLUP:
+        return Q(day__gte=flt.date_from, day__lte=flt.date_to)
     start, end = _bounds(flt)
     return Q(awarded_at__gte=start, awarded_at__lt=end)
 
 
-def _keyed_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
+def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[StatisticsRow], dict]:
     """Group by category or region (or nothing): the current and the previous year's window as
     conditional sums side by side, so one query gives both. Also returns the previous window's sums
     over every group (for the total's 同比)."""
-    current, previous = _window(flt), _window(flt.previous)
-    qs = _awards(flt).filter(current | previous)
-    column = {"category": "section__project__category", "region": "section__project__region"}.get(flt.group_by)
-    annotations = {**_sum_annotations("cur_", current), **_sum_annotations("prev_", previous)}
+    current, previous = _window(flt, source), _window(flt.previous, source)
+    qs = _facts(flt, source).filter(current | previous)
+    column = {"category": source.category, "region": source.region}.get(flt.group_by)
+    if source is _ROLLUP:
+        return keyed_rows_from_sums(flt, _rollup_sums(qs, flt, column))
+    annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
+    return keyed_rows_from_sums(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
+
+
+def _rollup_sums(qs: QuerySet, flt: StatisticsFilter, column: str | None, *, period=None) -> list[dict]:
+    """The rollup summed per group, base type and window with four plain SUMs (no CASE per figure: the rollup's
+    rows already carry one base type each), then pivoted into the raw sums the figures are derived from."""
+    group = period if period is not None else (F(column) if column else Value("total"))
+
+    def of(window: Q, label: str) -> QuerySet:  # the two windows may overlap: each sums its own rows
+        return (qs.filter(window).annotate(group=group, window=Value(label)).values("group", "window", "base_type")
+                .annotate(awards=Sum("awards"), projects=Sum("projects"), base=Sum("base"), amount=Sum("amount"))
+                .order_by())
+
+    rows = of(_window(flt, _ROLLUP), "cur_").union(of(_window(flt.previous, _ROLLUP), "prev_"), all=True)
+    pivot: dict = {}
+    for row in rows:
+        by_window = pivot.setdefault(row["group"], {"cur_": {}, "prev_": {}})
+        by_window[row["window"]][row["base_type"]] = row
+    result = []
+    for key in sorted(pivot):
+        raw = {"key": key}
+        for prefix, by_type in pivot[key].items():
+            raw.update(window_sums(by_type, prefix))
+        result.append(raw)
+    return result
+
+
+def window_sums(by_type: dict, prefix: str) -> dict:
+    """One window's raw sums from per-base-type totals ({base type: {awards, projects, base, amount}}), named as
+    the SQL path names them: None where no deal of a family counts (as SUM over no rows is NULL)."""
+
+    def total(field: str, types) -> Decimal | None:
+        present = [by_type[t][field] for t in types if t in by_type]
+        return sum(present, Decimal("0")) if present else None
+
+    sums = {
+        "awards": sum(int(v["awards"]) for v in by_type.values()),
+        "projects": sum(int(v["projects"]) for v in by_type.values()),
+        "base": total("base", ALL_BASES), "amount": total("amount", ALL_BASES),
+        "savings_base": total("base", SAVINGS_BASES), "savings_amount": total("amount", SAVINGS_BASES),
+        "premium_base": total("base", PREMIUM_BASES), "premium_amount": total("amount", PREMIUM_BASES),
+        "valuation_base": total("base", VALUATION_BASES), "valuation_amount": total("amount", VALUATION_BASES),
+    }
+    out = {f"{prefix}{name}": value for name, value in sums.items()}
+    for base_type in ALL_BASES:
+        out[f"{prefix}n_{base_type}"] = int(by_type[base_type]["awards"]) if base_type in by_type else 0
+    return out
+
+
+def keyed_rows_from_sums(flt: StatisticsFilter, result: list[dict]) -> tuple[list[StatisticsRow], dict]:
+    """Rows from each group's raw sums (``key``, ``cur_<sum>``, ``prev_<sum>``, ``cur_n_<base type>``), whoever
+    computed them: the SQL above or the Elasticsearch aggregations (stats.elastic)."""
     labels = dict(Category.choices) if flt.group_by == "category" else {}
     rows, all_previous = [], {}
     for raw in result:
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
         if not raw["cur_awards"]:
             continue
-        key = raw[column] if column else "total"
+        key = raw["key"]
         cur = {name: raw[f"cur_{name}"] for name in _SUMS}
         prev = {name: raw[f"prev_{name}"] for name in _SUMS} if raw["prev_awards"] else {}
-        mix = {bt: raw[f"cur_n_{bt}"] for bt in ALL_BASES}
+        mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
         rows.append(_row(key, str(labels.get(key, key)), cur, prev, mix))
     return rows, all_previous
 
@@ -282,16 +401,23 @@ def _keyed_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
 _TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
-def _period_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
+def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[StatisticsRow], dict]:
     """Group by calendar period over the range and the same range a year earlier (conditional sums per
     window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
     same period one year before, from the same result."""
-    current, previous = _window(flt), _window(flt.previous)
-    trunc = _TRUNC[flt.group_by]("awarded_at", tzinfo=SHANGHAI)
-    annotations = {**_sum_annotations("cur_", current), **_sum_annotations("prev_", previous)}
-    result = (_awards(flt).filter(current | previous).annotate(period=trunc).values("period")
-              .annotate(**annotations).order_by("period"))
-    by_period = {_as_date(raw["period"]): raw for raw in result}
+    current, previous = _window(flt, source), _window(flt.previous, source)
+    if source is _ROLLUP:
+        qs = _facts(flt, source).filter(current | previous)
+        raw = _rollup_sums(qs, flt, None, period=source.trunc(flt.group_by))
+        return period_rows_from_sums(flt, {_as_date(r["key"]): r for r in raw})
+    annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
+    result = (_facts(flt, source).filter(current | previous).annotate(period=source.trunc(flt.group_by))
+              .values("period").annotate(**annotations).order_by("period"))
+    return period_rows_from_sums(flt, {_as_date(raw["period"]): raw for raw in result})
+
+
+def period_rows_from_sums(flt: StatisticsFilter, by_period: dict) -> tuple[list[StatisticsRow], dict]:
+    """Rows from each period's raw sums (keyed by the period's first day), whoever computed them."""
     rows, all_previous = [], {}
     for period, raw in sorted(by_period.items()):
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
@@ -300,9 +426,13 @@ def _period_rows(flt: StatisticsFilter) -> tuple[list[StatisticsRow], dict]:
         before = by_period.get(_year_before(period))
         cur = {name: raw[f"cur_{name}"] for name in _SUMS}
         prev = {name: before[f"prev_{name}"] for name in _SUMS} if before and before["prev_awards"] else {}
-        mix = {bt: raw[f"cur_n_{bt}"] for bt in ALL_BASES}
+        mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
         rows.append(_row(period.isoformat(), period_label(period, flt.group_by), cur, prev, mix))
     return rows, all_previous
+
+
+def table_from_rows(flt: StatisticsFilter, rows: list[StatisticsRow], previous: dict) -> StatisticsTable:
+    return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
 
 
 def period_label(period: dt.date, group_by: str) -> str:

@@ -1,8 +1,14 @@
-"""Statistics pages for officials and regulators: the table with charts, its CSV export and PDF report."""
+"""Statistics pages for officials and regulators (the table with charts, its CSV export and PDF report) and the
+history import page for officials and the admin."""
 
+import csv
+import io
+from pathlib import Path
+
+import tablib
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
@@ -11,8 +17,13 @@ from core.workdays import today
 from trading.models import Category
 
 from .charts import to_svg
+from .history import HEADERS, REQUIRED
+from .models import ImportJob
 from .reports import figure_labels, filter_summary, group_labels, statistics_csv, statistics_pdf, statistics_report
 from .selectors import GROUP_BY, statistics_filter_parse, statistics_table
+from .services import history_import_start
+
+SAMPLE_FILE = Path(__file__).resolve().parent / "fixtures" / "history_sample.csv"
 
 
 def _parse(request):
@@ -72,4 +83,49 @@ def statistics_export_pdf(request):
     pdf = statistics_pdf(report=statistics_report(flt=flt), title=_("Transaction statistics report"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(flt)}.pdf"'
+    return response
+
+
+# ------------------------------------------------------------------------------------------ history import
+
+
+@permission_required("statistics.import")
+def history_import(request):
+    """The history import page: the columns, the sample files, an upload form and the recent imports."""
+    errors = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = {"file": _("Choose a .csv or .xlsx file to upload.")}
+        else:
+            try:
+                job = history_import_start(user=request.user, file_name=upload.name, content=upload.read())
+            except ValidationError as exc:
+                errors = {field: " ".join(messages) for field, messages in exc.message_dict.items()}
+            else:
+                return redirect("stats:history_import_job", pk=job.pk)
+    context = {"errors": errors, "jobs": ImportJob.objects.select_related("uploaded_by")[:20],
+               "columns": [(HEADERS[name][0], name in REQUIRED) for name in HEADERS]}
+    return render(request, "stats/import.html", context, status=400 if errors else 200)
+
+
+@permission_required("statistics.import")
+def history_import_job(request, pk: int):
+    job = get_object_or_404(ImportJob, pk=pk)
+    return render(request, "stats/import_job.html", {"job": job, "finished": job.state in (
+        ImportJob.State.DONE, ImportJob.State.REFUSED)})
+
+
+@permission_required("statistics.import")
+def history_import_sample(request, kind: str):
+    """The sample file of past deals, as CSV (UTF-8 with BOM) or XLSX."""
+    text = SAMPLE_FILE.read_text(encoding="utf-8")
+    if kind == "csv":
+        response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    else:
+        lines = list(csv.reader(io.StringIO(text)))
+        data = tablib.Dataset(*lines[1:], headers=lines[0])
+        response = HttpResponse(data.export("xlsx"), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="history-import-sample.{kind}"'
     return response

@@ -66,3 +66,65 @@ def test_the_public_listing_and_api_find_a_chinese_word(published, backend):
     assert "阳光市第一人民医院门诊楼改造工程" not in page.content.decode()
     api = Client().get("/api/trading/announcements/", {"q": "出让", "category": "land"})
     assert api.status_code == 200 and api.json()["total"] == 1
+
+
+@pytest.fixture
+def titles_and_bodies(world, django_capture_on_commit_callbacks):
+    """Words of one to four characters, in titles and only in bodies, published on different days."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from trading.models import Announcement, Project
+
+    made = {}
+    with django_capture_on_commit_callbacks(execute=True):
+        for key, title in [("clinic", "社区卫生服务中心医疗设备采购"), ("hospital", "中医院门诊楼装修工程"),
+                           ("school", "实验中学操场改造工程"), ("park", "滨江公园绿化养护服务")]:
+            project = create_project(world, seconds=3600, title=title)
+            transition(world, world.agency, project["id"], "published")
+            made[key] = Project.objects.get(pk=project["id"])
+    now = timezone.now()
+    for age, key in enumerate(("clinic", "hospital", "school", "park")):
+        Announcement.objects.filter(project=made[key]).update(published_at=now - dt.timedelta(days=age))
+    # The school's notice mentions a hospital in its body only; it is newer than the hospital's own notice.
+    Announcement.objects.filter(project=made["school"]).update(body="施工期间请注意避让第一人民医院救护车通道。")
+    Announcement.objects.filter(project=made["school"]).update(published_at=now + dt.timedelta(hours=1))
+    return made
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("query", "expected"), [
+    ("院", ["hospital", "school"]),  # one character: the title match first, then the body match
+    ("医院", ["hospital", "school"]),  # two characters
+    ("滨江公园", ["park"]),  # four
+    ("园 绿化", ["park"]),  # two words, both in the title
+    ("操场 医院", ["school"]),  # one word in the title, the other only in the body
+    ("公园绿", ["park"]),
+    ("园林", []),  # both characters present, never together
+])
+def test_every_length_of_chinese_word_with_title_matches_first(titles_and_bodies, settings, backend, query,
+                                                               expected):
+    if backend == "elasticsearch":
+        settings.ELASTICSEARCH_URL = os.environ["ELASTICSEARCH_URL"]
+        settings.ELASTICSEARCH_INDEX = "sunshine-test-announcements"
+    page = search_announcements(query, SearchFilters(), 1, backend=backend)
+    assert [a.project_id for a in page.results] == [titles_and_bodies[key].pk for key in expected]
+    assert page.total == len(expected)
+
+
+@pytest.mark.parametrize("query", ["院", "医院", "滨江公园"])
+def test_short_words_are_answered_from_the_ngram_index(titles_and_bodies, query):
+    """EXPLAIN of the search's query uses the GIN n-gram index (pg_trgm cannot index one or two characters)."""
+    from django.db import connection
+
+    from trading.search.database import filtered
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the n-gram index is PostgreSQL's")
+    with connection.cursor() as cursor:
+        # Four rows: the planner would rather scan; take the scans away to show the n-gram index can serve it.
+        cursor.execute("SET enable_seqscan = off; SET enable_indexscan = off")
+        plan = str(filtered(query=query, filters=SearchFilters()).explain())
+        cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
+    assert "_grams" in plan and "Bitmap Index Scan" in plan, plan

@@ -129,6 +129,10 @@ class Project(models.Model):
     publicity_ends_at = models.DateTimeField(_("publicity ends at"), null=True, blank=True)
     end_reason = models.CharField(_("reason for failure or cancellation"), max_length=24,
                                   choices=CancelReason.choices, blank=True)
+    imported = models.BooleanField(
+        _("imported from earlier records"), default=False, db_default=False,
+        help_text=_("A past deal brought in by the history import (stats), not run on this platform."),
+    )
     retender_of = models.ForeignKey(
         "self", verbose_name=_("re-tender of"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="retenders",
@@ -181,6 +185,10 @@ class Section(models.Model):
                                     violation_error_message=_("This project already has a section with this code.")),
             models.CheckConstraint(condition=models.Q(base_amount__gt=Decimal("0")), name="section_base_positive",
                                    violation_error_message=_("The base amount must be above 0 yuan.")),
+        ]
+        indexes = [
+            # 流标 statistics read failed sections by date; few sections fail, so the index stays small.
+            models.Index(fields=["failed_at"], name="section_failed_at", condition=models.Q(failed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

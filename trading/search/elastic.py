@@ -1,9 +1,11 @@
 """The Elasticsearch backend, through elasticsearch-dsl.
 
-Announcements are indexed with the built-in ``cjk`` analyzer, which splits Han
-text into overlapping bigrams: “医院” in a query matches “第一人民医院” without a
-dictionary. Where the analysis-smartcn or IK plugin is installed, an index with
-that analyzer gives better precision; the field names stay the same.
+Announcements are indexed with ``sunshine_grams``: the standard tokenizer (one token per Han character), width
+folding, lower case, and ``cjk_bigram`` with ``output_unigrams`` — every character and every pair of adjacent
+characters, as the database backend's n-gram index does. A query word is a phrase over the same analysis, so
+“院”, “医院” and “滨江公园” all match as substrings, from the index, without a dictionary. Ranking as on the
+database: announcements whose title holds every word first (function_score), then the others, newest first.
+Changing the analyzer needs a new index: set a new ``ELASTICSEARCH_INDEX`` and reindex.
 Documents are written on commit by the ``announcement_index`` Celery task.
 """
 
@@ -11,7 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
-from elasticsearch_dsl import Date, Document, Keyword, Text, connections
+from elasticsearch_dsl import Date, Document, Keyword, Q, Text, analyzer, connections, token_filter
 
 from ..models import Announcement
 from . import PAGE_SIZE, SearchFilters, SearchPage
@@ -21,9 +23,13 @@ def index_name() -> str:
     return getattr(settings, "ELASTICSEARCH_INDEX", "sunshine-announcements")
 
 
+GRAMS = analyzer("sunshine_grams", tokenizer="standard", filter=[
+    "cjk_width", "lowercase", token_filter("sunshine_cjk_bigram", type="cjk_bigram", output_unigrams=True)])
+
+
 class AnnouncementDocument(Document):
-    title = Text(analyzer="cjk")
-    body = Text(analyzer="cjk")
+    title = Text(analyzer=GRAMS)
+    body = Text(analyzer=GRAMS)
     deal_code = Keyword()
     kind = Keyword()
     category = Keyword()
@@ -70,10 +76,14 @@ def _start_of(day: dt.date) -> dt.datetime:
 def search(*, query: str, filters: SearchFilters, page: int) -> SearchPage:
     ensure_index()
     s = AnnouncementDocument.search(index=index_name())
-    for word in query.split():
-        s = s.query("bool", should=[
-            {"match_phrase": {"title": word}}, {"match_phrase": {"body": word}}, {"term": {"deal_code": word}},
-        ], minimum_should_match=1)
+    words = query.split()
+    if words:
+        matches = [Q("bool", should=[Q("match_phrase", title=word), Q("match_phrase", body=word),
+                                     Q("term", deal_code=word)], minimum_should_match=1) for word in words]
+        in_title = Q("bool", filter=[Q("bool", should=[Q("match_phrase", title=word), Q("term", deal_code=word)],
+                                       minimum_should_match=1) for word in words])
+        s = s.query("function_score", query=Q("bool", filter=matches), boost_mode="replace",
+                    functions=[{"filter": in_title, "weight": 2}])
     for name in ("category", "status", "kind"):
         value = getattr(filters, name)
         if value:
@@ -88,7 +98,7 @@ def search(*, query: str, filters: SearchFilters, page: int) -> SearchPage:
     if date_range:
         s = s.filter("range", published_at=date_range)
     start = (page - 1) * PAGE_SIZE
-    s = s.sort("-published_at")[start:start + PAGE_SIZE]
+    s = s.sort({"_score": "desc"}, {"published_at": "desc"})[start:start + PAGE_SIZE]
     response = s.execute()
     ids = [int(hit.meta.id) for hit in response]
     by_id = Announcement.objects.select_related("project").in_bulk(ids)

@@ -1,0 +1,165 @@
+"""The open-data change feed paging through 1,000,000 OCDS releases, in PostgreSQL.
+
+Run: .venv/bin/python bench/opendata_feed.py [--releases N] [--page 1000] [--write]
+
+Loads its own database (sunshine_bench_feed, BENCH_DATABASE_URL to change) once with COPY: N award releases of
+about 1 KB each, as opendata.ocds builds them, spread over three years. Then, in the same run:
+
+1. the feed as a client walks it: GET /api/opendata/releases/?cursor=…&limit=… through the Django test client
+   (keyset paging, release package JSON), every page from the first to the last, timed page by page;
+2. baselines on a bare cursor at the start, middle and end of the table: the same keyset SELECT, and OFFSET paging
+   (what a feed without a cursor would do), whose cost grows with the depth.
+
+Prints the page times by tenth of the walk (a steady rate: the last tenth as fast as the first) and the baselines.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import time
+
+from benchsupport import ensure_database, setup_django
+
+BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sunshine_bench_feed")
+
+
+def release(n: int, at: dt.datetime, rng: random.Random) -> dict:
+    code = f"3101{n % 20:02d}0{1 + n % 4}{at.year}{n:07d}{n % 10}"
+    ocid = f"ocds-sunshn-{code}"
+    amount = float(rng.randint(100_000, 50_000_000))
+    supplier = {"id": f"CN-USCC-91310000{n % 997:09d}X", "name": f"某建设工程有限公司{n % 997}"}
+    buyer = {"id": f"CN-USCC-11310000{n % 211:09d}Y", "name": f"某区人民政府某局{n % 211}"}
+    return {
+        "ocid": ocid, "id": f"{ocid}-award-{n}", "date": at.isoformat(timespec="seconds"), "tag": ["award"],
+        "initiationType": "tender", "language": "zh", "buyer": buyer,
+        "tender": {"id": code, "title": f"阳光市某区某项目{n}", "status": "complete", "procuringEntity": buyer,
+                   "procurementMethod": "open", "procurementMethodDetails": "工程建设·公开招标",
+                   "mainProcurementCategory": "works",
+                   "lots": [{"id": "001", "title": "一标段", "status": "complete",
+                             "value": {"amount": amount, "currency": "CNY"}}]},
+        "parties": [{**buyer, "roles": ["buyer", "procuringEntity"]}, {**supplier, "roles": ["supplier"]}],
+        "awards": [{"id": f"{code}-001-{n}", "status": "active", "date": at.isoformat(timespec="seconds"),
+                    "value": {"amount": round(amount * 0.93, 2), "currency": "CNY"}, "suppliers": [supplier],
+                    "relatedLots": ["001"]}],
+    }
+
+
+def load(count: int) -> None:
+    from django.db import connection
+
+    from opendata.models import Release
+
+    have = Release.objects.count()
+    if have >= count:
+        print(f"reusing {have:,} releases")
+        return
+    if have:
+        raise SystemExit(f"{have:,} releases loaded, fewer than {count:,}: drop the database and rerun")
+    rng = random.Random(17)  # noqa: S311 - benchmark data
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    t0 = time.perf_counter()
+    raw = connection.cursor().connection
+    batch = 100_000
+    for first in range(0, count, batch):
+        with raw.cursor() as cur, cur.copy("COPY opendata_release (release_id, ocid, deal_code, tag, date, "
+                                            "published_at, imported, data) FROM STDIN") as copy:
+            for n in range(first, min(count, first + batch)):
+                at = start + dt.timedelta(seconds=n * 94)  # three years for a million
+                data = release(n, at, rng)
+                copy.write_row((data["id"], data["ocid"], data["tender"]["id"], "award", at, at, False,
+                                json.dumps(data, ensure_ascii=False)))
+        raw.commit()
+        print(f"  {min(count, first + batch):,} loaded ({time.perf_counter() - t0:.0f} s)", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE opendata_release")
+    print(f"loaded {count:,} releases in {time.perf_counter() - t0:.1f} s")
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--releases", type=int, default=1_000_000)
+    parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--write", action="store_true", help="record the figures in bench/RESULTS.md")
+    args = parser.parse_args()
+    ensure_database(BENCH_URL)
+    setup_django(BENCH_URL)
+    from django.db import connection
+    from django.test import Client
+
+    load(args.releases)
+    client = Client()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('opendata_release')), min(id), max(id) "
+                       "FROM opendata_release")
+        size, low, high = cursor.fetchone()
+
+    times, count, cursor_at, t0 = [], 0, 0, time.perf_counter()
+    url = f"/api/opendata/releases/?limit={args.page}"
+    while url:
+        start = time.perf_counter()
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        body = json.loads(response.content)
+        times.append(time.perf_counter() - start)
+        count += len(body["releases"])
+        cursor_at = body["next_cursor"]
+        url = f"/api/opendata/releases/?cursor={cursor_at}&limit={args.page}" if cursor_at else None
+    walk = time.perf_counter() - t0
+    assert count == args.releases, count
+    full = times[:count // args.page]  # the pages of a full page each (a last, short or empty page aside)
+    tenth = -(-len(full) // 10)
+    rows = []
+    for k in range(0, len(full), tenth):
+        part = full[k:k + tenth]
+        rows.append((f"pages {k + 1}-{k + len(part)}", statistics.median(part) * 1000, p95(part) * 1000))
+    print(f"{count:,} releases ({size}) in {len(times)} pages of {args.page}: {walk:.1f} s, "
+          f"{count / walk:,.0f} releases/s")
+    for label, median, high_p in rows:
+        print(f"  {label:>16}: median {median:7.1f} ms  p95 {high_p:7.1f} ms")
+
+    def bare(sql: str, params: list) -> float:
+        samples = []
+        for _ in range(5):
+            with connection.cursor() as cursor:
+                start = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                samples.append(time.perf_counter() - start)
+        return statistics.median(samples) * 1000
+
+    baselines = []
+    for label, depth in (("start", 0), ("middle", args.releases // 2), ("end", args.releases - args.page)):
+        keyset = bare("SELECT id, data FROM opendata_release WHERE id > %s ORDER BY id LIMIT %s",
+                      [low - 1 + depth, args.page])
+        offset = bare("SELECT id, data FROM opendata_release ORDER BY id OFFSET %s LIMIT %s", [depth, args.page])
+        baselines.append((label, depth, keyset, offset))
+        print(f"  bare SQL at the {label:6} (row {depth:>9,}): keyset {keyset:7.1f} ms   OFFSET {offset:7.1f} ms")
+    first, last = rows[0][1], rows[-1][1]
+    verdict = (f"steady: the last tenth's median page {last:.1f} ms vs the first tenth's {first:.1f} ms "
+               f"({last / first:.2f}×)")
+    print(verdict)
+    if args.write:
+        from benchsupport import results_section_write
+
+        table = "| pages | median | p95 |\n|---|---|---|\n" + "\n".join(
+            f"| {label} | {median:.1f} ms | {high_p:.1f} ms |" for label, median, high_p in rows)
+        base = "| where | keyset SELECT (bare) | OFFSET SELECT (bare) |\n|---|---|---|\n" + "\n".join(
+            f"| {label} (row {depth:,}) | {keyset:.1f} ms | {offset:.1f} ms |" for label, depth, keyset, offset
+            in baselines)
+        results_section_write(f"Open-data change feed through {args.releases:,} releases", (
+            f"{dt.date.today()}, `bench/opendata_feed.py --releases {args.releases} --write`: a client walks "
+            f"GET /api/opendata/releases/ page by page ({args.page} releases a page, Django test client, JSON "
+            f"release packages); table {size}. The whole walk: {walk:.1f} s, {count / walk:,.0f} releases/s.\n\n"
+            f"{table}\n\nBaselines, same run, bare cursor ({args.page} rows):\n\n{base}\n\n{verdict}."))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Building OCDS 1.1 releases from a project's history: one release per event, each the public state at that time.
+
+Events and their tags (docs/opendata.md has the full mapping):
+
+| event (trading)                                  | tag               |
+|--------------------------------------------------|-------------------|
+| published, with a budget (预算) section          | planning          |
+| published (招标公告)                             | tender            |
+| clarification or amendment notice                | tenderAmendment   |
+| opening finished (唱标 done: evaluation or 流标) | tenderUpdate      |
+| failed (流标)                                    | tenderUpdate      |
+| cancelled (终止)                                 | tenderCancellation|
+| award (中标/成交)                                | award             |
+| award refused by the winner (TL 74)              | awardUpdate       |
+| contract recorded (合同)                         | contract          |
+
+Each release carries everything public at its date and nothing more: bids (statistics and details: who bid,
+at what price) only from the end of the opening; registrations and downloads never (EB 23/24); the awards and
+contracts recorded by then. Drafts publish nothing.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+
+from trading.models import Announcement, Award, Bid, Contract, Project, ProjectTransition, Status
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CURRENCY = "CNY"
+PARTY_SCHEME = "CN-USCC"  # 统一社会信用代码 (GB 32100-2015)
+EXTENSIONS = [
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+]
+
+# Codes → OCDS codelists (closed codelists: procurementMethod, tenderStatus, awardStatus, contractStatus).
+PROCUREMENT_METHOD = {"open": "open", "invited": "selective", "negotiation": "limited", "auction": "open",
+                      "listing": "open"}
+METHOD_DETAILS = {"open": "公开招标", "invited": "邀请招标", "negotiation": "竞争性谈判", "auction": "拍卖",
+                  "listing": "挂牌"}
+CATEGORY_DETAILS = {"construction": "工程建设", "government": "政府采购", "land": "国有土地使用权和矿业权出让",
+                    "property": "国有产权交易", "other": "其他"}
+TENDER_STATUS = {
+    Status.DRAFT: "planning", Status.PUBLISHED: "active", Status.DEADLINE_PASSED: "active",
+    Status.OPENING: "active", Status.EVALUATION: "active", Status.PUBLICITY: "active",
+    Status.READY_TO_AWARD: "active", Status.SUSPENDED: "active", Status.AWARDED: "complete",
+    Status.CONTRACT_SIGNED: "complete", Status.ARCHIVED: "complete", Status.FAILED: "unsuccessful",
+    Status.CANCELLED: "cancelled",
+}
+BID_STATUS = {Bid.State.OPENED: "valid", Bid.State.SUBMITTED: "pending", Bid.State.REVOKED: "disqualified",
+              Bid.State.WITHDRAWN_AT_OPENING: "withdrawn"}
+BIDS_AT_DEADLINE = tuple(BID_STATUS)  # superseded or withdrawn before the deadline: never a bid
+
+
+def ocid_for(deal_code: str) -> str:
+    return f"{settings.OPENDATA_OCID_PREFIX}-{deal_code}"
+
+
+def main_category(project: Project) -> str | None:
+    """category → mainProcurementCategory: construction → works; government procurement → its object (goods,
+    services, works; goods when unset); land, property and other are sales, not procurement: none."""
+    if project.category == "construction":
+        return "works"
+    if project.category == "government":
+        return project.procurement_object or "goods"
+    return None
+
+
+def when(moment: dt.datetime | dt.date) -> str:
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment, dt.time.min, tzinfo=SHANGHAI)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def money(amount: Decimal) -> dict:
+    """OCDS amounts are JSON numbers; yuan with 2 places convert exactly (well below 2**53 fen)."""
+    return {"amount": float(amount), "currency": CURRENCY}
+
+
+def _party_id(org) -> str:
+    return f"{PARTY_SCHEME}-{org.credit_code}"
+
+
+def _ref(org) -> dict:
+    return {"id": _party_id(org), "name": org.name}
+
+
+@dataclass
+class Event:
+    key: str  # unique within the project: <kind>-<row id>
+    tag: str
+    at: dt.datetime
+
+
+@dataclass
+class Facts:
+    """Everything about one project that may ever be published, loaded in a few queries."""
+
+    project: Project
+    transitions: list = field(default_factory=list)
+    amendments: list = field(default_factory=list)
+    sections: list = field(default_factory=list)
+    awards: list = field(default_factory=list)
+    contracts: dict = field(default_factory=dict)
+    bids: list = field(default_factory=list)
+
+    @classmethod
+    def load(cls, project: Project) -> "Facts":
+        sections = list(project.sections.order_by("code"))
+        section_ids = [s.pk for s in sections]
+        awards = list(Award.objects.filter(Q(section_id__in=section_ids) | Q(refused_section__in=section_ids))
+                      .select_related("organisation", "section", "refused_section"))
+        awards.sort(key=lambda a: (a.awarded_at, a.pk))
+        return cls(
+            project=project,
+            transitions=list(ProjectTransition.objects.filter(project=project).order_by("at", "pk")),
+            amendments=list(Announcement.objects.filter(project=project, kind__in=(
+                Announcement.Kind.AMENDMENT, Announcement.Kind.CLARIFICATION)).order_by("published_at", "pk")),
+            sections=sections,
+            awards=awards,
+            contracts={c.award_id: c for c in Contract.objects.filter(award__in=awards)},
+            bids=list(Bid.objects.filter(section_id__in=section_ids, state__in=BIDS_AT_DEADLINE)
+                      .select_related("organisation").order_by("section_id", "submitted_at", "pk")),
+        )
+
+    @property
+    def opened_at(self) -> dt.datetime | None:
+        """The end of the opening (唱标 done): from then on bids are public."""
+        return next((t.at for t in self.transitions if t.from_status == Status.OPENING), None)
+
+    def status_at(self, at: dt.datetime) -> str:
+        passed = [t for t in self.transitions if t.at <= at]
+        return passed[-1].to_status if passed else self.project.status
+
+    def events(self) -> list[Event]:
+        events = []
+        budget = any(s.base_type == "budget" for s in self.sections)
+        for t in self.transitions:
+            if t.to_status == Status.PUBLISHED and t.from_status == Status.DRAFT:
+                if budget:
+                    events.append(Event(f"planning-{t.pk}", "planning", t.at))
+                events.append(Event(f"tender-{t.pk}", "tender", t.at))
+            elif t.from_status == Status.OPENING:
+                events.append(Event(f"opening-{t.pk}", "tenderUpdate", t.at))
+            elif t.to_status == Status.FAILED:
+                events.append(Event(f"failed-{t.pk}", "tenderUpdate", t.at))
+            elif t.to_status == Status.CANCELLED:
+                events.append(Event(f"cancelled-{t.pk}", "tenderCancellation", t.at))
+        published = next((t.at for t in self.transitions if t.to_status == Status.PUBLISHED), None)
+        for a in self.amendments:
+            if published is not None and a.published_at >= published:
+                events.append(Event(f"amendment-{a.pk}", "tenderAmendment", a.published_at))
+        for award in self.awards:
+            events.append(Event(f"award-{award.pk}", "award", award.awarded_at))
+            if award.refused_at:
+                events.append(Event(f"awardRefused-{award.pk}", "awardUpdate", award.refused_at))
+            contract = self.contracts.get(award.pk)
+            if contract:
+                events.append(Event(f"contract-{contract.pk}", "contract", contract.recorded_at))
+        return sorted(events, key=lambda e: e.at)
+
+
+def release_build(facts: Facts, event: Event) -> dict:
+    """The release of one event: the project's public state at ``event.at``."""
+    project, at = facts.project, event.at
+    ocid = ocid_for(project.deal_code)
+    opened = facts.opened_at is not None and facts.opened_at <= at
+    section_code = {s.pk: s.code for s in facts.sections}
+    parties: dict[str, dict] = {}
+
+    def party(org, role: str) -> dict:
+        entry = parties.setdefault(_party_id(org), {
+            "id": _party_id(org), "name": org.name,
+            "identifier": {"scheme": PARTY_SCHEME, "id": org.credit_code, "legalName": org.name}, "roles": []})
+        if role not in entry["roles"]:
+            entry["roles"].append(role)
+        return _ref(org)
+
+    buyer = party(project.tenderer, "buyer")
+    procuring = party(project.host, "procuringEntity")
+    tender = {"id": project.deal_code, "title": project.title, "status": TENDER_STATUS[facts.status_at(at)],
+              "procuringEntity": procuring, "procurementMethod": PROCUREMENT_METHOD.get(project.procurement_method,
+                                                                                        "open"),
+              "procurementMethodDetails": f"{CATEGORY_DETAILS[project.category]}·"
+                                          f"{METHOD_DETAILS.get(project.procurement_method, '')}".rstrip("·")}
+    if project.imported:
+        tender["description"] = "历史导入：本平台上线前的成交记录，由历史数据导入发布。"
+    elif project.description:
+        tender["description"] = project.description
+    category = main_category(project)
+    if category:
+        tender["mainProcurementCategory"] = category
+    if project.announcement_at and project.bid_deadline:
+        tender["tenderPeriod"] = {"startDate": when(project.announcement_at), "endDate": when(project.bid_deadline)}
+    awarded = {a.of_section.pk for a in facts.awards
+               if a.awarded_at <= at and not (a.refused_at and a.refused_at <= at)}
+    lots = []
+    for s in facts.sections:
+        status = tender["status"] if tender["status"] in ("cancelled", "unsuccessful") else "active"
+        if s.failed_at and s.failed_at <= at:
+            status = "unsuccessful"
+        elif s.pk in awarded:
+            status = "complete"
+        lots.append({"id": s.code, "title": s.name, "status": status, "value": money(s.base_amount)})
+    tender["lots"] = lots
+    amendments = [{"id": str(a.pk), "date": when(a.published_at), "description": a.title}
+                  for a in facts.amendments if a.published_at <= at]
+    if amendments:
+        tender["amendments"] = amendments
+    release = {"ocid": ocid, "id": f"{ocid}-{event.key}", "date": when(at), "tag": [event.tag],
+               "initiationType": "tender", "language": "zh", "buyer": buyer}
+    budget = sum((s.base_amount for s in facts.sections if s.base_type == "budget"), Decimal("0"))
+    if budget:
+        release["planning"] = {"budget": {"amount": money(budget)}}
+    bid_ids = {}
+    if opened and facts.bids:
+        details, statistics = [], []
+        for bid in facts.bids:
+            bid_ids[bid.pk] = f"{section_code[bid.section_id]}-{bid.pk}"
+            detail = {"id": bid_ids[bid.pk], "date": when(bid.submitted_at), "status": BID_STATUS[bid.state],
+                      "tenderers": [party(bid.organisation, "tenderer")], "relatedLots": [section_code[bid.section_id]]}
+            price = (bid.opened_summary or {}).get("price")
+            if price and bid.state == Bid.State.OPENED:
+                detail["value"] = money(Decimal(price))
+            details.append(detail)
+        for s in facts.sections:
+            mine = [b for b in facts.bids if b.section_id == s.pk]
+            if mine:
+                statistics.append({"id": f"{s.code}-bids", "measure": "bids", "value": len(mine), "relatedLot": s.code})
+                statistics.append({"id": f"{s.code}-validBids", "measure": "validBids", "relatedLot": s.code,
+                                   "value": sum(b.state == Bid.State.OPENED for b in mine)})
+        release["bids"] = {"statistics": statistics, "details": details}
+        tenderers = {b.organisation.pk: b.organisation for b in facts.bids}
+        tender["numberOfTenderers"] = len(tenderers)
+        tender["tenderers"] = [_ref(org) for org in tenderers.values()]
+    awards, contracts = [], []
+    for award in facts.awards:
+        if award.awarded_at > at:
+            continue
+        award_id = f"{project.deal_code}-{award.of_section.code}-{award.pk}"
+        entry = {"id": award_id, "status": "cancelled" if award.refused_at and award.refused_at <= at else "active",
+                 "date": when(award.awarded_at), "value": money(award.amount),
+                 "suppliers": [party(award.organisation, "supplier")], "relatedLots": [award.of_section.code]}
+        if award.bid_id in bid_ids:
+            entry["relatedBid"] = bid_ids[award.bid_id]
+        awards.append(entry)
+        contract = facts.contracts.get(award.pk)
+        if contract and contract.recorded_at <= at:
+            contracts.append({"id": f"{award_id}-{contract.pk}", "awardID": award_id, "status": "active",
+                              "dateSigned": when(contract.signed_on), "value": money(contract.amount)})
+    release["tender"] = tender
+    release["parties"] = list(parties.values())
+    if awards:
+        release["awards"] = awards
+    if contracts:
+        release["contracts"] = contracts
+    return release
+
+
+def project_releases(project: Project, *, now: dt.datetime) -> list[tuple[Event, dict]]:
+    """Every release of a project whose event has happened by ``now``, oldest first."""
+    facts = Facts.load(project)
+    return [(event, release_build(facts, event)) for event in facts.events() if event.at <= now]

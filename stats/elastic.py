@@ -1,0 +1,117 @@
+"""The Elasticsearch aggregation path of the statistics (when ELASTICSEARCH_URL is set).
+
+The rollup rows (stats.DealRollup: day × category × region × base type × source) are indexed as documents, money
+in fen as longs (exact: sums stay far below 2**53 fen), by ``manage.py statistics_index`` and, with a broker, the
+periodic task ``stats.tasks.statistics_index``. ``statistics_table_elastic`` asks for the same raw sums as the SQL
+path — per group (terms on category or region, or a calendar date_histogram), per window (the range and the range a
+year earlier, a ``filters`` aggregation) and per base type — and derives every figure with the same code
+(stats.selectors). The database stays the record: its rollup commits with each award; the index follows it.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from elasticsearch.helpers import bulk
+from elasticsearch_dsl import Date, Document, Keyword, Long, connections
+
+from core.regions import region_prefix
+
+from .models import DealRollup
+from .selectors import (
+    StatisticsFilter,
+    StatisticsTable,
+    keyed_rows_from_sums,
+    period_rows_from_sums,
+    table_from_rows,
+    window_sums,
+)
+
+INTERVALS = {"month": "month", "quarter": "quarter", "year": "year"}
+
+
+def index_name() -> str:
+    return getattr(settings, "STATS_ELASTICSEARCH_INDEX", "sunshine-deal-rollup")
+
+
+class RollupDocument(Document):
+    day = Date(format="yyyy-MM-dd")
+    category = Keyword()
+    region = Keyword()
+    base_type = Keyword()
+    source = Keyword()
+    awards = Long()
+    projects = Long()
+    base_fen = Long()
+    amount_fen = Long()
+
+    class Index:
+        name = "sunshine-deal-rollup"
+
+
+def _client():
+    return connections.create_connection(alias="stats", hosts=[settings.ELASTICSEARCH_URL], timeout=30)
+
+
+def statistics_index() -> int:
+    """Rebuild the index from the rollup; returns the documents written."""
+    client = _client()
+    client.options(ignore_status=404).indices.delete(index=index_name())
+    RollupDocument.init(index=index_name(), using="stats")
+    actions = ({"_index": index_name(), "_id": row.pk, "_source": {
+        "day": row.day.isoformat(), "category": row.category, "region": row.region, "base_type": row.base_type,
+        "source": row.source, "awards": row.awards, "projects": row.projects, "base_fen": int(row.base * 100),
+        "amount_fen": int(row.amount * 100)}} for row in DealRollup.objects.exclude(awards=0).iterator())
+    written, _errors = bulk(client, actions, refresh="wait_for")
+    return written
+
+
+def _range(date_from: dt.date, date_to: dt.date) -> dict:
+    return {"range": {"day": {"gte": date_from.isoformat(), "lte": date_to.isoformat()}}}
+
+
+def _yuan(fen) -> Decimal:
+    return Decimal(int(round(fen))) / 100
+
+
+def _window_sums(bucket: dict, prefix: str) -> dict:
+    """One window's raw sums from its per-base-type buckets (money back from fen)."""
+    by_type = {b["key"]: {"awards": int(b["awards"]["value"]), "projects": int(b["projects"]["value"]),
+                          "base": _yuan(b["base_fen"]["value"]), "amount": _yuan(b["amount_fen"]["value"])}
+               for b in bucket["base_type"]["buckets"]}
+    return window_sums(by_type, prefix)
+
+
+def statistics_table_elastic(*, flt: StatisticsFilter) -> StatisticsTable:
+    """The statistics table from Elasticsearch aggregations: the same figures as stats.selectors.statistics_table."""
+    client = _client()
+    previous = flt.previous
+    filters = [{"bool": {"should": [_range(flt.date_from, flt.date_to), _range(previous.date_from,
+                                                                              previous.date_to)]}}]
+    if flt.category:
+        filters.append({"term": {"category": flt.category}})
+    if flt.region:
+        filters.append({"prefix": {"region": region_prefix(flt.region)}})
+    sums = {name: {"sum": {"field": name}} for name in ("awards", "projects", "base_fen", "amount_fen")}
+    windows = {"filters": {"filters": {"cur": _range(flt.date_from, flt.date_to),
+                                       "prev": _range(previous.date_from, previous.date_to)}},
+               "aggs": {"base_type": {"terms": {"field": "base_type", "size": 10}, "aggs": sums}}}
+    if flt.group_by in INTERVALS:
+        group = {"date_histogram": {"field": "day", "calendar_interval": INTERVALS[flt.group_by],
+                                    "format": "yyyy-MM-dd", "min_doc_count": 1}}
+    elif flt.group_by in ("category", "region"):
+        group = {"terms": {"field": flt.group_by, "size": 10000, "order": {"_key": "asc"}}}
+    else:
+        group = {"filter": {"match_all": {}}}
+    body = {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": {"groups": {**group, "aggs": {
+        "windows": windows}}}}
+    response = client.search(index=index_name(), body=body)
+    groups = response["aggregations"]["groups"]
+    buckets = groups.get("buckets", [{"key": "total", **groups}])
+    raw = [{"key": b.get("key_as_string", b["key"]), **_window_sums(b["windows"]["buckets"]["cur"], "cur_"),
+            **_window_sums(b["windows"]["buckets"]["prev"], "prev_")} for b in buckets]
+    if flt.group_by in INTERVALS:
+        rows, prev = period_rows_from_sums(flt, {dt.date.fromisoformat(r["key"]): r for r in raw})
+    else:
+        rows, prev = keyed_rows_from_sums(flt, raw)
+    return table_from_rows(flt, rows, prev)

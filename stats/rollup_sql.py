@@ -1,0 +1,172 @@
+"""The SQL that keeps ``stats_dealrollup`` equal to the raw deals, on PostgreSQL.
+
+Statement-level AFTER triggers with transition tables (``REFERENCING NEW TABLE AS new_rows``) on
+``trading_award`` (insert, update, delete), ``trading_project`` (update: cancellation and its reversal,
+category, region) and ``stats_externaldeal``. Each sums what the statement changed per
+(project, day, base type), adds it to the rollup with one ``INSERT … ON CONFLICT DO UPDATE``, and counts a
+project-day when the group goes from no deal to some (and back). A statement-level trigger sees the whole
+statement at once, so ``bulk_create``, ``QuerySet.update`` and raw SQL keep the rollup right exactly like the
+services do; it runs in the writer's transaction, so the rollup commits or rolls back with the deal.
+
+``RAW_ROLLUP`` is the same summary computed from scratch: ``manage.py rebuild_statistics`` compares the two.
+"""
+
+DAY = "({column} AT TIME ZONE 'Asia/Shanghai')::date"
+AWARD_DAY = DAY.format(column="a.awarded_at")
+DEAL_DAY = DAY.format(column="d.concluded_at")
+SOURCE = "CASE WHEN p.imported THEN 'imported' ELSE 'platform' END"
+
+UPSERT = """
+INSERT INTO stats_dealrollup (day, category, region, base_type, source, awards, projects, base, amount)
+SELECT day, category, region, base_type, source, SUM(n), SUM(projects), SUM(base), SUM(amount)
+FROM deltas GROUP BY day, category, region, base_type, source
+ON CONFLICT (day, category, region, base_type, source) DO UPDATE SET
+    awards = stats_dealrollup.awards + EXCLUDED.awards,
+    projects = stats_dealrollup.projects + EXCLUDED.projects,
+    base = stats_dealrollup.base + EXCLUDED.base,
+    amount = stats_dealrollup.amount + EXCLUDED.amount;
+"""
+
+
+def _award_changes(table: str, sign: int) -> str:
+    return (f"SELECT s.project_id, a.base_type, {AWARD_DAY} AS day, {sign} AS n, {sign} * a.base_amount AS base, "
+            f"{sign} * a.amount AS amount FROM {table} a JOIN trading_section s ON s.id = a.section_id "
+            "WHERE a.refused_at IS NULL")
+
+
+def _award_function(name: str, tables: list[tuple[str, int]]) -> str:
+    changes = " UNION ALL ".join(_award_changes(table, sign) for table, sign in tables)
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH changes AS ({changes}),
+    groups AS (
+        SELECT project_id, base_type, day, SUM(n) AS n, SUM(base) AS base, SUM(amount) AS amount
+        FROM changes GROUP BY project_id, base_type, day
+    ),
+    sized AS (
+        SELECT g.*, p.category, p.region, {SOURCE} AS source,
+               (SELECT count(*) FROM trading_award a JOIN trading_section s ON s.id = a.section_id
+                WHERE s.project_id = g.project_id AND a.refused_at IS NULL AND a.base_type = g.base_type
+                  AND {AWARD_DAY} = g.day) AS after_n
+        FROM groups g JOIN trading_project p ON p.id = g.project_id
+        WHERE p.status <> 'cancelled'
+    ),
+    deltas AS (
+        SELECT day, category, region, base_type, source, n, base, amount,
+               (after_n > 0)::int - (after_n - n > 0)::int AS projects
+        FROM sized
+    )
+    {UPSERT}
+    RETURN NULL;
+END $$;
+"""
+
+
+def _deal_changes(table: str, sign: int) -> str:
+    return (f"SELECT d.source, d.project_key, d.category, d.region, d.base_type, {DEAL_DAY} AS day, {sign} AS n, "
+            f"{sign} * d.base_amount AS base, {sign} * d.amount AS amount FROM {table} d")
+
+
+def _deal_function(name: str, tables: list[tuple[str, int]]) -> str:
+    changes = " UNION ALL ".join(_deal_changes(table, sign) for table, sign in tables)
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH changes AS ({changes}),
+    groups AS (
+        SELECT source, project_key, category, region, base_type, day, SUM(n) AS n, SUM(base) AS base,
+               SUM(amount) AS amount
+        FROM changes GROUP BY source, project_key, category, region, base_type, day
+    ),
+    sized AS (
+        SELECT g.*, (SELECT count(*) FROM stats_externaldeal d
+                     WHERE d.source = g.source AND d.project_key = g.project_key AND d.category = g.category
+                       AND d.region = g.region AND d.base_type = g.base_type AND {DEAL_DAY} = g.day) AS after_n
+        FROM groups g
+    ),
+    deltas AS (
+        SELECT day, category, region, base_type, source, n, base, amount,
+               (after_n > 0)::int - (after_n - n > 0)::int AS projects
+        FROM sized
+    )
+    {UPSERT}
+    RETURN NULL;
+END $$;
+"""
+
+
+# A project's whole contribution, under its old or new attributes: used when a project is cancelled (or the
+# cancellation undone) or its category or region corrected.
+PROJECT_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION stats_rollup_projects() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH changed AS (
+        SELECT o.id,
+               o.category AS old_category, o.region AS old_region, o.imported AS old_imported,
+               o.status <> 'cancelled' AS old_counted,
+               n.category AS new_category, n.region AS new_region, n.imported AS new_imported,
+               n.status <> 'cancelled' AS new_counted
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE (o.status = 'cancelled') <> (n.status = 'cancelled') OR o.category <> n.category
+           OR o.region <> n.region OR o.imported <> n.imported
+    ),
+    contributions AS (
+        SELECT s.project_id, a.base_type, {AWARD_DAY} AS day, count(*) AS n, SUM(a.base_amount) AS base,
+               SUM(a.amount) AS amount
+        FROM trading_award a JOIN trading_section s ON s.id = a.section_id
+        WHERE a.refused_at IS NULL AND s.project_id IN (SELECT id FROM changed)
+        GROUP BY s.project_id, a.base_type, day
+    ),
+    deltas AS (
+        SELECT c.day, x.old_category AS category, x.old_region AS region, c.base_type,
+               CASE WHEN x.old_imported THEN 'imported' ELSE 'platform' END AS source,
+               -c.n AS n, -c.base AS base, -c.amount AS amount, -1 AS projects
+        FROM contributions c JOIN changed x ON x.id = c.project_id WHERE x.old_counted
+        UNION ALL
+        SELECT c.day, x.new_category, x.new_region, c.base_type,
+               CASE WHEN x.new_imported THEN 'imported' ELSE 'platform' END,
+               c.n, c.base, c.amount, 1
+        FROM contributions c JOIN changed x ON x.id = c.project_id WHERE x.new_counted
+    )
+    {UPSERT}
+    RETURN NULL;
+END $$;
+"""
+
+_TRIGGERS = [
+    ("stats_rollup_award_insert", "trading_award", "INSERT", "NEW TABLE AS new_rows",
+     _award_function("stats_rollup_award_insert", [("new_rows", 1)])),
+    ("stats_rollup_award_update", "trading_award", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     _award_function("stats_rollup_award_update", [("old_rows", -1), ("new_rows", 1)])),
+    ("stats_rollup_award_delete", "trading_award", "DELETE", "OLD TABLE AS old_rows",
+     _award_function("stats_rollup_award_delete", [("old_rows", -1)])),
+    ("stats_rollup_projects", "trading_project", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     PROJECT_FUNCTION),
+    ("stats_rollup_deal_insert", "stats_externaldeal", "INSERT", "NEW TABLE AS new_rows",
+     _deal_function("stats_rollup_deal_insert", [("new_rows", 1)])),
+    ("stats_rollup_deal_update", "stats_externaldeal", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     _deal_function("stats_rollup_deal_update", [("old_rows", -1), ("new_rows", 1)])),
+    ("stats_rollup_deal_delete", "stats_externaldeal", "DELETE", "OLD TABLE AS old_rows",
+     _deal_function("stats_rollup_deal_delete", [("old_rows", -1)])),
+]
+
+CREATE = [function + f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {tables} "
+          f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
+          for name, table, event, tables, function in _TRIGGERS]
+DROP = [f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();"
+        for name, table, _event, _tables, _function in _TRIGGERS]
+
+# The rollup computed from the raw rows: same columns, same keys.
+RAW_ROLLUP = f"""
+SELECT {AWARD_DAY} AS day, p.category, p.region, a.base_type, {SOURCE} AS source, count(*) AS awards,
+       count(DISTINCT p.id) AS projects, SUM(a.base_amount) AS base, SUM(a.amount) AS amount
+FROM trading_award a JOIN trading_section s ON s.id = a.section_id JOIN trading_project p ON p.id = s.project_id
+WHERE a.refused_at IS NULL AND p.status <> 'cancelled'
+GROUP BY 1, 2, 3, 4, 5
+UNION ALL
+SELECT {DEAL_DAY}, d.category, d.region, d.base_type, d.source, count(*), count(DISTINCT d.project_key),
+       SUM(d.base_amount), SUM(d.amount)
+FROM stats_externaldeal d
+GROUP BY 1, 2, 3, 4, 5
+"""

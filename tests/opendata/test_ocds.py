@@ -1,0 +1,143 @@
+"""The demo world as OCDS 1.1: every release package and record package validates with libcoveocds offline
+(0 errors), and ``ocdskit compile`` of the releases gives the platform's compiled records exactly."""
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from io import StringIO
+from pathlib import Path
+
+import httpx
+import jsonref
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from opendata.models import Release
+from opendata.ocds import EXTENSIONS
+from opendata.services import releases_publish_all
+from stats.demo import DEMO_MARK
+from tests.servers import free_port
+
+from .history import procedure
+
+# ../shared/ocds from the repository root, as in CI and on the developers' machines; OCDS_SCHEMA_DIR elsewhere.
+OCDS = Path(os.environ.get("OCDS_SCHEMA_DIR") or Path(__file__).resolve().parents[2].parent / "shared" / "ocds")
+STANDARD = OCDS / "standard-1.1.zip"
+pytestmark = pytest.mark.skipif(not STANDARD.exists(), reason=f"the OCDS schema is not at {OCDS} "
+                                "(../shared/ocds from the repository root, or set OCDS_SCHEMA_DIR; see its README)")
+
+
+@pytest.fixture
+def extension_server():
+    """shared/ocds/extensions served on a local port: libcoveocds reads extensions only over http(s)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+                              cwd=OCDS / "extensions", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/bids/extension.json", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield [f"{base}/bids/extension.json", f"{base}/lots/extension.json"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def offline_standard(monkeypatch):
+    """The record package schema refers to the versioned release schema by its web address; libcoveocds resolves it
+    with jsonref. Serve those addresses from the standard's zip (the same files), so validation runs offline."""
+    archive = zipfile.ZipFile(STANDARD)
+
+    def load(uri, **_kwargs):
+        assert uri.startswith("https://standard.open-contracting.org/schema/"), uri
+        return json.loads(archive.read(f"standard-1.1/schema/{uri.rsplit('/', 1)[-1]}"))
+
+    monkeypatch.setattr(jsonref, "replace_refs", functools.partial(jsonref.replace_refs, loader=load))
+    return archive
+
+
+def validate(package: dict, extensions: list[str], tmp_path: Path, name: str) -> list:
+    from libcoveocds.api import ocds_json_output
+    from libcoveocds.config import LibCoveOCDSConfig
+
+    assert package["extensions"] == EXTENSIONS  # the canonical addresses, replaced here by the local copies
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({**package, "extensions": extensions}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / f"cove-{name}"
+    out.mkdir()
+    config = LibCoveOCDSConfig({"standard_zip": STANDARD.as_uri(), "context": "api"})
+    result = ocds_json_output(str(out), str(path), None, convert=False, lib_cove_ocds_config=config)
+    assert result.get("extensions", {}).get("invalid_extension") in (None, {}), result["extensions"]
+    return result["validation_errors"]
+
+
+def patched_release_schema(archive: zipfile.ZipFile, tmp_path: Path) -> Path:
+    import json_merge_patch
+
+    schema = json.loads(archive.read("standard-1.1/schema/release-schema.json"))
+    for extension in ("bids", "lots"):
+        json_merge_patch.merge(schema, json.loads((OCDS / "extensions" / extension / "release-schema.json")
+                                                  .read_text(encoding="utf-8")))
+    path = tmp_path / "patched-release-schema.json"
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
+        db, settings, tmp_path, extension_server, offline_standard, django_capture_on_commit_callbacks):
+    call_command("seed_demo", stdout=StringIO())  # the demo world, published by opendata.demo
+    procedure()  # a tender through the opening (bids, prices), award and contract
+    procedure(category="government", base_type="budget", title="区属医院医疗设备采购项目")  # with a budget: planning
+    with django_capture_on_commit_callbacks(execute=True):  # the history import's sample file, imported
+        from stats.services import history_import_start
+        from stats.views import SAMPLE_FILE
+        from tests import factories
+
+        history_import_start(user=factories.user(role="official"), file_name="sample.csv",
+                             content=SAMPLE_FILE.read_bytes())
+    releases_publish_all()
+    api = APIClient()
+    ocids = sorted(set(Release.objects.values_list("ocid", flat=True)))
+    assert len(ocids) > 200 and Release.objects.filter(imported=True).values("ocid").distinct().count() == 6
+    assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract"} <= set(
+        Release.objects.values_list("tag", flat=True))
+
+    release_packages, record_packages = {}, {}
+    for ocid in ocids:
+        release_packages[ocid] = api.get(f"/api/opendata/releases/{ocid}/").json()
+        record_packages[ocid] = api.get(f"/api/opendata/records/{ocid}/").json()
+    hand_made = [ocid for ocid in ocids if not release_packages[ocid]["releases"][0]["tender"]["title"]
+                 .startswith(DEMO_MARK)]
+    # Each package of the hand-made procedures on its own; the bulk demo's in one package of each kind (the same
+    # items, the same package fields: libcoveocds reports errors item by item).
+    for ocid in hand_made:
+        assert validate(release_packages[ocid], extension_server, tmp_path, f"rel-{ocid}") == [], ocid
+        assert validate(record_packages[ocid], extension_server, tmp_path, f"rec-{ocid}") == [], ocid
+    every_release = {**release_packages[ocids[0]], "releases": [
+        r for ocid in ocids for r in release_packages[ocid]["releases"]]}
+    every_record = {**record_packages[ocids[0]], "records": [
+        r for ocid in ocids for r in record_packages[ocid]["records"]], "packages": [
+        p for ocid in ocids for p in record_packages[ocid]["packages"]]}
+    assert validate(every_release, extension_server, tmp_path, "all-releases") == []
+    assert validate(every_record, extension_server, tmp_path, "all-records") == []
+
+    schema = patched_release_schema(offline_standard, tmp_path)
+    ocdskit = Path(sys.executable).with_name("ocdskit")
+    compiled = subprocess.run([str(ocdskit), "compile", "--schema", str(schema)], input=json.dumps(every_release),
+                              capture_output=True, text=True, check=True, timeout=600)
+    theirs = {c["ocid"]: c for c in map(json.loads, compiled.stdout.splitlines())}
+    ours = {r["ocid"]: r["compiledRelease"] for r in every_record["records"]}
+    assert set(theirs) == set(ours) == set(ocids)
+    different = [ocid for ocid in ocids if theirs[ocid] != ours[ocid]]
+    assert different == []
