@@ -20,7 +20,10 @@ class AccountsConfig(AppConfig):
         from .lockout import on_locked_out
 
         user_locked_out.connect(on_locked_out, dispatch_uid="audit-login-locked-out")
+        from . import health
         from .navigation import add_nav
+
+        health.register()
 
         for role in Role:
             add_nav([role.value], _("My desk"), "accounts:dashboard", order=0)

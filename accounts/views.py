@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from core.forms import form_add_service_errors
 
 from . import services
+from .desk import desk_for
 from .forms import RegistrationForm
 from .models import Organisation, Role
 from .permissions import require
@@ -35,7 +36,10 @@ def dashboard_role(request, role: str):
     if role not in Role.values:
         raise Http404
     require(request.user, f"dashboard.{role}")
-    return render(request, f"accounts/dashboard/{role}.html", {"role_label": Role(role).label})
+    query = request.GET.get("q", "")
+    return render(request, f"accounts/dashboard/{role}.html", {
+        "role_label": Role(role).label, "query": query,
+        "sections": desk_for(request.user, query=query, pages=request.GET)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,9 @@ class BiddingRoomConfig(AppConfig):
         from accounts.models import Role
         from accounts.navigation import add_nav
 
-        from . import permissions  # noqa: F401  (registers the rules)
+        from . import desk, permissions  # noqa: F401  (registers the rules)
+
+        desk.register()
 
         add_nav([Role.TENDERER, Role.AGENCY, Role.BIDDER, Role.REGULATOR, Role.OFFICIAL], _("Openings"),
                 "bidding_room:list", order=30)

@@ -30,6 +30,9 @@ def seed(*, stdout) -> None:
     if project is None:
         agency = User.objects.get(username="agency")
         tenderer = User.objects.get(username="tenderer").organisation
+        # The bidders' keys first: on a loaded machine making them takes long enough to eat the deadline.
+        bidders = {username: User.objects.get(username=username) for username in PRICES}
+        keys = {username: _demo_key(bidder) for username, bidder in bidders.items()}
         deadline = timezone.now() + DEADLINE_AFTER
         with override_settings(TRADING_MIN_BID_PERIOD_DAYS=0):  # the 20-day minimum is relaxed for the demo only
             project = _create(agency, tenderer, TITLE, deadline, [
@@ -38,8 +41,7 @@ def seed(*, stdout) -> None:
             project_transition(project=project, to=Status.PUBLISHED, user=agency)
             section = project.sections.get()
             for username, price in PRICES.items():
-                bidder = User.objects.get(username=username)
-                _bid(bidder, _demo_key(bidder), section, price)
+                _bid(bidders[username], keys[username], section, price)
         session_schedule(section=section)
     session = project.sections.get().opening
     stdout.write(f"opening room: “{TITLE}” opens at {timezone.localtime(session.opens_at):%H:%M:%S} at "

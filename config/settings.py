@@ -49,7 +49,7 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver"
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
-CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
@@ -119,6 +120,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the templates above, so a widget's template can live in templates/<app>/ (the region picker).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
@@ -262,6 +266,9 @@ ROOM_SNAPSHOT_SECONDS = float(os.environ.get("ROOM_SNAPSHOT_SECONDS", "1.0"))
 ROOM_WINDOW_MINUTE_SECONDS = float(os.environ.get("ROOM_WINDOW_MINUTE_SECONDS", "60"))
 # A released bid whose decryption shows no sign of life for this long is presumed lost (its process died) and rerun.
 ROOM_STALE_DECRYPTION_SECONDS = float(os.environ.get("ROOM_STALE_DECRYPTION_SECONDS", "20"))
+
+# The admin's desk warns when less than this share of the disk under VAR_DIR is free.
+HEALTH_DISK_FREE_WARNING = float(os.environ.get("HEALTH_DISK_FREE_WARNING", "0.1"))
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announcements")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("stats.urls")),
     path("", include("opendata.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("core.urls")),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -52,7 +53,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.ico"), permanent=True)),
 ]
 
-handler400 = "core.views.bad_request"
-handler403 = "core.views.permission_denied"
-handler404 = "core.views.page_not_found"
-handler500 = "core.views.server_error"
+handler400 = "core.error_pages.bad_request"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"

@@ -24,7 +24,7 @@ class MultipleFileField(forms.FileField):
 
 
 def behaviour_choices(*, blank: str | None = None) -> list[tuple[str, str]]:
-    choices = [(v.behaviour.code, f"{v.title} ({v.behaviour.code} v{v.version}, −{v.points})")
+    choices = [(v.behaviour.code, _("%(title)s (−%(points)s points)") % {"title": v.title, "points": v.points})
                for v in catalogue_current(active_only=True)]
     return [("", blank)] + choices if blank is not None else choices
 
@@ -89,7 +89,8 @@ class BehaviourForm(forms.Form):
 
 
 class BehaviourCreateForm(BehaviourForm):
-    code = forms.SlugField(label=_("Code"), max_length=60, help_text=_("Short identifier, e.g. bid-rigging."))
+    code = forms.SlugField(label=_("Code"), max_length=60, help_text=_(
+        "A short identifier of letters, digits and hyphens, used in links and data exports; it never changes."))
     field_order = ["code"]
 
 

@@ -305,7 +305,7 @@ class Appeal(SubjectApplication):
         ]
 
     def __str__(self) -> str:
-        return f"appeal #{self.pk} on event #{self.event_id}"
+        return f"{self.event.subject_label}: {self.event.behaviour_version.title} ({self.event.occurred_on})"
 
 
 class RepairApplication(SubjectApplication):

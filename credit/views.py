@@ -273,6 +273,6 @@ def manage_behaviour(request, code: str):
             messages.success(request, _("A new version of the rule was saved; earlier events keep theirs."))
             return redirect("credit:manage_catalogue")
     return render(request, "credit/form.html", {
-        "form": form, "title": _("Edit rule “%(code)s” (now version %(version)s)") % {
-            "code": code, "version": current.version},
+        "form": form, "title": _("Edit rule “%(title)s” (now version %(version)s)") % {
+            "title": current.title, "version": current.version},
     }, status=400 if form.errors else 200)

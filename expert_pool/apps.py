@@ -10,7 +10,9 @@ class ExpertPoolConfig(AppConfig):
         from accounts.models import Role
         from accounts.navigation import add_nav
 
-        from . import permissions  # noqa: F401
+        from . import desk, permissions  # noqa: F401
+
+        desk.register()
 
         add_nav([Role.EXPERT], _("My expert profile"), "expert_pool:profile", order=20)
         add_nav([Role.EXPERT], _("My draws"), "expert_pool:my_seats", order=21)

@@ -1,21 +1,26 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.region_field import RegionField
+from core.regions import region_name
 
-from .models import DrawRequest, Relation, Title
+from .models import DrawRequest, Expert, Relation, Title
+from .selectors.specialties import specialty_choices
 
 
 class ProfileForm(forms.Form):
-    primary_specialty = forms.CharField(label=_("Primary specialty code"), max_length=12)
-    secondary_specialties = forms.CharField(label=_("Secondary specialty codes"), required=False,
-                                            help_text=_("Separate codes with semicolons, e.g. A0805;A0806"))
+    primary_specialty = forms.ChoiceField(label=_("Primary specialty"), choices=lambda: specialty_choices())
+    secondary_specialties = forms.MultipleChoiceField(
+        label=_("Secondary specialties"), required=False, choices=lambda: specialty_choices(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-columns"}))
     title = forms.ChoiceField(label=_("Professional title"), choices=Title.choices)
     years_of_practice = forms.IntegerField(label=_("Years of practice"), min_value=0, max_value=70)
     employer_name = forms.CharField(label=_("Employer"), max_length=200)
     employer_credit_code = forms.CharField(label=_("Employer's credit code"), max_length=18, required=False)
-    region = forms.CharField(label=_("Region code"), max_length=6)
+    region = RegionField(label=_("Region"))
 
 
 class RelationForm(forms.Form):
@@ -42,17 +47,56 @@ class AnswerForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-def parse_composition(text: str) -> list[dict]:
-    """"A0801:4, A0805:1" -> [{"specialty": "A0801", "count": 4}, ...]."""
-    groups = []
-    for part in text.replace("，", ",").split(","):
-        if not part.strip():
-            continue
-        code, _sep, count = part.partition(":")
-        if not count.strip().isdigit():
-            raise ValidationError(_("Write each group as CODE:COUNT, e.g. A0801:4, A0805:1."))
-        groups.append({"specialty": code.strip(), "count": int(count)})
-    return groups
+def _pool_regions() -> list[tuple[str, str]]:
+    """The regions the pool has experts in, by name with their number of experts."""
+    rows = Expert.objects.values("region").annotate(n=Count("pk")).order_by("region")
+    return [(row["region"], _("%(name)s (%(n)s experts)") % {"name": region_name(row["region"]), "n": row["n"]})
+            for row in rows]
+
+
+class CompositionWidget(forms.Widget):
+    """Draw groups as rows: a specialty picked by name and a number of experts (static/js/row_editor.js)."""
+
+    template_name = "expert_pool/composition_widget.html"
+
+    class Media:
+        js = [forms.Script("js/row_editor.js", type="module")]
+
+    def value_from_datadict(self, data, files, name):
+        rows, i = [], 0
+        while f"{name}-specialty-{i}" in data:
+            specialty, count = data.get(f"{name}-specialty-{i}", ""), data.get(f"{name}-count-{i}", "").strip()
+            if specialty or count:
+                rows.append({"specialty": specialty, "count": count})
+            i += 1
+        return rows
+
+    def value_omitted_from_data(self, data, files, name):
+        return f"{name}-specialty-0" not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        rows = [dict(row) for row in (value or []) if isinstance(row, dict)] + [{"specialty": "", "count": ""}] * 2
+        specialties = [(code, name) for code, name in specialty_choices()]
+        total = sum(int(row["count"]) for row in rows if str(row.get("count", "")).isdigit())
+        context["widget"].update({"rows": rows, "specialties": list(specialties), "total": total})
+        return context
+
+
+class CompositionField(forms.Field):
+    widget = CompositionWidget
+
+    def to_python(self, value):
+        groups = []
+        for row in value or []:
+            if not row.get("specialty"):
+                raise ValidationError(_("Pick the specialty of every group that has a number of experts."))
+            if not str(row.get("count", "")).isdigit() or int(row["count"]) < 1:
+                raise ValidationError(_("Give each group a whole number of experts, at least 1."))
+            groups.append({"specialty": row["specialty"], "count": int(row["count"])})
+        if not groups:
+            raise ValidationError(_("Add at least one group: a specialty and its number of experts."))
+        return groups
 
 
 class SectionDrawForm(forms.Form):
@@ -64,18 +108,13 @@ class SectionDrawForm(forms.Form):
                                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     mode = forms.ChoiceField(label=_("Mode"), choices=DrawRequest.Mode.choices)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    regions = forms.CharField(label=_("Regions drawn from"), initial="310000",
-                              help_text=_("Region codes separated by commas"))
-    composition = forms.CharField(label=_("Composition"), initial="A0801:4, A0805:1",
-                                  help_text=_("Specialty code and number of experts, e.g. A0801:4, A0805:1"))
+    regions = forms.MultipleChoiceField(label=_("Regions drawn from"), widget=forms.CheckboxSelectMultiple,
+                                        choices=lambda: _pool_regions(), initial=["310000"])
+    composition = CompositionField(label=_("Composition: specialty and number of experts"),
+                                   initial=[{"specialty": "A0801", "count": 4}, {"specialty": "A0805", "count": 1}])
     tenderer_representatives = forms.IntegerField(label=_("Tenderer representatives"), min_value=0, initial=0)
     reserve_size = forms.IntegerField(label=_("Reserves per specialty"), min_value=0, max_value=10, initial=2)
 
-    def clean_composition(self):
-        return parse_composition(self.cleaned_data["composition"])
-
-    def clean_regions(self):
-        return [r.strip() for r in self.cleaned_data["regions"].replace("，", ",").split(",") if r.strip()]
 
 
 class DrawRequestForm(SectionDrawForm):

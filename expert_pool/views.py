@@ -49,7 +49,7 @@ def profile(request):
     expert = _own_expert(request)
     initial = {
         "primary_specialty": expert.primary_specialty_id,
-        "secondary_specialties": ";".join(expert.secondary_specialties.values_list("code", flat=True)),
+        "secondary_specialties": list(expert.secondary_specialties.values_list("code", flat=True)),
         "title": expert.title, "years_of_practice": expert.years_of_practice,
         "employer_name": expert.employer_name,
         "employer_credit_code": expert.employer.credit_code if expert.employer else "", "region": expert.region,
@@ -62,7 +62,7 @@ def profile(request):
         try:
             registry.expert_profile_update(
                 expert=expert, primary_specialty=data["primary_specialty"],
-                secondary_specialties=data["secondary_specialties"].split(";"), title=data["title"],
+                secondary_specialties=data["secondary_specialties"], title=data["title"],
                 years_of_practice=data["years_of_practice"], employer_name=data["employer_name"],
                 employer_credit_code=data["employer_credit_code"], region=data["region"],
             )

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.regions import region_name
 from trading.models import BaseType, Category
 
 from . import charts
@@ -121,7 +122,7 @@ def filter_summary(flt: StatisticsFilter) -> str:
     if flt.category:
         parts.append(str(Category(flt.category).label))
     if flt.region:
-        parts.append(_("region %(code)s") % {"code": flt.region})
+        parts.append(_("region %(name)s") % {"name": region_name(flt.region)})
     return _("; ").join(parts)
 
 

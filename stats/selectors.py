@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.api import date_in_range, date_message
-from core.regions import region_prefix
+from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
 from .models import DealRollup
@@ -156,7 +156,7 @@ def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilte
             "value": category, "choices": ", ".join(Category.values)}
     region = (data.get("region") or "").strip()
     if region and not (region.isdigit() and len(region) == 6):
-        errors["region"] = _("Give a region as a 6-digit administrative division code, e.g. 310000.")
+        errors["region"] = _("Pick a region from the list.")
     dates = {}
     for name in ("from", "to"):
         raw = (data.get(name) or "").strip()
@@ -385,6 +385,8 @@ def keyed_rows_from_sums(flt: StatisticsFilter, result: list[dict]) -> tuple[lis
     """Rows from each group's raw sums (``key``, ``cur_<sum>``, ``prev_<sum>``, ``cur_n_<base type>``), whoever
     computed them: the SQL above or the Elasticsearch aggregations (stats.elastic)."""
     labels = dict(Category.choices) if flt.group_by == "category" else {}
+    if flt.group_by == "region":
+        labels = {raw["key"]: region_name(raw["key"]) for raw in result}
     rows, all_previous = [], {}
     for raw in result:
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
 from accounts.throttling import ExportThrottle, StatisticsThrottle, throttle_view
+from core.region_field import RegionWidget
 from core.workdays import today
 from trading.models import Category
 
@@ -26,17 +27,30 @@ from .services import history_import_start
 SAMPLE_FILE = Path(__file__).resolve().parent / "fixtures" / "history_sample.csv"
 
 
+def _query(request):
+    """The query string with the region picker's three selects folded into one ``region`` code."""
+    query = request.GET.copy()
+    if any(f"region_{i}" in query for i in range(3)):
+        query["region"] = RegionWidget().value_from_datadict(request.GET, None, "region")
+        for i in range(3):
+            query.pop(f"region_{i}", None)
+    return query
+
+
 def _parse(request):
     """The filter from the query string, or the errors to show next to the form."""
     try:
-        return statistics_filter_parse(request.GET, today=today()), {}
+        return statistics_filter_parse(_query(request), today=today()), {}
     except ValidationError as exc:
         return None, {field: " ".join(messages) for field, messages in exc.message_dict.items()}
 
 
 def _form_context(request, errors: dict) -> dict:
-    return {"errors": errors, "values": request.GET, "group_choices": [(g, group_labels()[g]) for g in GROUP_BY],
-            "category_choices": Category.choices, "querystring": request.GET.urlencode()}
+    query = _query(request)
+    picker = RegionWidget(empty_label=_("All regions"))
+    return {"errors": errors, "values": query, "group_choices": [(g, group_labels()[g]) for g in GROUP_BY],
+            "category_choices": Category.choices, "querystring": query.urlencode(),
+            "region_picker": picker.render("region", query.get("region", "")), "region_media": picker.media}
 
 
 @permission_required("statistics.view")

@@ -10,10 +10,11 @@ class SupervisionConfig(AppConfig):
         from accounts.navigation import add_nav
         from trading.lifecycle import award_hold_register
 
-        from . import permissions  # noqa: F401 - registers the supervision rules
+        from . import desk, permissions  # noqa: F401 - registers the supervision rules
         from .selectors import objection_holds
 
         award_hold_register(objection_holds)
+        desk.register()
         add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
                 "supervision:complaints_desk", order=15)
         add_nav(["regulator"], _("Supervision"), "supervision:desk", order=12)

@@ -9,8 +9,9 @@ class TradingConfig(AppConfig):
     def ready(self):
         from accounts.navigation import add_nav
 
-        from . import permissions  # noqa: F401 - registers the trading rules
+        from . import desk, permissions  # noqa: F401 - registers the trading rules
 
+        desk.register()
         add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)
         add_nav(["bidder"], _("My bids"), "trading:desk", order=10)
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)

@@ -1,7 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import BaseType, CancelReason, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
+from accounts.models import Organisation
+from core.region_field import RegionField
+
+from .criteria_field import CriteriaField
+from .models import BaseType, Category, EvaluationMethod, ProcurementMethod, ProcurementObject, Status
+
+
+def _organisations(org_type: str) -> list[tuple[str, str]]:
+    """Organisations of one type to pick by name (the value is the credit code the view looks up)."""
+    rows = Organisation.objects.filter(org_type=org_type).order_by("name").values_list("credit_code", "name")
+    return [("", "—"), *rows]
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -12,17 +22,16 @@ class ProjectForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    tenderer = forms.CharField(label=_("Tenderer credit code (agencies)"), required=False)
-    agency = forms.CharField(label=_("Agency credit code (optional for tenderers)"), required=False)
-    region = forms.CharField(label=_("Region code"), max_length=6, initial="310000")
+    tenderer = forms.ChoiceField(label=_("Tenderer (agencies choose it)"), required=False,
+                                 choices=lambda: _organisations(Organisation.Type.TENDERER))
+    agency = forms.ChoiceField(label=_("Agency (optional for tenderers)"), required=False,
+                               choices=lambda: _organisations(Organisation.Type.AGENCY))
+    region = RegionField(label=_("Region"), initial="310000")
     procurement_method = forms.ChoiceField(label=_("Procurement method"), choices=ProcurementMethod.choices)
     procurement_object = forms.ChoiceField(label=_("Procurement object (government procurement)"),
                                            choices=[("", "—"), *ProcurementObject.choices], required=False)
     evaluation_method = forms.ChoiceField(label=_("Evaluation method"), choices=EvaluationMethod.choices)
-    evaluation_criteria = forms.JSONField(
-        label=_("Criteria and weights (JSON)"), required=False, initial=list,
-        help_text=_('e.g. [{"name": "价格", "kind": "price", "weight": 30}, {"name": "技术", "kind": "technical", '
-                    '"weight": 70}]'))
+    evaluation_criteria = CriteriaField(label=_("Evaluation criteria and weights"), required=False, initial=list)
     bid_deadline = forms.DateTimeField(label=_("Bid deadline (= opening time)"), widget=DateTimeInput, required=False)
     documents_end = forms.DateTimeField(label=_("Documents available until"), widget=DateTimeInput, required=False)
     clarification_deadline = forms.DateTimeField(label=_("Clarification deadline"), widget=DateTimeInput,
@@ -63,12 +72,6 @@ class SectionForm(forms.Form):
     base_type = forms.ChoiceField(label=_("Base type"), choices=BaseType.choices)
 
 
-class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("Move to"), choices=Status.choices)
-    reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *CancelReason.choices], required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class AmendForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("clarification", _("Clarification (澄清)")),
                                                        ("amendment", _("Amendment (变更)"))])
@@ -81,7 +84,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("All categories")), *Category.choices],
                                  required=False)
-    region = forms.CharField(label=_("Region"), required=False, max_length=6)
+    region = RegionField(label=_("Region"), required=False, empty_label=_("All regions"))
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

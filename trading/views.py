@@ -5,10 +5,13 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation, Role
@@ -18,10 +21,50 @@ from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
 from .client import client_info
-from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, TransitionForm
-from .models import Announcement, Award, Bid, Project, Registration, Section, Status, TenderDocument
+from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm
+from .models import Announcement, Award, Bid, CancelReason, Project, Registration, Section, Status, TenderDocument
 from .search import SearchFilters, search_announcements
 from .services import awards, bids, custody, keys, notices, participation, projects, refusals
+
+# The lifecycle's next steps as people name them (the button's label), and those that cannot be undone.
+STEP_LABELS = {
+    Status.PUBLISHED: gettext_lazy("Publish the tender notice"),
+    Status.EVALUATION: gettext_lazy("Close the opening and start the evaluation"),
+    Status.PUBLICITY: gettext_lazy("Publicise the candidates"),
+    Status.AWARDED: gettext_lazy("Confirm the award"),
+    Status.CONTRACT_SIGNED: gettext_lazy("Confirm the contracts are signed"),
+    Status.ARCHIVED: gettext_lazy("Archive the project"),
+    Status.FAILED: gettext_lazy("Declare the tender failed (流标)"),
+    Status.CANCELLED: gettext_lazy("Terminate the project"),
+    Status.SUSPENDED: gettext_lazy("Suspend the project"),
+}
+IRREVERSIBLE = {Status.FAILED, Status.CANCELLED, Status.ARCHIVED}
+
+
+def _opened_bidders(project: Project) -> list[dict]:
+    """Per section, the bidders whose bids were opened: the candidates and the winner are picked from them by name."""
+    if project.status not in (Status.EVALUATION, Status.READY_TO_AWARD):
+        return []
+    bids = Bid.objects.filter(section__project=project, state=Bid.State.OPENED).select_related("organisation")
+    by_section: dict[int, list] = {}
+    for bid in bids.order_by("organisation__name"):
+        by_section.setdefault(bid.section_id, []).append(bid.organisation)
+    return [{"section": section, "bidders": by_section.get(section.pk, [])}
+            for section in project.sections.filter(failed_at__isnull=True).order_by("code")]
+
+
+def next_steps(*, user, project: Project) -> list[dict]:
+    """The steps this person may take now, each with its label and what it needs (reason, note, confirmation)."""
+    steps = []
+    for target in lifecycle.allowed_targets(project=project):
+        if not lifecycle.can_trigger(user=user, project=project, to=target):
+            continue
+        rule = lifecycle.find_transition(project=project, to=target)
+        lifting = project.status == Status.SUSPENDED
+        steps.append({"to": target, "label": _("Lift the suspension") if lifting else STEP_LABELS.get(target, Status(
+            target).label), "needs_reason": rule.needs_reason, "needs_note": rule.needs_note,
+            "irreversible": target in IRREVERSIBLE, "danger": target in IRREVERSIBLE or target == Status.SUSPENDED})
+    return sorted(steps, key=lambda step: step["danger"])
 
 
 def home(request):
@@ -68,9 +111,9 @@ def project(request, pk: int):
             "registrations": Registration.objects.filter(section__project=obj).select_related("organisation",
                                                                                                  "section"),
             "bid_counts": selectors.project_valid_bid_counts(project=obj),
-            "transition_form": TransitionForm(),
-            "next_states": [(s, Status(s).label) for s in lifecycle.allowed_targets(project=obj)
-                            if lifecycle.can_trigger(user=user, project=obj, to=s)],
+            "reasons": CancelReason.choices,
+            "opened_bidders": _opened_bidders(obj),
+            "next_steps": next_steps(user=user, project=obj),
             "awards": Award.objects.filter(section__project=obj).select_related("organisation", "section"),
             "refused": Award.objects.filter(refused_section__project=obj).select_related("organisation",
                                                                                        "refused_section"),
@@ -128,9 +171,19 @@ def award_refusal(request, pk: int, action: str):
 def desk(request):
     """The person's projects (tenderer/agency/regulator) or registrations and bids (bidder)."""
     user = request.user
-    context = {"projects": selectors.projects_for(user=user)[:200]}
+    projects = selectors.projects_for(user=user).order_by("-created_at", "-pk")
+    status, query = request.GET.get("status", ""), request.GET.get("q", "").strip()
+    if status in Status.values:
+        projects = projects.filter(status=status)
+    if query:
+        projects = projects.filter(Q(title__icontains=query) | Q(deal_code__startswith=query))
+    page = Paginator(projects, 25).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    context = {"projects": page.object_list, "page": page, "statuses": Status.choices, "status": status,
+               "query": query, "filters": filters.urlencode()}
     if user.role == Role.BIDDER:
-        context["bids"] = selectors.bids_of(organisation=user.organisation)[:200]
+        context["bids"] = selectors.bids_of(organisation=user.organisation).order_by("-submitted_at")[:200]
     context["my_key"] = selectors.bidder_key_current(user=user)
     return render(request, "trading/desk.html", context)
 
@@ -235,6 +288,8 @@ def project_action(request, pk: int, action: str):
     post, user = request.POST, request.user
 
     def transition(obj):
+        if post.get("to") in IRREVERSIBLE and post.get("confirm") != "on":
+            raise ValidationError({"confirm": _("This step cannot be undone: tick the box to confirm it.")})
         lifecycle.project_transition(project=obj, to=post.get("to", ""), user=user,
                                      reason_code=post.get("reason_code") or None, note=post.get("note", ""))
         return _("The project is now “%(s)s”.") % {"s": obj.get_status_display()}

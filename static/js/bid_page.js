@@ -122,13 +122,40 @@ export async function uploadEnvelope(form, sectionId, envelope, fileName, onProg
   return done.data;
 }
 
+/** A message of the page's language, from the form's data-msg-* attributes ("{n}" and the like filled in). */
+function msg(form, name, vars = {}) {
+  const text = form.dataset[`msg${name}`] ?? name;
+  return text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
+}
+
+/** Yuan as a whole number of fen (BigInt), or null for what is not an amount with at most two decimals. */
+function fen(text) {
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec((text ?? "").trim());
+  return match ? BigInt(match[1]) * 100n + BigInt((match[2] ?? "").padEnd(2, "0")) : null;
+}
+
+/** Why this price would be rejected before anything is sealed (over the 招标控制价), or "". */
+function priceProblem(form) {
+  const price = fen(form.elements.price.value);
+  const cap = fen(form.dataset.priceCap);
+  if (price !== null && cap !== null && price > cap) return msg(form, "OverCap", { cap: form.dataset.priceCapText });
+  return "";
+}
+
 async function sealAndUpload(form) {
   const status = form.querySelector(".seal-status");
   const say = (text) => { status.textContent = text; };
   const value = (name) => form.elements[name]?.value?.trim() ?? "";
+  const problem = priceProblem(form);
+  if (problem) throw new Error(problem);
   say("…");
   const keyFile = form.elements.key.files[0];
-  const signer = await privateKeyFromPem(await keyFile.text(), form.elements.passphrase.value);
+  let signer;
+  try {
+    signer = await privateKeyFromPem(await keyFile.text(), form.elements.passphrase.value);
+  } catch {
+    throw new Error(msg(form, "BadKey"));
+  }
   const openingPem = await (await fetch(form.dataset.openingKey)).text();
   const fields = {};
   for (const input of form.querySelectorAll("input[name=field]")) fields[input.dataset.name] = input.value;
@@ -138,7 +165,7 @@ async function sealAndUpload(form) {
                project_manager: value("project_manager"), fields },
     documents, signer, openingKey: publicKeyFromPem(openingPem),
     labels: { deal_code: form.dataset.dealCode, section_code: form.dataset.sectionCode },
-    onProgress: (done, total) => say(`sealing ${Math.round((100 * done) / total)}%`),
+    onProgress: (done, total) => say(`${msg(form, "Sealing")} ${Math.round((100 * done) / total)}%`),
   });
   await kept("put", { envelope, uploadId: null }, keptKey(form));
   return upload(form, { envelope, uploadId: null });
@@ -148,13 +175,13 @@ async function sealAndUpload(form) {
 async function upload(form, record) {
   const status = form.querySelector(".seal-status");
   const receipt = await uploadEnvelope(form, form.dataset.section, record.envelope, "bid.sealed",
-    (done, total) => { status.textContent = `uploading ${Math.round((100 * done) / total)}%`; },
+    (done, total) => { status.textContent = `${msg(form, "Uploading")} ${Math.round((100 * done) / total)}%`; },
     { uploadId: record.uploadId,
       onCreated: (id) => kept("put", { envelope: record.envelope, uploadId: id }, keptKey(form)) });
   await kept("delete", keptKey(form));
   form.querySelector(".seal-resume").hidden = true;
   form.dataset.receipt = JSON.stringify(receipt.signed);
-  status.textContent = `receipt ${receipt.receipt_no} · SHA-256 ${receipt.sha256}`;
+  status.textContent = msg(form, "Received", { no: receipt.receipt_no });
   form.classList.remove("failed");
   form.classList.add("sealed");
   return receipt;
@@ -162,7 +189,7 @@ async function upload(form, record) {
 
 function failed(form) {
   return (error) => {
-    form.querySelector(".seal-status").textContent = `error: ${error.message}`;
+    form.querySelector(".seal-status").textContent = msg(form, "Error", { reason: error.message });
     form.classList.add("failed");
   };
 }
@@ -185,6 +212,11 @@ async function offerResume(form) {
 
 const forms = Array.from(document.querySelectorAll("form.seal-form"));
 for (const form of forms) {
+  form.elements.price.addEventListener("input", () => {
+    const problem = priceProblem(form);
+    form.querySelector(".price-warning").textContent = problem;
+    form.querySelector(".price-warning").hidden = !problem;
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     form.classList.remove("failed", "sealed");

@@ -161,6 +161,26 @@ function fmtTime(iso) {
   return iso ? new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }) : "";
 }
 
+/** Only what this person can do now: [data-when] lists the room states a control belongs to, [data-me] what the
+ *  bidder's own state must be; a card whose controls are all hidden shows its [data-idle] line instead. */
+function showControls(root, s) {
+  const me = s.me || {};
+  const mine = {
+    "not-signed-in": !me.signed_in,
+    "key-needed": !me.signed_in || me.decryption === "waiting",
+    "key-waiting": me.signed_in && me.decryption === "waiting",
+    "not-confirmed": !me.confirmed,
+  };
+  for (const node of root.querySelectorAll("[data-when]")) {
+    const now = node.dataset.when.split(" ").includes(s.state);
+    node.hidden = !(now && (!node.dataset.me || mine[node.dataset.me]));
+  }
+  for (const idle of root.querySelectorAll("[data-idle]")) {
+    const card = idle.closest(".card");
+    idle.hidden = Array.from(card.querySelectorAll("[data-when]")).some((node) => !node.hidden);
+  }
+}
+
 export function startRoom(root) {
   const session = root.dataset.session;
   const role = root.dataset.role;
@@ -183,7 +203,9 @@ export function startRoom(root) {
       room.clock(s.server_time);
       $("state").textContent = s.state_label;
       root.dataset.state = s.state;
+      showControls(root, s);
       const c = s.counts;
+      $("counts-box").hidden = !c.bidders;
       $("counts").textContent = `签到 ${c.signed_in}/${c.bidders} · 已解密 ${c.decrypted}/${c.bidders}` +
         (c.failed ? ` · 未解密 ${c.failed}` : "") + (s.state === "confirming" ? ` · 已确认 ${c.confirmed}` : "");
       if (s.me && $("me")) {
@@ -277,6 +299,7 @@ export function startRoom(root) {
     if (snapshot.state === "decrypting") [target, label] = [snapshot.decrypt_ends_at, "解密剩余"];
     if (snapshot.state === "confirming") [target, label] = [snapshot.confirm_ends_at, "异议剩余"];
     $("countdown-label").textContent = label;
+    $("countdown-box").hidden = !target;
     if (!target) {
       $("countdown").textContent = "";
       return;

@@ -46,7 +46,7 @@ def _date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValidationError({"known_on": _("Give the date as YYYY-MM-DD.")})
+        raise ValidationError({"known_on": _("Pick the day from the calendar.")})
 
 
 @permission_required("supervision.complaint.list")

@@ -59,7 +59,7 @@ def test_a_403_says_the_reason_the_permission_layer_gives(client, users):
 
 
 def test_a_server_error_is_a_friendly_500_that_shows_nothing_internal(settings):
-    from core.views import server_error
+    from core.error_pages import server_error
 
     response = server_error(None)
     page = response.content.decode()

@@ -275,7 +275,7 @@ def test_filter_defaults_and_parsing():
     ({"category": "spaceships"}, "category", "Unknown category “spaceships”"),
     ({"from": "2025-06-01", "to": "2025-01-01"}, "from", "is after the end date 2025-01-01; swap them"),
     ({"group_by": "week"}, "group_by", "Group by one of"),
-    ({"region": "31"}, "region", "6-digit administrative division code"),
+    ({"region": "31"}, "region", "Pick a region from the list"),
 ])
 def test_invalid_filters_say_what_to_give(query, field, message):
     from django.core.exceptions import ValidationError

@@ -387,7 +387,7 @@ def test_filing_through_the_pages_says_what_happened_and_a_refusal_creates_nothi
     before = _counts()
     # a date the bidder typed wrong: the message says how to write it, nothing is filed
     assert post(f"{page}complaint/", {"subject": "procedure", "grounds": "x", "known_on": "22/11/2026"}) == [
-        "Give the date as YYYY-MM-DD."]
+        "Pick the day from the calendar."]
     # a complaint on the result before the objection is answered: the service's refusal, nothing is filed
     refused = post(f"{page}complaint/", {"subject": "result", "grounds": "评分有误。"})
     assert len(refused) == 1 and refused[0].startswith("Your objection or challenge is awaiting its answer until")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PRICE = "86420753.19"
+PRICE_CAP = "90000000.00"
 
 
 @pytest.fixture
@@ -137,6 +139,7 @@ def _bid_page_ready(world, tmp_path):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
     project = _published(world, seconds=600)
     section = project["sections"][0]["id"]
+    Section.objects.filter(pk=section).update(base_amount=Decimal(PRICE_CAP))  # the price cap (招标控制价) above PRICE
     bidder = world.bidders[0]
     _joined(world, bidder, section)
     _server_password(bidder)
@@ -190,10 +193,32 @@ def test_the_bid_page_seals_in_chromium_and_never_sends_the_price(world, server,
         status = _seal_on_the_page(page, tmp_path)
         browser.close()
 
-    assert "receipt" in status, status
+    assert "回执编号" in status, status
     assert len(bodies) > 3 and all(PRICE.encode() not in body and "项目经理赵六".encode() not in body
                                    for body in bodies)
     _assert_the_bid_opens(key, tmp_path)
+
+
+def test_the_bid_page_refuses_a_price_above_the_cap_before_sealing(world, server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    project, bidder, key = _bid_page_ready(world, tmp_path)
+    sent: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = _open_bid_page(browser, server, bidder, project)
+        page.fill("form.seal-form input[name=price]", "90000000.01")
+        warning = page.text_content("form.seal-form .price-warning")
+        page.on("request", lambda request: sent.append(request.url) if request.method != "GET" else None)
+        page.set_input_files("form.seal-form input[name=key]", str(tmp_path / "me.pem"))
+        page.fill("form.seal-form input[name=passphrase]", sealed.PASSPHRASE)
+        page.click("form.seal-form > button")
+        page.wait_for_selector("form.seal-form.failed", timeout=60_000)
+        status = page.text_content("form.seal-form .seal-status")
+        browser.close()
+
+    assert "招标控制价 90,000,000.00 元" in warning and "招标控制价" in status
+    assert sent == [] and not Bid.objects.exists()
 
 
 def _in_a_thread(query):
@@ -255,7 +280,7 @@ def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_p
         page.route(lambda url: "/api/trading/uploads/" in url and "offset=" in url and "offset=0" not in url,
                    lambda route: route.abort())
         status = _seal_on_the_page(page, tmp_path)
-        assert status.startswith("error"), status
+        assert status.startswith("未能递交"), status
         session, bids = _in_a_thread(lambda: (UploadSession.objects.get(), Bid.objects.count()))
         assert session.state == "open" and storage.protected_path(session.temp_path).stat().st_size == 1 << 20
         assert bids == 0
@@ -289,7 +314,7 @@ def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_p
         left_after_discard = page.evaluate(KEPT_ENVELOPE_JS)
         browser.close()
 
-    assert "receipt" in status, status
+    assert "回执编号" in status, status
     assert puts and all("offset=0" not in url for url in puts), puts
     assert UploadSession.objects.get().state == "complete"
     assert not offered_again and left == []

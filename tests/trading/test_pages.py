@@ -22,7 +22,7 @@ def test_an_agency_registers_publishes_and_a_bidder_bids_through_the_pages(world
     response = agency.post("/projects/new/", {
         "title": "城北污水处理厂设备采购", "category": "other", "tenderer": world.tenderer.organisation.credit_code,
         "region": "310000", "procurement_method": "open", "evaluation_method": "lowest_price",
-        "evaluation_criteria": "[]", "bid_deadline": deadline, "decryption_window_minutes": 30,
+        "bid_deadline": deadline, "decryption_window_minutes": 30,
         "objection_window_minutes": 10, "section_code": "001", "section_name": "设备",
         "section_base_amount": "2000000.00", "section_base_type": "budget",
     })
@@ -85,7 +85,7 @@ def _edit_data(project, **changes):
     data = {"title": project.title, "description": project.description, "category": project.category,
             "region": project.region, "procurement_method": project.procurement_method,
             "procurement_object": project.procurement_object, "evaluation_method": project.evaluation_method,
-            "evaluation_criteria": "[]", "decryption_window_minutes": project.decryption_window_minutes,
+            "decryption_window_minutes": project.decryption_window_minutes,
             "objection_window_minutes": project.objection_window_minutes,
             "bid_deadline": timezone.localtime(project.bid_deadline).strftime("%Y-%m-%dT%H:%M")}
     data.update(changes)
@@ -107,11 +107,33 @@ def test_a_bad_edit_shows_the_error_and_changes_nothing(world):
     project = _draft(world)
     before = Project.objects.filter(pk=project.pk).values().get()
     response = _login(world.agency).post(f"/projects/{project.pk}/edit/", _edit_data(
-        project, title="坏的修改", evaluation_method="comprehensive",
-        evaluation_criteria='[{"name": "价格", "kind": "price", "weight": 40}]'))
+        project, title="坏的修改", evaluation_method="comprehensive", **{
+            "evaluation_criteria-name-0": "价格", "evaluation_criteria-kind-0": "price",
+            "evaluation_criteria-weight-0": "40"}))
     assert response.status_code == 200
     assert "100" in str(response.context["form"].errors)
     assert Project.objects.filter(pk=project.pk).values().get() == before
+
+
+def test_the_criteria_editor_takes_rows_and_shows_them_back(world):
+    project = _draft(world)
+    rows = {"evaluation_criteria-name-0": "价格", "evaluation_criteria-kind-0": "price",
+            "evaluation_criteria-weight-0": "30", "evaluation_criteria-name-1": "技术方案",
+            "evaluation_criteria-kind-1": "technical", "evaluation_criteria-weight-1": "70",
+            "evaluation_criteria-name-2": "", "evaluation_criteria-kind-2": "technical",
+            "evaluation_criteria-weight-2": ""}
+    client = _login(world.agency)
+    response = client.post(f"/projects/{project.pk}/edit/", _edit_data(
+        project, evaluation_method="comprehensive", **rows))
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.evaluation_criteria == [{"name": "价格", "kind": "price", "weight": 30},
+                                           {"name": "技术方案", "kind": "technical", "weight": 70}]
+    page = client.get(f"/projects/{project.pk}/edit/").content.decode()
+    assert 'value="技术方案"' in page and '<output class="row-total">100</output>' in page
+    bad = client.post(f"/projects/{project.pk}/edit/", _edit_data(project, **{
+        **rows, "evaluation_criteria-weight-1": "七十"}))
+    assert "is a number" in str(bad.context["form"].errors)
 
 
 def test_only_the_parties_edit_and_only_a_draft(world):
