@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    benchsupport.ensure_database(DB_URL)
+    _database_fresh(DB_URL)
     folder = benchsupport.ROOT / "var" / "bench-deadline"
     if folder.exists():
         import shutil
@@ -204,6 +204,16 @@ Daphne on PostgreSQL, starting {WINDOW:.0f} s before the deadline; load average 
 Platform throughput = **{ratio:.0%}** of the bare endpoint (target ≥ 70%); {bids} bids stored.
 """)
     return 0 if platform["lost"] == 0 and platform["receipts"] + platform["refused"] == len(results) else 1
+
+
+def _database_fresh(url: str) -> None:
+    """Each run starts from an empty database of its own (people, keys and bids of a run are not reused)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    benchsupport.ensure_database(url)
 
 
 def _daphne_for(application: str, env: dict, log: Path):
