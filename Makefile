@@ -49,7 +49,7 @@ lint: $(VENV)/.dev
 
 # Every benchmark, one after the other; each loads its own database and writes bench/RESULTS.md.
 BENCHES := sealing_throughput trading_pages trading_statistics opendata_feed credit_scores expert_draw room_clients \
-	supervision_indicators
+	supervision_indicators deadline_rush
 bench: $(VENV)/.dev
 	for b in $(BENCHES); do if [ -f bench/$$b.py ]; then $(PY) bench/$$b.py || exit 1; fi; done
 

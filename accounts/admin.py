@@ -6,6 +6,7 @@ and organisations stay on the record of every trade they took part in; an accoun
 (a token is a log-in: whoever read one could act as its owner), so neither is in the back office.
 """
 
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, BaseUserCreationForm
@@ -13,10 +14,13 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
+from core.admin_site import ReadOnlyAdmin
+
 from .models import Organisation, User
 from .services import (
     ORGANISATION_FIELDS,
     USER_FIELDS,
+    login_unlock,
     organisation_create,
     organisation_update,
     user_create,
@@ -102,3 +106,18 @@ class PersonAdmin(UserAdmin):
 
     def save_related(self, request, form, formsets, change):
         """People have no groups or per-user permissions to save (the role decides)."""
+
+
+@admin.register(AccessAttempt)
+class LoginLockoutAdmin(ReadOnlyAdmin):
+    """Failed log-ins per user name and address (django-axes); "Unlock" lifts a lock-out, audited."""
+
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "path_info"]
+    search_fields = ["username", "ip_address"]
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected log-ins"))
+    def unlock(self, request, queryset):
+        for attempt in queryset:
+            login_unlock(username=attempt.username, ip_address=attempt.ip_address)
+        self.message_user(request, _("Unlocked: they may log in again at once."))

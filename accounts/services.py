@@ -121,3 +121,14 @@ def organisation_register(*, name: str, credit_code_value: str, org_type: str, r
     organisation = organisation_create(name=name, credit_code_value=credit_code_value, org_type=org_type, region=region)
     return user_create(username=username, password=password, role=role, organisation=organisation,
                        display_name=display_name)
+
+
+@transaction.atomic
+def login_unlock(*, username: str, ip_address: str | None = None) -> int:
+    """Lift a log-in lock-out before its time (a platform admin, from the back office); returns the rows cleared."""
+    from axes.utils import reset
+
+    cleared = reset(ip=ip_address or None, username=username)
+    audit_record(action="accounts.login_unlocked", object_type="accounts.user",
+                 payload={"username": username, "ip_address": ip_address or "", "cleared": cleared})
+    return cleared

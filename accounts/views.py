@@ -56,7 +56,7 @@ def register(request):
         except ValidationError as exc:
             form_add_service_errors(form, exc, field_map=_FORM_FIELD)
         else:
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Registered %(org)s. Welcome.") % {"org": user.organisation.name})
             return redirect("accounts:dashboard")
     return render(request, "accounts/register.html", {"form": form})

@@ -13,22 +13,23 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.http_limits import answer_refused_requests  # noqa: E402
+from core.proxy import TrustedProxyMiddleware  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
 from core.ws_auth import AuthMiddlewareStack  # noqa: E402
 
-http_app = django_asgi_app if settings.PRODUCTION else ASGIStaticFilesHandler(django_asgi_app)
-
-application = ProtocolTypeRouter(
+# Static files are served by WhiteNoise inside Django (settings.MIDDLEWARE). The client's address and scheme are
+# believed from forwarded headers only when the connection comes from a trusted proxy (core.proxy).
+application = TrustedProxyMiddleware(ProtocolTypeRouter(
     {
-        "http": http_app,
+        "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
-)
+))
 
+answer_refused_requests()
 start_embedded_scheduler()

@@ -7,9 +7,12 @@ does the timed work. Environment variables switch each part to its real service:
 - DATABASE_URL        postgres://... -> PostgreSQL
 - REDIS_URL           redis://...    -> channels-redis and the Celery broker
 - ELASTICSEARCH_URL   http://...     -> announcements indexed in Elasticsearch
-- SUNSHINE_ENV        "production"   -> DEBUG off, secure cookies, HSTS, SSL redirect
+- SUNSHINE_ENV        "production"   -> secure cookies, HSTS, SSL redirect, demo data refused
+- DJANGO_DEBUG        "1"            -> Django's debug pages (never in production; off by default everywhere)
+- SUNSHINE_TRUSTED_PROXIES  "10.0.0.5,10.1.0.0/16" -> the reverse proxies whose X-Forwarded-For/-Proto are believed
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -40,11 +43,13 @@ else:
         "DJANGO_SECRET_KEY", "embedded-only-insecure-key-do-not-use-in-production-8f3a2c"
     )
 
-DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+# Off unless asked for, in the embedded default too: the debug pages show settings and code to anyone.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
+CSRF_FAILURE_VIEW = "core.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",
@@ -59,6 +64,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     # The platform, in dependency order: each app may import only those above it.
     "core",
     "audit",
@@ -74,15 +82,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.PlatformLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    # Last: turns a lock-out found during authentication into the lock-out answer (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes' lock-out check first (settings "Log-in lock-out" below), then Django's ModelBackend, which logs in.
+# AxesBackend also loads the person of a session (ModelBackend.get_user), so either may be a session's backend.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 
 ROOT_URLCONF = "config.urls"
 
@@ -154,6 +172,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# WhiteNoise serves /static/ from the Daphne process (no traversal outside the collected files, caching headers);
+# the embedded default reads the source folders directly, a deployment runs `manage.py collectstatic` first.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+# Embedded: look each file up when asked (no scan of every static folder each time the app starts, which tests do
+# for every client); production serves the collected, hashed files only.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("SUNSHINE_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 # Where sealed envelopes and other protected files live; never served directly.
@@ -303,35 +329,122 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Rates per scope (accounts.throttling): anonymous callers, signed-in callers, and the expensive endpoints.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.AnonThrottle", "accounts.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "120/min"),
+        "user": os.environ.get("THROTTLE_USER", "1200/min"),
+        "search": os.environ.get("THROTTLE_SEARCH", "30/min"),
+        "statistics": os.environ.get("THROTTLE_STATISTICS", "20/min"),
+        "export": os.environ.get("THROTTLE_EXPORT", "10/min"),
+        "upload": os.environ.get("THROTTLE_UPLOAD", "600/min"),
+    },
 }
+# Limits on what a request may carry (core.api, core.middleware): JSON nesting, query and page numbers.
+API_JSON_MAX_DEPTH = 32
+API_MAX_PAGE = 100_000
+API_MAX_LIMIT = 500
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sunshine Trading Platform API",
     "DESCRIPTION": "Public-resource trading: projects, bids, openings, experts, credit.",
     "VERSION": "0.1.0",
+    # Swagger UI from the vendored drf-spectacular-sidecar package: /api/docs/ works offline, under the CSP.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Every operation documents its refusals too: 400, 401, 403, 404, 405, 429 (core.schema).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.document_refusals"],
     # One schema name per choice set that several fields share.
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "trading.models.projects.Status",
         "CreditRecordStatusEnum": "credit.models.CreditEvent.Status",
+        "AnnouncementKindEnum": "trading.models.notices.Announcement.Kind",
+        "BidStateEnum": "trading.models.bids.Bid.State",
+        "UploadStateEnum": "trading.models.keys.UploadSession.State",
+        "ObjectionKindEnum": "supervision.models.complaints.Objection.Kind",
+        "ObjectionStateEnum": "supervision.models.complaints.Objection.State",
+        "ComplaintStateEnum": "supervision.models.complaints.Complaint.State",
+        "CaseOriginEnum": "supervision.models.enforcement.Case.Origin",
+        "CaseStateEnum": "supervision.models.enforcement.Case.State",
+        "CaseEvidenceKindEnum": "supervision.models.enforcement.CaseEvidence.Kind",
+        "MeasureKindEnum": "supervision.models.enforcement.Measure.Kind",
+        "LeadStateEnum": "supervision.models.indicators.Lead.State",
     },
 }
+
+# Caches hold the throttles' counters: shared through Redis when there is one, so every Daphne process counts
+# the same requests. CACHE_URL=locmem:// keeps them in the process (the test suite clears them per test).
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL or "locmem://")
+if CACHE_URL.startswith("redis"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "sunshine")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Log-in lock-out (django-axes; docs/security.md): after AXES_FAILURE_LIMIT wrong passwords for one user name from
+# one address, that pair is locked for AXES_COOLOFF_TIME, on the log-in page and on /api/trading/token/ alike.
+# Locking the pair, not the user name alone, keeps an attacker from locking a bidder out at the deadline.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The client's address is REMOTE_ADDR once core.proxy has believed (or not) the proxies in front.
+AXES_CLIENT_IP_CALLABLE = "core.proxy.client_ip"
+AXES_VERBOSE = False
+# The back office shows the attempts read-only with an audited "Unlock" (accounts.admin), not axes' own admin.
+AXES_ENABLE_ADMIN = False
+
+# Reverse proxies in front of Daphne (core.proxy): only a connection from one of these may tell the client's
+# address (X-Forwarded-For) and that it came over HTTPS (X-Forwarded-Proto); from anyone else both are dropped.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("SUNSHINE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline code, no
+# eval, nothing from another host; the pages keep to it (tests/e2e/test_csp_walk.py walks them in Chromium).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen", "geolocation",
+    "gyroscope", "magnetometer", "microphone", "midi", "payment", "usb", "xr-spatial-tracking")}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Error reports (the debug page with DJANGO_DEBUG=1, logged reports) mask passwords in URLs and secret settings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.errors.SecretSafeReporterFilter"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS seen by a trusted proxy is the ASGI scope's scheme (core.proxy), so no SECURE_PROXY_SSL_HEADER:
+    # a client cannot claim HTTPS with a header of its own.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"

@@ -9,13 +9,15 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.models import Organisation
 from accounts.permissions import Allowed
+from accounts.throttling import ExportThrottle, SearchThrottle, with_scope
+from core.api import date_in_range, date_message
 from core.workdays import today
 
 from . import selectors, services
@@ -76,7 +78,7 @@ class CreditEventCreateSerializer(serializers.Serializer):
     behaviour = serializers.CharField()
     evidence = serializers.CharField()
     deal_code = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_on = serializers.DateField(required=False)
+    occurred_on = serializers.DateField(required=False, validators=[date_in_range])
     decision_number = serializers.CharField()
 
 
@@ -85,6 +87,7 @@ class BlacklistView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = BlacklistEntrySerializer
+    throttle_classes = with_scope(SearchThrottle)
 
     def get_queryset(self):
         return selectors.blacklist_public(q=self.request.query_params.get("q", ""))
@@ -95,6 +98,7 @@ class RedlistView(generics.ListAPIView):
 
     permission_classes = [AllowAny]
     serializer_class = RedlistEntrySerializer
+    throttle_classes = with_scope(SearchThrottle)
 
     def get_queryset(self):
         return selectors.redlist_current(q=self.request.query_params.get("q", ""))
@@ -164,9 +168,10 @@ def subject_lookup(request, credit_code: str):
                                                              Organisation.Type.TENDERER):
         raise Http404
     try:
-        on = dt.date.fromisoformat(request.query_params["on"]) if request.query_params.get("on") else today()
-    except ValueError:
-        raise ApiValidationError({"on": [_("Give the date as YYYY-MM-DD.")]})
+        on = date_in_range(dt.date.fromisoformat(request.query_params["on"])) if request.query_params.get("on") \
+            else today()
+    except (ValueError, ValidationError):
+        raise ApiValidationError({"on": [date_message()]})
     standing = selectors.subject_standing(organisation=organisation, on=on)
     refusal = selectors.organisation_refusal(organisation=organisation, on=on)
     return Response({
@@ -202,6 +207,7 @@ def feed_json(request):
 @extend_schema(responses={(200, "text/csv"): str})
 @api_view(["GET"])
 @permission_classes([AllowAny])
+@throttle_classes(with_scope(ExportThrottle))
 def feed_csv(request):
     """The same feed as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese names)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")

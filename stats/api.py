@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import Allowed
+from accounts.throttling import StatisticsThrottle, with_scope
 from core.api import service_errors
 from core.workdays import today
 
@@ -92,6 +93,7 @@ class StatisticsView(APIView):
 
     permission_classes = [Allowed]
     permission_action = "statistics.view"
+    throttle_classes = with_scope(StatisticsThrottle)
 
     @extend_schema(
         operation_id="stats_statistics",

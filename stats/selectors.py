@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.api import date_in_range, date_message
 from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
@@ -163,9 +164,11 @@ def statistics_filter_parse(data: Mapping, *, today: dt.date) -> StatisticsFilte
             dates[name] = None
             continue
         try:
-            dates[name] = dt.date.fromisoformat(raw)
+            dates[name] = date_in_range(dt.date.fromisoformat(raw))
         except ValueError:
             errors[name] = _("“%(value)s” is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31.") % {"value": raw}
+        except ValidationError:
+            errors[name] = date_message()
     if errors:
         raise ValidationError(errors)
     date_to = dates["to"] or today

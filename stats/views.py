@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.permissions import permission_required
+from accounts.throttling import ExportThrottle, StatisticsThrottle, throttle_view
 from core.region_field import RegionWidget
 from core.workdays import today
 from trading.models import Category
@@ -53,6 +54,7 @@ def _form_context(request, errors: dict) -> dict:
 
 
 @permission_required("statistics.view")
+@throttle_view(StatisticsThrottle)
 def statistics(request):
     flt, errors = _parse(request)
     context = _form_context(request, errors)
@@ -75,6 +77,7 @@ def _filename(flt) -> str:
 
 
 @permission_required("statistics.view")
+@throttle_view(ExportThrottle)
 def statistics_export_csv(request):
     flt, errors = _parse(request)
     if flt is None:
@@ -86,6 +89,7 @@ def statistics_export_csv(request):
 
 
 @permission_required("statistics.view")
+@throttle_view(ExportThrottle)
 def statistics_export_pdf(request):
     flt, errors = _parse(request)
     if flt is None:

@@ -1,20 +1,23 @@
 """The trading REST API under /api/trading/: parse, check permission, call one service."""
 
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import api_view, parser_classes, permission_classes, throttle_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.models import Organisation
 from accounts.permissions import require
-from core.api import service_errors
+from accounts.throttling import SearchThrottle, UploadThrottle, with_scope
+from core.api import date_in_range, date_message, query_int, service_errors
 
 from . import lifecycle, selectors, storage
 from .client import client_info
@@ -36,6 +39,7 @@ from .serializers import (
     ProjectUpdateSerializer,
     ProjectWriteSerializer,
     RegistrationSerializer,
+    SectionInSerializer,
     TransitionRowSerializer,
     TransitionSerializer,
     UploadSerializer,
@@ -111,19 +115,13 @@ def project_detail(request, pk: int):
     return Response(ProjectSerializer(project).data)
 
 
-@extend_schema(request=inline_serializer("SectionIn", {
-    "code": serializers.CharField(), "name": serializers.CharField(),
-    "base_amount": serializers.DecimalField(max_digits=16, decimal_places=2), "base_type": serializers.CharField(),
-}), responses=ProjectSerializer)
+@extend_schema(request=SectionInSerializer, responses={201: ProjectSerializer})
 @api_view(["POST"])
 @service_errors
 def section_create(request, pk: int):
     """Add a section to a draft project."""
     project = get_object_or_404(Project, pk=pk)
-    data = request.data
-    projects.section_add(project=project, user=request.user, code=data.get("code", ""), name=data.get("name", ""),
-                         base_amount=data.get("base_amount"), base_type=data.get("base_type", ""),
-                         announced_items=data.get("announced_items") or [])
+    projects.section_add(project=project, user=request.user, **_valid(SectionInSerializer, request))
     return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
 
@@ -171,6 +169,7 @@ def project_amend(request, pk: int):
 @extend_schema(request={"multipart/form-data": UploadSerializer}, responses=DocumentSerializer(many=True))
 @api_view(["GET", "POST"])
 @parser_classes([MultiPartParser, FormParser])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def project_documents(request, pk: int):
     """GET the tender documents of a project; POST (multipart ``file``) uploads one (tenderer/agency)."""
@@ -235,6 +234,7 @@ def registration_commitment(request, pk: int):
 @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: ReceiptSerializer})
 @api_view(["POST"])
 @parser_classes([MultiPartParser, FormParser])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def section_bid(request, pk: int):
     """Submit (or replace) your bid envelope for a section; the answer is the receipt (回执)."""
@@ -311,10 +311,16 @@ def award_contract(request, pk: int):
     return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=AnnouncementSerializer(many=True), parameters=[
-    OpenApiParameter(name, str) for name in ("q", "category", "region", "status", "kind", "from", "to", "page")])
+@extend_schema(responses=inline_serializer("AnnouncementPage", {
+    "total": serializers.IntegerField(), "page": serializers.IntegerField(), "pages": serializers.IntegerField(),
+    "backend": serializers.ChoiceField(choices=["database", "elasticsearch"]),
+    "results": AnnouncementSerializer(many=True)}), parameters=[
+    *(OpenApiParameter(name, str) for name in ("q", "category", "region", "status", "kind")),
+    *(OpenApiParameter(name, OpenApiTypes.DATE) for name in ("from", "to")),
+    OpenApiParameter("page", int, description="1 or more")])
 @api_view(["GET"])
 @permission_classes([AllowAny])
+@throttle_classes(with_scope(SearchThrottle))
 @service_errors
 def announcements(request):
     """Public: search the announcements (words in title/body, or a deal code) with filters."""
@@ -332,14 +338,11 @@ def filters_from(params) -> tuple[SearchFilters, int]:
         if not value:
             return None
         try:
-            return DateField().clean(value)
+            return date_in_range(DateField().clean(value))
         except DjangoValidationError:
-            raise DjangoValidationError({name: "Give the date as YYYY-MM-DD."})
+            raise DjangoValidationError({name: date_message()})
 
-    try:
-        page = max(1, int(params.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = query_int(params, "page", default=1, minimum=1, maximum=settings.API_MAX_PAGE)
     return SearchFilters(category=params.get("category", ""), region=params.get("region", ""),
                          status=params.get("status", ""), kind=params.get("kind", ""),
                          published_from=date("from"), published_to=date("to")), page
@@ -395,7 +398,8 @@ def award_refuse(request, pk: int):
 def section_next_candidate(request, pk: int):
     """Tenderer/agency: award the next-ranked candidate after a refusal (TL 55); optional ``amount``."""
     section = get_object_or_404(Section, pk=pk)
-    award = refusals.award_next_candidate(section=section, user=request.user, amount=request.data.get("amount"))
+    award = refusals.award_next_candidate(section=section, user=request.user,
+                                          amount=_valid(AmountSerializer, request).get("amount"))
     return Response({"id": award.pk, "organisation": award.organisation.credit_code, "amount": str(award.amount)},
                     status=status.HTTP_201_CREATED)
 
@@ -406,5 +410,6 @@ def section_next_candidate(request, pk: int):
 def section_retender(request, pk: int):
     """Tenderer/agency: after a refusal, give the section up (流标) to tender it again; ``text`` says why."""
     section = get_object_or_404(Section, pk=pk)
-    project = refusals.award_refusal_retender(section=section, user=request.user, note=request.data.get("text", ""))
+    project = refusals.award_refusal_retender(section=section, user=request.user,
+                                              note=_valid(RefusalTextSerializer, request)["text"])
     return Response({"project_status": project.status})

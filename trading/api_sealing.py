@@ -7,15 +7,17 @@ import binascii
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from accounts.throttling import UploadThrottle, with_scope
 from audit.context import Actor, acting_as
 from audit.services import audit_record
 
@@ -28,6 +30,37 @@ from .services import bids, custody, keys, opening, uploads
 KeySerializer = inline_serializer("PublicKey", {
     "suite": serializers.CharField(), "fingerprint": serializers.CharField(), "public_key": serializers.CharField(),
     "registered_at": serializers.DateTimeField()})
+PlatformKeySerializer = inline_serializer("PlatformKey", {
+    "suite": serializers.CharField(), "fingerprint": serializers.CharField(), "public_key": serializers.CharField()})
+PEM = {(200, "application/x-pem-file"): OpenApiTypes.STR}
+
+
+class TokenInSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class KeyInSerializer(serializers.Serializer):
+    public_key = serializers.CharField(max_length=20_000, help_text="PEM")
+
+
+class CustodiansInSerializer(serializers.Serializer):
+    usernames = serializers.ListField(child=serializers.CharField(max_length=150), max_length=50)
+
+
+class UploadInSerializer(serializers.Serializer):
+    size = serializers.IntegerField(min_value=1, max_value=2**53, help_text="bytes")
+    file_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ReleaseInSerializer(serializers.Serializer):
+    content_key = serializers.CharField(max_length=1000, help_text="base64")
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 UploadSerializer = inline_serializer("UploadStatus", {
     "id": serializers.CharField(), "size": serializers.IntegerField(), "offset": serializers.IntegerField(),
     "state": serializers.CharField(), "bid": serializers.IntegerField(allow_null=True)})
@@ -40,15 +73,13 @@ def _key_data(key) -> dict | None:
             "registered_at": key.registered_at.isoformat()}
 
 
-@extend_schema(request=inline_serializer("TokenIn", {"username": serializers.CharField(),
-                                                     "password": serializers.CharField()}),
-               responses=inline_serializer("TokenOut", {"token": serializers.CharField()}))
+@extend_schema(request=TokenInSerializer, responses=inline_serializer("TokenOut", {"token": serializers.CharField()}))
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def token_obtain(request):
     """Exchange a username and password for an API token (header ``Authorization: Token <token>``)."""
-    user = authenticate(request._request, username=request.data.get("username", ""),
-                        password=request.data.get("password", ""))
+    data = _valid(TokenInSerializer, request)
+    user = authenticate(request._request, username=data["username"], password=data["password"])
     if user is None or not user.is_active:
         return Response({"errors": {"detail": ["Wrong username or password."]}}, status=status.HTTP_400_BAD_REQUEST)
     token, created = Token.objects.get_or_create(user=user)
@@ -58,18 +89,17 @@ def token_obtain(request):
     return Response({"token": token.key})
 
 
-@extend_schema(request=inline_serializer("KeyIn", {"public_key": serializers.CharField()}),
-               responses=KeySerializer)
+@extend_schema(request=KeyInSerializer, responses={200: KeySerializer, 201: KeySerializer})
 @api_view(["GET", "POST"])
 @service_errors
 def my_key(request):
     """GET your registered public key (404 if none). POST ``public_key`` (PEM) to register or replace it."""
     if request.method == "POST":
-        key = keys.bidder_key_register(user=request.user, public_key_pem=request.data.get("public_key", ""))
+        key = keys.bidder_key_register(user=request.user, public_key_pem=_valid(KeyInSerializer, request)["public_key"])
         return Response(_key_data(key), status=status.HTTP_201_CREATED)
     key = bidder_key_current(user=request.user)
     if key is None:
-        return Response({"errors": {"detail": ["You have no registered key."]}}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"detail": "You have no registered key."}, status=status.HTTP_404_NOT_FOUND)
     return Response(_key_data(key))
 
 
@@ -82,28 +112,57 @@ def my_key_revoke(request):
     return Response({**_key_data(key), "revoked_at": key.revoked_at.isoformat()})
 
 
-@extend_schema(responses=KeySerializer)
+@extend_schema(responses=PlatformKeySerializer)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def platform_key(request, pem: bool = False):
+def platform_key(request):
     """Public: the platform's receipt-signing public key (``platform-key.pem`` for the PEM file)."""
     key = keys.platform_key().public_key
-    if pem:
-        return HttpResponse(key.pem(), content_type="application/x-pem-file")
     return Response({"suite": key.suite, "fingerprint": key.fingerprint, "public_key": key.pem()})
 
 
-@extend_schema(responses=KeySerializer)
+@extend_schema(responses=PEM)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-def project_opening_key(request, pk: int, pem: bool = False):
-    """Public: the project's opening public key, which every envelope is sealed to (``opening-key.pem``)."""
+def platform_key_pem(request):
+    """Public: the platform's receipt-signing public key as a PEM file."""
+    return HttpResponse(keys.platform_key().public_key.pem(), content_type="application/x-pem-file")
+
+
+OpeningKeySerializer = inline_serializer("OpeningKey", {
+    "suite": serializers.CharField(), "fingerprint": serializers.CharField(), "public_key": serializers.CharField(),
+    "threshold": serializers.IntegerField(), "shares": serializers.IntegerField(), "deal_code": serializers.CharField(),
+    "sections": serializers.ListField(child=inline_serializer("OpeningKeySection", {
+        "id": serializers.IntegerField(), "code": serializers.CharField(), "name": serializers.CharField(),
+        "announced_items": serializers.ListField(child=serializers.CharField())})),
+    "custodians": serializers.ListField(child=inline_serializer("OpeningKeyCustodian", {
+        "position": serializers.IntegerField(), "name": serializers.CharField(), "key": serializers.CharField()})),
+})
+
+
+def _opening_key(pk: int):
     project = get_object_or_404(Project.objects.exclude(status=Status.DRAFT), pk=pk)
     opening_key = getattr(project, "opening_key", None)
     if opening_key is None:
-        return Response({"errors": {"detail": ["This project has no opening key."]}}, status=status.HTTP_404_NOT_FOUND)
-    if pem:
-        return HttpResponse(opening_key.public_key_pem, content_type="application/x-pem-file")
+        raise Http404("This project has no opening key.")
+    return project, opening_key
+
+
+@extend_schema(responses=PEM)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def project_opening_key_pem(request, pk: int):
+    """Public: the project's opening public key as a PEM file."""
+    _project, opening_key = _opening_key(pk)
+    return HttpResponse(opening_key.public_key_pem, content_type="application/x-pem-file")
+
+
+@extend_schema(responses=OpeningKeySerializer)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def project_opening_key(request, pk: int):
+    """Public: the project's opening public key, which every envelope is sealed to (``opening-key.pem``)."""
+    project, opening_key = _opening_key(pk)
     return Response({
         "suite": opening_key.suite, "fingerprint": opening_key.fingerprint, "public_key": opening_key.public_key_pem,
         "threshold": opening_key.threshold, "shares": opening_key.share_count, "deal_code": project.deal_code,
@@ -114,15 +173,15 @@ def project_opening_key(request, pk: int, pem: bool = False):
     })
 
 
-@extend_schema(request=inline_serializer("CustodiansIn", {"usernames": serializers.ListField(
-    child=serializers.CharField())}), responses=None)
+@extend_schema(request=CustodiansInSerializer, responses={201: inline_serializer("Custodians", {
+    "custodians": serializers.ListField(child=serializers.CharField())})})
 @api_view(["POST"])
 @service_errors
 def project_custodians(request, pk: int):
     """Designate the custodians of a draft project's opening key (each needs a registered key)."""
     project = get_object_or_404(Project, pk=pk)
     rows = custody.custodians_designate(project=project, user=request.user,
-                                        usernames=list(request.data.get("usernames") or []))
+                                        usernames=_valid(CustodiansInSerializer, request)["usernames"])
     return Response({"custodians": [r.user.username for r in rows]}, status=status.HTTP_201_CREATED)
 
 
@@ -142,21 +201,16 @@ def project_share(request, pk: int):
     return Response(custodian.share)
 
 
-@extend_schema(request=inline_serializer("UploadIn", {"size": serializers.IntegerField(),
-                                                      "file_name": serializers.CharField(required=False)}),
-               responses={201: UploadSerializer})
+@extend_schema(request=UploadInSerializer, responses={201: UploadSerializer})
 @api_view(["POST"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def section_upload_create(request, pk: int):
     """Start a resumable upload of an envelope of ``size`` bytes for the section."""
     section = get_object_or_404(Section.objects.select_related("project"), pk=pk)
-    try:
-        size = int(request.data.get("size"))
-    except (TypeError, ValueError):
-        raise DjangoValidationError({"size": "Give the envelope's size in bytes."})
-    session = uploads.upload_create(section=section, user=request.user, size=size,
-                                    file_name=str(request.data.get("file_name") or ""),
-                                    client=client_info(request))
+    data = _valid(UploadInSerializer, request)
+    session = uploads.upload_create(section=section, user=request.user, size=data["size"],
+                                    file_name=data["file_name"], client=client_info(request))
     return Response(uploads.upload_status(session=session).__dict__, status=status.HTTP_201_CREATED)
 
 
@@ -169,6 +223,7 @@ def _session(request, pk) -> UploadSession:
 
 @extend_schema(request={"application/octet-stream": bytes}, responses=UploadSerializer)
 @api_view(["GET", "PUT"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def upload_detail(request, pk):
     """GET where the upload stands (resume from ``offset``). PUT raw bytes at ``?offset=N`` (or Upload-Offset)."""
@@ -196,6 +251,7 @@ def _receipt_response(bid: Bid, created: bool = True) -> Response:
 
 @extend_schema(request=None, responses={201: inline_serializer("Receipt", {"signed": serializers.JSONField()})})
 @api_view(["POST"])
+@throttle_classes(with_scope(UploadThrottle))
 @service_errors
 def upload_complete(request, pk):
     """Finish the upload: the envelope is verified and becomes your bid; the answer holds the signed receipt."""
@@ -214,14 +270,15 @@ def bid_receipt(request, pk: int):
     return _receipt_response(bid, created=False)
 
 
-@extend_schema(request=inline_serializer("ReleaseIn", {"content_key": serializers.CharField()}), responses=None)
+@extend_schema(request=ReleaseInSerializer, responses=inline_serializer("Released", {
+    "bid": serializers.IntegerField(), "key_released_at": serializers.DateTimeField()}))
 @api_view(["POST"])
 @service_errors
 def bid_release(request, pk: int):
     """At the opening: hand over your envelope's content key (base64), unwrapped with your private key."""
     bid = get_object_or_404(Bid, pk=pk)
     try:
-        content_key = base64.b64decode(str(request.data.get("content_key", "")), validate=True)
+        content_key = base64.b64decode(_valid(ReleaseInSerializer, request)["content_key"], validate=True)
     except (binascii.Error, ValueError):
         raise DjangoValidationError({"content_key": "Give the content key in base64 (python -m sealing release)."})
     bid = opening.bid_key_release(bid=bid, user=request.user, content_key=content_key)

@@ -1,5 +1,8 @@
 """Serializers of the trading API: shapes only; the services check the rules."""
 
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import (
@@ -41,6 +44,18 @@ class ProjectSerializer(serializers.ModelSerializer):
             "suspended_from", "publicity_ends_at", "end_reason", "retender_of", "sections",
         ]
         read_only_fields = fields
+
+
+class SectionInSerializer(serializers.Serializer):
+    """Input of a section: a short code of letters and digits, a positive base amount, the announced items."""
+
+    code = serializers.RegexField(r"^[0-9A-Za-z]{1,8}$", help_text="1–8 letters or digits, e.g. 001",
+                                  error_messages={"invalid": _("Give a section code of 1 to 8 letters or digits.")})
+    name = serializers.CharField(max_length=200)
+    base_amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"))
+    base_type = serializers.CharField(max_length=32)
+    announced_items = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
+                                            required=False, default=list)
 
 
 class ProjectWriteSerializer(serializers.Serializer):

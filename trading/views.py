@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation, Role
 from accounts.permissions import can, permission_required, require
+from accounts.throttling import SearchThrottle, throttle_view
 from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
@@ -72,6 +73,7 @@ def home(request):
     return render(request, "trading/home.html", {"announcements": latest, "form": SearchForm()})
 
 
+@throttle_view(SearchThrottle)
 def announcements(request):
     """Public listing with filters and full-text search."""
     form = SearchForm(request.GET or None)

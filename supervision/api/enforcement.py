@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from accounts.models import Organisation
 from accounts.permissions import require
-from core.api import service_errors
+from core.api import DATE_MAX, DATE_MIN, query_int, service_errors
 from core.workdays import today
 from expert_pool.models import Expert
 from trading.models import Award, Bid, Project
@@ -362,10 +362,8 @@ class ReportRowSerializer(serializers.Serializer):
 def report(request):
     """The yearly enforcement report of your region (counts and amounts by measure, category, region)."""
     _regulator(request)
-    try:
-        year = int(request.query_params.get("year") or today().year)
-    except ValueError:
-        return Response({"errors": {"year": ["Give the year as four digits, e.g. 2026."]}}, status=400)
+    year = query_int(request.query_params, "year", default=today().year, minimum=DATE_MIN.year,
+                     maximum=DATE_MAX.year)
     return Response(report_dict(enforcement_report(year=year, user=request.user)))
 
 

@@ -77,7 +77,7 @@ def test_regulator_records_a_decision_through_the_api_and_errors_change_nothing(
     assert bad.status_code == 400 and not CreditEvent.objects.exists()
     unknown = client.post(reverse("api-credit-events"), {"credit_code": "NOPE", "behaviour": "fraud",
                                                           "evidence": "x", "decision_number": "1"})
-    assert "existing unified social credit code" in unknown.json()["credit_code"][0]
+    assert "existing unified social credit code" in unknown.json()["errors"]["credit_code"][0]
     ok = client.post(reverse("api-credit-events"), {"credit_code": bidder.credit_code, "behaviour": "fraud",
                                                      "evidence": "伪造业绩", "decision_number": "阳监罚〔2026〕9号"})
     assert ok.status_code == 201 and ok.json()["points"] == 50

@@ -2,8 +2,6 @@
 
 import asyncio
 import json
-import os
-import signal
 import subprocess
 
 import httpx
@@ -11,26 +9,9 @@ import pytest
 import websockets
 
 from accounts.demo import DEMO_PASSWORD, PEOPLE
-from tests.servers import ROOT, Browserless, embedded_env, free_port, wait_for_port
+from tests.servers import ROOT, Browserless, embedded_env
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def make_run(tmp_path_factory):
-    """Run the README's `make run` against an empty var/ directory and yield its base URL."""
-    var_dir = tmp_path_factory.mktemp("var")
-    port = free_port()
-    log = open(var_dir / "make-run.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=embedded_env(var_dir),
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for_port(port, timeout=240, process=process)
-        yield f"127.0.0.1:{port}", var_dir
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_make_run_prints_the_demo_logins_and_serves_the_home_page(make_run):
@@ -110,3 +91,23 @@ def test_seed_demo_is_idempotent(make_run):
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     assert rows() == before
+
+
+def test_the_embedded_default_shows_no_debug_page_serves_static_files_safely_and_answers_long_urls(make_run):
+    import http.client
+
+    host, _ = make_run
+    missing = httpx.get(f"http://{host}/no/such/page/")
+    assert missing.status_code == 404 and "URLconf" not in missing.text and "找不到" in missing.text
+    assert httpx.get(f"http://{host}/static/css/site.css").headers["content-type"].startswith("text/css")
+    assert httpx.get(f"http://{host}/favicon.ico", follow_redirects=True).status_code == 200
+    connection = http.client.HTTPConnection(host, timeout=30)
+    for path in ("/static/../config/settings.py", "/static/%2e%2e/%2e%2e/config/settings.py",
+                 "/static/..%2f..%2fconfig/settings.py", "/static/css/../../config/settings.py"):
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status in (400, 404) and b"SECRET_KEY" not in body, path
+    # A URL over 16 KB: a clear 414, not a dropped connection.
+    long_url = httpx.get(f"http://{host}/announcements/?q=" + "a" * 17_000)
+    assert long_url.status_code == 414 and "地址过长" in long_url.text

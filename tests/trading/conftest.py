@@ -101,6 +101,13 @@ def upload_bid(world, bidder, section_id, content: bytes | None = None, **summar
                                   {"file": SimpleUploadedFile("bid.env", content)}, format="multipart")
 
 
+def deadline_passes(project_id: int) -> None:
+    """The bid deadline passes now: the project's deadline is moved to a second ago (no race with a slow machine)."""
+    from trading.models import Project
+
+    Project.objects.filter(pk=project_id).update(bid_deadline=timezone.now() - dt.timedelta(seconds=1))
+
+
 def wait_until(when_iso: str) -> None:
     """Let the server clock pass ``when`` (a real wait: deadlines are checked on the server clock)."""
     when = dt.datetime.fromisoformat(when_iso)

@@ -10,7 +10,7 @@ from core.workdays import add_working_days, end_of_day, today
 from trading.models import Announcement, Project, ProjectTransition
 from trading.tasks import project_due, trading_sweep
 
-from .conftest import create_project, join_and_bid, transition, wait_until
+from .conftest import create_project, deadline_passes, join_and_bid, transition
 
 
 def _status(project_id) -> str:
@@ -19,7 +19,7 @@ def _status(project_id) -> str:
 
 def test_a_project_goes_from_draft_to_archive(world, django_capture_on_commit_callbacks):
     # Given a draft project registered by the agency, with its deadline a few seconds ahead
-    project = create_project(world, seconds=4)
+    project = create_project(world, seconds=600)
     pid, section = project["id"], project["sections"][0]["id"]
     assert project["status"] == "draft" and len(project["deal_code"]) == 20
 
@@ -41,7 +41,7 @@ def test_a_project_goes_from_draft_to_archive(world, django_capture_on_commit_ca
     assert _status(pid) == "published"
 
     # When the deadline passes on the server clock and the timed task runs
-    wait_until(project["bid_deadline"])
+    deadline_passes(project["id"])
     with django_capture_on_commit_callbacks(execute=True):
         project_due.apply(args=[pid])
     # Then the project has passed the deadline and, with 3 valid bids, is in the opening
@@ -102,7 +102,7 @@ def test_a_project_goes_from_draft_to_archive(world, django_capture_on_commit_ca
 
 def test_too_few_bids_fail_the_tender_and_a_retender_starts_linked(world, django_capture_on_commit_callbacks):
     # Given a published project with two sections and only two bids on each by the deadline
-    project = create_project(world, seconds=3, sections=[
+    project = create_project(world, seconds=600, sections=[
         {"code": "001", "name": "土建", "base_amount": "500000.00", "base_type": "price_cap"},
         {"code": "002", "name": "安装", "base_amount": "300000.00", "base_type": "price_cap"},
     ])
@@ -113,7 +113,7 @@ def test_too_few_bids_fail_the_tender_and_a_retender_starts_linked(world, django
             assert join_and_bid(world, bidder, section["id"]).status_code == 201
 
     # When the deadline passes and only the periodic sweep runs (the timed task was lost)
-    wait_until(project["bid_deadline"])
+    deadline_passes(project["id"])
     with django_capture_on_commit_callbacks(execute=True):
         assert trading_sweep.apply().get() >= 1
 
@@ -138,7 +138,7 @@ def test_too_few_bids_fail_the_tender_and_a_retender_starts_linked(world, django
 
 def test_a_suspension_freezes_the_project_until_lifted(world, django_capture_on_commit_callbacks):
     # Given a published project whose deadline passes during a regulator's suspension
-    project = create_project(world, seconds=2)
+    project = create_project(world, seconds=600)
     pid, section = project["id"], project["sections"][0]["id"]
     assert transition(world, world.agency, pid, "published").status_code == 200
     for bidder in world.bidders[:3]:
@@ -153,7 +153,7 @@ def test_a_suspension_freezes_the_project_until_lifted(world, django_capture_on_
     # Then nothing moves: not the agency, not bids, not the sweep after the deadline
     refused = transition(world, world.agency, pid, "cancelled", reason_code="demand_changed")
     assert refused.status_code == 400 and "suspended" in str(refused.json())
-    wait_until(project["bid_deadline"])
+    deadline_passes(project["id"])
     trading_sweep.apply()
     frozen = Project.objects.get(pk=pid)
     assert frozen.status == "suspended" and frozen.suspended_from == "published"
@@ -168,12 +168,12 @@ def test_a_suspension_freezes_the_project_until_lifted(world, django_capture_on_
 
 
 def test_the_host_can_fail_an_opening_with_a_coded_reason(world):
-    project = create_project(world, seconds=2)
+    project = create_project(world, seconds=600)
     pid, section = project["id"], project["sections"][0]["id"]
     transition(world, world.agency, pid, "published")
     for bidder in world.bidders[:3]:
         join_and_bid(world, bidder, section)
-    wait_until(project["bid_deadline"])
+    deadline_passes(project["id"])
     trading_sweep.apply()
     assert _status(pid) == "opening"
     assert transition(world, world.agency, pid, "failed").status_code == 400

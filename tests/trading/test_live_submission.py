@@ -24,7 +24,7 @@ from trading import storage
 from trading.models import Bid, Section, UploadSession
 from trading.services import opening
 
-from .conftest import create_project, transition, wait_until
+from .conftest import create_project, deadline_passes, transition
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
@@ -79,7 +79,7 @@ def _tool(*args, cwd: Path, **env) -> subprocess.CompletedProcess:
 
 
 def test_the_bidder_tool_keygen_seal_submit_verify_and_release_against_a_real_server(world, server, tmp_path):
-    project = _published(world, seconds=25)
+    project = _published(world, seconds=600)
     section = project["sections"][0]["id"]
     bidder = world.bidders[0]
     _joined(world, bidder, section)
@@ -123,7 +123,7 @@ def test_the_bidder_tool_keygen_seal_submit_verify_and_release_against_a_real_se
 
     early = _tool("release", "bid.sealed", "--bid", str(bid.pk), "--key", "me.pem", cwd=tmp_path, **tool)
     assert early.returncode == 1 and "之前不能解密" in early.stderr  # the server speaks zh-Hans by default
-    wait_until(project["bid_deadline"])
+    deadline_passes(project["id"])
     released = _tool("release", "bid.sealed", "--bid", str(bid.pk), "--key", "me.pem", cwd=tmp_path, **tool)
     assert released.returncode == 0, released.stderr
     opened = opening.bid_decrypt(bid=bid)
