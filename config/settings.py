@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "trading",
     "bidding_room",
     "expert_pool",
+    "marketplace",
     "supervision",
     "stats",
     "opendata",
