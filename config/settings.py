@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "credit",
+    "deposits",
     "trading",
     "bidding_room",
     "expert_pool",
@@ -314,6 +315,33 @@ CREDIT_GRADE_WARNINGS = ["D", "E"]
 # A black-list entry is public for this many months, or for its restriction period if longer.
 CREDIT_PUBLIC_MONTHS = 6
 CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+
+# Deposits and bid bonds (deposits/, docs/deposits.md).
+# Virtual sub-account numbers (虚拟子账号) start with the platform's settlement-account code at the bank.
+DEPOSITS_SUB_ACCOUNT_PREFIX = os.environ.get("DEPOSITS_SUB_ACCOUNT_PREFIX", "6225")
+# Refund deadlines, counted from the event that makes the refund due (the day after it is day 1); a deadline on a
+# rest day rolls to the next working day (民法典 203). "working": count working days (core.workdays).
+DEPOSITS_REFUND_RULES = {
+    # 招标投标法实施条例 57: bonds of the winner and the losers, with bank interest, within 5 days of the contract.
+    "tl57": {"days": 5, "working": False, "interest": True},
+    # 政府采购法实施条例 33: losers within 5 working days of the award notice, the winner within 5 working days of
+    # the contract.
+    "cgt33": {"days": 5, "working": True, "interest": False},
+    # MLR Order 39 art. 25 (land) and the sale's rules: the others' deposits within 5 working days after the sale,
+    # without interest; the winner's becomes part of the price.
+    "sale": {"days": 5, "working": True, "interest": False},
+}
+# Issuers whose electronic guarantees (电子保函) the platform accepts: code → name. Local practice.
+DEPOSITS_GUARANTEE_ISSUERS = {
+    "icbc": "中国工商银行",
+    "ccb": "中国建设银行",
+    "boc": "中国银行",
+    "abc": "中国农业银行",
+    "picc": "中国人民财产保险股份有限公司",
+    "pingan": "中国平安财产保险股份有限公司",
+}
+# A bank's booking time may be this many seconds ahead of the server clock before an arrival is refused.
+DEPOSITS_BANK_CLOCK_SKEW_SECONDS = 300
 
 # Expert draws (local practice: configuration). See docs/expert-pool.md.
 EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))
