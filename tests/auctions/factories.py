@@ -9,11 +9,10 @@ from django.utils import timezone
 
 from accounts.models import Organisation, Role
 from auctions import rights, services
+from auctions.models import Application, Lot, Method, Sale, Subject
 from deposits import services as deposits_services
 from deposits.models import DepositRequirement
-from auctions.models import Application, Lot, Method, Sale, Subject
 from tests import factories
-
 
 _refs = itertools.count(1)
 
