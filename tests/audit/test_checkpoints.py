@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from audit.chain import link_hash
-from audit.checkpoints import checkpoint_take, checkpoints_parse, checkpoint_signature_ok
+from audit.checkpoints import checkpoint_signature_ok, checkpoint_take, checkpoints_parse
 from audit.models import AppendOnlyError, AuditCheckpoint, AuditEvent, AuditHead
 from audit.selectors import audit_verify
 from audit.services import audit_record
