@@ -5,16 +5,16 @@ the custodians of the opening keys) gets a key pair; the private keys are writte
 with DEMO_KEY_PASSPHRASE, to var/demo-keys/<username>.pem so a demo bidder can load its key
 on the bid page. Demo bids are real sealed envelopes.
 
-The failed and awarded projects need deadlines that have passed: they are
-registered with a deadline two seconds ahead (the 20-day minimum is relaxed for
-the demo only) and the seed waits for it. The awarded project's publicity end
-is back-dated, because nobody waits three working days for demo data.
+The failed and awarded projects need deadlines that have passed. Nothing waits for a clock: each is published
+with its deadline a day ahead (the 20-day minimum is relaxed for the demo only), its bids are sealed and
+submitted, and then ``deadline_move`` moves the deadline in the records to a second ago, however slow the machine
+was. The awarded project's publicity end is back-dated the same way, because nobody waits three working days for
+demo data.
 """
 
 import datetime as dt
 import os
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,8 +27,8 @@ import sealing
 from accounts.models import User
 from core.workdays import today
 
-from .lifecycle import project_advance_due, project_transition
-from .models import Project, Status
+from .lifecycle import _tender_body, project_advance_due, project_transition
+from .models import Announcement, Project, Status
 from .selectors import bidder_key_current
 from .services.awards import award_create, candidates_set, contract_record
 from .services.bids import bid_submit
@@ -41,6 +41,7 @@ KEY_HOLDERS = ("agency", "regulator", "admin", "bidder1", "bidder2", "bidder3", 
 OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
 FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"
 AWARDED_TITLE = "阳光市滨江公园绿化提升工程"
+BIDDING_TIME = dt.timedelta(days=1)  # far enough for any machine to seal the demo bids before deadline_move
 
 
 def _create(agency, tenderer, title, deadline, sections, **extra):
@@ -55,6 +56,17 @@ def _create(agency, tenderer, title, deadline, sections, **extra):
     }
     return project_create(user=agency, tenderer=tenderer, title=title, bid_deadline=deadline, sections=sections,
                           **fields)
+
+
+def deadline_move(project: Project, deadline: dt.datetime) -> None:
+    """Demo only: move a published project's bid deadline in its records, with the tender notice that states it.
+
+    Bids are sealed while the deadline is far; then the deadline is set where the demo needs it (a second ago, or
+    minutes ahead for the demo opening), so no state of the demo depends on a slow machine beating a clock.
+    """
+    Project.objects.filter(pk=project.pk).update(bid_deadline=deadline)
+    project.refresh_from_db()
+    Announcement.objects.filter(project=project, kind=Announcement.Kind.TENDER).update(body=_tender_body(project))
 
 
 def _demo_key(user) -> sealing.PrivateKey:
@@ -108,21 +120,21 @@ def seed(*, stdout) -> None:
 
     with override_settings(TRADING_MIN_BID_PERIOD_DAYS=0):
         if not Project.objects.filter(title=FAILED_TITLE).exists():
-            failed = _create(agency, tenderer, FAILED_TITLE, timezone.now() + dt.timedelta(seconds=2), [
+            failed = _create(agency, tenderer, FAILED_TITLE, timezone.now() + BIDDING_TIME, [
                 {"code": "001", "name": "照明维护", "base_amount": Decimal("860000.00"), "base_type": "price_cap"}])
             project_transition(project=failed, to=Status.PUBLISHED, user=agency)
             _bid(bidders[0], keys["bidder1"], failed.sections.get(), "812000.00")
-            time.sleep(2.1)
+            deadline_move(failed, timezone.now() - dt.timedelta(seconds=1))
             project_advance_due(project_id=failed.pk)
 
         if not Project.objects.filter(title=AWARDED_TITLE).exists():
-            awarded = _create(agency, tenderer, AWARDED_TITLE, timezone.now() + dt.timedelta(seconds=2), [
+            awarded = _create(agency, tenderer, AWARDED_TITLE, timezone.now() + BIDDING_TIME, [
                 {"code": "001", "name": "绿化提升", "base_amount": Decimal("3500000.00"), "base_type": "price_cap"}])
             project_transition(project=awarded, to=Status.PUBLISHED, user=agency)
             section = awarded.sections.get()
             for bidder, price in zip(bidders, ("3220000.00", "3150000.00", "3300000.00"), strict=True):
                 _bid(bidder, keys[bidder.username], section, price)
-            time.sleep(2.1)
+            deadline_move(awarded, timezone.now() - dt.timedelta(seconds=1))
             project_advance_due(project_id=awarded.pk)
             project_transition(project=awarded, to=Status.EVALUATION, user=agency)
             candidates_set(section=section, user=agency, candidates=[

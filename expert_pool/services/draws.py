@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from audit.services import audit_record
+from core import draw as draw_algorithm
 from core import workdays
 from core.effects import task_on_commit
 from credit.selectors import person_refusal
 
-from .. import conf, draw_algorithm
+from .. import conf
 from ..models import DrawRequest, Exclusion, Seat, Specialty
 from ..selectors.eligibility import REASON_ORDER, Parties, expert_reasons, screen_group
 

@@ -1,7 +1,7 @@
 """Anyone can replay a finished draw from its published JSON record and get the same committee.
 
 The replay below is written from docs/expert-draw.md alone; it does not import
-expert_pool.draw_algorithm, so a change to the project's function that breaks
+core.draw, so a change to the project's function that breaks
 the published specification makes this test fail.
 """
 

@@ -37,3 +37,25 @@ def test_the_demo_seeds_projects_in_several_states_and_is_idempotent(db, setting
         key = sealing.private_key_load((Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes(),
                                        DEMO_KEY_PASSPHRASE)
         assert len(sealing.content_key_unwrap(protected_path(bid.storage_path), key=key)) == 32
+
+    # The tender notice states the deadline the records hold (moved after the bids were sealed, not waited for).
+    project = Project.objects.get(title=ROOM_TITLE)
+    notice = project.announcements.get(kind="tender")
+    assert timezone.localtime(project.bid_deadline).strftime("%Y-%m-%d %H:%M") in notice.body
+    assert all(bid.submitted_at < project.bid_deadline for bid in bids.values())
+
+
+def test_a_demo_opening_whose_time_passed_unserved_is_moved_again(db):
+    call_command("seed_demo", stdout=StringIO())
+    # given the demo room's time passed while no server ran (nothing opened it)
+    section = Project.objects.get(title=ROOM_TITLE).sections.get()
+    past = timezone.now() - dt.timedelta(hours=3)
+    Project.objects.filter(pk=section.project_id).update(bid_deadline=past)
+    type(section.opening).objects.filter(pk=section.opening.pk).update(opens_at=past)
+    # when `make run` seeds again
+    call_command("seed_demo", stdout=StringIO())
+    # then the room opens minutes from now again, at the project's deadline
+    section.refresh_from_db()
+    section.opening.refresh_from_db()
+    assert timezone.now() < section.opening.opens_at < timezone.now() + dt.timedelta(minutes=6)
+    assert section.opening.opens_at == section.project.bid_deadline

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from expert_pool import draw_algorithm
+from core import draw as draw_algorithm
 from expert_pool.models import DrawRequest
 from expert_pool.selectors.draws import draw_record
 

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from expert_pool import draw_algorithm as algo
+from core import draw as algo
 
 REQUEST = {"draw_request": 1, "reference": "X", "commitment": "c", "evaluation_starts_at": "2026-01-05T01:00:00Z",
            "evaluation_ends_at": "2026-01-05T05:00:00Z", "regions": ["310000"],

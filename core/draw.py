@@ -1,6 +1,7 @@
-"""The verifiable expert draw (专家随机抽取), as a pure function. No Django, no database.
+"""The verifiable random draw (随机抽取), as a pure function. No Django, no database.
 
-Specified in docs/expert-draw.md; keep the two in step. In short:
+Used by the expert draw (expert_pool) and any other app that draws by lot; it lives in core so
+that every layer above can call it. Specified in docs/expert-draw.md; keep the two in step. In short:
 
 1. ``canonical(x)`` = JSON with sorted keys, no spaces, UTF-8, non-ASCII kept.
 2. ``commitment = SHA-256(seed)`` is published before the draw; ``seed`` is 32 random bytes.
