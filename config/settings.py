@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "trading",
     "bidding_room",
     "expert_pool",
+    "auctions",
     "supervision",
     "stats",
     "opendata",
@@ -250,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bidding_room.tasks.room_sweep",
         "schedule": 1.0 if CELERY_TASK_ALWAYS_EAGER else 5.0,
     },
+    # Auction lots: start, close the listing, end the 限时竞价 countdown (each bid checks too).
+    "auctions-sweep": {
+        "task": "auctions.tasks.auctions_sweep",
+        "schedule": 1.0,
+    },
     # Unfinished bid uploads past the deadline count as withdrawn (EB 27); see trading.services.uploads.
     "trading-uploads-sweep": {
         "task": "trading.tasks.uploads_sweep",
@@ -267,6 +273,14 @@ ROOM_SNAPSHOT_SECONDS = float(os.environ.get("ROOM_SNAPSHOT_SECONDS", "1.0"))
 ROOM_WINDOW_MINUTE_SECONDS = float(os.environ.get("ROOM_WINDOW_MINUTE_SECONDS", "60"))
 # A released bid whose decryption shows no sign of life for this long is presumed lost (its process died) and rerun.
 ROOM_STALE_DECRYPTION_SECONDS = float(os.environ.get("ROOM_STALE_DECRYPTION_SECONDS", "20"))
+
+# Online land and property sales (auctions, docs/auctions.md): local figures (DOMAIN.md).
+AUCTIONS_NOTICE_DAYS = int(os.environ.get("AUCTIONS_NOTICE_DAYS", "20"))  # land/mining: notice ≥ 20 days before
+AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS = int(os.environ.get("AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS", "20"))
+AUCTIONS_LISTING_MIN_DAYS = int(os.environ.get("AUCTIONS_LISTING_MIN_DAYS", "10"))
+AUCTIONS_COUNTDOWN_SECONDS = float(os.environ.get("AUCTIONS_COUNTDOWN_SECONDS", "240"))  # 限时竞价: 4 minutes
+AUCTIONS_WARNING_SECONDS = float(os.environ.get("AUCTIONS_WARNING_SECONDS", "60"))  # warnings in the last minute
+AUCTIONS_PROPERTY_APPROVAL_SHARE = os.environ.get("AUCTIONS_PROPERTY_APPROVAL_SHARE", "0.90")  # below → approval
 
 # The admin's desk warns when less than this share of the disk under VAR_DIR is free.
 HEALTH_DISK_FREE_WARNING = float(os.environ.get("HEALTH_DISK_FREE_WARNING", "0.1"))
