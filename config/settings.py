@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opendata.tasks.opendata_publish_sweep",
         "schedule": 60.0,
     },
+    # The audit chain's head signed and published (audit.checkpoints), when it moved since the last checkpoint.
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint",
+        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
+    },
     "audit-verify-chain": {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
