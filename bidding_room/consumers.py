@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from accounts.permissions import can
 from audit.context import Actor, acting_as
+from core.frames import Encoded, now_json
 
 from . import selectors
-from .frames import Encoded, now_json
 from .models import group_for
 from .services import command_apply
 

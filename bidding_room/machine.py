@@ -26,8 +26,8 @@ from accounts.models import Role
 from audit.context import current_actor
 from audit.services import audit_record
 from core.effects import broadcast_on_commit
+from core.frames import Encoded, now_json
 
-from .frames import Encoded, now_json
 from .models import OpeningSession, RoomBidder, RoomEvent, State
 
 SYSTEM = "system"  # the platform: timers and sweeps

@@ -72,9 +72,12 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "credit",
+    "deposits",
     "trading",
     "bidding_room",
     "expert_pool",
+    "auctions",
+    "marketplace",
     "supervision",
     "stats",
     "opendata",
@@ -185,6 +188,22 @@ MEDIA_URL = "/media/"
 # Where sealed envelopes and other protected files live; never served directly.
 # A TrueType CJK font (.ttf/.ttc) for PDFs instead of Debian's WenQuanYi Zen Hei (core/pdf.py).
 PDF_FONT = os.environ.get("SUNSHINE_PDF_FONT", "")
+# The platform's PAdES signature on every PDF (core/pdf_signing.py, docs/documents.md): the document-signing key,
+# its certificate and the platform CA chain. The embedded default makes its own under var/keys/pdf on first use;
+# production refuses to start without configured ones.
+PDF_SIGNING_KEY_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_KEY", "")
+PDF_SIGNING_CERT_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_CERT", "")
+PDF_SIGNING_CHAIN_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_CHAIN", "")
+PDF_SIGNING_KEY_PASSPHRASE = os.environ.get("SUNSHINE_PDF_SIGNING_KEY_PASSPHRASE", "")
+if PRODUCTION:
+    _pdf_signing = {"SUNSHINE_PDF_SIGNING_KEY": PDF_SIGNING_KEY_FILE,
+                    "SUNSHINE_PDF_SIGNING_CERT": PDF_SIGNING_CERT_FILE,
+                    "SUNSHINE_PDF_SIGNING_CHAIN": PDF_SIGNING_CHAIN_FILE}
+    _unusable = [name for name, value in _pdf_signing.items() if not value or not Path(value).is_file()]
+    if _unusable:
+        raise ImproperlyConfigured(
+            f"Production needs the platform's PDF-signing key, certificate and CA chain as files: "
+            f"{', '.join(_unusable)} missing or not a file (docs/documents.md, “The platform's certificate”).")
 PROTECTED_ROOT = Path(os.environ.get("SUNSHINE_PROTECTED_ROOT", VAR_DIR / "protected"))
 
 # Redis: channel layer and Celery broker. Without it, everything stays in-process.
@@ -220,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opendata.tasks.opendata_publish_sweep",
         "schedule": 60.0,
     },
+    # The audit chain's head signed and published (audit.checkpoints), when it moved since the last checkpoint.
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint",
+        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
+    },
     "audit-verify-chain": {
         "task": "audit.tasks.verify_audit_chain",
         "schedule": 3600.0,
@@ -249,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bidding_room.tasks.room_sweep",
         "schedule": 1.0 if CELERY_TASK_ALWAYS_EAGER else 5.0,
     },
+    # Auction lots: start, close the listing, end the 限时竞价 countdown (each bid checks too).
+    "auctions-sweep": {
+        "task": "auctions.tasks.auctions_sweep",
+        "schedule": 1.0,
+    },
     # Unfinished bid uploads past the deadline count as withdrawn (EB 27); see trading.services.uploads.
     "trading-uploads-sweep": {
         "task": "trading.tasks.uploads_sweep",
@@ -266,6 +295,14 @@ ROOM_SNAPSHOT_SECONDS = float(os.environ.get("ROOM_SNAPSHOT_SECONDS", "1.0"))
 ROOM_WINDOW_MINUTE_SECONDS = float(os.environ.get("ROOM_WINDOW_MINUTE_SECONDS", "60"))
 # A released bid whose decryption shows no sign of life for this long is presumed lost (its process died) and rerun.
 ROOM_STALE_DECRYPTION_SECONDS = float(os.environ.get("ROOM_STALE_DECRYPTION_SECONDS", "20"))
+
+# Online land and property sales (auctions, docs/auctions.md): local figures (DOMAIN.md).
+AUCTIONS_NOTICE_DAYS = int(os.environ.get("AUCTIONS_NOTICE_DAYS", "20"))  # land/mining: notice ≥ 20 days before
+AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS = int(os.environ.get("AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS", "20"))
+AUCTIONS_LISTING_MIN_DAYS = int(os.environ.get("AUCTIONS_LISTING_MIN_DAYS", "10"))
+AUCTIONS_COUNTDOWN_SECONDS = float(os.environ.get("AUCTIONS_COUNTDOWN_SECONDS", "240"))  # 限时竞价: 4 minutes
+AUCTIONS_WARNING_SECONDS = float(os.environ.get("AUCTIONS_WARNING_SECONDS", "60"))  # warnings in the last minute
+AUCTIONS_PROPERTY_APPROVAL_SHARE = os.environ.get("AUCTIONS_PROPERTY_APPROVAL_SHARE", "0.90")  # below → approval
 
 # The admin's desk warns when less than this share of the disk under VAR_DIR is free.
 HEALTH_DISK_FREE_WARNING = float(os.environ.get("HEALTH_DISK_FREE_WARNING", "0.1"))
@@ -313,6 +350,33 @@ CREDIT_GRADE_WARNINGS = ["D", "E"]
 # A black-list entry is public for this many months, or for its restriction period if longer.
 CREDIT_PUBLIC_MONTHS = 6
 CREDIT_EVIDENCE_MAX_BYTES = int(os.environ.get("CREDIT_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+
+# Deposits and bid bonds (deposits/, docs/deposits.md).
+# Virtual sub-account numbers (虚拟子账号) start with the platform's settlement-account code at the bank.
+DEPOSITS_SUB_ACCOUNT_PREFIX = os.environ.get("DEPOSITS_SUB_ACCOUNT_PREFIX", "6225")
+# Refund deadlines, counted from the event that makes the refund due (the day after it is day 1); a deadline on a
+# rest day rolls to the next working day (民法典 203). "working": count working days (core.workdays).
+DEPOSITS_REFUND_RULES = {
+    # 招标投标法实施条例 57: bonds of the winner and the losers, with bank interest, within 5 days of the contract.
+    "tl57": {"days": 5, "working": False, "interest": True},
+    # 政府采购法实施条例 33: losers within 5 working days of the award notice, the winner within 5 working days of
+    # the contract.
+    "cgt33": {"days": 5, "working": True, "interest": False},
+    # MLR Order 39 art. 25 (land) and the sale's rules: the others' deposits within 5 working days after the sale,
+    # without interest; the winner's becomes part of the price.
+    "sale": {"days": 5, "working": True, "interest": False},
+}
+# Issuers whose electronic guarantees (电子保函) the platform accepts: code → name. Local practice.
+DEPOSITS_GUARANTEE_ISSUERS = {
+    "icbc": "中国工商银行",
+    "ccb": "中国建设银行",
+    "boc": "中国银行",
+    "abc": "中国农业银行",
+    "picc": "中国人民财产保险股份有限公司",
+    "pingan": "中国平安财产保险股份有限公司",
+}
+# A bank's booking time may be this many seconds ahead of the server clock before an arrival is refused.
+DEPOSITS_BANK_CLOCK_SKEW_SECONDS = 300
 
 # Expert draws (local practice: configuration). See docs/expert-pool.md.
 EXPERT_DRAW_EARLIEST_WORKING_DAYS = int(os.environ.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS", "2"))

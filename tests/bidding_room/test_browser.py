@@ -16,13 +16,11 @@ from credit.models import CreditEvent
 from tests import sealed
 from tests.bidding_room.factories import sealed_opening
 from tests.bidding_room.live import catalogue_seed, postgres_env, session_cookie
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Daphne
 from trading.models import Bid
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 WAIT = 30_000  # ms
 
 

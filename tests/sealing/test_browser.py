@@ -12,13 +12,11 @@ import blake3
 import pytest
 
 from sealing import envelope_open, envelope_verify, keypair_generate
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PASSPHRASE = "bidder passphrase"
 PAGE = """<!doctype html><meta charset="utf-8"><title>seal</title>
 <input type="file" id="document">

@@ -13,14 +13,12 @@ from supervision.models import Lead, Measure
 from supervision.services.leads import leads_refresh
 from tests import factories
 from tests.bidding_room.live import catalogue_seed, postgres_env, session_cookie
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Daphne
 
 from .indicator_helpers import bid, bidder, project
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 WAIT = 30_000
 
 

@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 
 import sealing
 from tests import factories, sealed
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, wait_for_js
 from tests.servers import ROOT, Daphne
 from trading import storage
 from trading.models import Bid, Section, UploadSession
@@ -27,9 +28,6 @@ from trading.services import opening
 from .conftest import create_project, deadline_passes, transition
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 PRICE = "86420753.19"
 PRICE_CAP = "90000000.00"
 
@@ -157,7 +155,7 @@ def _open_bid_page(browser, server, bidder, project):
     page.click("form button, form input[type=submit]")
     page.wait_for_load_state()
     page.goto(f"{server.url}/projects/{project['id']}/")
-    page.wait_for_function("window.bidPageReady === true")
+    wait_for_js(page, "window.bidPageReady === true")
     return page
 
 
@@ -291,25 +289,25 @@ def test_the_bid_page_resumes_an_upload_cut_off_by_a_reload(world, server, tmp_p
         page.unroute_all()
         page.on("request", lambda request: puts.append(request.url) if request.method == "PUT" else None)
         page.reload()
-        page.wait_for_function("window.bidPageReady === true")
+        wait_for_js(page, "window.bidPageReady === true")
         assert page.is_visible("form.seal-form .seal-resume")
         page.click("form.seal-form .seal-resume button.resume")
         page.wait_for_selector("form.seal-form.sealed, form.seal-form.failed", timeout=60_000)
         status = page.text_content("form.seal-form .seal-status")
         page.reload()
-        page.wait_for_function("window.bidPageReady === true")
+        wait_for_js(page, "window.bidPageReady === true")
         offered_again = page.is_visible("form.seal-form .seal-resume")
         left = page.evaluate(KEPT_ENVELOPE_JS)
 
         # A kept envelope the bidder no longer wants is discarded from the page, and not offered again.
         page.evaluate(KEEP_STAND_IN_JS)
         page.reload()
-        page.wait_for_function("window.bidPageReady === true")
+        wait_for_js(page, "window.bidPageReady === true")
         offered_stand_in = page.is_visible("form.seal-form .seal-resume")
         page.click("form.seal-form .seal-resume button.discard")
         page.wait_for_selector("form.seal-form .seal-resume", state="hidden")
         page.reload()
-        page.wait_for_function("window.bidPageReady === true")
+        wait_for_js(page, "window.bidPageReady === true")
         offered_after_discard = page.is_visible("form.seal-form .seal-resume")
         left_after_discard = page.evaluate(KEPT_ENVELOPE_JS)
         browser.close()

@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 import sealing
+from tests.browser import launch
 from tests.pdfcheck import assert_whole, pdf_read
 from tests.trading.conftest import create_project, join_and_bid, transition
 from trading.models import Bid
@@ -113,9 +114,7 @@ def test_the_receipt_page_fits_its_card_in_chromium(world, chinese, tmp_path):
             route.fulfill(status=404, body="")
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         try:
             for width in (390, 1366):
                 page = browser.new_page(viewport={"width": width, "height": 900})
@@ -139,3 +138,12 @@ def test_the_receipt_page_fits_its_card_in_chromium(world, chinese, tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_every_receipt_checkpoints_the_audit_chain(world):
+    from audit.models import AuditCheckpoint, AuditEvent
+
+    bid = a_bid(world)
+    event = AuditEvent.objects.get(action="trading.bid.submit", object_id=str(bid.pk))
+    checkpoint = AuditCheckpoint.objects.get(seq=event.seq)
+    assert checkpoint.hash == event.hash and checkpoint.key_fingerprint == platform_key().public_key.fingerprint

@@ -248,8 +248,8 @@ def project_publish_problems(*, project: Project, now: dt.datetime) -> list[str]
 def project_retender(*, project: Project, user) -> Project:
     """Start a re-tender of a failed project (流标后重新招标): a new linked draft with its failed sections.
 
-    The schedule keeps its periods and starts from now; the new draft is checked
-    again when it is published.
+    The schedule keeps its periods and starts from now (the bid period at least the legal minimum); the new
+    draft is checked again when it is published.
     """
     locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     if not is_party(user=user, project=locked):
@@ -266,6 +266,11 @@ def project_retender(*, project: Project, user) -> Project:
     for name in SCHEDULE_FIELDS:
         if fields[name] is not None:
             fields[name] = now + (fields[name] - origin)
+    # A lawful deadline came more than the minimum period after the notice; where the record says otherwise
+    # (a deadline moved by hand), the new draft gets the shortest period it could be published with.
+    shortest = now + dt.timedelta(days=getattr(settings, "TRADING_MIN_BID_PERIOD_DAYS", 20) + 1)
+    if fields["bid_deadline"] is not None and fields["bid_deadline"] < shortest:
+        fields["bid_deadline"] = shortest
     sections = [
         {"code": s.code, "name": s.name, "base_amount": s.base_amount, "base_type": s.base_type,
          "announced_items": s.announced_items}

@@ -1,4 +1,4 @@
-"""Websocket frames of the room encoded once, with the server time filled in when each one leaves."""
+"""Websocket frames encoded once, the server time filled in as each leaves (opening room, auction hall)."""
 
 import json
 
