@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
+    path("marketplace/", include("marketplace.urls")),
+    path("api/marketplace/", include("marketplace.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),
