@@ -188,6 +188,22 @@ MEDIA_URL = "/media/"
 # Where sealed envelopes and other protected files live; never served directly.
 # A TrueType CJK font (.ttf/.ttc) for PDFs instead of Debian's WenQuanYi Zen Hei (core/pdf.py).
 PDF_FONT = os.environ.get("SUNSHINE_PDF_FONT", "")
+# The platform's PAdES signature on every PDF (core/pdf_signing.py, docs/documents.md): the document-signing key,
+# its certificate and the platform CA chain. The embedded default makes its own under var/keys/pdf on first use;
+# production refuses to start without configured ones.
+PDF_SIGNING_KEY_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_KEY", "")
+PDF_SIGNING_CERT_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_CERT", "")
+PDF_SIGNING_CHAIN_FILE = os.environ.get("SUNSHINE_PDF_SIGNING_CHAIN", "")
+PDF_SIGNING_KEY_PASSPHRASE = os.environ.get("SUNSHINE_PDF_SIGNING_KEY_PASSPHRASE", "")
+if PRODUCTION:
+    _pdf_signing = {"SUNSHINE_PDF_SIGNING_KEY": PDF_SIGNING_KEY_FILE,
+                    "SUNSHINE_PDF_SIGNING_CERT": PDF_SIGNING_CERT_FILE,
+                    "SUNSHINE_PDF_SIGNING_CHAIN": PDF_SIGNING_CHAIN_FILE}
+    _unusable = [name for name, value in _pdf_signing.items() if not value or not Path(value).is_file()]
+    if _unusable:
+        raise ImproperlyConfigured(
+            f"Production needs the platform's PDF-signing key, certificate and CA chain as files: "
+            f"{', '.join(_unusable)} missing or not a file (docs/documents.md, “The platform's certificate”).")
 PROTECTED_ROOT = Path(os.environ.get("SUNSHINE_PROTECTED_ROOT", VAR_DIR / "protected"))
 
 # Redis: channel layer and Celery broker. Without it, everything stays in-process.
@@ -222,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
     "opendata-publish": {
         "task": "opendata.tasks.opendata_publish_sweep",
         "schedule": 60.0,
+    },
+    # The audit chain's head signed and published (audit.checkpoints), when it moved since the last checkpoint.
+    "audit-checkpoint": {
+        "task": "audit.tasks.audit_checkpoint",
+        "schedule": float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300")),
     },
     "audit-verify-chain": {
         "task": "audit.tasks.verify_audit_chain",

@@ -51,6 +51,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .pdf_signing import document_sign
+
 logger = logging.getLogger(__name__)
 
 EMBEDDED_FONT = "SunshineCJK"
@@ -438,11 +440,18 @@ AUTHOR = "阳光公共资源交易平台"
 
 def document_build(story: Sequence[Flowable], *, title: str, pagesize=PORTRAIT, subject: str = "",
                    footer: str = "") -> bytes:
-    """Lay out ``story`` on A4 (``LANDSCAPE`` for wide tables) with the title and page numbers in the footer.
+    """Lay out ``story`` on A4 (``LANDSCAPE`` for wide tables) with the title and page numbers in the footer, and
+    sign it with the platform's certificate (``core.pdf_signing.document_sign``: PAdES, inside the PDF).
 
-    Output is byte-for-byte reproducible for the same story (no creation date inside), so a document's SHA-256
-    identifies its content.
+    The layout (``document_layout``) is byte-for-byte reproducible for the same story; the signed file adds the
+    signing time, so callers hash and store the bytes returned here, the ones a reader receives.
     """
+    return document_sign(document_layout(story, title=title, pagesize=pagesize, subject=subject, footer=footer))
+
+
+def document_layout(story: Sequence[Flowable], *, title: str, pagesize=PORTRAIT, subject: str = "",
+                    footer: str = "") -> bytes:
+    """The unsigned PDF of ``story``: reproducible byte for byte (no creation date inside)."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=pagesize, title=title, author=AUTHOR, subject=subject or title,
                             creator=AUTHOR, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,

@@ -1,4 +1,5 @@
-"""The decision document (处理决定书) of a measure: a PDF signed by the platform key.
+"""The decision document (处理决定书) of a measure: a PDF signed by the platform key, and inside the PDF (PAdES,
+``core.pdf_signing``) by the platform's certificate.
 
 Signed as the opening records are (``bidding_room.signing``): the signature covers a context string and the PDF's
 SHA-256, so anyone holding the platform's published public key checks it offline with ``sealing.signature_verify``.
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 import sealing
+from core.pdf_signing import document_sign
 
 from .models import Measure
 
@@ -21,7 +23,7 @@ FONT = "STSong-Light"
 
 
 def decision_sign(*, sha256_hex: str) -> tuple[str, str]:
-    from trading.services.keys import platform_key
+    from core.platform_key import platform_key
 
     key = platform_key()
     signature = sealing.signature_sign(key, CONTEXT + bytes.fromhex(sha256_hex))
@@ -29,7 +31,7 @@ def decision_sign(*, sha256_hex: str) -> tuple[str, str]:
 
 
 def decision_verify(*, pdf: bytes, signature_b64: str) -> bool:
-    from trading.services.keys import platform_key
+    from core.platform_key import platform_key
 
     return sealing.signature_verify(platform_key().public_key, CONTEXT + hashlib.sha256(pdf).digest(),
                                     base64.b64decode(signature_b64))
@@ -87,7 +89,7 @@ def decision_pdf(measure: Measure) -> bytes:
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, title=f"处理决定书 {measure.number}", leftMargin=20 * mm,
                       rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm, invariant=1).build(story)
-    return buffer.getvalue()
+    return document_sign(buffer.getvalue())
 
 
 def decision_path(measure: Measure) -> Path:
@@ -149,4 +151,4 @@ def report_pdf(report) -> bytes:
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"{report.year} 年度执法情况报告", leftMargin=10 * mm,
                       rightMargin=10 * mm, topMargin=12 * mm, bottomMargin=12 * mm, invariant=1).build(story)
-    return buffer.getvalue()
+    return document_sign(buffer.getvalue())

@@ -3,7 +3,9 @@ installed by ``make pdftools``).
 
 ``pdf_read(data, name=...)`` renders every page to PNG under ``var/test-pdf/<name>/`` (look at them), fails unless
 every font is embedded and there is at least one page, and returns the text laid out as on the page.
-``assert_whole(text, figures)`` fails on a figure that does not appear whole on one line.
+``assert_whole(text, figures)`` fails on a figure that does not appear whole on one line. Every PDF read so is also
+checked for the platform's signature (``assert_signed``): pyHanko's validator and Poppler's ``pdfsig`` must both find
+it intact, over the whole file, by the platform's certificate.
 """
 
 import re
@@ -25,11 +27,39 @@ class ReadPdf:
         return self.text.splitlines()
 
 
-def pdf_read(data: bytes, *, name: str) -> ReadPdf:
+def _folder(name: str) -> Path:
     folder = Path(settings.BASE_DIR) / "var" / "test-pdf" / name  # the checkout's var/, whatever a test set
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def pdfsig(data: bytes, *, name: str, check: bool = True) -> str:
+    """What Poppler's ``pdfsig`` says of ``data``'s signatures (``check``: fail unless it ran cleanly)."""
+    path = _folder(name) / "signed.pdf"
+    path.write_bytes(data)
+    result = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True)
+    # pdfsig exits 2 when it cannot check the issuer (the platform CA is not in its NSS store): not a failure here
+    assert not check or result.returncode in (0, 2), result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def assert_signed(data: bytes, *, name: str) -> None:
+    """The platform's PAdES signature is there, intact, over the whole file, in pyHanko's and in Poppler's eyes."""
+    from core.pdf_signing import SIGNER_NAME, document_verify
+
+    verdict = document_verify(data)
+    assert verdict.valid, f"the PDF's platform signature does not verify: {verdict}"
+    report = pdfsig(data, name=name)
+    assert "Signature is Valid" in report and "Total document signed" in report, report
+    assert SIGNER_NAME in report, report
+
+
+def pdf_read(data: bytes, *, name: str, signed: bool = True) -> ReadPdf:
+    folder = _folder(name)
     for old in folder.glob("*"):
         old.unlink()
+    if signed:
+        assert_signed(data, name=name)
     path = folder / "document.pdf"
     path.write_bytes(data)
     out = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()

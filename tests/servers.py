@@ -85,6 +85,18 @@ def manage(*args: str, env: dict[str, str], inherit: bool = True) -> subprocess.
                           capture_output=True, text=True, timeout=300, check=False)
 
 
+def pdf_signing_env(folder: Path) -> dict[str, str]:
+    """A platform CA and document-signing certificate in ``folder``, as the environment production needs."""
+    import secrets
+
+    from core.pdf_signing import identity_files_make
+
+    passphrase = secrets.token_urlsafe(24)
+    key, cert, chain = identity_files_make(folder, root_name="测试平台根证书", passphrase=passphrase.encode())
+    return {"SUNSHINE_PDF_SIGNING_KEY": str(key), "SUNSHINE_PDF_SIGNING_CERT": str(cert),
+            "SUNSHINE_PDF_SIGNING_CHAIN": str(chain), "SUNSHINE_PDF_SIGNING_KEY_PASSPHRASE": passphrase}
+
+
 def embedded_env(var_dir: Path) -> dict[str, str]:
     """The embedded default: no database or Redis URL, everything under ``var_dir``."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_EAGER",

@@ -2,11 +2,12 @@
 
 import secrets
 
-from tests.servers import manage
+from tests.servers import manage, pdf_signing_env
 
 
-def test_production_settings_pass_check_deploy():
+def test_production_settings_pass_check_deploy(tmp_path):
     result = manage("check", "--deploy", "--fail-level", "WARNING", env={
+        **pdf_signing_env(tmp_path / "pki"),
         "SUNSHINE_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "ggzy.example.gov.cn",

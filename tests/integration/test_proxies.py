@@ -12,7 +12,7 @@ import pytest
 
 from audit.models import AuditEvent
 from tests.bidding_room.live import postgres_env
-from tests.servers import Daphne
+from tests.servers import Daphne, pdf_signing_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,8 @@ def serve(tmp_path, *, production: bool, trusted: str = "") -> Daphne:
     env = {**postgres_env(tmp_path, redis_db_prefix=f"proxies-{secrets.token_hex(4)}"),
            "SUNSHINE_TRUSTED_PROXIES": trusted, "EMBEDDED_SCHEDULER": "0"}
     if production:
-        env.update({"SUNSHINE_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        env.update({**pdf_signing_env(tmp_path / "pki"), "SUNSHINE_ENV": "production",
+                    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
                     "ALLOWED_HOSTS": "127.0.0.1"})
     return Daphne(env=env, log_path=tmp_path / "daphne.log").start()
 
