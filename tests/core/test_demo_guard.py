@@ -26,8 +26,9 @@ def demo_organisation():
 
 
 @pytest.mark.django_db
-def test_production_refuses_to_start_with_a_demo_organisation(settings):
+def test_production_refuses_to_start_with_a_demo_organisation(settings, tmp_path):
     settings.PRODUCTION = True
+    settings.VAR_DIR = tmp_path  # no demo key files (a demo seeded by another test may have left some in var/)
     refuse_demo_in_production()  # nothing of the demo: starts
     demo_organisation()
     with pytest.raises(ImproperlyConfigured, match="demo organisations"):
