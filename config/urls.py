@@ -9,6 +9,7 @@ from accounts import views as accounts_views
 from audit.urls import api_urlpatterns as audit_api
 from bidding_room.urls import api_urlpatterns as opening_api
 from credit.urls import api_urlpatterns as credit_api
+from deposits.urls import api_urlpatterns as deposits_api
 
 
 def moved(prefix: str):
@@ -38,6 +39,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),
     path("api/credit/", include(credit_api)),
+    path("deposits/", include("deposits.urls")),
+    path("api/deposits/", include(deposits_api)),
     # Complaints and statistics moved out of trading: their old API addresses redirect.
     re_path(r"^api/trading/(?P<rest>statistics/.*)$", moved("/api/stats/")),
     re_path(r"^api/trading/(?P<rest>(projects/\d+/(objections|complaints)|objections|complaints)/.*)$",
