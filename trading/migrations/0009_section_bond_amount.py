@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0006_section_failed_at_index'),
+        ('trading', '0008_wrap_custodian_shares'),
     ]
 
     operations = [
