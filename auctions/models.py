@@ -96,6 +96,7 @@ class Lot(models.Model):
         SOLD = "sold", _("Sold (成交)")
         PENDING_APPROVAL = "pending_approval", _("Pending approval (below 90 percent of the valuation)")
         NO_DEAL = "no_deal", _("No deal (流拍)")
+        REFUSED = "refused", _("The winner refused the deal (deposit forfeited)")
         SUSPENDED = "suspended", _("Suspended")
 
     sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lots")
@@ -118,6 +119,7 @@ class Lot(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome_reason = models.TextField(blank=True)
     deal_price = models.DecimalField(_("deal price"), null=True, blank=True, **MONEY)
+    confirmed_at = models.DateTimeField(_("deal confirmation (成交确认书) signed at"), null=True, blank=True)
     last_seq = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -143,7 +145,7 @@ def hall_group(lot_id: int) -> str:
     return f"hall.{lot_id}"
 
 
-FINISHED = (Lot.State.SOLD, Lot.State.NO_DEAL, Lot.State.PENDING_APPROVAL)
+FINISHED = (Lot.State.SOLD, Lot.State.NO_DEAL, Lot.State.PENDING_APPROVAL, Lot.State.REFUSED)
 
 
 class Application(models.Model):
@@ -161,8 +163,6 @@ class Application(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
-    # The stand-in for the deposits ledger until it lands (auctions.rights): the agency's confirmation.
-    deposit_confirmed_at = models.DateTimeField(null=True, blank=True)
     bidder_number = models.CharField(_("bidder number (竞买号)"), max_length=12, blank=True)
     right_granted_at = models.DateTimeField(null=True, blank=True)
 

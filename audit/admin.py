@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin_site import ReadOnlyAdmin
 
-from .models import AuditEvent
+from .models import AuditCheckpoint, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -14,6 +14,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action", "role", "source"]
     search_fields = ["action", "actor_label", "object_id"]
+    ordering = ["-seq"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    """Read-only: signed heads of the chain, as published."""
+
+    list_display = ["seq", "hash", "signed_at", "key_fingerprint"]
     ordering = ["-seq"]
 
     def has_view_permission(self, request, obj=None):

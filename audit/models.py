@@ -54,3 +54,34 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head (seq, hash) at a time, signed by the platform key and published on the portal.
+
+    Anyone who keeps a copy of the published checkpoints can later prove a copy of the chain against them
+    (``verify_audit --checkpoints``): a chain rewritten, cut or emptied behind the application's back no
+    longer contains the signed (seq, hash) pairs, and no one without the platform key can sign new ones.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), db_index=True)
+    hash = models.CharField(_("hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"), db_index=True)
+    signature = models.TextField(_("signature"), help_text=_("base64 signature of the platform key"))
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit checkpoints are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit checkpoints are append-only")

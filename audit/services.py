@@ -10,11 +10,14 @@ from .models import AuditEvent, AuditHead
 
 @transaction.atomic
 def audit_record(*, action: str, obj: models.Model | None = None, payload: dict | None = None,
-                 actor: Actor | None = None, object_type: str = "", object_id: str = "") -> AuditEvent:
+                 actor: Actor | None = None, object_type: str = "", object_id: str = "",
+                 checkpoint: bool = False) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction.
 
     The chain head is locked for the rest of the transaction, so appends are
     strictly ordered and the event commits or rolls back with the change it records.
+    ``checkpoint``: the event records a document the platform signed (receipt, opening record, evaluation
+    report, decision); the new head is signed and published with it (audit.checkpoints).
     """
     actor = actor or current_actor()
     if obj is not None:
@@ -38,5 +41,9 @@ def audit_record(*, action: str, obj: models.Model | None = None, payload: dict 
     }
     event = AuditEvent.objects.create(**fields, payload=json.loads(text), hash=link_hash(**fields))
     AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    if checkpoint:
+        from .checkpoints import checkpoint_sign_head
+
+        checkpoint_sign_head(seq=event.seq, hash=event.hash)
     return event
 

@@ -14,3 +14,12 @@ def verify_audit_chain() -> bool:
     if not report.ok:
         logger.error("audit chain broken at #%s: %s", report.broken_at, report.reason)
     return report.ok
+
+
+@shared_task
+def audit_checkpoint() -> int | None:
+    """Sign and publish the chain's head if it moved since the last checkpoint (audit.checkpoints)."""
+    from .checkpoints import checkpoint_take
+
+    checkpoint = checkpoint_take()
+    return checkpoint.seq if checkpoint else None

@@ -178,7 +178,7 @@ def record_generate(*, session_id: int) -> OpeningRecord:
                                               created_at=timezone.now())
         event_append(session=session, kind="record_published", payload={
             "sha256": sha, "key_fingerprint": fingerprint, "url": f"/opening/{session_id}/record.pdf"})
-        audit_record(action="bidding_room.record.publish", obj=record, payload={"sha256": sha,
-                                                                                "key": fingerprint})
+        audit_record(action="bidding_room.record.publish", obj=record, payload={"sha256": sha, "key": fingerprint},
+                     checkpoint=True)
     return record
 

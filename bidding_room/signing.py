@@ -12,7 +12,7 @@ RECORD_CONTEXT = b"SUNSHINE opening record v1\x00"
 
 
 def platform_key() -> sealing.PrivateKey:
-    from trading.services.keys import platform_key as key
+    from core.platform_key import platform_key as key
 
     return key()
 

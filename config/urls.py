@@ -6,8 +6,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from audit.urls import api_urlpatterns as audit_api
 from bidding_room.urls import api_urlpatterns as opening_api
 from credit.urls import api_urlpatterns as credit_api
+from deposits.urls import api_urlpatterns as deposits_api
 
 
 def moved(prefix: str):
@@ -29,12 +31,18 @@ urlpatterns = [
     path("", include("opendata.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("core.urls")),
+    path("", include("audit.urls")),
+    path("api/audit/", include(audit_api)),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
+    path("marketplace/", include("marketplace.urls")),
+    path("api/marketplace/", include("marketplace.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),
     path("api/credit/", include(credit_api)),
+    path("deposits/", include("deposits.urls")),
+    path("api/deposits/", include(deposits_api)),
     # Complaints and statistics moved out of trading: their old API addresses redirect.
     re_path(r"^api/trading/(?P<rest>statistics/.*)$", moved("/api/stats/")),
     re_path(r"^api/trading/(?P<rest>(projects/\d+/(objections|complaints)|objections|complaints)/.*)$",

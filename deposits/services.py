@@ -17,12 +17,15 @@ The functions other apps (trading, auctions) and the bank adapter call:
 - ``deposit_convert(account=)`` → the winner's deposit converted into part of the price (转作价款).
 - ``deposit_forfeit(account=, reason=, behaviour_code=...)`` → forfeit with its reason and a credit event.
 
+- ``bank_adapter_create(name=)`` → (BankAdapter, token): a bank's service token, shown once, stored as its SHA-256.
+
 Refusals are ``django.core.exceptions.ValidationError`` keyed by the field to blame, in the user's language.
 """
 
 import datetime as dt
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -37,7 +40,7 @@ from audit.services import audit_record
 from core.workdays import add_working_days, roll_to_working_day, today
 
 from . import selectors, subaccounts
-from .models import DepositAccount, DepositRequirement, Guarantee, Movement, RefundRule
+from .models import BankAdapter, DepositAccount, DepositRequirement, Guarantee, Movement, RefundRule
 
 Kind = Movement.Kind
 CENT = Decimal("0.01")
@@ -232,14 +235,16 @@ class ImportResult:
 
 @transaction.atomic
 def arrivals_import(*, rows: list[dict], source: str, by=None) -> ImportResult:
-    """Record the arrivals of an operator's bank statement, all or nothing; rows are numbered from 1.
+    """Record the arrivals of an operator's bank statement, all or nothing; a row's ``row`` (else its place, from 1)
+    numbers it in the errors.
 
     A row already recorded (the same notice) counts as repeated, not as an error.
     """
     result, errors = ImportResult(), {}
     if not rows:
         raise ValidationError({"file": _("The file has no rows of arrivals.")})
-    for number, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows, start=1):
+        number = row.get("row") or index
         try:
             with transaction.atomic():
                 movement, created = arrival_record(**{name: row.get(name) or "" for name in ARRIVAL_FIELDS},
@@ -481,3 +486,24 @@ def deposit_forfeit(*, account: DepositAccount, reason: str, behaviour_code: str
         "credit_event": event.pk if event else None,
     })
     return movement
+
+
+# --- bank adapters ---------------------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def bank_adapter_create(*, name: str) -> tuple[BankAdapter, str]:
+    """Register a bank's system that reports arrivals; return it and its token (shown once, stored hashed)."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError({"name": _("Name the bank adapter (at most 120 characters).")})
+    if BankAdapter.objects.filter(name=name).exists():
+        raise ValidationError({"name": _("A bank adapter named “%(name)s” exists already.") % {"name": name}})
+    token = secrets.token_urlsafe(32)
+    adapter = BankAdapter.objects.create(name=name, token_hash=token_hash(token))
+    audit_record(action="deposits.bank_adapter.create", obj=adapter, payload={"name": name})
+    return adapter, token

@@ -23,7 +23,7 @@ FONT = "STSong-Light"
 
 
 def decision_sign(*, sha256_hex: str) -> tuple[str, str]:
-    from trading.services.keys import platform_key
+    from core.platform_key import platform_key
 
     key = platform_key()
     signature = sealing.signature_sign(key, CONTEXT + bytes.fromhex(sha256_hex))
@@ -31,7 +31,7 @@ def decision_sign(*, sha256_hex: str) -> tuple[str, str]:
 
 
 def decision_verify(*, pdf: bytes, signature_b64: str) -> bool:
-    from trading.services.keys import platform_key
+    from core.platform_key import platform_key
 
     return sealing.signature_verify(platform_key().public_key, CONTEXT + hashlib.sha256(pdf).digest(),
                                     base64.b64decode(signature_b64))

@@ -11,8 +11,8 @@ from accounts.models import Role
 from audit.services import audit_record
 from credit.selectors import organisation_refusal
 
+from .. import rights
 from ..models import Application, Lot, Sale
-from ..rights import deposit_covers
 from .sales import _require_host
 
 
@@ -35,6 +35,7 @@ def application_submit(*, lot: Lot, user) -> Application:
         return existing
     application = Application.objects.create(lot=lot, organisation_id=user.organisation_id, applied_by=user,
                                              applied_at=timezone.now())
+    rights.account_open(application=application)  # its virtual sub-account (虚拟子账号) for the deposit
     # No lot event: who applies stays unknown until the close.
     audit_record(action="auctions.application.submit", obj=application, payload={"lot": lot.deal_key})
     return application
@@ -59,22 +60,6 @@ def application_review(*, application: Application, user, qualified: bool, reaso
     return bidding_right_ensure(application=application)
 
 
-@transaction.atomic
-def application_deposit_confirm(*, application: Application, user) -> Application:
-    """Stand-in until the deposits ledger lands: the host records that the deposit arrived (auctions.rights)."""
-    application = Application.objects.select_for_update(no_key=True).select_related("lot__sale").get(
-        pk=application.pk)
-    _require_host(user, application.lot.sale)
-    if timezone.now() >= application.lot.sale.application_deadline:
-        raise ValidationError({"deposit": _("The deposit deadline has passed; a later arrival gives no right to "
-                                            "bid.")})
-    if application.deposit_confirmed_at is None:
-        application.deposit_confirmed_at = timezone.now()
-        application.save(update_fields=["deposit_confirmed_at"])
-        audit_record(action="auctions.deposit.confirm", obj=application, payload={})
-    return bidding_right_ensure(application=application)
-
-
 def _number() -> str:
     return f"{secrets.randbelow(900000) + 100000}"
 
@@ -86,7 +71,7 @@ def bidding_right_ensure(*, application: Application) -> Application:
     Idempotent; called on review, on the deposit's arrival, and whenever the bidder acts."""
     if application.bidder_number or application.state != Application.State.QUALIFIED:
         return application
-    if not deposit_covers(application=application):
+    if not rights.deposit_covers(application=application):
         return application
     application = Application.objects.select_for_update(no_key=True).select_related("lot__sale").get(
         pk=application.pk)

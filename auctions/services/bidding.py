@@ -18,7 +18,7 @@ from audit.services import audit_record
 from core.deals import Deal, deal_record
 from trading.models import BaseType
 
-from .. import reserve, rules
+from .. import reserve, rights, rules
 from ..models import FINISHED, Application, Lot, LotCommand, Method, Quote, Sale, Subject
 from .bidders import bidding_right_ensure
 from .log import event_append, lot_lock
@@ -26,6 +26,8 @@ from .log import event_append, lot_lock
 
 def _start(lot: Lot) -> None:
     sale = lot.sale
+    for application in Application.objects.filter(lot=lot, state=Application.State.QUALIFIED, bidder_number=""):
+        bidding_right_ensure(application=application)
     if sale.method == Method.LISTING:
         lot.state = Lot.State.LISTING
         lot.save(update_fields=["state"])
@@ -79,7 +81,8 @@ def _decide(lot: Lot, *, at: dt.datetime) -> None:
     lot.save(update_fields=["state", "deal_price", "outcome_reason", "closed_at", "reserve_price",
                             "reserve_opened_at"])
     if lot.state == Lot.State.SOLD:
-        _deal_record(lot)
+        deal_record_for(lot)
+    rights.refunds_due(lot=lot, keep=leading if lot.deal_price is not None else None, on=timezone.localdate(at))
     names = dict(Application.objects.filter(lot=lot).exclude(bidder_number="").values_list(
         "bidder_number", "organisation__name"))
     winner = leading.bidder_number if leading is not None and lot.deal_price is not None else ""
@@ -95,7 +98,7 @@ def _decide(lot: Lot, *, at: dt.datetime) -> None:
         sale.save(update_fields=["state"])
 
 
-def _deal_record(lot: Lot) -> None:
+def deal_record_for(lot: Lot) -> None:
     sale = lot.sale
     valued = sale.subject == Subject.PROPERTY and lot.valuation is not None
     deal_record(Deal(

@@ -12,7 +12,7 @@ from audit.services import audit_record
 from core.workdays import add_working_days
 from trading.services.projects import deal_code_make
 
-from .. import reserve, rules
+from .. import reserve, rights, rules
 from ..models import Lot, Method, Sale, Subject
 from .log import event_append, lot_lock
 
@@ -136,6 +136,7 @@ def notice_publish(*, sale: Sale, user) -> Sale:
         "listing_ends_at": sale.listing_ends_at.isoformat() if sale.listing_ends_at else None})
     for lot in sale.lots.all():
         lot = lot_lock(lot_id=lot.pk)
+        rights.requirement_set(lot=lot)
         event_append(lot=lot, kind="announced", payload={
             "starting_price": str(lot.starting_price), "increment": str(lot.increment),
             "starts_at": sale.starts_at.isoformat()})

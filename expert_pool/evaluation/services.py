@@ -374,5 +374,6 @@ def evaluation_report(*, evaluation: Evaluation, user) -> Evaluation:
     candidates_set(section=evaluation.section, user=None, candidates=candidates)
     audit_record(action="expert_pool.evaluation.report", obj=evaluation, payload={
         "deal_code": evaluation.section.project.deal_code, "section": evaluation.section.code,
-        "report_sha256": evaluation.report_sha256, "candidates": [r["bid"] for r in evaluation.result["ranking"][:3]]})
+        "report_sha256": evaluation.report_sha256, "candidates": [r["bid"] for r in evaluation.result["ranking"][:3]]},
+        checkpoint=True)
     return evaluation

@@ -258,7 +258,7 @@ def measure_issue(*, case: Case, user, kind: str, legal_basis: str, findings: st
         "subject": str(measure.subject), "amount": measure.amount, "people": measure.talked_to,
         "expert": expert.pk if expert else None, "ends_on": measure.ends_on, "award": award.pk if award else None,
         "referred_to": measure.referred_to, "credit_event": measure.credit_event_id,
-        "document_sha256": measure.pdf_sha256, "published": publish})
+        "document_sha256": measure.pdf_sha256, "published": publish}, checkpoint=True)
     return measure
 
 

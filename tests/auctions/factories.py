@@ -1,15 +1,20 @@
 """Sales for tests, built through the services; times moved in the database rather than waited for."""
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.models import Organisation, Role
-from auctions import services
+from auctions import rights, services
 from auctions.models import Application, Lot, Method, Sale, Subject
+from deposits import services as deposits_services
+from deposits.models import DepositRequirement
 from tests import factories
+
+_refs = itertools.count(1)
 
 
 @dataclass
@@ -45,11 +50,18 @@ def sale(w: World, *, subject: str = Subject.LAND, method: str = Method.LISTING,
     return made
 
 
+def deposit_arrives(application: Application, *, at=None) -> None:
+    """The bank reports the deposit in full on the applicant's virtual sub-account."""
+    account = rights.account_of(application)
+    deposits_services.arrival_record(sub_account=account.sub_account, amount=account.requirement.amount,
+                                     bank_reference=f"BANK{next(_refs)}", arrived_at=at or timezone.now())
+
+
 def bidder_ready(w: World, lot: Lot, user) -> Application:
     """Apply, be qualified, have the deposit arrive: the bidder holds its 竞买号."""
     application = services.application_submit(lot=lot, user=user)
-    services.application_review(application=application, user=w.agency, qualified=True)
-    return services.application_deposit_confirm(application=application, user=w.agency)
+    deposit_arrives(application)
+    return services.application_review(application=application, user=w.agency, qualified=True)
 
 
 def starts_now(sale_obj: Sale) -> None:
@@ -58,6 +70,15 @@ def starts_now(sale_obj: Sale) -> None:
     Sale.objects.filter(pk=sale_obj.pk).update(
         starts_at=now - dt.timedelta(seconds=2), application_deadline=now - dt.timedelta(seconds=3),
         listing_ends_at=now + dt.timedelta(days=1) if sale_obj.method == Method.LISTING else None)
+
+
+def deadline_passes(sale_obj: Sale) -> None:
+    """The deposit deadline passes now (the sale's and the ledger's record)."""
+    past = timezone.now() - dt.timedelta(seconds=1)
+    Sale.objects.filter(pk=sale_obj.pk).update(application_deadline=past)
+    DepositRequirement.objects.filter(purpose_type=rights.PURPOSE,
+                                      purpose_id__in=[str(pk) for pk in sale_obj.lots.values_list("pk", flat=True)]
+                                      ).update(deadline=past)
 
 
 def listing_ends(sale_obj: Sale) -> None:

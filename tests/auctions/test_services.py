@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from auctions import services
+from auctions import rights, services
 from auctions.models import Lot, LotEvent, Method, Quote, Sale, Subject
 from core.workdays import add_working_days, calendar_load
 from stats.models import ExternalDeal
@@ -103,9 +103,11 @@ def test_the_bidding_right_and_its_bidder_number_come_with_the_deposit(w):
     sale = f.sale(w)
     lot = lot_of(sale)
     application = services.application_submit(lot=lot, user=w.bidders[0])
+    assert len(rights.account_of(application).sub_account) == 16  # the virtual sub-account to pay into
     application = services.application_review(application=application, user=w.agency, qualified=True)
     assert application.bidder_number == ""  # qualified, deposit not there
-    application = services.application_deposit_confirm(application=application, user=w.agency)
+    f.deposit_arrives(application)
+    application = services.bidding_right_ensure(application=application)
     assert len(application.bidder_number) == 6 and application.bidder_number.isdigit()
     assert application.right_granted_at is not None
 
@@ -115,12 +117,11 @@ def test_a_deposit_after_the_deadline_gives_no_right(w):
     lot = lot_of(sale)
     application = services.application_submit(lot=lot, user=w.bidders[0])
     services.application_review(application=application, user=w.agency, qualified=True)
-    Sale.objects.filter(pk=sale.pk).update(application_deadline=timezone.now() - dt.timedelta(seconds=1))
-    with pytest.raises(ValidationError) as refused:
-        services.application_deposit_confirm(application=application, user=w.agency)
-    assert "deposit" in refused.value.message_dict
-    application.refresh_from_db()
-    assert application.bidder_number == "" and application.deposit_confirmed_at is None
+    f.deadline_passes(sale)
+    f.deposit_arrives(application)
+    assert services.bidding_right_ensure(application=application).bidder_number == ""
+    with pytest.raises(ValidationError):
+        services.application_submit(lot=lot, user=w.bidders[1])
 
 
 def test_a_rejected_applicant_never_gets_a_right_and_a_rejection_needs_a_reason(w):
@@ -129,8 +130,8 @@ def test_a_rejected_applicant_never_gets_a_right_and_a_rejection_needs_a_reason(
     with pytest.raises(ValidationError):
         services.application_review(application=application, user=w.agency, qualified=False)
     services.application_review(application=application, user=w.agency, qualified=False, reason="资格不符")
-    application = services.application_deposit_confirm(application=application, user=w.agency)
-    assert application.bidder_number == ""
+    f.deposit_arrives(application)
+    assert services.bidding_right_ensure(application=application).bidder_number == ""
 
 
 # Listing ---------------------------------------------------------------------------------------------------------
@@ -188,6 +189,7 @@ def test_no_bid_without_the_right(w):
     application = services.application_submit(lot=lot, user=w.bidders[2])
     services.application_review(application=application, user=w.agency, qualified=True)
     f.starts_now(sale)
+    f.deadline_passes(sale)
     with pytest.raises(ValidationError) as refused:
         services.quote_place(lot=lot, user=w.bidders[2], amount="10000000")
     assert "保证金" in refused.value.message_dict["lot"][0]

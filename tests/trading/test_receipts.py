@@ -138,3 +138,12 @@ def test_the_receipt_page_fits_its_card_in_chromium(world, chinese, tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_every_receipt_checkpoints_the_audit_chain(world):
+    from audit.models import AuditCheckpoint, AuditEvent
+
+    bid = a_bid(world)
+    event = AuditEvent.objects.get(action="trading.bid.submit", object_id=str(bid.pk))
+    checkpoint = AuditCheckpoint.objects.get(seq=event.seq)
+    assert checkpoint.hash == event.hash and checkpoint.key_fingerprint == platform_key().public_key.fingerprint

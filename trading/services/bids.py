@@ -185,7 +185,7 @@ def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey,
     audit_record(action="trading.bid.submit", obj=bid, payload={
         **{k: v for k, v in bid_receipt(bid=bid).as_dict().items() if k != "signed"},
         "signer": key.fingerprint, "receipt_signature": bid.receipt["signature"],
-        "supersedes": [str(b.receipt_no) for b in previous]})
+        "supersedes": [str(b.receipt_no) for b in previous]}, checkpoint=True)
     return bid, True
 
 

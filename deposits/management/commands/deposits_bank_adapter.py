@@ -1,0 +1,22 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from audit.context import Actor, acting_as
+from deposits.services import bank_adapter_create
+
+
+class Command(BaseCommand):
+    help = "Register a bank adapter that reports deposit arrivals; prints its token once (send it as 'Bank <token>')."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", help="The bank's name, e.g. 中国工商银行阳光分行")
+
+    def handle(self, *args, name, **options):
+        try:
+            with acting_as(Actor(label="deposits_bank_adapter", source="command")), transaction.atomic():
+                adapter, token = bank_adapter_create(name=name)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        self.stdout.write(f"bank adapter {adapter.name} (#{adapter.pk}); its token, shown only now:")
+        self.stdout.write(token)
