@@ -202,3 +202,21 @@ def refunds_outstanding(requirement: DepositRequirement) -> list[tuple[DepositAc
 def issuers() -> dict[str, str]:
     """Accepted guarantee issuers: code → name (setting DEPOSITS_GUARANTEE_ISSUERS)."""
     return dict(settings.DEPOSITS_GUARANTEE_ISSUERS)
+
+
+@dataclass(frozen=True)
+class Summary:
+    bidders: int
+    with_right: int
+    refunds_outstanding: int
+
+
+def requirement_summary(requirement: DepositRequirement, *, at: dt.datetime | None = None) -> Summary | None:
+    """How many bidders have an account, how many the right to bid, how many refunds are outstanding; None while a
+    tender bond's deadline has not passed (no counts before it)."""
+    try:
+        statuses = statuses_after_deadline(requirement, at=at)
+    except TooEarly:
+        return None
+    return Summary(bidders=len(statuses), with_right=sum(s.has_right for s in statuses.values()),
+                   refunds_outstanding=sum(bool(s.outstanding_refund) for s in statuses.values()))
