@@ -64,3 +64,10 @@ def seed(*, stdout) -> None:
     for username, role, _org, display_name in PEOPLE:
         stdout.write(f"  {role.label:<16} {username:<10} {display_name}")
     stdout.write(f"  {'Expert':<16} expert01 .. expert{DEMO_EXPERT_COUNT:02d}")
+
+
+def leftovers() -> list[str]:
+    """Demo organisations present (core.demo_guard: production refuses to start with them)."""
+    codes = [make(region=REGION, serial=10_000_000 + serial) for serial in range(1, len(ORGANISATIONS) + 1)]
+    names = sorted(Organisation.objects.filter(credit_code__in=codes).values_list("name", flat=True))
+    return [f"demo organisations ({', '.join(names)})"] if names else []

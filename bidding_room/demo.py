@@ -7,8 +7,9 @@ DEADLINE_AFTER from now (trading.demo.deadline_move), so a slow machine cannot m
 `make run` whose demo room never opened (no server ran at its time) moves it again to DEADLINE_AFTER from then.
 
 At the deadline the room opens by itself (the embedded scheduler's room sweep); the agency starts decryption, each
-bidder signs in and releases its key from the room page with its key file and DEMO_KEY_PASSPHRASE, the regulator
-watches. Runs after trading.demo (INSTALLED_APPS order), whose keys it uses. Idempotent: the project is made once.
+bidder signs in and releases its key from the room page with its key file and its own passphrase
+(trading.demo.demo_key_passphrase), the regulator watches. Runs after trading.demo (INSTALLED_APPS order), whose
+keys it uses. Idempotent: the project is made once.
 """
 
 import datetime as dt
@@ -18,7 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import User
-from trading.demo import BIDDING_TIME, DEMO_KEY_PASSPHRASE, _bid, _create, _demo_key, deadline_move
+from trading.demo import BIDDING_TIME, _bid, _create, _demo_key, deadline_move, demo_key_passphrase
 from trading.lifecycle import project_transition
 from trading.models import Project, Status
 
@@ -55,4 +56,4 @@ def seed(*, stdout) -> None:
         session.refresh_from_db()
     stdout.write(f"opening room: “{TITLE}” opens at {timezone.localtime(session.opens_at):%H:%M:%S} at "
                  f"/opening/{session.pk}/ (agency hosts; bidder1, bidder2, bidder4 sign in with "
-                 f"var/demo-keys/<username>.pem, passphrase {DEMO_KEY_PASSPHRASE}; regulator watches)")
+                 f"var/demo-keys/<username>.pem, passphrase {demo_key_passphrase('<username>')}; regulator watches)")

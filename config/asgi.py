@@ -15,6 +15,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.demo_guard import refuse_demo_in_production  # noqa: E402
 from core.http_limits import answer_refused_requests  # noqa: E402
 from core.proxy import TrustedProxyMiddleware  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
@@ -31,5 +32,6 @@ application = TrustedProxyMiddleware(ProtocolTypeRouter(
     }
 ))
 
+refuse_demo_in_production()  # production with demo organisations or demo keys does not start
 answer_refused_requests()
 start_embedded_scheduler()

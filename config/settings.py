@@ -340,6 +340,11 @@ TRADING_BID_MAX_BYTES = int(os.environ.get("TRADING_BID_MAX_BYTES", str(200 * 10
 TRADING_CUSTODY_THRESHOLD = int(os.environ.get("TRADING_CUSTODY_THRESHOLD", "2"))
 TRADING_CUSTODY_SHARES = int(os.environ.get("TRADING_CUSTODY_SHARES", "3"))
 SEALING_OPENING_SUITE = os.environ.get("SEALING_OPENING_SUITE", "intl")
+# Custodians' shares are stored wrapped again under a platform key kept outside the database (core.platform_key):
+# SEALING_WRAP_KEY (base64 of 32 bytes, from a key service or secret store) or the file SEALING_WRAP_KEY_FILE;
+# the embedded default makes var/keys/wrap.key. Production must set one of them.
+SEALING_WRAP_KEY = os.environ.get("SEALING_WRAP_KEY", "")
+SEALING_WRAP_KEY_FILE = os.environ.get("SEALING_WRAP_KEY_FILE", "")
 TRADING_UPLOAD_CHUNK_MAX_BYTES = int(os.environ.get("TRADING_UPLOAD_CHUNK_MAX_BYTES", str(8 * 1024 * 1024)))
 TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", str(100 * 1024 * 1024)))
 

@@ -29,6 +29,7 @@ Signatures (sealing.signatures)
 Opening-key custody (sealing.custody)
     key_split(private_key, custodians, threshold=2) → (SealedKey, [EncryptedShare])
     share_decrypt(custodian_key, share) → Share
+    challenge_make(custodian) → (EncryptedShare, secret): a key check opened like a share
     key_combine(sealed_key, shares) → PrivateKey
 
 Errors (sealing.errors): SealingError and below; EnvelopeError subclasses carry ``where``.
@@ -36,7 +37,15 @@ Errors (sealing.errors): SealingError and below; EnvelopeError subclasses carry 
 The command-line bidder tool is ``python -m sealing`` (sealing.cli).
 """
 
-from sealing.custody import EncryptedShare, SealedKey, Share, key_combine, key_split, share_decrypt
+from sealing.custody import (
+    EncryptedShare,
+    SealedKey,
+    Share,
+    challenge_make,
+    key_combine,
+    key_split,
+    share_decrypt,
+)
 from sealing.envelope import (
     EnvelopeInfo,
     OpenedDocument,
@@ -72,6 +81,7 @@ __all__ = [
     "CustodyError",
     "DamagedEnvelope",
     "EncryptedShare",
+    "challenge_make",
     "EnvelopeError",
     "EnvelopeInfo",
     "InvalidInput",

@@ -188,3 +188,16 @@ def key_combine(sealed: SealedKey, shares: Sequence[Share]) -> PrivateKey:
     if private_key.public_key != sealed.public_key:
         raise CustodyError("the recovered key does not match the opening public key")
     return private_key
+
+
+def challenge_make(custodian: PublicKey) -> tuple[EncryptedShare, bytes]:
+    """A key check for a custodian: a random secret wrapped to its key exactly as a share is; (challenge, secret).
+
+    The custodian opens it with ``share_decrypt`` (``python -m sealing share-decrypt``), the very step it will take
+    on its real share after the deadline, and hands back the secret: proof that it holds its key, without any
+    share material leaving the platform. Its ``key_id`` is random, so it is no share of any opening key.
+    """
+    challenge_id = secrets.token_bytes(32)
+    secret = secrets.token_bytes(KEK_SIZE)
+    wrapped = suite_get(custodian.suite).wrap(_share_plaintext(challenge_id, 1, 1, secret), custodian, SHARE_ROLE)
+    return EncryptedShare(challenge_id.hex(), 1, 1, custodian.fingerprint, wrapped), secret

@@ -185,20 +185,52 @@ def project_custodians(request, pk: int):
     return Response({"custodians": [r.user.username for r in rows]}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=inline_serializer("ShareIn", {"share": serializers.JSONField()}), responses=None)
+EncryptedShareSerializer = inline_serializer("EncryptedShare", {
+    "version": serializers.IntegerField(), "key_id": serializers.CharField(), "index": serializers.IntegerField(),
+    "threshold": serializers.IntegerField(), "custodian": serializers.CharField(help_text="key fingerprint"),
+    "wrapped": serializers.CharField(help_text="base64; open with `python -m sealing share-decrypt`")})
+ShareHandedIn = inline_serializer("ShareHandedIn", {"index": serializers.IntegerField(),
+                                                    "submitted_at": serializers.DateTimeField()})
+
+
+@extend_schema(methods=["GET"], responses=EncryptedShareSerializer)
+@extend_schema(methods=["POST"], request=inline_serializer("ShareIn", {"share": serializers.JSONField()}),
+               responses={201: ShareHandedIn})
 @api_view(["GET", "POST"])
 @service_errors
 def project_share(request, pk: int):
-    """GET your encrypted share of the project's opening key. POST your decrypted share (after the deadline only)."""
+    """GET your encrypted share of the project's opening key; POST your decrypted share. Both after the deadline only.
+
+    Before the deadline no share material leaves the platform (403 says so): prove you hold your key with
+    ``custody-check/`` instead.
+    """
     project = get_object_or_404(Project, pk=pk)
     if request.method == "POST":
         custodian = custody.custody_share_submit(project=project, user=request.user, share=request.data.get("share"))
         return Response({"index": custodian.share["index"], "submitted_at": custodian.submitted_at.isoformat()},
                         status=status.HTTP_201_CREATED)
-    custodian = project.custodians.filter(user=request.user).exclude(share=None).first()
-    if custodian is None:
-        raise PermissionDenied("You are not a custodian of this project's opening key.")
-    return Response(custodian.share)
+    return Response(custody.custody_share_get(project=project, user=request.user))
+
+
+CheckAnswerIn = inline_serializer("CustodyCheckAnswer", {"answer": serializers.JSONField(
+    help_text="what `python -m sealing share-decrypt check.json --key me.pem` printed")})
+CheckPassed = inline_serializer("CustodyCheckPassed", {"key_proven_at": serializers.DateTimeField(),
+                                                       "key": serializers.CharField()})
+
+
+@extend_schema(methods=["GET"], responses=EncryptedShareSerializer)
+@extend_schema(methods=["POST"], request=CheckAnswerIn, responses=CheckPassed)
+@api_view(["GET", "POST"])
+@service_errors
+def project_custody_check(request, pk: int):
+    """A custodian's key check, any time: GET a fresh one (a random secret wrapped to your key, as a share is, and
+    nothing of the share); open it with ``python -m sealing share-decrypt``; POST what it printed as ``answer``.
+    """
+    project = get_object_or_404(Project, pk=pk)
+    if request.method == "POST":
+        custodian = custody.custody_check_answer(project=project, user=request.user, answer=request.data.get("answer"))
+        return Response({"key_proven_at": custodian.key_proven_at.isoformat(), "key": custodian.key_fingerprint})
+    return Response(custody.custody_check_issue(project=project, user=request.user))
 
 
 @extend_schema(request=UploadInSerializer, responses={201: UploadSerializer})

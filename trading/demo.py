@@ -2,7 +2,8 @@
 
 Every demo person who holds a key (the bidders, and the agency, regulator and platform admin as
 the custodians of the opening keys) gets a key pair; the private keys are written, encrypted
-with DEMO_KEY_PASSPHRASE, to var/demo-keys/<username>.pem so a demo bidder can load its key
+with its own passphrase (demo_key_passphrase: demo-<username>-key, never one for everybody), to
+var/demo-keys/<username>.pem so a demo bidder can load its key
 on the bid page. Demo bids are real sealed envelopes.
 
 The failed and awarded projects need deadlines that have passed. Nothing waits for a clock: each is published
@@ -36,7 +37,12 @@ from .services.keys import bidder_key_register
 from .services.participation import registration_create, registration_sign_commitment
 from .services.projects import project_create
 
-DEMO_KEY_PASSPHRASE = "demo-key-passphrase"
+LEGACY_DEMO_KEY_PASSPHRASE = "demo-key-passphrase"  # key files of earlier seeds: re-encrypted on the next seed
+
+
+def demo_key_passphrase(username: str) -> str:
+    """Each demo person's key file has a passphrase of its own: one leaked passphrase opens one key, not all."""
+    return f"demo-{username}-key"
 KEY_HOLDERS = ("agency", "regulator", "admin", "bidder1", "bidder2", "bidder3", "bidder4")
 OPEN_TITLE = "阳光市第一人民医院门诊楼改造工程施工"
 FAILED_TITLE = "阳光市城东片区道路照明设施维护服务"
@@ -76,14 +82,18 @@ def _demo_key(user) -> sealing.PrivateKey:
     path = folder / f"{user.username}.pem"
     current = bidder_key_current(user=user)
     if path.exists():
-        key = sealing.private_key_load(path.read_bytes(), DEMO_KEY_PASSPHRASE)
+        try:
+            key = sealing.private_key_load(path.read_bytes(), demo_key_passphrase(user.username))
+        except sealing.WrongPassphrase:
+            key = sealing.private_key_load(path.read_bytes(), LEGACY_DEMO_KEY_PASSPHRASE)
+            path.write_bytes(key.pem(demo_key_passphrase(user.username)))
         if current is None or current.fingerprint != key.public_key.fingerprint:
             bidder_key_register(user=user, public_key_pem=key.public_key.pem())
         return key
     key = sealing.keypair_generate("intl")
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as out:
-        out.write(key.pem(DEMO_KEY_PASSPHRASE))
+        out.write(key.pem(demo_key_passphrase(user.username)))
     (folder / f"{user.username}.pub.pem").write_text(key.public_key.pem(), encoding="ascii")
     bidder_key_register(user=user, public_key_pem=key.public_key.pem())
     return key
@@ -152,7 +162,7 @@ def seed(*, stdout) -> None:
             project_transition(project=awarded, to=Status.CONTRACT_SIGNED, user=agency)
 
     stdout.write(f"keys: demo private keys in {Path(settings.VAR_DIR) / 'demo-keys'} "
-                 f"(passphrase {DEMO_KEY_PASSPHRASE})")
+                 f"(passphrase of <username>.pem: {demo_key_passphrase('<username>')})")
     stdout.write(f"trading: {Project.objects.count()} projects "
                  f"({', '.join(f'{s}: {n}' for s, n in _counts().items())})")
 
@@ -161,3 +171,23 @@ def _counts() -> dict[str, int]:
     from django.db.models import Count
 
     return dict(Project.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+
+
+def leftovers() -> list[str]:
+    """Demo keys present: key files in var/demo-keys, or public keys registered from them (core.demo_guard)."""
+    from .models import BidderKey
+
+    folder = Path(settings.VAR_DIR) / "demo-keys"
+    files = sorted(folder.glob("*.pem")) if folder.is_dir() else []
+    found = [f"demo key files in {folder} ({len(files)})"] if files else []
+    fingerprints = []
+    for path in files:
+        if path.name.endswith(".pub.pem"):
+            try:
+                fingerprints.append(sealing.public_key_load(path.read_text(encoding="ascii")).fingerprint)
+            except (sealing.KeyFileError, ValueError):
+                continue
+    registered = BidderKey.objects.filter(fingerprint__in=fingerprints, revoked_at__isnull=True).count()
+    if registered:
+        found.append(f"demo public keys registered ({registered})")
+    return found

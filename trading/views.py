@@ -341,6 +341,17 @@ def project_action(request, pk: int, action: str):
         custody.custody_share_submit(project=obj, user=user, share=data)
         return _("Your share is handed in.")
 
+    def custody_check(obj):
+        import json
+
+        try:
+            data = json.loads(post.get("answer", ""))
+        except ValueError:
+            raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
+                                               "key check.")})
+        custody.custody_check_answer(project=obj, user=user, answer=data)
+        return _("Your key is proven: it opens what the platform wraps to it. Keep it safe for the opening.")
+
     def withdraw(obj):
         bids.bid_withdraw(bid=get_object_or_404(Bid, pk=post.get("bid"), section__project=obj), user=user)
         return _("Bid withdrawn.")
@@ -368,7 +379,8 @@ def project_action(request, pk: int, action: str):
         return _("Contract recorded.")
 
     actions = {f.__name__: f for f in (transition, retender, amend, add_section, upload, register, commit, bid,
-                                       withdraw, candidates, award, contract, share)}
+                                       withdraw, candidates, award, contract, share,
+                                       custody_check)}
     if action not in actions:
         raise Http404
     return _act(request, pk, actions[action])

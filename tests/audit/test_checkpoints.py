@@ -222,3 +222,11 @@ def test_verify_audit_fetches_the_checkpoints_from_the_portal(live_server, capsy
     events(4, checkpoint_every=2)
     verify("--checkpoints", f"{live_server.url}/api/audit/checkpoints/")
     assert "proved against 4 signed checkpoints" in capsys.readouterr().out
+
+
+def test_the_checkpoint_page_reads_as_chinese(client, published, settings):
+    from tests.e2e.page_checks import page_problems
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = client.get("/audit/checkpoints/").content.decode()
+    assert "审计检查点" in page and page_problems(page) == []

@@ -8,7 +8,7 @@ from django.utils import timezone
 import sealing
 from bidding_room.demo import TITLE as ROOM_TITLE
 from stats.demo import DEMO_MARK
-from trading.demo import AWARDED_TITLE, DEMO_KEY_PASSPHRASE, FAILED_TITLE, OPEN_TITLE
+from trading.demo import AWARDED_TITLE, FAILED_TITLE, OPEN_TITLE, demo_key_passphrase
 from trading.models import Award, Project
 from trading.selectors import award_figures
 from trading.storage import protected_path
@@ -35,7 +35,7 @@ def test_the_demo_seeds_projects_in_several_states_and_is_idempotent(db, setting
     assert sorted(bids) == ["bidder1", "bidder2", "bidder4"]
     for username, bid in bids.items():
         key = sealing.private_key_load((Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes(),
-                                       DEMO_KEY_PASSPHRASE)
+                                       demo_key_passphrase(username))
         assert len(sealing.content_key_unwrap(protected_path(bid.storage_path), key=key)) == 32
 
     # The tender notice states the deadline the records hold (moved after the bids were sealed, not waited for).

@@ -44,7 +44,8 @@ def _content_key(bid: Bid) -> bytes:
 
 
 def _shares(project: Project, custodians) -> list[sealing.Share]:
-    return [sealing.share_decrypt(sealed.private_keys[c.user.pk], sealing.EncryptedShare.from_dict(c.share))
+    return [sealing.share_decrypt(sealed.private_keys[c.user.pk],
+                                  sealing.EncryptedShare.from_dict(custody.share_unwrap(c)))
             for c in project.custodians.filter(user__in=custodians)]
 
 

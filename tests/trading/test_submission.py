@@ -16,7 +16,7 @@ from tests import sealed
 from tests.sealing.conftest import layout_of
 from trading.models import Bid, BidderKey, Custodian, OpeningKey, Section, UploadSession
 
-from .conftest import create_project, join_and_bid, transition, upload_bid, wait_until
+from .conftest import create_project, deadline_passes, join_and_bid, transition, upload_bid, wait_until
 
 PRICE = "97531864.20"
 
@@ -253,6 +253,8 @@ def test_publishing_needs_custodians_with_keys_and_publishes_the_opening_key(wor
     assert published["fingerprint"] == opening.fingerprint and published["threshold"] == 2
     assert [c["key"] for c in published["custodians"]] == [
         sealed.private_keys[u.pk].public_key.fingerprint for u in (world.agency, world.regulator, world.tenderer)]
+    assert world.api(world.regulator).get(f"/api/trading/projects/{project['id']}/share/").status_code == 403
+    deadline_passes(project["id"])
     share = world.api(world.regulator).get(f"/api/trading/projects/{project['id']}/share/").json()
     opened = sealing.share_decrypt(sealed.private_keys[world.regulator.pk], sealing.EncryptedShare.from_dict(share))
     assert opened.key_id == opening.fingerprint

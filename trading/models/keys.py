@@ -69,8 +69,11 @@ class Custodian(models.Model):
     """A person holding one share of a project's opening key (or designated to, before publication).
 
     ``share`` is sealing.EncryptedShare.to_dict(), readable only with the custodian's
-    private key. ``submitted_secret`` is the decrypted share the custodian hands in after
-    the deadline for a backup decryption (hex); refused before the deadline.
+    private key, stored wrapped again under the platform's wrapping key (trading.services.custody.share_wrap;
+    its ``index`` in clear). ``submitted_secret`` is the decrypted share the custodian hands in after
+    the deadline for a backup decryption (hex); refused before the deadline. ``check_challenge`` is the latest
+    key check (a random secret wrapped to the custodian's key, nothing of the share), ``key_proven_at`` when the
+    custodian last opened one.
     """
 
     project = models.ForeignKey("trading.Project", on_delete=models.CASCADE, related_name="custodians")
@@ -80,6 +83,9 @@ class Custodian(models.Model):
     share = models.JSONField(null=True, blank=True)
     submitted_secret = models.CharField(max_length=32, blank=True)
     submitted_at = models.DateTimeField(_("share handed in at"), null=True, blank=True)
+    check_challenge = models.JSONField(null=True, blank=True)
+    check_secret_sha256 = models.CharField(max_length=64, blank=True)
+    key_proven_at = models.DateTimeField(_("key proven at"), null=True, blank=True)
 
     class Meta:
         ordering = ["project", "position"]

@@ -9,10 +9,20 @@ of the host organisation (agency, else tenderer), a regulator and the platform s
 officer (a platform admin), each with a registered key. Combining the shares — only for the
 backup decryption of EB 31 — is refused before the deadline by the server clock, needs k
 custodians' decrypted shares, and is recorded in the audit chain.
+
+No share material leaves the server before the deadline: a custodian downloads its encrypted share only
+after it (``custody_share_get``). Before it, a custodian proves it holds its key by opening a key check
+(``custody_check_issue``/``custody_check_answer``: a random secret wrapped to its key exactly as a share is).
+Stored shares are wrapped again under the platform's wrapping key (core.platform_key, outside the database), so
+k custodians with a copy of the database still cannot open their shares early; docs/submission.md says what
+trust remains.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
+import json
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +33,7 @@ from django.utils.translation import gettext as _
 import sealing
 from accounts.models import Role, User
 from audit.services import audit_record
+from core.platform_key import platform_unwrap, platform_wrap, wrap_key_id
 
 from ..models import BidderKey, Custodian, OpeningKey, Project, Status
 from ..selectors import bidder_key_current, is_party
@@ -149,12 +160,32 @@ def opening_key_create(*, project: Project) -> OpeningKey:
         share_count=len(people), created_at=now)
     project.custodians.all().delete()
     for position, (person, key, share) in enumerate(zip(people, keys, shares, strict=True), start=1):
-        Custodian.objects.create(project=project, user=person, position=position, key_fingerprint=key.fingerprint,
-                                 share=share.to_dict())
+        custodian = Custodian(project=project, user=person, position=position, key_fingerprint=key.fingerprint)
+        custodian.share = share_wrap(custodian, share.to_dict())
+        custodian.save()
     audit_record(action="trading.custody.create", obj=opening, payload={
         "deal_code": project.deal_code, "fingerprint": opening.fingerprint, "threshold": threshold,
         "custodians": [{"user": p.username, "key": k.fingerprint} for p, k in zip(people, keys, strict=True)]})
     return opening
+
+
+def _share_context(custodian: Custodian) -> bytes:
+    return f"custodian share {custodian.project_id}:{custodian.position}:{custodian.user_id}".encode()
+
+
+def share_wrap(custodian: Custodian, share: dict) -> dict:
+    """The stored form of a custodian's share: its index in clear, the encrypted share wrapped by the platform key."""
+    return {"version": 2, "index": share["index"], "custodian": share["custodian"], "wrap_key": wrap_key_id(),
+            "wrapped_share": platform_wrap(json.dumps(share, sort_keys=True).encode(),
+                                           context=_share_context(custodian))}
+
+
+def share_unwrap(custodian: Custodian) -> dict:
+    """The custodian's encrypted share (sealing.EncryptedShare.to_dict()) as stored, unwrapped; no deadline check."""
+    stored = custodian.share or {}
+    if "wrapped_share" not in stored:  # made before shares were wrapped (migration 0008 wraps those)
+        return stored
+    return json.loads(platform_unwrap(stored["wrapped_share"], context=_share_context(custodian)))
 
 
 def _deadline_passed(project: Project) -> bool:
@@ -165,8 +196,86 @@ def _refuse_before_deadline(project: Project) -> None:
     if not _deadline_passed(project):
         raise ValidationError({"shares": _(
             "The opening key cannot be recovered before the bid deadline (%(deadline)s, server clock): until then "
-            "nobody may read a bid.") % {"deadline": timezone.localtime(project.bid_deadline).strftime(
-                "%Y-%m-%d %H:%M:%S") if project.bid_deadline else "—"}})
+            "nobody may read a bid.") % {"deadline": _deadline_text(project)}})
+
+
+def _my_custody(project: Project, user) -> Custodian:
+    custodian = project.custodians.filter(user=user).exclude(share=None).first()
+    if custodian is None:
+        raise PermissionDenied(_("You are not a custodian of this project's opening key."))
+    return custodian
+
+
+def custody_share_get(*, project: Project, user) -> dict:
+    """A custodian's encrypted share, to decrypt with its own key: only once the bid deadline has passed; audited."""
+    custodian = _my_custody(project, user)
+    if not _deadline_passed(project):
+        raise PermissionDenied(_(
+            "Your share of the opening key is handed out only after the bid deadline (%(deadline)s, server clock): "
+            "until then no share leaves the platform. To check now that your key works, use the key check on the "
+            "project page.") % {"deadline": _deadline_text(project)})
+    share = share_unwrap(custodian)
+    audit_record(action="trading.custody.share_get", obj=custodian, payload={
+        "deal_code": project.deal_code, "index": custodian.share["index"], "custodian": user.username})
+    return share
+
+
+def _deadline_text(project: Project) -> str:
+    return timezone.localtime(project.bid_deadline).strftime("%Y-%m-%d %H:%M:%S") if project.bid_deadline else "—"
+
+
+@transaction.atomic
+def custody_check_issue(*, project: Project, user) -> dict:
+    """A key check for a custodian (any time): a fresh random secret wrapped to its registered key, as a share is.
+
+    Opened with ``python -m sealing share-decrypt check.json --key me.pem`` (or on the page), then answered with
+    ``custody_check_answer``. Nothing of the share is in it.
+    """
+    custodian = _my_custody(project, user)
+    key = bidder_key_current(user=user)
+    if key is None or key.fingerprint != custodian.key_fingerprint:
+        raise ValidationError({"check": _(
+            "Your share was made for the key %(fingerprint)s, which is no longer your registered key: only that key "
+            "can open it. Find that key file; if it is lost, tell the project's host at once.")
+            % {"fingerprint": custodian.key_fingerprint[:16] + "…"}})
+    challenge, secret = sealing.challenge_make(sealing.public_key_load(key.public_key_pem))
+    custodian = Custodian.objects.select_for_update(no_key=True).get(pk=custodian.pk)
+    custodian.check_challenge = challenge.to_dict()
+    custodian.check_secret_sha256 = hashlib.sha256(secret).hexdigest()
+    custodian.save(update_fields=["check_challenge", "check_secret_sha256"])
+    audit_record(action="trading.custody.check_issue", obj=custodian, payload={
+        "deal_code": project.deal_code, "custodian": user.username, "key": key.fingerprint})
+    return custodian.check_challenge
+
+
+@transaction.atomic
+def custody_check_answer(*, project: Project, user, answer) -> Custodian:
+    """The custodian hands back its opened key check; right → its key is proven (time recorded and audited)."""
+    custodian = Custodian.objects.select_for_update(no_key=True).get(pk=_my_custody(project, user).pk)
+    if not custodian.check_challenge:
+        raise ValidationError({"answer": _("Download a key check first, then open it with your key.")})
+    if not isinstance(answer, dict):
+        raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
+                                           "key check.")})
+    try:
+        opened = share_parse(answer)
+    except ValidationError:
+        raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
+                                           "key check.")})
+    if opened.key_id != custodian.check_challenge.get("key_id"):
+        raise ValidationError({"answer": _("This is not the answer to your latest key check (or it is a share); "
+                                           "open the key check you downloaded last.")})
+    if not hmac.compare_digest(hashlib.sha256(opened.secret).hexdigest(), custodian.check_secret_sha256):
+        audit_record(action="trading.custody.check_failed", obj=custodian, payload={
+            "deal_code": project.deal_code, "custodian": user.username})
+        raise ValidationError({"answer": _("The key check was not opened with your key: this answer is wrong.")})
+    custodian.key_proven_at = timezone.now()
+    custodian.check_challenge = None
+    custodian.check_secret_sha256 = ""
+    custodian.save(update_fields=["key_proven_at", "check_challenge", "check_secret_sha256"])
+    audit_record(action="trading.custody.check_passed", obj=custodian, payload={
+        "deal_code": project.deal_code, "custodian": user.username, "key": custodian.key_fingerprint})
+    return custodian
 
 
 def share_parse(data) -> sealing.Share:

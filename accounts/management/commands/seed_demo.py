@@ -2,7 +2,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit.context import Actor, acting_as
@@ -12,6 +12,11 @@ class Command(BaseCommand):
     help = "Create a believable demo world. Safe to run again: it only adds what is missing."
 
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run in production (SUNSHINE_ENV=production): demo people have "
+                               "public passwords and demo keys public passphrases.")
         with acting_as(Actor(label="seed_demo", source="command")), transaction.atomic():
             for config in apps.get_app_configs():
                 module_name = f"{config.name}.demo"
