@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "expert_pool.tasks.seats_expire_task",
         "schedule": 60.0,
     },
+    # Draws of format 2 whose witness did not reveal by the deadline are drawn with the fallback value.
+    "expert-pool-draw-fallback": {
+        "task": "expert_pool.tasks.draws_fallback_task",
+        "schedule": 60.0,
+    },
     # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
     "trading-sweep": {
         "task": "trading.tasks.trading_sweep",

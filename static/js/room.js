@@ -257,11 +257,19 @@ export function startRoom(root) {
 
   function showTable(payload) {
     const body = $("results").querySelector("tbody");
+    // A section that asks for a bid bond: one more column, each bid's bond status (shown only now, after opening).
+    const bonds = payload.table.some((row) => row.bond);
+    const head = $("results").querySelector("thead tr");
+    if (bonds && !head.querySelector("[data-bond]")) head.append(el("th", "投标保证金", { "data-bond": "yes" }));
     body.replaceChildren(...payload.table.map((row) => {
       const s = row.summary || {};
       const tr = el("tr", null, { "data-bidder": row.bidder });
       tr.append(el("td", row.no), el("td", row.bidder), el("td", s.price, { class: "num" }), el("td", s.duration),
         el("td", s.quality), el("td", s.project_manager));
+      if (bonds) {
+        const bond = row.bond || {};
+        tr.append(el("td", bond.label || "—", { class: bond.ok ? "bond-ok" : "bond-missing", "data-bond": bond.state }));
+      }
       return tr;
     }));
     $("results").dataset.published = "yes";
