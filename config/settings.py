@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "expert_pool.tasks.seats_expire_task",
         "schedule": 60.0,
     },
+    # Draws of format 2 whose witness did not reveal by the deadline are drawn with the fallback value.
+    "expert-pool-draw-fallback": {
+        "task": "expert_pool.tasks.draws_fallback_task",
+        "schedule": 60.0,
+    },
     # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
     "trading-sweep": {
         "task": "trading.tasks.trading_sweep",
@@ -302,6 +307,8 @@ AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS = int(os.environ.get("AUCTIONS_PROPERTY_NO
 AUCTIONS_LISTING_MIN_DAYS = int(os.environ.get("AUCTIONS_LISTING_MIN_DAYS", "10"))
 AUCTIONS_COUNTDOWN_SECONDS = float(os.environ.get("AUCTIONS_COUNTDOWN_SECONDS", "240"))  # 限时竞价: 4 minutes
 AUCTIONS_WARNING_SECONDS = float(os.environ.get("AUCTIONS_WARNING_SECONDS", "60"))  # warnings in the last minute
+AUCTIONS_CONFIRM_WORKING_DAYS = int(os.environ.get("AUCTIONS_CONFIRM_WORKING_DAYS", "2"))  # 成交确认书
+AUCTIONS_HALL_TICK_SECONDS = float(os.environ.get("AUCTIONS_HALL_TICK_SECONDS", "1.0"))  # each hall's clock loop
 AUCTIONS_PROPERTY_APPROVAL_SHARE = os.environ.get("AUCTIONS_PROPERTY_APPROVAL_SHARE", "0.90")  # below → approval
 
 # The admin's desk warns when less than this share of the disk under VAR_DIR is free.

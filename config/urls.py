@@ -35,6 +35,8 @@ urlpatterns = [
     path("api/audit/", include(audit_api)),
     path("experts/", include("expert_pool.urls")),
     path("api/experts/", include("expert_pool.api_urls")),
+    path("marketplace/", include("marketplace.urls")),
+    path("api/marketplace/", include("marketplace.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("credit/", include("credit.urls")),

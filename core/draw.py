@@ -18,6 +18,11 @@ that every layer above can call it. Specified in docs/expert-draw.md; keep the t
    reserves), order kept. Pick ``count + reserve`` times: ``remaining.pop(uniform(len))``,
    where ``reserve = min(requested reserve, len(remaining) − count)``. The first ``count``
    picks are members, the rest reserves in the order drawn.
+
+Format version 2 (``sunshine-expert-draw-v2``) keeps steps 1-6 and changes only where the HMAC key comes from: the
+pool is fixed and hashed first, then the key is mixed from the platform's committed seed and a witness's committed
+secret, both revealed after the pool is fixed (``fixing_hash_of``, ``fallback_of``, ``seed_v2``, ``draw_v2``);
+``record_verify`` checks a published record of either version step by step.
 """
 
 import hashlib
@@ -137,3 +142,117 @@ def draw(*, seed: bytes, request: dict, pool: Sequence[dict]) -> DrawResult:
         taken.update(picked)
         results.append(GroupResult(wanted["specialty"], tuple(picked[:count]), tuple(picked[count:])))
     return DrawResult(request_hash=request_hash, pool_hash=pool_hash, groups=tuple(results))
+
+
+# ---------------------------------------------------------------------------------------------------- version 2
+
+FORMAT_V1 = "sunshine-expert-draw-v1"
+FORMAT_V2 = "sunshine-expert-draw-v2"
+SEED_CONTEXT_V2 = b"sunshine-expert-draw-v2 seed\x00"
+FALLBACK_CONTEXT_V2 = b"sunshine-expert-draw-v2 no reveal\x00"
+
+
+def fixing_hash_of(fixing: dict) -> str:
+    """The hash of the pool-fixing statement (``{"format", "request_hash", "pool_hash", "platform_commitment",
+    "witness": {"organisation", "commitment"}, "fixed_at", "reveal_deadline"}``), published when the pool is fixed."""
+    return sha256_hex(canonical(fixing))
+
+
+def fallback_of(fixing_hash: str) -> bytes:
+    """The witness value used when the witness made no commitment before the pool was fixed, or did not reveal by
+    the deadline: ``SHA-256("sunshine-expert-draw-v2 no reveal\\0" ‖ fixing_hash)``, fixed with the pool."""
+    return hashlib.sha256(FALLBACK_CONTEXT_V2 + bytes.fromhex(fixing_hash)).digest()
+
+
+def seed_v2(*, platform_seed: bytes, witness_value: bytes, fixing_hash: str) -> bytes:
+    """The draw's HMAC key: ``HMAC-SHA256(key=platform seed, "sunshine-expert-draw-v2 seed\\0" ‖ witness value ‖
+    fixing_hash)``. Neither party alone knows it before both have revealed, and both committed before the pool was
+    fixed."""
+    if len(platform_seed) != SEED_BYTES or len(witness_value) != SEED_BYTES:
+        raise ValueError(f"the platform seed and the witness value must be {SEED_BYTES} bytes")
+    return hmac.new(platform_seed, SEED_CONTEXT_V2 + witness_value + bytes.fromhex(fixing_hash),
+                    hashlib.sha256).digest()
+
+
+def witness_value_of(*, fixing: dict, witness_secret: bytes | None) -> bytes:
+    """The witness's revealed secret if it opens the commitment in ``fixing``, else the fallback."""
+    commitment = (fixing.get("witness") or {}).get("commitment")
+    if witness_secret is not None:
+        if not commitment or commitment_of(witness_secret) != commitment:
+            raise ValueError("the witness secret does not open the witness commitment of the fixed pool")
+        return witness_secret
+    return fallback_of(fixing_hash_of(fixing))
+
+
+def draw_v2(*, platform_seed: bytes, witness_secret: bytes | None, request: dict, pool: Sequence[dict],
+            fixing: dict) -> DrawResult:
+    """Draw by format version 2: the fixing statement must name this request, this pool and the platform seed's
+    commitment; the witness secret (or, without one, the fallback) is mixed in."""
+    request_hash, pool_hash = request_hash_of(request), pool_hash_of(pool)
+    if fixing.get("format") != FORMAT_V2 or request.get("format") != FORMAT_V2:
+        raise ValueError(f"not a {FORMAT_V2} draw")
+    if fixing.get("request_hash") != request_hash or fixing.get("pool_hash") != pool_hash:
+        raise ValueError("the fixing statement names another request or pool")
+    if fixing.get("platform_commitment") != commitment_of(platform_seed) or request.get("commitment") != \
+            fixing.get("platform_commitment"):
+        raise ValueError("the platform seed does not open the commitment the request and the fixing name")
+    witness = witness_value_of(fixing=fixing, witness_secret=witness_secret)
+    return draw(seed=seed_v2(platform_seed=platform_seed, witness_value=witness, fixing_hash=fixing_hash_of(fixing)),
+                request=request, pool=pool)
+
+
+def _at(value) -> str:
+    return value or ""
+
+
+def record_verify(record: dict) -> list[tuple[str, bool]]:
+    """Check a published, announced record (either version) step by step: ``[(check, ok), ...]``.
+
+    Version 2 checks the order of commitments too: the platform committed, then the witness, then the pool was
+    fixed (its statement names both commitments), then the witness revealed before the deadline (or the fallback
+    was used, and only after the deadline), then the committee was drawn.
+    """
+    checks: list[tuple[str, bool]] = []
+
+    def check(name: str, test) -> None:
+        try:
+            checks.append((name, bool(test())))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            checks.append((name, False))
+
+    seed = bytes.fromhex(record.get("seed") or "")
+    check("commitment = SHA-256(seed)", lambda: commitment_of(seed) == record["commitment"])
+    check("request hash", lambda: request_hash_of(record["request"]) == record["request_hash"])
+    check("pool hash", lambda: pool_hash_of(record["pool"]) == record["pool_hash"])
+    if record.get("format", FORMAT_V1) == FORMAT_V1 and "fixing" not in record:
+        check("members and reserves", lambda: draw(seed=seed, request=record["request"], pool=record["pool"])
+              .as_dict()["groups"] == record["result"]["groups"])
+        return checks
+    fixing = record.get("fixing") or {}
+    witness = record.get("witness") or {}
+    check("format v2", lambda: record["format"] == FORMAT_V2 and record["request"]["format"] == FORMAT_V2
+          and fixing["format"] == FORMAT_V2)
+    check("fixing hash", lambda: fixing_hash_of(fixing) == record["fixing_hash"])
+    check("fixing names the request, the pool and the platform commitment", lambda: (
+        fixing["request_hash"] == record["request_hash"] and fixing["pool_hash"] == record["pool_hash"]
+        and fixing["platform_commitment"] == record["commitment"] == record["request"]["commitment"]))
+    check("fixing names the witness commitment", lambda: fixing["witness"]["commitment"] == witness.get("commitment"))
+    secret = bytes.fromhex(witness["secret"]) if witness.get("secret") else None
+    if secret is not None:
+        check("witness commitment = SHA-256(witness secret)", lambda: commitment_of(secret) == witness["commitment"])
+        check("witness revealed after the pool was fixed and by the deadline", lambda: (
+            fixing["fixed_at"] <= witness["revealed_at"] <= fixing["reveal_deadline"]))
+    elif fixing.get("witness", {}).get("commitment"):
+        check("fallback only after the reveal deadline", lambda: fixing["reveal_deadline"] <= record["drawn_at_utc"])
+    else:
+        check("fallback: no witness commitment before the pool was fixed", lambda: witness.get("committed_at") is None)
+    check("order of commitments: platform, witness, pool fixed", lambda: (
+        record["committed_at_utc"] <= _at(witness.get("committed_at") or fixing["fixed_at"]) <= fixing["fixed_at"]))
+    check("drawn after the pool was fixed", lambda: fixing["fixed_at"] <= record["drawn_at_utc"])
+    events = record.get("events") or []
+    check("audit events in that order", lambda: [e["seq"] for e in events] == sorted(e["seq"] for e in events)
+          and len({e["seq"] for e in events}) == len(events) and len(events) >= 3)
+    check("members and reserves", lambda: draw_v2(
+        platform_seed=seed, witness_secret=secret, request=record["request"], pool=record["pool"],
+        fixing=fixing).as_dict()["groups"] == record["result"]["groups"])
+    return checks

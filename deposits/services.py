@@ -4,6 +4,7 @@ The functions other apps (trading, auctions) and the bank adapter call:
 
 - ``requirement_set(purpose_type=, purpose_id=, kind=, label=, organiser=, beneficiary=, amount=, deadline=,
   refund_rule=, ...)`` → DepositRequirement: create, or update before any money arrived (deadline, label, amount).
+- ``bond_amount_check(amount=, estimate=)`` → a tender's bid bond amount (at most 2% of the estimate) or None.
 - ``account_open(requirement=, organisation=)`` → DepositAccount with its virtual sub-account number (idempotent).
 - ``arrival_record(sub_account=, amount=, bank_reference=, arrived_at=, payer_name=, payer_account=, source=)``
   → (Movement, created): idempotent by bank reference; refuses a different notice with a used reference, unknown
@@ -70,6 +71,21 @@ def _moment(value, *, field_name: str) -> dt.datetime:
 
 # --- requirements and accounts ---------------------------------------------------------------------------------
 
+BOND_MAX_SHARE = Decimal("0.02")  # TL 26, 87-38: a bid bond is at most 2% of the estimated price or the budget
+
+
+def bond_amount_check(*, amount, estimate: Decimal, field_name: str = "bond_amount") -> Decimal | None:
+    """A tender's bid bond: None (none asked) or an amount above 0 and at most 2% of ``estimate`` (TL 26, 87-38)."""
+    if amount in (None, ""):
+        return None
+    amount = money(amount, field_name=field_name)
+    ceiling = (Decimal(estimate) * BOND_MAX_SHARE).quantize(CENT)
+    if amount > ceiling:
+        raise ValidationError({field_name: _("A bid bond may be at most 2%% of the estimated price or budget: "
+                                             "%(ceiling)s yuan here (招标投标法实施条例 26).") % {"ceiling": ceiling}})
+    return amount
+
+
 
 @transaction.atomic
 def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, organiser, beneficiary: str,
@@ -90,7 +106,8 @@ def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, org
     if guarantee_valid_until and guarantee_valid_until < timezone.localdate(deadline):
         raise ValidationError({"guarantee_valid_until": _("Guarantees must be valid at least until the deadline.")})
     values = {"kind": kind, "label": label.strip(), "organiser": organiser, "beneficiary": beneficiary.strip(),
-              "amount": amount, "deadline": deadline, "refund_rule": refund_rule, "deal_code": deal_code.strip(),
+              "amount": amount, "deadline": deadline, "refund_rule": refund_rule,
+              "deal_code": (deal_code or "").strip(),
               "guarantee_valid_until": guarantee_valid_until, "guarantees_accepted": guarantees_accepted}
     requirement = (DepositRequirement.objects.select_for_update()
                    .filter(purpose_type=purpose_type, purpose_id=str(purpose_id)).first())
@@ -104,6 +121,8 @@ def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, org
         if moved and (amount != requirement.amount or kind != requirement.kind):
             raise ValidationError({"amount": _("Money or guarantees have already been recorded for this "
                                                "deposit; its amount and kind can no longer change.")})
+        if all(getattr(requirement, name) == value for name, value in values.items()):
+            return requirement
         for name, value in values.items():
             setattr(requirement, name, value)
         requirement.save()
@@ -169,7 +188,8 @@ def arrival_record(*, sub_account: str, amount, bank_reference: str, arrived_at,
         raise ValidationError({"arrived_at": _("The bank's time lies in the future; check the bank's clock and "
                                                "send the notice again.")})
     number = (sub_account or "").strip()
-    payer_name, payer_account = (payer_name or "").strip()[:200], (payer_account or "").strip()[:40]
+    # Account numbers are compared digit for digit (bonds paid from one account are deemed collusion, TL 40 (6)).
+    payer_name, payer_account = (payer_name or "").strip()[:200], "".join((payer_account or "").split())[:40]
     fingerprint = _fingerprint(sub_account=number, amount=str(amount), bank_reference=reference,
                                arrived_at=arrived_at.astimezone(dt.UTC).isoformat(), payer_name=payer_name,
                                payer_account=payer_account)

@@ -8,6 +8,11 @@ from django.conf import settings
 DEFAULTS = {
     # Draw no earlier than this many working days before the evaluation starts.
     "EXPERT_DRAW_EARLIEST_WORKING_DAYS": 2,
+    # The draw format of new requests (docs/expert-draw.md): 2 = pool fixed first, platform + witness secrets.
+    "EXPERT_DRAW_FORMAT": 2,
+    # Format 2: how long after the pool is fixed the witness may reveal its secret (no later than the evaluation
+    # start); past it the fallback value replaces the missing secret.
+    "EXPERT_DRAW_REVEAL_MINUTES": 120,
     # (N, M): an expert who has served the same tenderer N times in the last M months is not drawn.
     "EXPERT_DRAW_MAX_SAME_TENDERER": (3, 12),
     # Government procurement at or above this budget (yuan) needs at least 7 members.

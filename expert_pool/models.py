@@ -169,6 +169,7 @@ class DrawRequest(models.Model):
 
     class State(models.TextChoices):
         COMMITTED = "committed", _("Commitment published, waiting to draw")
+        POOL_FIXED = "pool_fixed", _("Pool fixed and published, waiting for the witness's reveal")
         DRAWN = "drawn", _("Drawn, experts being notified")
         CONFIRMED = "confirmed", _("Committee confirmed")
         ANNOUNCED = "announced", _("Result announced, seed revealed")
@@ -207,6 +208,20 @@ class DrawRequest(models.Model):
     pool_hash = models.CharField(_("pool hash"), max_length=64, blank=True)
     pool = models.JSONField(_("pool snapshot"), default=list, help_text=_("eligible expert ids per group, sorted"))
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    # Format version 2 (docs/expert-draw.md): the pool is fixed first, then the platform's and the witness's
+    # committed secrets are revealed and mixed with the fixing statement's hash.
+    draw_format = models.PositiveSmallIntegerField(_("draw format version"), default=2, editable=False)
+    witness_commitment = models.CharField(_("witness commitment SHA-256(secret)"), max_length=64, blank=True,
+                                          editable=False)
+    witness_committed_at = models.DateTimeField(_("witness committed at"), null=True, blank=True, editable=False)
+    witness_organisation = models.ForeignKey("accounts.Organisation", verbose_name=_("witness"), null=True,
+                                             blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
+    witness_secret = models.CharField(_("witness secret"), max_length=64, blank=True, editable=False)
+    witness_revealed_at = models.DateTimeField(_("witness revealed at"), null=True, blank=True, editable=False)
+    fixing = models.JSONField(_("pool-fixing statement"), default=dict, editable=False)
+    fixing_hash = models.CharField(_("pool-fixing hash"), max_length=64, blank=True, editable=False)
+    pool_fixed_at = models.DateTimeField(_("pool fixed at"), null=True, blank=True, editable=False)
+    reveal_deadline = models.DateTimeField(_("witness reveal deadline"), null=True, blank=True, editable=False)
     announced_at = models.DateTimeField(_("result announced at"), null=True, blank=True)
 
     class Meta:

@@ -27,3 +27,12 @@ def seats_expire_task() -> int:
     """Periodic sweep (CELERY_BEAT_SCHEDULE) and the timed task at each deadline."""
     with acting_as(TASK_ACTOR):
         return draws.seats_expire_due()
+
+
+@shared_task
+def draws_fallback_task() -> int:
+    """Periodic sweep and the timed task at each reveal deadline: draw fixed pools whose witness did not reveal."""
+    from .services.draw_v2 import draws_fallback_due
+
+    with acting_as(TASK_ACTOR):
+        return draws_fallback_due()

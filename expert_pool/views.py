@@ -16,7 +16,8 @@ from core.forms import form_add_service_errors
 from .forms import AnswerForm, DrawRequestForm, ImportForm, LeaveForm, ProfileForm, RelationForm
 from .models import DrawRequest, Evaluation, Expert, ImportJob, Leave, Relation, Seat, Specialty
 from .selectors.draws import committee_summary, committee_view, draw_record, requests_visible_to
-from .services import draws, registry
+from .services import draw_v2, draws, registry
+from .services.draw_v2 import witness_may_act
 
 
 def _own_expert(request) -> Expert:
@@ -172,6 +173,8 @@ def draw_detail(request, pk: int):
     require(request.user, "expert_pool.draw.view", draw_request)
     if request.method == "POST":
         action = request.POST.get("action")
+        if action in ("witness_commit", "witness_reveal"):
+            return _witness_action(request, draw_request, action)
         if action not in ("perform", "announce"):
             raise Http404
         require(request.user, f"expert_pool.draw.{action}", draw_request)
@@ -186,8 +189,17 @@ def draw_detail(request, pk: int):
             for message in exc.messages:
                 messages.error(request, message)
         return redirect("expert_pool:draw_detail", pk=pk)
+    return _draw_detail_render(request, draw_request)
+
+
+def _draw_detail_render(request, draw_request: DrawRequest, *, witness_errors: dict | None = None):
+    witness = draw_request.draw_format == 2 and witness_may_act(user=request.user, request=draw_request)
     return render(request, "expert_pool/draw_detail.html", {
         "draw": draw_request, "summary": committee_summary(request=draw_request),
+        "can_commit": witness and draw_request.state == DrawRequest.State.COMMITTED
+        and not draw_request.witness_commitment,
+        "can_reveal": witness and draw_request.state == DrawRequest.State.POOL_FIXED,
+        "witness_errors": witness_errors or {},
         "seats": committee_view(user=request.user, request=draw_request),
         "can_perform": draw_request.state == DrawRequest.State.COMMITTED
         and request.user.role != Role.EXPERT,
@@ -197,6 +209,24 @@ def draw_detail(request, pk: int):
         if draw_request.section_id else None,
         "can_open": draw_request.section_id is not None and request.user.role in (Role.AGENCY, Role.TENDERER),
     })
+
+
+def _witness_action(request, draw_request: DrawRequest, action: str):
+    """The regulator's commitment (before the pool is fixed) or reveal (after): errors shown beside the field."""
+    try:
+        if action == "witness_commit":
+            draw_v2.witness_commit(request=draw_request, user=request.user,
+                                   commitment=request.POST.get("commitment", ""))
+            messages.success(request, _("Your commitment is recorded. Keep the secret file: you reveal it once the "
+                                        "pool is fixed."))
+        else:
+            draw_v2.witness_reveal(request=draw_request, user=request.user, secret=request.POST.get("secret", ""))
+            messages.success(request, _("Your secret matches your commitment; the committee is drawn."))
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
+        draw_request.refresh_from_db()
+        return _draw_detail_render(request, draw_request, witness_errors=errors)
+    return redirect("expert_pool:draw_detail", pk=draw_request.pk)
 
 
 def draw_record_json(request, pk: int):

@@ -5,11 +5,14 @@ expert (their own seat), the system and regulators see who was drawn; the agency
 and the tenderer see counts and confirmation states.
 """
 
+import datetime as dt
 from collections import Counter
 
 from django.db.models import Q
 
 from accounts.models import Role
+from audit.models import AuditEvent
+from core import draw as draw_algorithm
 
 from ..models import DrawRequest, Exclusion, Seat
 
@@ -84,8 +87,36 @@ def committee_view(*, user, request: DrawRequest) -> list[dict]:
     return rows
 
 
+V2_EVENTS = ("expert_pool.draw.commit", "expert_pool.draw.witness_commit", "expert_pool.draw.pool_fix",
+             "expert_pool.draw.witness_reveal", "expert_pool.draw.perform")
+
+
+def _utc(moment) -> str | None:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _v2_witness(request: DrawRequest) -> dict:
+    witness = {"organisation": (request.witness_organisation or request.regulator).name
+               if (request.witness_organisation_id or request.regulator_id) else None,
+               "commitment": request.witness_commitment or None,
+               "committed_at": _utc(request.witness_committed_at)}
+    if request.state not in (DrawRequest.State.COMMITTED, DrawRequest.State.POOL_FIXED, DrawRequest.State.CANCELLED):
+        witness.update({"secret": request.witness_secret or None, "revealed_at": _utc(request.witness_revealed_at),
+                        "fallback": not request.witness_secret})
+    return witness
+
+
+def _v2_events(request: DrawRequest) -> list[dict]:
+    """The audit chain's events of the protocol, in protocol order (a replayer checks their sequence numbers rise)."""
+    events = {e.action: e for e in AuditEvent.objects.filter(
+        object_type=DrawRequest._meta.label_lower, object_id=str(request.pk), action__in=V2_EVENTS).order_by("seq")}
+    return [{"action": action, "seq": events[action].seq, "hash": events[action].hash,
+             "at": _utc(events[action].created_at)} for action in V2_EVENTS if action in events]
+
+
 def draw_record(*, request: DrawRequest) -> dict:
     """The published JSON record. Everything needed to replay appears once the seed is revealed."""
+    v2 = request.draw_format == 2
     record = {
         "draw_request": request.pk,
         "title": request.title,
@@ -93,20 +124,31 @@ def draw_record(*, request: DrawRequest) -> dict:
         "deal_code": request.section.project.deal_code if request.section_id else None,
         "section": request.section.code if request.section_id else None,
         "state": request.state,
+        "format": draw_algorithm.FORMAT_V2 if v2 else draw_algorithm.FORMAT_V1,
         "commitment": request.commitment,
         "committed_at": request.committed_at.isoformat(),
-        "algorithm": "sunshine-expert-draw-v1 (docs/expert-draw.md)",
+        "committed_at_utc": _utc(request.committed_at),
+        "algorithm": f"{draw_algorithm.FORMAT_V2 if v2 else draw_algorithm.FORMAT_V1} (docs/expert-draw.md)",
     }
-    if request.state == DrawRequest.State.COMMITTED:
+    if v2:
+        record["witness"] = _v2_witness(request)
+    if request.state == DrawRequest.State.COMMITTED or (request.state == DrawRequest.State.CANCELLED
+                                                       and not request.request_hash):
         return record
     record.update({
-        "drawn_at": request.drawn_at.isoformat(),
         "request": request.request_document,
         "request_hash": request.request_hash,
         "pool_hash": request.pool_hash,
         "pool_sizes": [len(group["candidates"]) for group in request.pool],
         "exclusions": dict(Counter(Exclusion.objects.filter(request=request).values_list("reason", flat=True))),
     })
+    if v2:
+        record.update({"fixing": request.fixing, "fixing_hash": request.fixing_hash,
+                       "pool_fixed_at": request.pool_fixed_at.isoformat() if request.pool_fixed_at else None})
+        if request.state == DrawRequest.State.POOL_FIXED:
+            return record
+    record.update({"drawn_at": request.drawn_at.isoformat() if request.drawn_at else None,
+                   "drawn_at_utc": _utc(request.drawn_at)})
     if request.state != DrawRequest.State.ANNOUNCED:
         return record
     seats = list(Seat.objects.filter(request=request).order_by("group", "position"))
@@ -132,4 +174,6 @@ def draw_record(*, request: DrawRequest) -> dict:
         "committee": [{"expert": s.expert_id, "specialty": s.specialty_id, "leader": s.is_leader}
                       for s in seats if s.sitting],
     })
+    if v2:
+        record["events"] = _v2_events(request)
     return record

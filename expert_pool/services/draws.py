@@ -88,8 +88,12 @@ def draw_request_create(*, requested_by: User, title: str, tenderer: Organisatio
                         regulator: Organisation | None = None, bidders: list[Organisation] = (),
                         government_procurement: bool = False, budget: Decimal | None = None, place: str = "",
                         mode: str = DrawRequest.Mode.REMOTE, tenderer_representatives: int = 0,
-                        reserve_size: int = 2) -> DrawRequest:
-    """Record a draw request and publish the commitment to a fresh secret seed."""
+                        reserve_size: int = 2, draw_format: int | None = None) -> DrawRequest:
+    """Record a draw request and publish the commitment to a fresh secret seed (format ``EXPERT_DRAW_FORMAT``, 2:
+    a witness commits too, docs/expert-draw.md)."""
+    draw_format = draw_format or conf.get("EXPERT_DRAW_FORMAT")
+    if draw_format not in (1, 2):
+        raise ValueError("draw_format is 1 or 2")
     composition = _clean_composition(composition)
     committee_rules_check(composition=composition, tenderer_representatives=tenderer_representatives,
                           government_procurement=government_procurement, budget=budget)
@@ -112,12 +116,14 @@ def draw_request_create(*, requested_by: User, title: str, tenderer: Organisatio
         regions=regions, composition=[{**g, "reserve": reserve_size} for g in composition],
         tenderer_representatives=tenderer_representatives, reserve_size=reserve_size,
         seed=seed.hex(), commitment=draw_algorithm.commitment_of(seed), committed_at=timezone.now(),
+        draw_format=draw_format,
     )
     request.bidders.set(bidders)
     audit_record(action="expert_pool.draw.commit", obj=request, payload={
         "title": title, "reference": reference, "commitment": request.commitment,
         "composition": request.composition, "regions": regions, "tenderer_representatives": tenderer_representatives,
         "evaluation_starts_at": evaluation_starts_at, "evaluation_ends_at": evaluation_ends_at, "mode": mode,
+        "format": draw_format,
     })
     return request
 
@@ -136,8 +142,8 @@ def _utc(moment: dt.datetime) -> str:
 
 
 def request_document(request: DrawRequest) -> dict:
-    """The request exactly as hashed into the draw (docs/expert-draw.md, "The request")."""
-    return {
+    """The request exactly as hashed into the draw (docs/expert-draw.md, "The request"); format 2 names itself."""
+    document = {
         "draw_request": request.pk,
         "reference": request.reference,
         "commitment": request.commitment,
@@ -147,20 +153,18 @@ def request_document(request: DrawRequest) -> dict:
         "composition": [{"specialty": g["specialty"], "count": g["count"], "reserve": g["reserve"]}
                         for g in request.composition],
     }
+    if request.draw_format == 2:
+        document["format"] = draw_algorithm.FORMAT_V2
+    return document
 
 
 def _lock(request: DrawRequest) -> DrawRequest:
     return DrawRequest.objects.select_for_update(no_key=True).get(pk=request.pk)
 
 
-@transaction.atomic
-def draw_perform(*, request: DrawRequest) -> DrawRequest:
-    """Screen the pool, draw members and reserves, and notify the members."""
-    request = _lock(request)
-    if request.state != DrawRequest.State.COMMITTED:
-        raise ValidationError(_("This request has already been drawn (or was cancelled); it cannot be drawn again."))
-    now = timezone.now()
-    if now >= request.evaluation_starts_at:
+def draw_time_check(request: DrawRequest) -> None:
+    """Refuse to screen the pool after the evaluation started or before the earliest draw day."""
+    if timezone.now() >= request.evaluation_starts_at:
         raise ValidationError(_("The evaluation has already started; make a new request with a new time."))
     evaluation_day = timezone.localtime(request.evaluation_starts_at).date()
     first_day = earliest_draw_day(evaluation_day)
@@ -170,10 +174,80 @@ def draw_perform(*, request: DrawRequest) -> DrawRequest:
             "(on %(eval)s). Draw on or after %(first)s."
         ) % {"n": conf.get("EXPERT_DRAW_EARLIEST_WORKING_DAYS"), "eval": evaluation_day.isoformat(),
              "first": first_day.isoformat()})
+
+
+def pool_screen(request: DrawRequest) -> tuple[list[dict], dict[int, list[str]]]:
+    """The eligible pool, one group per specialty with ids ascending, and every exclusion with its reasons."""
     parties = Parties.of(request)
     screenings = [screen_group(request=request, parties=parties, code=g["specialty"]) for g in request.composition]
+    excluded: dict[int, list[str]] = {}
+    for screening in screenings:
+        excluded.update(screening.excluded)
+    return [{"specialty": s.specialty, "candidates": s.eligible} for s in screenings], excluded
+
+
+def pool_check(request: DrawRequest, pool: list[dict]) -> None:
+    """Refuse a pool that might not fill the request whatever the draw picks, naming the short specialty: a group
+    keeps at least its candidates less, for each earlier group, the fewer of that group's picks and the experts
+    the two groups share."""
+    for index, (group, wanted) in enumerate(zip(pool, request.composition, strict=True)):
+        mine = set(group["candidates"])
+        lost = sum(min(int(w["count"]) + int(w["reserve"]), len(mine & set(g["candidates"])))
+                   for g, w in zip(pool[:index], request.composition[:index], strict=True))
+        available = len(mine) - lost
+        if available < int(wanted["count"]):
+            raise ValidationError({"composition": _(
+                "Not enough eligible experts for specialty %(code)s: %(needed)d needed, %(available)d eligible "
+                "in regions %(regions)s. Add regions (cross-region evaluation) or choose a broader specialty."
+            ) % {"code": wanted["specialty"], "needed": int(wanted["count"]), "available": available,
+                 "regions": ", ".join(request.regions)}})
+
+
+def exclusions_record(request: DrawRequest, excluded: dict[int, list[str]]) -> dict[str, int]:
+    Exclusion.objects.bulk_create(
+        [Exclusion(request=request, expert_id=pk, reason=reasons[0], reasons=reasons)
+         for pk, reasons in sorted(excluded.items())], batch_size=2000,
+    )
+    counts = {reason: sum(1 for r in excluded.values() if r[0] == reason) for reason in REASON_ORDER}
+    return {k: v for k, v in counts.items() if v}
+
+
+def draw_seats_place(*, request: DrawRequest, result: draw_algorithm.DrawResult, payload: dict) -> DrawRequest:
+    """Seat the drawn members and reserves, record the draw and call the members (both format versions)."""
+    seats = []
+    for index, group in enumerate(result.groups):
+        picks = [(pk, Seat.Role.MEMBER) for pk in group.members] + [(pk, Seat.Role.RESERVE) for pk in group.reserves]
+        for position, (pk, role) in enumerate(picks):
+            seats.append(Seat(request=request, expert_id=pk, group=index, specialty_id=group.specialty,
+                              position=position, role=role, state=Seat.State.WAITING))
+    Seat.objects.bulk_create(seats)
+    request.drawn_at = timezone.now()
+    request.state = DrawRequest.State.DRAWN
+    request.save()
+    audit_record(action="expert_pool.draw.perform", obj=request, payload={
+        "request_hash": result.request_hash, "pool_hash": result.pool_hash,
+        "pool_sizes": [len(p["candidates"]) for p in request.pool], **payload,
+        "result": result.as_dict()["groups"],
+    })
+    for seat in Seat.objects.filter(request=request, role=Seat.Role.MEMBER).select_related("expert__user"):
+        _seat_call(seat=seat, request=request, replaces=None)
+    return request
+
+
+@transaction.atomic
+def draw_perform(*, request: DrawRequest) -> DrawRequest:
+    """Screen the pool and draw (format 1); in format 2 this fixes and publishes the pool, and the draw follows the
+    witness's reveal or its deadline (``expert_pool.services.draw_v2``)."""
+    if request.draw_format == 2:
+        from .draw_v2 import pool_fix
+
+        return pool_fix(request=request)
+    request = _lock(request)
+    if request.state != DrawRequest.State.COMMITTED:
+        raise ValidationError(_("This request has already been drawn (or was cancelled); it cannot be drawn again."))
+    draw_time_check(request)
+    pool, excluded = pool_screen(request)
     document = request_document(request)
-    pool = [{"specialty": s.specialty, "candidates": s.eligible} for s in screenings]
     try:
         result = draw_algorithm.draw(seed=bytes.fromhex(request.seed), request=document, pool=pool)
     except draw_algorithm.DrawError as exc:
@@ -183,37 +257,12 @@ def draw_perform(*, request: DrawRequest) -> DrawRequest:
             "in regions %(regions)s. Add regions (cross-region evaluation) or choose a broader specialty."
         ) % {"code": group["specialty"], "needed": exc.needed, "available": exc.available,
              "regions": ", ".join(request.regions)}})
-    excluded: dict[int, list[str]] = {}
-    for screening in screenings:
-        excluded.update(screening.excluded)
-    Exclusion.objects.bulk_create(
-        [Exclusion(request=request, expert_id=pk, reason=reasons[0], reasons=reasons)
-         for pk, reasons in sorted(excluded.items())], batch_size=2000,
-    )
-    seats = []
-    for index, group in enumerate(result.groups):
-        picks = [(pk, Seat.Role.MEMBER) for pk in group.members] + [(pk, Seat.Role.RESERVE) for pk in group.reserves]
-        for position, (pk, role) in enumerate(picks):
-            seats.append(Seat(request=request, expert_id=pk, group=index, specialty_id=group.specialty,
-                              position=position, role=role, state=Seat.State.WAITING))
-    Seat.objects.bulk_create(seats)
+    reasons = exclusions_record(request, excluded)
     request.request_document = document
     request.request_hash = result.request_hash
     request.pool_hash = result.pool_hash
     request.pool = pool
-    request.drawn_at = now
-    request.state = DrawRequest.State.DRAWN
-    request.save()
-    reason_counts = {reason: sum(1 for r in excluded.values() if r[0] == reason) for reason in REASON_ORDER}
-    audit_record(action="expert_pool.draw.perform", obj=request, payload={
-        "request_hash": result.request_hash, "pool_hash": result.pool_hash,
-        "pool_sizes": [len(p["candidates"]) for p in pool],
-        "excluded": {k: v for k, v in reason_counts.items() if v},
-        "result": result.as_dict()["groups"],
-    })
-    for seat in Seat.objects.filter(request=request, role=Seat.Role.MEMBER).select_related("expert__user"):
-        _seat_call(seat=seat, request=request, replaces=None)
-    return request
+    return draw_seats_place(request=request, result=result, payload={"excluded": reasons})
 
 
 def _seat_call(*, seat: Seat, request: DrawRequest, replaces: Seat | None) -> bool:

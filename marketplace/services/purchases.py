@@ -29,7 +29,7 @@ def money(value, *, field: str) -> Decimal:
         raise ValidationError({field: _("Write the amount in yuan as a number, e.g. 48000.00.")}) from None
     if not amount.is_finite() or amount <= 0:
         raise ValidationError({field: _("The amount must be more than zero yuan.")})
-    if amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e12"):
+    if amount >= Decimal("1e12") or amount != amount.quantize(Decimal("0.01")):
         raise ValidationError({field: _("Write the amount in yuan with at most two decimals.")})
     return amount
 
@@ -108,7 +108,7 @@ def purchase_post(*, by: User, title: str, service_type: str, scope: str, region
         service_type=service_type, scope=scope.strip(), requirements=requirements.strip(), region=region,
         fee_cap=fee_cap, method=method, quote_mode=quote_mode, weights=weights, deadline=deadline,
         direct_reason=direct_reason.strip() if method == Method.DIRECT else "")
-    purchase.number = f"ZJ{timezone.localdate().year}{purchase.pk:06d}"
+    purchase.number = f"中介{timezone.localdate().year}{purchase.pk:06d}"
     purchase.save(update_fields=["number"])
     payload = {"number": purchase.number, "service_type": service_type, "method": method, "fee_cap": fee_cap,
                "region": region, "deadline": deadline, "quote_mode": quote_mode, "weights": weights}

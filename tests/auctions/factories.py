@@ -27,7 +27,7 @@ class World:
 
 
 def world(*, bidders: int = 3) -> World:
-    seller = factories.organisation(org_type=Organisation.Type.TENDERER, name="阳光市自然资源和规划局")
+    seller = factories.organisation(org_type=Organisation.Type.TENDERER, name=f"阳光市自然资源和规划局{next(_refs)}")
     return World(agency=factories.user(role=Role.AGENCY), seller=seller, official=factories.user(role=Role.OFFICIAL),
                  regulator=factories.user(role=Role.REGULATOR),
                  bidders=[factories.user(role=Role.BIDDER) for _ in range(bidders)])

@@ -1,4 +1,4 @@
-"""Anyone can replay a finished draw from its published JSON record and get the same committee.
+"""Anyone can replay a finished draw (format version 1 or 2) from its published JSON record and get the same committee.
 
 The replay below is written from docs/expert-draw.md alone; it does not import
 core.draw, so a change to the project's function that breaks
@@ -64,7 +64,8 @@ def test_a_finished_draw_replays_from_its_published_record(client):
     factories.expert(specialty="A080102", employer=who["bidders"][0])
     factories.expert(specialty="A080501", status="suspended")
     request = factories.draw_request(who=who, composition=[{"specialty": "A0801", "count": 5},
-                                                           {"specialty": "A0805", "count": 2}], reserve_size=2)
+                                                           {"specialty": "A0805", "count": 2}], reserve_size=2,
+                                     draw_format=1)
     request = draws.draw_perform(request=request)
     first = request.seats.filter(role="member").order_by("group", "position").first()
     draws.seat_answer(seat=first, accept=False, note="身体原因")
@@ -89,6 +90,57 @@ def test_a_finished_draw_replays_from_its_published_record(client):
     assert sorted(expected) == sorted(seat["expert"] for seat in record["committee"])
     assert first.expert_id not in expected and len(expected) == 7
     assert record["exclusions"] == {"employer_bidder": 1, "suspended": 1}
+
+
+def spec_key_v2(record: dict) -> bytes:
+    """Format version 2's key, from "The key" of docs/expert-draw.md, after checking the record's steps."""
+    fixing, witness = record["fixing"], record["witness"]
+    fixing_hash = hashlib.sha256(spec_canonical(fixing)).hexdigest()
+    assert fixing_hash == record["fixing_hash"]
+    assert fixing["request_hash"] == record["request_hash"] and fixing["pool_hash"] == record["pool_hash"]
+    assert fixing["platform_commitment"] == record["commitment"] == record["request"]["commitment"]
+    assert fixing["witness"]["commitment"] == witness["commitment"]
+    if witness.get("secret"):
+        value = bytes.fromhex(witness["secret"])
+        assert hashlib.sha256(value).hexdigest() == witness["commitment"]
+        assert fixing["fixed_at"] <= witness["revealed_at"] <= fixing["reveal_deadline"]
+    else:
+        value = hashlib.sha256(b"sunshine-expert-draw-v2 no reveal\x00" + bytes.fromhex(fixing_hash)).digest()
+    assert record["committed_at_utc"] <= (witness["committed_at"] or fixing["fixed_at"]) <= fixing["fixed_at"]
+    assert fixing["fixed_at"] <= record["drawn_at_utc"]
+    assert [e["seq"] for e in record["events"]] == sorted(e["seq"] for e in record["events"])
+    return hmac.new(bytes.fromhex(record["seed"]),
+                    b"sunshine-expert-draw-v2 seed\x00" + value + bytes.fromhex(fixing_hash), hashlib.sha256).digest()
+
+
+@pytest.mark.parametrize("reveal", [True, False])
+def test_a_v2_draw_replays_from_its_published_record(client, reveal):
+    from accounts.models import Role
+    from expert_pool.services import draw_v2
+    from tests import factories as base
+
+    who = factories.parties()
+    [factories.expert(specialty="A080102") for _ in range(9)]
+    [factories.expert(specialty="A080501") for _ in range(5)]
+    request = factories.draw_request(who=who, composition=[{"specialty": "A0801", "count": 5},
+                                                           {"specialty": "A0805", "count": 2}])
+    regulator = base.user(role=Role.REGULATOR, organisation_obj=who["regulator"])
+    secret = bytes(range(32))
+    if reveal:
+        draw_v2.witness_commit(request=request, user=regulator, commitment=hashlib.sha256(secret).hexdigest())
+    request = draws.draw_perform(request=request)
+    if reveal:
+        draw_v2.witness_reveal(request=request, user=regulator, secret=secret.hex())
+    draws.draw_announce(request=request)
+
+    record = client.get(reverse("expert_pool_api:record", args=[request.pk])).json()
+    assert record["format"] == "sunshine-expert-draw-v2"
+    assert hashlib.sha256(bytes.fromhex(record["seed"])).hexdigest() == record["commitment"]
+    assert hashlib.sha256(spec_canonical(record["request"])).hexdigest() == record["request_hash"]
+    assert hashlib.sha256(spec_canonical(record["pool"])).hexdigest() == record["pool_hash"]
+    replayed = spec_replay(spec_key_v2(record), record["request"], record["pool"])
+    assert [[g["members"], g["reserves"]] for g in record["result"]["groups"]] == [list(g) for g in replayed]
+    assert record["witness"]["fallback"] is (not reveal)
 
 
 def test_replay_draw_command_confirms_the_record(capsys):

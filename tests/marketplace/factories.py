@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.models import Organisation, Role
+from accounts.models import Organisation, Role, User
 from core.workdays import today
 from marketplace.models import Purchase
 from marketplace.services import purchases, registry
@@ -13,20 +13,24 @@ from tests import factories
 
 def intermediary(*, service_types=("ZJZX",), regions=("310000",), valid_until: dt.date | None = None, name=None):
     organisation = factories.organisation(org_type=Organisation.Type.BIDDER, name=name)
-    factories.user(role=Role.BIDDER, organisation_obj=organisation)
+    person = factories.user(role=Role.BIDDER, organisation_obj=organisation)
+    User.objects.filter(pk=person.pk).update(display_name="李经理")
     registered = registry.intermediary_register(organisation=organisation, service_types=list(service_types),
                                                 regions=list(regions), contact_name="联系人",
                                                 contact_phone="021-55550000")
-    for code in service_types:
+    for n, code in enumerate(service_types):
         registry.qualification_add(intermediary=registered, service_type=code, name="甲级资质",
-                                   number=f"Q-{organisation.credit_code}-{code}",
+                                   number=f"甲{organisation.pk:06d}{n}",
                                    valid_from=today() - dt.timedelta(days=365),
                                    valid_until=valid_until or today() + dt.timedelta(days=365))
     return registered
 
 
 def owner():
-    return factories.user(role=Role.TENDERER)
+    person = factories.user(role=Role.TENDERER)
+    person.display_name = "王业主"
+    person.save(update_fields=["display_name"])
+    return person
 
 
 def purchase(*, by=None, method="random", service_type="ZJZX", fee_cap="80000", region="310104", **extra) -> Purchase:

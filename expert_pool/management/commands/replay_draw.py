@@ -2,13 +2,15 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.models import AuditEvent
 from core import draw as draw_algorithm
 from expert_pool.models import DrawRequest
 from expert_pool.selectors.draws import draw_record
 
 
 class Command(BaseCommand):
-    help = "Replay an announced expert draw from its published record and compare it with the recorded result."
+    help = ("Replay an announced expert draw (format 1 or 2) from its published record, check every step and compare "
+            "it with the recorded result.")
 
     def add_arguments(self, parser):
         parser.add_argument("draw_request", type=int, help="id of the draw request")
@@ -24,14 +26,11 @@ class Command(BaseCommand):
                                f"its state is {request.state!r}.")
         if options["json"]:
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2))
-        seed = bytes.fromhex(record["seed"])
-        checks = {
-            "commitment = SHA-256(seed)": draw_algorithm.commitment_of(seed) == record["commitment"],
-            "request hash": draw_algorithm.request_hash_of(record["request"]) == record["request_hash"],
-            "pool hash": draw_algorithm.pool_hash_of(record["pool"]) == record["pool_hash"],
-        }
-        replayed = draw_algorithm.draw(seed=seed, request=record["request"], pool=record["pool"])
-        checks["members and reserves"] = replayed.as_dict()["groups"] == record["result"]["groups"]
+        checks = dict(draw_algorithm.record_verify(record))
+        if record.get("events"):  # on the platform: the events the record names are those of the audit chain
+            checks["the events are the audit chain's"] = all(
+                AuditEvent.objects.filter(seq=e["seq"], hash=e["hash"], action=e["action"],
+                                          object_id=str(request.pk)).exists() for e in record["events"])
         for name, ok in checks.items():
             self.stdout.write(f"{'OK ' if ok else 'BAD'} {name}")
         if not all(checks.values()):

@@ -1,0 +1,217 @@
+"""The live hall of a lot (限时竞价 / 拍卖) over websockets. Thin: parse, check, one service call.
+
+Protocol (JSON), see docs/auctions.md "The live hall":
+  client → server  {"type": "sync", "since": N}, {"type": "ping", "t": ...},
+                   {"type": "command", "id": "<client id>", "action": "bid", "amount": "12300000"}
+  server → client  {"type": "hello", ...}, {"type": "events", "events": [...]}, {"type": "event", "seq": N, ...},
+                   {"type": "snapshot", ...}, {"type": "ack", "id": ..., "ok": bool, "result"|"errors": ...},
+                   {"type": "warning", "remaining": s, "live_ends_at": ...}, {"type": "pong", "server_time": ...}
+"""
+
+import asyncio
+import datetime as dt
+import functools
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.context import Actor, acting_as
+
+from . import rules, selectors
+from .models import Lot, Sale, hall_group
+from .services import command_apply, lot_advance
+
+logger = logging.getLogger(__name__)
+
+read = functools.partial(database_sync_to_async, thread_sensitive=False)
+
+
+def tick_seconds() -> float:
+    return float(getattr(settings, "AUCTIONS_HALL_TICK_SECONDS", 1.0))
+
+
+def warning_marks() -> list[int]:
+    """Seconds before the end at which the hall warns (the last minute: 60, 30, 10 by default)."""
+    window = int(rules.warning_window().total_seconds())
+    return sorted({m for m in (window, 30, 10) if m <= window}, reverse=True)
+
+
+class LiveHalls:
+    """In each process: the local clients of each lot and one clock loop per lot.
+
+    The loop reads the lot's head once per tick. When the record says the countdown is over it takes the step
+    itself (``lot_advance``, idempotent under the lot's lock, so several processes may race for it harmlessly);
+    it sends the warnings of the last minute, each once per countdown end, from the server's clock."""
+
+    def __init__(self):
+        self.halls: dict[int, set] = {}
+        self.loops: dict[int, asyncio.Task] = {}
+
+    def join(self, consumer) -> None:
+        self.halls.setdefault(consumer.lot_id, set()).add(consumer)
+        loop = self.loops.get(consumer.lot_id)
+        if loop is None or loop.done():
+            self.loops[consumer.lot_id] = asyncio.ensure_future(self._run(consumer.lot_id))
+
+    def leave(self, consumer) -> None:
+        clients = self.halls.get(consumer.lot_id)
+        if clients is not None:
+            clients.discard(consumer)
+
+    async def _run(self, lot_id: int) -> None:
+        warned: set[tuple] = set()
+        try:
+            while self.halls.get(lot_id):
+                head = await read(selectors.lot_head)(lot_id=lot_id)
+                if head is None:
+                    return
+                now = timezone.now()
+                live = head["state"] == Lot.State.LIVE and head["sale__state"] == Sale.State.ANNOUNCED
+                if live and head["live_ends_at"] <= now:
+                    await read(lot_advance)(lot_id=lot_id)
+                elif live:
+                    remaining = (head["live_ends_at"] - now).total_seconds()
+                    for mark in warning_marks():
+                        key = (head["live_ends_at"], mark)
+                        if remaining <= mark and key not in warned:
+                            warned.add(key)
+                            await self._send_all(lot_id, {
+                                "type": "warning", "remaining": round(remaining), "mark": mark,
+                                "live_ends_at": head["live_ends_at"].isoformat(),
+                                "server_time": now.isoformat(),
+                                "text": _("%(s)d seconds left before the countdown ends.") % {"s": mark}})
+                            break
+                elif head["sale__state"] == Sale.State.ANNOUNCED and (
+                        (head["state"] == Lot.State.WAITING and head["sale__starts_at"] <= now)
+                        or (head["state"] == Lot.State.LISTING and head["sale__listing_ends_at"] <= now)):
+                    await read(lot_advance)(lot_id=lot_id)
+                await asyncio.sleep(self._pause(head, now))
+        except Exception:
+            logger.exception("the clock of hall %s stopped", lot_id)
+        finally:
+            if self.loops.get(lot_id) is asyncio.current_task():
+                self.loops.pop(lot_id, None)
+            if not self.halls.get(lot_id):
+                self.halls.pop(lot_id, None)
+
+    @staticmethod
+    def _pause(head: dict, now: dt.datetime) -> float:
+        """A tick, or less when the countdown ends sooner (the close then comes within a few ms of its time)."""
+        tick = tick_seconds()
+        if head["state"] == Lot.State.LIVE and head["live_ends_at"] is not None:
+            left = (head["live_ends_at"] - now).total_seconds()
+            if 0 < left < tick:
+                return left + 0.01
+        return tick
+
+    async def _send_all(self, lot_id: int, message: dict) -> None:
+        text = json.dumps(message, ensure_ascii=False)
+        for consumer in list(self.halls.get(lot_id, ())):
+            try:
+                await consumer.send(text_data=text)
+            except Exception:
+                logger.debug("a warning to a closing client dropped", exc_info=True)
+
+
+live_halls = LiveHalls()
+
+
+def _errors(error: Exception) -> dict:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+        return {"__all__": [str(m) for m in error.messages]}
+    return {"__all__": [str(error)]}
+
+
+class HallConsumer(AsyncJsonWebsocketConsumer):
+    """One client in one lot's hall: ``/ws/hall/<lot id>/?since=N``. Anyone may watch; bidders with a 竞买号 bid."""
+
+    async def connect(self):
+        self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
+        self.user = self.scope.get("user")
+        since = self._since_param()
+        # Join the group before reading the log, so nothing falls between the two; duplicates are dropped by seq.
+        self.group = hall_group(self.lot_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        entry = await read(selectors.hall_entry)(lot_id=self.lot_id, user=self.user, since=since)
+        if entry is None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            del self.group
+            await self.close(code=4404)
+            return
+        self.audience = entry["audience"]
+        await self.accept()
+        await self.send_json({"type": "hello", "role": self.audience, "lot": self.lot_id,
+                              "bidder_number": entry["bidder_number"], "server_time": timezone.now().isoformat(),
+                              "countdown_seconds": rules.countdown().total_seconds(),
+                              "warning_seconds": rules.warning_window().total_seconds()})
+        await self.send(text_data=json.dumps({"type": "events", "since": since, "events": entry["events"]},
+                                             ensure_ascii=False))
+        await self.send(text_data=json.dumps(entry["snapshot"], ensure_ascii=False))
+        live_halls.join(self)
+
+    def _since_param(self) -> int:
+        for part in self.scope.get("query_string", b"").decode().split("&"):
+            if part.startswith("since="):
+                try:
+                    return max(0, int(part[6:]))
+                except ValueError:
+                    return 0
+        return 0
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            live_halls.leave(self)
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "sync":
+            try:
+                since = max(0, int(content.get("since", 0)))
+            except (TypeError, ValueError):
+                since = 0
+            events = await read(selectors.events_since)(lot_id=self.lot_id, seq=since)
+            await self.send(text_data=json.dumps({"type": "events", "since": since, "events": events},
+                                                 ensure_ascii=False))
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "server_time": timezone.now().isoformat(), "echo": content.get("t")})
+        elif kind == "command":
+            await self._command(content)
+        else:
+            await self.send_json({"type": "error", "errors": {"type": [_("Send sync, ping or command messages.")]}})
+
+    async def _command(self, content: dict) -> None:
+        client_id = content.get("id")
+        if self.audience != selectors.BIDDER:
+            await self.send_json({"type": "ack", "id": client_id, "ok": False,
+                                  "errors": {"__all__": [_("Only a bidder of this lot bids; this view is read-only.")]},
+                                  })
+            return
+        if content.get("action") != "bid":
+            await self.send_json({"type": "ack", "id": client_id, "ok": False,
+                                  "errors": {"action": [_("The hall takes one command: bid.")]}})
+            return
+        try:
+            # Persisted (committed) before the acknowledgement is sent: an accepted bid is never lost.
+            result = await database_sync_to_async(self._apply)(client_id, content.get("amount"))
+        except (ValidationError, PermissionDenied) as error:
+            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": _errors(error)})
+            return
+        await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": result})
+
+    def _apply(self, client_id, amount) -> dict:
+        client = self.scope.get("client") or ("", 0)
+        actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "", user=self.user)
+        with acting_as(actor):
+            return command_apply(lot_id=self.lot_id, user=self.user, client_id=client_id, amount=amount)
+
+    async def hall_event(self, message):
+        await self.send(text_data=message["text"])  # encoded once by the sender (services.log.event_append)
