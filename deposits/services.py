@@ -106,7 +106,8 @@ def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, org
     if guarantee_valid_until and guarantee_valid_until < timezone.localdate(deadline):
         raise ValidationError({"guarantee_valid_until": _("Guarantees must be valid at least until the deadline.")})
     values = {"kind": kind, "label": label.strip(), "organiser": organiser, "beneficiary": beneficiary.strip(),
-              "amount": amount, "deadline": deadline, "refund_rule": refund_rule, "deal_code": deal_code.strip(),
+              "amount": amount, "deadline": deadline, "refund_rule": refund_rule,
+              "deal_code": (deal_code or "").strip(),
               "guarantee_valid_until": guarantee_valid_until, "guarantees_accepted": guarantees_accepted}
     requirement = (DepositRequirement.objects.select_for_update()
                    .filter(purpose_type=purpose_type, purpose_id=str(purpose_id)).first())
@@ -187,7 +188,8 @@ def arrival_record(*, sub_account: str, amount, bank_reference: str, arrived_at,
         raise ValidationError({"arrived_at": _("The bank's time lies in the future; check the bank's clock and "
                                                "send the notice again.")})
     number = (sub_account or "").strip()
-    payer_name, payer_account = (payer_name or "").strip()[:200], (payer_account or "").strip()[:40]
+    # Account numbers are compared digit for digit (bonds paid from one account are deemed collusion, TL 40 (6)).
+    payer_name, payer_account = (payer_name or "").strip()[:200], "".join((payer_account or "").split())[:40]
     fingerprint = _fingerprint(sub_account=number, amount=str(amount), bank_reference=reference,
                                arrived_at=arrived_at.astimezone(dt.UTC).isoformat(), payer_name=payer_name,
                                payer_account=payer_account)

@@ -375,7 +375,8 @@ def oversight(request):
     if request.method == "POST":
         if not can(request.user, "marketplace.intermediary.suspend"):
             raise PermissionDenied(_("Only a regulator may suspend or restore an intermediary."))
-        target = get_object_or_404(Intermediary, pk=request.POST.get("intermediary") or 0)
+        raw = request.POST.get("intermediary", "")
+        target = get_object_or_404(Intermediary, pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0)
         form = forms.StatusForm(request.POST)
         if form.is_valid():
             try:
