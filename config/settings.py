@@ -337,6 +337,9 @@ if ELASTICSEARCH_URL:  # the statistics aggregation index follows the rollup (st
 
 # Trading rules that are law or local practice, as configuration (see docs/trading.md).
 TRADING_MIN_VALID_BIDS = int(os.environ.get("TRADING_MIN_VALID_BIDS", "3"))  # fewer → 流标 (TL 44)
+# Who registered, downloaded or bid is secret from everyone until the deadline (local practice, DOMAIN.md
+# "Submission"); 1 = the EB 24 reading: the tenderer and its agency see it before the deadline too.
+TRADING_PARTIES_SEE_DOWNLOADS = env_bool("TRADING_PARTIES_SEE_DOWNLOADS", False)
 TRADING_MIN_BID_PERIOD_DAYS = int(os.environ.get("TRADING_MIN_BID_PERIOD_DAYS", "20"))  # ZB 24
 TRADING_AMENDMENT_MIN_DAYS = int(os.environ.get("TRADING_AMENDMENT_MIN_DAYS", "15"))  # ZB 23
 TRADING_PUBLICITY_WORKING_DAYS = int(os.environ.get("TRADING_PUBLICITY_WORKING_DAYS", "3"))  # TL 54

@@ -183,3 +183,18 @@ def test_a_failed_tender_makes_every_bond_due(db):
     world.project.refresh_from_db()
     bonds.bonds_after_failure(world.project, on=timezone.localdate())
     assert Movement.objects.filter(kind="refund_due").count() == 3
+
+
+def test_the_project_page_shows_the_bond_and_where_to_pay_it(client):
+    from django.urls import reverse
+
+    from trading.services.participation import registration_sign_commitment
+
+    world = bonded_world(bidders=1)
+    person = world.bidders[0]
+    registration = registration_create(section=world.section, user=person)
+    registration_sign_commitment(registration=registration, user=person, accepted=True)
+    client.force_login(person)
+    page = client.get(reverse("trading:project", args=[world.project.pk])).content.decode()
+    assert "投标保证金（元）" in page and "20,000.00" in page
+    assert reverse("deposits:mine") in page and "虚拟子账号" in page
