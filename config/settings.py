@@ -390,6 +390,9 @@ DEPOSITS_GUARANTEE_ISSUERS = {
     "picc": "中国人民财产保险股份有限公司",
     "pingan": "中国平安财产保险股份有限公司",
 }
+# A tender's bid bond guarantee must last the bid validity period (投标有效期) from the deadline: TL 26 says the bond's
+# validity equals the bid validity, which the tender documents state; this is the period assumed (local practice).
+DEPOSITS_BOND_VALIDITY_DAYS = int(os.environ.get("DEPOSITS_BOND_VALIDITY_DAYS", "90"))
 # A bank's booking time may be this many seconds ahead of the server clock before an arrival is refused.
 DEPOSITS_BANK_CLOCK_SKEW_SECONDS = 300
 

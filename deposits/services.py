@@ -18,7 +18,8 @@ The functions other apps (trading, auctions) and the bank adapter call:
 - ``deposit_convert(account=)`` → the winner's deposit converted into part of the price (转作价款).
 - ``deposit_forfeit(account=, reason=, behaviour_code=...)`` → forfeit with its reason and a credit event.
 
-- ``bank_adapter_create(name=)`` → (BankAdapter, token): a bank's service token, shown once, stored as its SHA-256.
+- ``bank_adapter_create(name=)`` → (BankAdapter, token): a bank's service token, shown once, stored as its SHA-256;
+  ``bank_adapter_deactivate(name=)`` switches it off.
 
 Refusals are ``django.core.exceptions.ValidationError`` keyed by the field to blame, in the user's language.
 """
@@ -527,3 +528,15 @@ def bank_adapter_create(*, name: str) -> tuple[BankAdapter, str]:
     adapter = BankAdapter.objects.create(name=name, token_hash=token_hash(token))
     audit_record(action="deposits.bank_adapter.create", obj=adapter, payload={"name": name})
     return adapter, token
+
+
+@transaction.atomic
+def bank_adapter_deactivate(*, name: str) -> BankAdapter:
+    """Switch a bank adapter off: its token is refused from now on (the record stays)."""
+    adapter = BankAdapter.objects.select_for_update().filter(name=(name or "").strip()).first()
+    if adapter is None:
+        raise ValidationError({"name": _("No bank adapter is named “%(name)s”.") % {"name": name}})
+    adapter.active = False
+    adapter.save(update_fields=["active"])
+    audit_record(action="deposits.bank_adapter.deactivate", obj=adapter, payload={"name": adapter.name})
+    return adapter

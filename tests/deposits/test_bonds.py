@@ -83,9 +83,13 @@ def test_the_opening_shows_each_bond_only_after_the_deadline_and_the_record_mark
         registration_create(section=world.section, user=person)
         accounts.append(DepositAccount.objects.get(organisation=person.organisation))
     arrive(accounts[0])
-    services.guarantee_record(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
-                              valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=90),
-                              beneficiary=world.project.tenderer.name)
+    short = dict(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
+                 valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=30),
+                 beneficiary=world.project.tenderer.name)
+    with pytest.raises(ValidationError) as exc:  # TL 26: the bid validity period (90 days here) from the deadline
+        services.guarantee_record(**short)
+    assert list(exc.value.message_dict) == ["valid_until"]
+    services.guarantee_record(**{**short, "valid_until": timezone.localdate() + dt.timedelta(days=120)})
     # Before the deadline nothing about who paid is available, to anyone.
     with pytest.raises(selectors.TooEarly):
         bonds.bond_statuses(world.section)
