@@ -118,7 +118,10 @@ const conn = new HallConnection({
       default: break;
     }
   },
-  onStatus: (connected) => { $("banner").hidden = connected; },
+  onStatus: (connected) => {
+    $("banner").hidden = connected;
+    root.dataset.connected = connected ? "yes" : "no";
+  },
 });
 window.hall = { conn, view };
 
