@@ -135,6 +135,11 @@ class ContractInSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
+class ContractTerminationInSerializer(serializers.Serializer):
+    terminated_on = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+
 class AnnouncementSerializer(serializers.ModelSerializer):
     project_status = serializers.CharField(source="project.status", read_only=True, allow_null=True, default=None)
     portal_type = serializers.ChoiceField(choices=PortalType.choices, read_only=True)
@@ -203,4 +208,5 @@ class AwardSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
-        fields = ["id", "award", "signed_on", "amount", "recorded_at"]
+        fields = ["id", "award", "signed_on", "amount", "recorded_at", "terminated_on", "termination_reason",
+                  "terminated_at"]

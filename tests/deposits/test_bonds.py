@@ -4,6 +4,7 @@ bond only after the deadline and the opening record marks bids without one."""
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,14 +13,17 @@ from django.utils import timezone
 from bidding_room import services as room
 from bidding_room.models import OpeningSession, RoomBidder, State
 from bidding_room.record import record_generate
+from core.workdays import calendar_load_shipped
+from credit.models import CreditEvent
 from deposits import selectors, services
-from deposits.models import DepositAccount, DepositRequirement
+from deposits.models import DepositAccount, DepositRequirement, Movement
 from tests.bidding_room.factories import opening
 from tests.pdfcheck import pdf_read
 from trading import bonds
-from trading.models import Project, Section
+from trading.models import Award, Project, Section
 from trading.services.notices import announcement_amend
 from trading.services.participation import registration_create
+from trading.services.refusals import award_refuse
 
 from .test_ledger import arrive
 
@@ -79,9 +83,13 @@ def test_the_opening_shows_each_bond_only_after_the_deadline_and_the_record_mark
         registration_create(section=world.section, user=person)
         accounts.append(DepositAccount.objects.get(organisation=person.organisation))
     arrive(accounts[0])
-    services.guarantee_record(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
-                              valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=90),
-                              beneficiary=world.project.tenderer.name)
+    short = dict(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
+                 valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=30),
+                 beneficiary=world.project.tenderer.name)
+    with pytest.raises(ValidationError) as exc:  # TL 26: the bid validity period (90 days here) from the deadline
+        services.guarantee_record(**short)
+    assert list(exc.value.message_dict) == ["valid_until"]
+    services.guarantee_record(**{**short, "valid_until": timezone.localdate() + dt.timedelta(days=120)})
     # Before the deadline nothing about who paid is available, to anyone.
     with pytest.raises(selectors.TooEarly):
         bonds.bond_statuses(world.section)
@@ -108,3 +116,89 @@ def test_the_opening_shows_each_bond_only_after_the_deadline_and_the_record_mark
     assert not bonds_by_bidder[names[2]]["ok"] and bonds_by_bidder[names[2]]["state"] == "missing"
     text = pdf_read(Path(record.storage_path).read_bytes(), name="deposits-bond-record").text
     assert "投标保证金" in text and "截止前未足额缴纳保证金" in text
+
+
+def paid_world(category: str = "construction"):
+    """Three bidders registered for a bonded section, all paid before the deadline, the deadline passed."""
+    world = bonded_world(bidders=3)
+    Project.objects.filter(pk=world.project.pk).update(category=category)
+    world.project.refresh_from_db()
+    accounts = []
+    for n, person in enumerate(world.bidders):
+        registration_create(section=world.section, user=person)
+        account = DepositAccount.objects.get(organisation=person.organisation)
+        arrive(account, reference=f"B-{n}")
+        accounts.append(account)
+    past = timezone.now()
+    Project.objects.filter(pk=world.project.pk).update(bid_deadline=past)
+    DepositRequirement.objects.update(deadline=past)
+    return world, accounts
+
+
+def test_after_the_contract_every_bond_is_due_back_within_five_days(db):
+    calendar_load_shipped(year=2026)
+    world, accounts = paid_world()
+    award = Award.objects.create(section=world.section, organisation=world.bidders[0].organisation,
+                                 amount=Decimal("900000.00"), base_amount=world.section.base_amount,
+                                 base_type=world.section.base_type, awarded_at=timezone.now(),
+                                 awarded_by=world.agency)
+    # TL 57: the award notice changes nothing; the contract of 30 September makes every bond due by 8 October.
+    bonds.bonds_after_award_notice(world.project, on=dt.date(2026, 9, 28))
+    assert not Movement.objects.filter(kind="refund_due").exists()
+    bonds.bonds_after_contract(SimpleNamespace(award=award, signed_on=dt.date(2026, 9, 30)))
+    due = Movement.objects.filter(kind="refund_due")
+    assert due.count() == 3 and {m.due_on for m in due} == {dt.date(2026, 10, 8)}
+
+
+def test_procurement_losers_are_due_after_the_award_notice_the_winner_after_the_contract(db):
+    calendar_load_shipped(year=2026)
+    world, accounts = paid_world(category="government")
+    award = Award.objects.create(section=world.section, organisation=world.bidders[0].organisation,
+                                 amount=Decimal("900000.00"), base_amount=world.section.base_amount,
+                                 base_type=world.section.base_type, awarded_at=timezone.now(),
+                                 awarded_by=world.agency)
+    bonds.bonds_after_award_notice(world.project, on=dt.date(2026, 9, 30))
+    due = Movement.objects.filter(kind="refund_due")
+    assert {m.account_id for m in due} == {accounts[1].pk, accounts[2].pk}
+    assert {m.due_on for m in due} == {dt.date(2026, 10, 13)}  # 5 working days across the National Day holiday
+    bonds.bonds_after_contract(SimpleNamespace(award=award, signed_on=dt.date(2026, 10, 9)))
+    winner = Movement.objects.get(kind="refund_due", account=accounts[0])
+    assert winner.due_on == dt.date(2026, 10, 15)  # from Friday 9 October: 10 (调休 Saturday), 12, 13, 14, 15
+    assert Movement.objects.filter(kind="refund_due").count() == 3
+
+
+def test_a_winner_refusing_the_contract_forfeits_its_bond_with_one_credit_event(db):
+    world, accounts = paid_world()
+    Project.objects.filter(pk=world.project.pk).update(status="awarded")
+    award = Award.objects.create(section=world.section, organisation=world.bidders[0].organisation,
+                                 amount=Decimal("900000.00"), base_amount=world.section.base_amount,
+                                 base_type=world.section.base_type, awarded_at=timezone.now(),
+                                 awarded_by=world.agency)
+    award_refuse(award=award, user=world.agency, refusal="contract", reason="中标人书面拒绝签订合同")
+    forfeited = Movement.objects.get(kind="forfeited")
+    assert forfeited.account_id == accounts[0].pk and forfeited.reason == "中标人书面拒绝签订合同"
+    events = CreditEvent.objects.filter(organisation=world.bidders[0].organisation)
+    assert [e.behaviour_version.behaviour.code for e in events] == ["contract-refused"]
+
+
+def test_a_failed_tender_makes_every_bond_due(db):
+    world, accounts = paid_world()
+    Project.objects.filter(pk=world.project.pk).update(status="failed")
+    world.project.refresh_from_db()
+    bonds.bonds_after_failure(world.project, on=timezone.localdate())
+    assert Movement.objects.filter(kind="refund_due").count() == 3
+
+
+def test_the_project_page_shows_the_bond_and_where_to_pay_it(client):
+    from django.urls import reverse
+
+    from trading.services.participation import registration_sign_commitment
+
+    world = bonded_world(bidders=1)
+    person = world.bidders[0]
+    registration = registration_create(section=world.section, user=person)
+    registration_sign_commitment(registration=registration, user=person, accepted=True)
+    client.force_login(person)
+    page = client.get(reverse("trading:project", args=[world.project.pk])).content.decode()
+    assert "投标保证金（元）" in page and "20,000.00" in page
+    assert reverse("deposits:mine") in page and "虚拟子账号" in page

@@ -17,7 +17,7 @@ def from_projects(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0009_section_bond_amount'),
+        ('trading', '0010_contract_termination'),
     ]
 
     operations = [
