@@ -137,6 +137,16 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL,
                                                   conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A bounded pool of connections per process (Django's psycopg pool): at a deadline rush requests queue for a
+        # connection instead of each opening its own until PostgreSQL refuses more clients. A request that waited
+        # DB_POOL_TIMEOUT seconds in vain is answered 503 + Retry-After (core.error_pages.overloaded), never 500.
+        # DB_POOL_MAX_SIZE=0 turns the pool off (one connection per thread, DB_CONN_MAX_AGE as before).
+        pool_max = int(os.environ.get("DB_POOL_MAX_SIZE", "10"))
+        if pool_max > 0:
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")), "max_size": pool_max,
+                "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "20"))}
         DATABASES["default"].setdefault("TEST", {})
         test_name = os.environ.get("TEST_DATABASE_NAME")
         if test_name:
