@@ -243,3 +243,25 @@ class LotCommand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_id}:{self.client_id}"
+
+
+class LotDocument(models.Model):
+    """A signed result document of a lot: the 网上竞得证明 at the close, the 成交确认书 when the winner signs."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", _("Online winning certificate (网上竞得证明)")
+        CONFIRMATION = "confirmation", _("Deal confirmation (成交确认书)")
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    content = models.JSONField(help_text="What the PDF shows, as data.")
+    storage_path = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["lot", "kind"]
+        constraints = [models.UniqueConstraint(fields=["lot", "kind"], name="auction_document_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lot} {self.kind} {self.sha256[:12]}"

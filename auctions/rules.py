@@ -5,7 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core.workdays import add_working_days, end_of_day
 
 MAX_MONEY = Decimal("99999999999999.99")
 
@@ -38,6 +41,16 @@ def warning_window() -> dt.timedelta:
 def approval_share() -> Decimal:
     """State property: a deal below this share of the valuation stops pending approval."""
     return Decimal(str(getattr(settings, "AUCTIONS_PROPERTY_APPROVAL_SHARE", "0.90")))
+
+
+def confirm_working_days() -> int:
+    """The 成交确认书 is signed within this many working days of the close."""
+    return int(getattr(settings, "AUCTIONS_CONFIRM_WORKING_DAYS", 2))
+
+
+def confirm_by(lot) -> dt.datetime:
+    """The end of the last day to sign the 成交确认书 (working days by the calendar)."""
+    return end_of_day(add_working_days(timezone.localdate(lot.closed_at), confirm_working_days()))
 
 
 def money_parse(value, *, field: str, allow_zero: bool = False) -> Decimal:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .documents import document_generate
 from .services import lot_advance, lots_sweep
 
 
@@ -15,3 +16,9 @@ def lot_due(lot_id: int) -> str:
 def auctions_sweep() -> int:
     """Periodic: every lot with a step due; nothing timed depends on one task arriving."""
     return lots_sweep()
+
+
+@shared_task
+def lot_document(lot_id: int, kind: str) -> str:
+    """Render, sign and publish a result document (网上竞得证明 / 成交确认书)."""
+    return document_generate(lot_id=lot_id, kind=kind).sha256

@@ -91,6 +91,9 @@ def _opening_columns(table: list[dict]) -> tuple[list[pdf.Column], list[list[str
                pdf.Column("统一社会信用代码", kind=pdf.FIGURE, align="left"),
                pdf.Column(labels["price"], kind=pdf.FIGURE), *[pdf.Column(labels[key]) for key in used],
                *([pdf.Column("其他", weight=2)] if shared else [pdf.Column(name) for name in own])]
+    bonds = any("bond" in row for row in table)  # the section asks for a bid bond: each bid's, marked when missing
+    if bonds:
+        columns.append(pdf.Column("投标保证金", weight=2))
     rows = []
     for row in table:
         s = row["summary"]
@@ -101,6 +104,9 @@ def _opening_columns(table: list[dict]) -> tuple[list[pdf.Column], list[list[str
             cells.append(summary_text({"fields": fields}) or "—")
         else:
             cells += [fields.get(name) or "—" for name in own]
+        if bonds:
+            bond = row.get("bond") or {}
+            cells.append(bond.get("label", "—"))
         rows.append(cells)
     return columns, rows
 

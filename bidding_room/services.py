@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from audit.services import audit_record
 from core.effects import task_on_commit
+from deposits.selectors import TooEarly
+from trading.bonds import bond_cell, bond_statuses
 from trading.models import Bid, CancelReason, Project, Section, Status
 
 from . import decryption
@@ -274,14 +276,27 @@ def backup_decrypt(*, session: OpeningSession, user, entry_id: int, shares: list
     return entry
 
 
+def _bond_statuses(session: OpeningSession) -> dict | None:
+    """The section's bid bonds, by bidder, once the deadline has passed (None: the section asks for no bond)."""
+    try:
+        return bond_statuses(session.section)
+    except TooEarly:  # never at an opening, which starts at the deadline; show nothing rather than too much
+        return None
+
+
 def _opening_table(session: OpeningSession) -> list[dict]:
-    """The 开标一览表 of the bids that opened, in the order they were received."""
+    """The 开标一览表 of the bids that opened, in the order they were received; where the section asks for a bid
+    bond, each row says whether it arrived in full before the deadline (or a guarantee covers it)."""
     rows = []
     entries = session.bidders.filter(decryption=RoomBidder.Decryption.DECRYPTED).select_related(
         "bid", "organisation").order_by("bid__submitted_at", "pk")
+    bonds = _bond_statuses(session)
     for number, entry in enumerate(entries, start=1):
-        rows.append({"no": number, "bidder": entry.organisation.name, "credit_code": entry.organisation.credit_code,
-                     "summary": getattr(entry.bid, "opened_summary", None) or {}})
+        row = {"no": number, "bidder": entry.organisation.name, "credit_code": entry.organisation.credit_code,
+               "summary": getattr(entry.bid, "opened_summary", None) or {}}
+        if bonds is not None:
+            row["bond"] = bond_cell(bonds, entry.organisation_id)
+        rows.append(row)
     return rows
 
 

@@ -45,7 +45,29 @@ def room(request, pk: int):
     record = OpeningRecord.objects.filter(session=session).first()
     return render(request, "bidding_room/room.html", {
         "session": session, "section": session.section, "project": session.section.project, "audience": audience,
-        "record": record})
+        "record": record, "words": room_words()})
+
+
+def room_words() -> dict:
+    """What static/js/room.js writes into the page, in the person's language (handed over with json_script)."""
+    return {
+        "kind": {
+            "opened": _("The room opens; bidders sign in"), "failed": _("Failed tender (流标)"),
+            "decryption_started": _("The host sends the decrypt instruction; decryption begins"),
+            "published": _("Results read out: the opening table is published"),
+            "confirmation_opened": _("Confirmation and objections open"),
+            "objection_raised": _("A bidder raises an objection"),
+            "objection_answered": _("The host answers an objection"),
+            "closed": _("The opening is closed"), "record_published": _("The opening record is published"),
+        },
+        "signed_in": _("Signed in"), "decrypted": _("Decrypted"),
+        "not_decrypted": _("Not decrypted"), "confirmed": _("Confirmed"), "answer": _("Answer"),
+        "answer_colon": _("Answer: "), "answered": _("Answered"), "not_opened": _("Bids not opened"),
+        "until_opening": _("Opening in"), "decryption_left": _("Decryption ends in"),
+        "objections_left": _("Objections end in"), "choose_key": _("Choose your private key file"),
+        "no_envelope": _("Your bid file could not be fetched"), "colon": _(": "),
+        "you_signed_in": _("You are signed in"), "you_not_signed_in": _("You are not signed in"),
+    }
 
 
 @permission_required("bidding_room.board")

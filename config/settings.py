@@ -307,6 +307,7 @@ AUCTIONS_PROPERTY_NOTICE_WORKING_DAYS = int(os.environ.get("AUCTIONS_PROPERTY_NO
 AUCTIONS_LISTING_MIN_DAYS = int(os.environ.get("AUCTIONS_LISTING_MIN_DAYS", "10"))
 AUCTIONS_COUNTDOWN_SECONDS = float(os.environ.get("AUCTIONS_COUNTDOWN_SECONDS", "240"))  # 限时竞价: 4 minutes
 AUCTIONS_WARNING_SECONDS = float(os.environ.get("AUCTIONS_WARNING_SECONDS", "60"))  # warnings in the last minute
+AUCTIONS_CONFIRM_WORKING_DAYS = int(os.environ.get("AUCTIONS_CONFIRM_WORKING_DAYS", "2"))  # 成交确认书
 AUCTIONS_HALL_TICK_SECONDS = float(os.environ.get("AUCTIONS_HALL_TICK_SECONDS", "1.0"))  # each hall's clock loop
 AUCTIONS_PROPERTY_APPROVAL_SHARE = os.environ.get("AUCTIONS_PROPERTY_APPROVAL_SHARE", "0.90")  # below → approval
 

@@ -105,6 +105,10 @@ def STATE_LABELS() -> dict[str, str]:  # noqa: N802 (a table, translated when re
     }
 
 
+def NO_BOND_LABEL() -> str:  # noqa: N802
+    return _("No bond arrived in full before the deadline")
+
+
 def requirement_for(*, purpose_type: str, purpose_id) -> DepositRequirement | None:
     return DepositRequirement.objects.filter(purpose_type=purpose_type, purpose_id=str(purpose_id)).first()
 

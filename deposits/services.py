@@ -4,6 +4,7 @@ The functions other apps (trading, auctions) and the bank adapter call:
 
 - ``requirement_set(purpose_type=, purpose_id=, kind=, label=, organiser=, beneficiary=, amount=, deadline=,
   refund_rule=, ...)`` → DepositRequirement: create, or update before any money arrived (deadline, label, amount).
+- ``bond_amount_check(amount=, estimate=)`` → a tender's bid bond amount (at most 2% of the estimate) or None.
 - ``account_open(requirement=, organisation=)`` → DepositAccount with its virtual sub-account number (idempotent).
 - ``arrival_record(sub_account=, amount=, bank_reference=, arrived_at=, payer_name=, payer_account=, source=)``
   → (Movement, created): idempotent by bank reference; refuses a different notice with a used reference, unknown
@@ -70,6 +71,21 @@ def _moment(value, *, field_name: str) -> dt.datetime:
 
 # --- requirements and accounts ---------------------------------------------------------------------------------
 
+BOND_MAX_SHARE = Decimal("0.02")  # TL 26, 87-38: a bid bond is at most 2% of the estimated price or the budget
+
+
+def bond_amount_check(*, amount, estimate: Decimal, field_name: str = "bond_amount") -> Decimal | None:
+    """A tender's bid bond: None (none asked) or an amount above 0 and at most 2% of ``estimate`` (TL 26, 87-38)."""
+    if amount in (None, ""):
+        return None
+    amount = money(amount, field_name=field_name)
+    ceiling = (Decimal(estimate) * BOND_MAX_SHARE).quantize(CENT)
+    if amount > ceiling:
+        raise ValidationError({field_name: _("A bid bond may be at most 2%% of the estimated price or budget: "
+                                             "%(ceiling)s yuan here (招标投标法实施条例 26).") % {"ceiling": ceiling}})
+    return amount
+
+
 
 @transaction.atomic
 def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, organiser, beneficiary: str,
@@ -104,6 +120,8 @@ def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, org
         if moved and (amount != requirement.amount or kind != requirement.kind):
             raise ValidationError({"amount": _("Money or guarantees have already been recorded for this "
                                                "deposit; its amount and kind can no longer change.")})
+        if all(getattr(requirement, name) == value for name, value in values.items()):
+            return requirement
         for name, value in values.items():
             setattr(requirement, name, value)
         requirement.save()

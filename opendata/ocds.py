@@ -8,6 +8,7 @@ Events and their tags (docs/opendata.md has the full mapping):
 | published (招标公告)                             | tender            |
 | clarification or amendment notice                | tenderAmendment   |
 | opening finished (唱标 done: evaluation or 流标) | tenderUpdate      |
+| evaluation over, some bid rejected (否决投标)    | tenderUpdate      |
 | failed (流标)                                    | tenderUpdate      |
 | cancelled (终止)                                 | tenderCancellation|
 | award (中标/成交)                                | award             |
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 
+from expert_pool.models import Evaluation
 from trading.models import Announcement, Award, Bid, Contract, Project, ProjectTransition, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -107,6 +109,7 @@ class Facts:
     awards: list = field(default_factory=list)
     contracts: dict = field(default_factory=dict)
     bids: list = field(default_factory=list)
+    rejected: set = field(default_factory=set)  # ids of bids the evaluation rejected (否决投标)
 
     @classmethod
     def load(cls, project: Project) -> "Facts":
@@ -125,12 +128,27 @@ class Facts:
             contracts={c.award_id: c for c in Contract.objects.filter(award__in=awards)},
             bids=list(Bid.objects.filter(section_id__in=section_ids, state__in=BIDS_AT_DEADLINE)
                       .select_related("organisation").order_by("section_id", "submitted_at", "pk")),
+            rejected=_rejected(section_ids),
         )
 
     @property
     def opened_at(self) -> dt.datetime | None:
         """The end of the opening (唱标 done): from then on bids are public."""
         return next((t.at for t in self.transitions if t.from_status == Status.OPENING), None)
+
+    @property
+    def evaluated_at(self) -> dt.datetime | None:
+        """The end of the evaluation (评标结束: the candidates go to publicity, or the award follows): from then on
+        the bids it rejected are public, with the candidates (《招标公告和公示信息发布管理办法》第六条)."""
+        ended = next((t.at for t in self.transitions if t.from_status == Status.EVALUATION), None)
+        if ended is None and self.awards:
+            return min(a.awarded_at for a in self.awards)
+        return ended
+
+    def bid_status(self, bid: Bid, at: dt.datetime) -> str:
+        if bid.pk in self.rejected and self.evaluated_at is not None and self.evaluated_at <= at:
+            return "disqualified"
+        return BID_STATUS[bid.state]
 
     def status_at(self, at: dt.datetime) -> str:
         passed = [t for t in self.transitions if t.at <= at]
@@ -146,6 +164,8 @@ class Facts:
                 events.append(Event(f"tender-{t.pk}", "tender", t.at))
             elif t.from_status == Status.OPENING:
                 events.append(Event(f"opening-{t.pk}", "tenderUpdate", t.at))
+            elif t.from_status == Status.EVALUATION and self.rejected:
+                events.append(Event(f"evaluated-{t.pk}", "tenderUpdate", t.at))
             elif t.to_status == Status.FAILED:
                 events.append(Event(f"failed-{t.pk}", "tenderUpdate", t.at))
             elif t.to_status == Status.CANCELLED:
@@ -162,6 +182,17 @@ class Facts:
             if contract:
                 events.append(Event(f"contract-{contract.pk}", "contract", contract.recorded_at))
         return sorted(events, key=lambda e: e.at)
+
+
+def _rejected(section_ids: list[int]) -> set[int]:
+    """The bids the sections' reported evaluations rejected (``Evaluation.result["invalid"]``)."""
+    rejected = set()
+    for result in Evaluation.objects.filter(section_id__in=section_ids, state=Evaluation.State.REPORTED) \
+            .values_list("result", flat=True):
+        invalid = (result or {}).get("invalid")
+        if isinstance(invalid, list):
+            rejected.update(int(pk) for pk in invalid)
+    return rejected
 
 
 def release_build(facts: Facts, event: Event) -> dict:
@@ -221,7 +252,7 @@ def release_build(facts: Facts, event: Event) -> dict:
         details, statistics = [], []
         for bid in facts.bids:
             bid_ids[bid.pk] = f"{section_code[bid.section_id]}-{bid.pk}"
-            detail = {"id": bid_ids[bid.pk], "date": when(bid.submitted_at), "status": BID_STATUS[bid.state],
+            detail = {"id": bid_ids[bid.pk], "date": when(bid.submitted_at), "status": facts.bid_status(bid, at),
                       "tenderers": [party(bid.organisation, "tenderer")], "relatedLots": [section_code[bid.section_id]]}
             price = (bid.opened_summary or {}).get("price")
             if price and bid.state == Bid.State.OPENED:
@@ -232,7 +263,7 @@ def release_build(facts: Facts, event: Event) -> dict:
             if mine:
                 statistics.append({"id": f"{s.code}-bids", "measure": "bids", "value": len(mine), "relatedLot": s.code})
                 statistics.append({"id": f"{s.code}-validBids", "measure": "validBids", "relatedLot": s.code,
-                                   "value": sum(b.state == Bid.State.OPENED for b in mine)})
+                                   "value": sum(facts.bid_status(b, at) == "valid" for b in mine)})
         release["bids"] = {"statistics": statistics, "details": details}
         tenderers = {b.organisation.pk: b.organisation for b in facts.bids}
         tender["numberOfTenderers"] = len(tenderers)

@@ -14,6 +14,7 @@ from accounts.throttling import StatisticsThrottle, with_scope
 from core.api import service_errors
 from core.workdays import today
 
+from .marketplace import marketplace_statistics
 from .models import ImportJob
 from .selectors import (
     FIGURES,
@@ -119,6 +120,55 @@ class StatisticsView(APIView):
             "group_by": flt.group_by, "date_from": flt.date_from.isoformat(), "date_to": flt.date_to.isoformat(),
             "category": flt.category, "region": flt.region, "rows": [_row(row) for row in table.rows],
             "total": _row(table.total), "failures": [_failure(row) for row in statistics_failures(flt=flt)]})
+
+
+class MarketRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="service type code, selection method, or total")
+    label = serializers.CharField()
+    deals = serializers.IntegerField()
+    caps = serializers.CharField(help_text="Sum of the fee caps, yuan (Decimal as a string)")
+    amount = serializers.CharField(help_text="Sum of the contract amounts, yuan")
+    savings = serializers.CharField(help_text="caps − amount, yuan")
+    savings_rate = serializers.CharField(allow_null=True, help_text="savings / caps, 4 places; null without deals")
+
+
+class MarketStatisticsSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    total = MarketRowSerializer()
+    by_service_type = MarketRowSerializer(many=True)
+    by_method = MarketRowSerializer(many=True)
+    posted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    ratings = serializers.IntegerField()
+    poor_ratings = serializers.IntegerField()
+    average_rating = serializers.CharField(allow_null=True)
+
+
+class MarketplaceStatisticsView(APIView):
+    """The intermediary marketplace (网上中介超市): deals, amounts and savings against the fee caps, by service type
+    and selection method, with the owners' ratings; officials, regulators, admin."""
+
+    permission_classes = [Allowed]
+    permission_action = "statistics.view"
+    throttle_classes = with_scope(StatisticsThrottle)
+
+    @extend_schema(
+        operation_id="stats_marketplace",
+        parameters=[OpenApiParameter("from", str, description="First day, YYYY-MM-DD (default: 1 January)"),
+                    OpenApiParameter("to", str, description="Last day, YYYY-MM-DD (default: today)")],
+        responses={200: MarketStatisticsSerializer, 400: OpenApiResponse(
+            inline_serializer("MarketplaceFilterErrors", {"errors": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()))}),
+            description="A date is not valid; the message says what to give instead.")},
+    )
+    def get(self, request):
+        query = {"from": request.query_params.get("from", ""), "to": request.query_params.get("to", "")}
+        try:
+            flt = statistics_filter_parse(query, today=today())
+        except ValidationError as exc:
+            return Response({"errors": exc.message_dict}, status=400)
+        return Response(marketplace_statistics(date_from=flt.date_from, date_to=flt.date_to).as_dict())
 
 
 class ImportUploadSerializer(serializers.Serializer):

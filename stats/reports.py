@@ -101,11 +101,12 @@ def statistics_csv(*, table: StatisticsTable) -> str:
     base_names = dict(BaseType.choices)
     out = io.StringIO()
     writer = csv.writer(out)
-    header = [group_labels()[table.filter.group_by] + " (key)", group_labels()[table.filter.group_by]]
+    group = group_labels()[table.filter.group_by]
+    previous, yoy = _("previous year"), _("YoY")  # outside the f-strings, where xgettext does not look
+    header = [_("%(group)s code") % {"group": group}, group]
     for spec in FIGURES:
         bases = "/".join(str(base_names[b]) for b in spec.base_types)
-        header += [f"{labels[spec.name]} [{bases}]", f"{labels[spec.name]} {_('previous year')}",
-                   f"{labels[spec.name]} {_('YoY')}"]
+        header += [f"{labels[spec.name]} [{bases}]", f"{labels[spec.name]} {previous}", f"{labels[spec.name]} {yoy}"]
     writer.writerow(header)
     for row in [*table.rows, table.total]:
         line = [row.key, row.label]

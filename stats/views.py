@@ -19,6 +19,7 @@ from trading.models import Category
 
 from .charts import to_svg
 from .history import HEADERS, REQUIRED
+from .marketplace import marketplace_statistics
 from .models import ImportJob
 from .reports import figure_labels, filter_summary, group_labels, statistics_csv, statistics_pdf, statistics_report
 from .selectors import GROUP_BY, statistics_filter_parse, statistics_table
@@ -143,3 +144,17 @@ def history_import_sample(request, kind: str):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     response["Content-Disposition"] = f'attachment; filename="history-import-sample.{kind}"'
     return response
+
+
+@permission_required("statistics.view")
+@throttle_view(StatisticsThrottle)
+def marketplace_statistics_page(request):
+    """The intermediary marketplace's deals, amounts and savings against the fee caps (网上中介超市统计)."""
+    query = {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")}
+    try:
+        flt = statistics_filter_parse(query, today=today())
+    except ValidationError as exc:
+        errors = {field: " ".join(messages) for field, messages in exc.message_dict.items()}
+        return render(request, "stats/marketplace.html", {"errors": errors, "values": query}, status=400)
+    figures = marketplace_statistics(date_from=flt.date_from, date_to=flt.date_to)
+    return render(request, "stats/marketplace.html", {"errors": {}, "values": query, "figures": figures})

@@ -70,6 +70,8 @@ class SectionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     base_amount = forms.DecimalField(label=_("Base amount (yuan)"), max_digits=16, decimal_places=2)
     base_type = forms.ChoiceField(label=_("Base type"), choices=BaseType.choices)
+    bond_amount = forms.DecimalField(label=_("Bid bond (yuan)"), max_digits=16, decimal_places=2, required=False,
+                                     help_text=_("Empty: no bond. At most two per cent of the base amount."))
 
 
 class AmendForm(forms.Form):

@@ -36,6 +36,7 @@ from core.effects import task_on_commit
 from core.workdays import add_working_days, end_of_day, today
 
 from . import selectors
+from .bonds import bonds_after_award_notice, bonds_after_failure
 from .models import CancelReason, Project, ProjectTransition, Status
 from .services.notices import announcement_publish, announcement_reindex_project
 
@@ -315,6 +316,9 @@ def _enter(project: Project, *, to: str, now: dt.datetime, reason_code: str, not
     if to == Status.AWARDED:
         announcement_publish(project=project, kind="award", title=_("%(title)s: award notice") % {
             "title": project.title}, body=_award_body(project))
+        bonds_after_award_notice(project, on=today())  # CGT 33: the losers' bid bonds are due back
+    if to in (Status.FAILED, Status.CANCELLED, Status.OPENING):
+        bonds_after_failure(project, on=today())  # the bid bonds of the sections that ended are due back
     # Timers: a task at the due time; the periodic sweep catches any that is lost.
     if to == Status.PUBLISHED and project.bid_deadline:
         task_on_commit("trading.tasks.project_due", project.pk, eta=project.bid_deadline)

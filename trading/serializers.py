@@ -25,7 +25,8 @@ class SectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Section
-        fields = ["id", "code", "full_code", "name", "base_amount", "base_type", "announced_items", "failed_at"]
+        fields = ["id", "code", "full_code", "name", "base_amount", "base_type", "announced_items", "failed_at",
+                  "bond_amount"]
         read_only_fields = ["id", "full_code", "failed_at"]
 
 
@@ -56,6 +57,9 @@ class SectionInSerializer(serializers.Serializer):
     base_type = serializers.CharField(max_length=32)
     announced_items = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50,
                                             required=False, default=list)
+    bond_amount = serializers.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0.01"), required=False,
+                                           allow_null=True, default=None,
+                                           help_text="投标保证金 in yuan, at most 2% of base_amount; null: no bond")
 
 
 class ProjectWriteSerializer(serializers.Serializer):

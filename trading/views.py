@@ -305,7 +305,8 @@ def project_action(request, pk: int, action: str):
 
     def add_section(obj):
         projects.section_add(project=obj, user=user, code=post.get("code", ""), name=post.get("name", ""),
-                             base_amount=post.get("base_amount") or None, base_type=post.get("base_type", ""))
+                             base_amount=post.get("base_amount") or None, base_type=post.get("base_type", ""),
+                             bond_amount=post.get("bond_amount") or None)
         return _("Section added.")
 
     def upload(obj):

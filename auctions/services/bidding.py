@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from audit.services import audit_record
 from core.deals import Deal, deal_record
+from core.effects import task_on_commit
 from trading.models import BaseType
 
 from .. import reserve, rights, rules
@@ -82,6 +83,7 @@ def _decide(lot: Lot, *, at: dt.datetime) -> None:
                             "reserve_opened_at"])
     if lot.state == Lot.State.SOLD:
         deal_record_for(lot)
+        task_on_commit("auctions.tasks.lot_document", lot.pk, "certificate")
     rights.refunds_due(lot=lot, keep=leading if lot.deal_price is not None else None, on=timezone.localdate(at))
     names = dict(Application.objects.filter(lot=lot).exclude(bidder_number="").values_list(
         "bidder_number", "organisation__name"))

@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from audit.services import audit_record
 from core.deals import deal_withdraw
+from core.effects import task_on_commit
 
 from .. import rights
 from ..models import Lot
+from ..rules import confirm_by
 from .bidding import deal_record_for
 from .log import event_append, lot_lock
 from .sales import _require_host
@@ -34,12 +36,16 @@ def deal_confirm(*, lot: Lot, user) -> Lot:
         raise PermissionDenied(_("Only the winning bidder signs the deal confirmation."))
     if lot.confirmed_at is not None:
         return lot
+    if timezone.now() > confirm_by(lot):
+        raise ValidationError({"lot": _("The deal confirmation had to be signed by %(day)s; that time has passed.")
+                               % {"day": timezone.localtime(confirm_by(lot)).strftime("%Y-%m-%d %H:%M")}})
     lot.confirmed_at = timezone.now()
     lot.save(update_fields=["confirmed_at"])
     rights.convert(application=winner, by=user)
     audit_record(action="auctions.deal.confirm", obj=lot, payload={"lot": lot.deal_key,
                                                                    "deal_price": str(lot.deal_price)})
     event_append(lot=lot, kind="deal_confirmed", payload={"confirmed_at": lot.confirmed_at.isoformat()})
+    task_on_commit("auctions.tasks.lot_document", lot.pk, "confirmation")
     return lot
 
 
@@ -79,6 +85,7 @@ def approval_decide(*, lot: Lot, user, approved: bool, reason: str = "") -> Lot:
         lot.state, lot.outcome_reason = Lot.State.SOLD, ""
         lot.save(update_fields=["state", "outcome_reason"])
         deal_record_for(lot)
+        task_on_commit("auctions.tasks.lot_document", lot.pk, "certificate")
     else:
         lot.state, lot.outcome_reason = Lot.State.NO_DEAL, reason.strip()
         lot.save(update_fields=["state", "outcome_reason"])

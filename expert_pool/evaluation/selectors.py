@@ -86,8 +86,8 @@ def progress(*, evaluation: Evaluation) -> dict:
                     .values_list("seat_id", flat=True))
     seats = list(sitting_seats(evaluation=evaluation))
     return {
-        "members": [{"label": labels.get(s.pk, "?"), "state": s.get_state_display(), "submitted": s.pk in submitted}
-                    for s in seats],
+        "members": [{"seat": s.pk, "label": labels.get(s.pk, "?"), "state": s.get_state_display(),
+                     "submitted": s.pk in submitted} for s in seats],
         "sitting": len(seats),
         "submitted": sum(1 for s in seats if s.pk in submitted),
         "checks_open": LowPriceCheck.objects.filter(evaluation=evaluation,

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_http_methods
 from accounts.permissions import require
 from core.forms import form_add_service_errors
 from trading.models import Section
+from trading.summary import summary_items
 
 from ..forms import SectionDrawForm
 from ..models import Evaluation, LowPriceCheck, PriceAdjustment
 from ..services.section_draw import section_draw_request_create
 from . import selectors, services
+from .report import member_name, tie_rule
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -124,17 +126,41 @@ def evaluation_room(request, pk: int):
     for b in evaluation.bids:
         mine = own.scores.get(str(b["bid"]), {}) if own else {}
         rows.append({**b, "fields": [(name, mine.get(name, "")) for name in scored],
+                     "summary_items": summary_items(b.get("summary")),
                      "documents": selectors.bid_documents(evaluation=evaluation, bid_id=b["bid"]) if documents else []})
-    return render(request, "expert_pool/evaluation_room.html", {
+    context = {
         "evaluation": evaluation, "seat": seat, "is_leader": selectors.is_leader(user=user, evaluation=evaluation),
-        "rows": rows, "criteria": evaluation.criteria, "scored": scored,
-        "own": own, "sheets": [(labels.get(s.seat_id, "?"), s) for s in sheets if s is not own],
-        "progress": selectors.progress(evaluation=evaluation),
+        "rows": rows, "criteria": evaluation.criteria, "scored": scored, "own": own,
         "checks": LowPriceCheck.objects.filter(evaluation=evaluation) if not host_only or show_result else [],
         "adjustments": PriceAdjustment.objects.filter(evaluation=evaluation),
-        "result": evaluation.result if show_result else None, "host_only": host_only,
-        "comprehensive": evaluation.method == "comprehensive",
-    })
+        "host_only": host_only, "comprehensive": evaluation.method == "comprehensive",
+    }
+    return render(request, "expert_pool/evaluation_room.html", {**context, **_named(
+        evaluation, labels=labels, sheets=[s for s in sheets if s is not own], scored=scored,
+        checks=context["checks"], adjustments=context["adjustments"],
+        result=evaluation.result if show_result else None)})
+
+
+def _named(evaluation: Evaluation, *, labels, sheets, scored, checks, adjustments, result) -> dict:
+    """What the room shows by name, not by number: members as 评委1（组长）, bidders by name, tie rules in words."""
+    names = {str(b["bid"]): b["name"] for b in evaluation.bids}
+    leader = selectors.leader_seat(evaluation=evaluation)
+
+    def member(seat_id) -> str:
+        name = member_name(labels.get(seat_id, ""))
+        return _("%(member)s (leader)") % {"member": name} if leader and seat_id == leader.pk else name
+
+    progress = selectors.progress(evaluation=evaluation)
+    progress["members"] = [{**m, "label": member(m["seat"])} for m in progress["members"]]
+    other_sheets = [{"member": member(sheet.seat_id), "submitted": sheet.submitted_at is not None,
+                     "rows": [(names.get(bid, "—"), [(c, row.get(c, "")) for c in scored])
+                              for bid, row in sheet.scores.items()]} for sheet in sheets]
+    if result:
+        result = {**result, "ranking": [{**r, "tie_break": tie_rule(r.get("tie_break")) if r.get("tie_break")
+                                         else ""} for r in result.get("ranking", [])]}
+    return {"progress": progress, "sheets": other_sheets, "result": result,
+            "checks": [(check, names.get(str(check.bid_id), "—")) for check in checks],
+            "adjustments": [(a, names.get(str(a.bid_id), "—")) for a in adjustments]}
 
 
 @login_required

@@ -7,17 +7,13 @@
 // - Commands carry a client-made id and are re-sent after a reconnect until acknowledged: the server
 //   applies an id once.
 
-const KIND_LABELS = {
-  opened: "开标室开启，投标人签到",
-  failed: "流标",
-  decryption_started: "主持人发出解密指令，解密开始",
-  published: "唱标：公布开标一览表",
-  confirmation_opened: "确认与异议开始",
-  objection_raised: "投标人提出异议",
-  objection_answered: "主持人答复异议",
-  closed: "开标结束",
-  record_published: "开标记录已发布",
-};
+// The page's words in the person's language (bidding_room.views.room_words, through json_script); the key if absent.
+const WORDS = (() => {
+  const node = typeof document !== "undefined" && document.getElementById("room-words");
+  return node ? JSON.parse(node.textContent) : {};
+})();
+const w = (key) => (WORDS[key] === undefined ? key : WORDS[key]);
+const KIND_LABELS = WORDS.kind || {};
 
 export class RoomConnection {
   constructor({ path, onEvent, onSnapshot, onHello, onAck, onStatus, onBoard }) {
@@ -206,11 +202,12 @@ export function startRoom(root) {
       showControls(root, s);
       const c = s.counts;
       $("counts-box").hidden = !c.bidders;
-      $("counts").textContent = `签到 ${c.signed_in}/${c.bidders} · 已解密 ${c.decrypted}/${c.bidders}` +
-        (c.failed ? ` · 未解密 ${c.failed}` : "") + (s.state === "confirming" ? ` · 已确认 ${c.confirmed}` : "");
+      $("counts").textContent = `${w("signed_in")} ${c.signed_in}/${c.bidders} · ${w("decrypted")} ${c.decrypted}/${c.bidders}` +
+        (c.failed ? ` · ${w("not_decrypted")} ${c.failed}` : "") +
+        (s.state === "confirming" ? ` · ${w("confirmed")} ${c.confirmed}` : "");
       if (s.me && $("me")) {
-        $("me").textContent = `${s.me.signed_in ? "已签到" : "未签到"} · ${s.me.decryption_label}` +
-          (s.me.decryption === "decrypting" ? ` ${s.me.progress}%` : "") + (s.me.confirmed ? " · 已确认" : "") +
+        $("me").textContent = `${s.me.signed_in ? w("you_signed_in") : w("you_not_signed_in")} · ${s.me.decryption_label}` +
+          (s.me.decryption === "decrypting" ? ` ${s.me.progress}%` : "") + (s.me.confirmed ? ` · ${w("confirmed")}` : "") +
           (s.me.error ? ` · ${s.me.error}` : "");
         $("me").dataset.decryption = s.me.decryption;
         $("me").dataset.signedIn = s.me.signed_in ? "yes" : "no";
@@ -242,7 +239,7 @@ export function startRoom(root) {
       if (e.kind === "objection_answered") {
         const item = document.querySelector(`[data-objection="${e.payload.objection}"]`);
         if (item) {
-          item.querySelector(".answer").textContent = `答复：${e.payload.answer}`;
+          item.querySelector(".answer").textContent = `${w("answer_colon")}${e.payload.answer}`;
           item.dataset.answered = "yes";
           const form = item.querySelector("form");
           if (form) form.remove();
@@ -257,33 +254,41 @@ export function startRoom(root) {
 
   function showTable(payload) {
     const body = $("results").querySelector("tbody");
+    // A section that asks for a bid bond: one more column, each bid's bond status (shown only now, after opening).
+    const bonds = payload.table.some((row) => row.bond);
+    const head = $("results").querySelector("thead tr");
+    if (bonds && !head.querySelector("[data-bond]")) head.append(el("th", "投标保证金", { "data-bond": "yes" }));
     body.replaceChildren(...payload.table.map((row) => {
       const s = row.summary || {};
       const tr = el("tr", null, { "data-bidder": row.bidder });
       tr.append(el("td", row.no), el("td", row.bidder), el("td", s.price, { class: "num" }), el("td", s.duration),
         el("td", s.quality), el("td", s.project_manager));
+      if (bonds) {
+        const bond = row.bond || {};
+        tr.append(el("td", bond.label || "—", { class: bond.ok ? "bond-ok" : "bond-missing", "data-bond": bond.state }));
+      }
       return tr;
     }));
     $("results").dataset.published = "yes";
     if (payload.not_opened && payload.not_opened.length) {
       const box = $("not-opened");
-      box.replaceChildren(el("h3", "未开启的投标文件"), ...payload.not_opened.map(
-        (n) => el("p", `${n.bidder}：${n.state_label}（${n.reason}）`, { class: "not-opened", "data-state": n.state })));
+      box.replaceChildren(el("h3", w("not_opened")), ...payload.not_opened.map(
+        (n) => el("p", `${n.bidder}${w("colon")}${n.state_label} (${n.reason})`, { class: "not-opened", "data-state": n.state })));
     }
   }
 
   function addObjection(payload) {
     const li = el("li", null, { "data-objection": payload.objection });
-    li.append(el("span", `${payload.bidder}：${payload.text}`, { class: "text" }), " ", el("span", "", { class: "answer" }));
+    li.append(el("span", `${payload.bidder}${w("colon")}${payload.text}`, { class: "text" }), " ", el("span", "", { class: "answer" }));
     if (role === "host") {
       const form = el("form");
       const input = el("input", null, { name: "answer", class: "answer-input" });
-      const button = el("button", "答复", { type: "submit" });
+      const button = el("button", w("answer"), { type: "submit" });
       form.append(input, button);
       form.onsubmit = async (ev) => {
         ev.preventDefault();
         const ack = await room.command("answer", { objection: payload.objection, answer: input.value });
-        setMessage(ack.ok ? "已答复" : errorsText(ack));
+        setMessage(ack.ok ? w("answered") : errorsText(ack));
       };
       li.append(form);
     }
@@ -295,9 +300,9 @@ export function startRoom(root) {
     if (!snapshot) return;
     let target = null;
     let label = "";
-    if (snapshot.state === "scheduled") [target, label] = [snapshot.opens_at, "距开标"];
-    if (snapshot.state === "decrypting") [target, label] = [snapshot.decrypt_ends_at, "解密剩余"];
-    if (snapshot.state === "confirming") [target, label] = [snapshot.confirm_ends_at, "异议剩余"];
+    if (snapshot.state === "scheduled") [target, label] = [snapshot.opens_at, w("until_opening")];
+    if (snapshot.state === "decrypting") [target, label] = [snapshot.decrypt_ends_at, w("decryption_left")];
+    if (snapshot.state === "confirming") [target, label] = [snapshot.confirm_ends_at, w("objections_left")];
     $("countdown-label").textContent = label;
     $("countdown-box").hidden = !target;
     if (!target) {
@@ -320,7 +325,7 @@ export function startRoom(root) {
   async function loadKey() {
     if (key) return key;
     const file = $("keyfile").files[0];
-    if (!file) throw new Error("请选择您的私钥文件");
+    if (!file) throw new Error(w("choose_key"));
     const { privateKeyFromPem } = await import("./sealing.js");
     key = await privateKeyFromPem(await file.text(), $("passphrase").value);
     return key;
@@ -343,7 +348,7 @@ export function startRoom(root) {
       try {
         const k = await loadKey();
         const envelope = await fetch(`/opening/${session}/my-envelope/`);
-        if (!envelope.ok) return setMessage("无法取得您的投标文件");
+        if (!envelope.ok) return setMessage(w("no_envelope"));
         const { unwrapContentKey } = await import("./sealing.js");
         const contentKey = await unwrapContentKey(await envelope.blob(), k);
         await act("release_key", { content_key: btoa(String.fromCharCode(...contentKey)) });

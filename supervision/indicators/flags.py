@@ -12,7 +12,9 @@ from decimal import Decimal
 from statistics import quantiles
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, F, Q
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from trading.models import Announcement, Award, BaseType, Bid, ProcurementMethod, Project, Section
 
@@ -29,7 +31,10 @@ def section_outcomes(*, sections: str, section_params: list) -> list[dict]:
     price, price_params = sql.json_text("b.opened_summary", "price")
     received = ", ".join(f"'{state}'" for state in sql.RECEIVED)
     opened = f"b.state = '{Bid.State.OPENED}'"
-    valid, disqualified = f"{opened} AND i.bid_id IS NULL", f"{opened} AND i.bid_id IS NOT NULL"
+    # Disqualified: rejected by the evaluation, or not decrypted through the bidder's fault (撤销) — both are
+    # "disqualified" bids in the OCDS export, which Cardinal reads.
+    valid = f"{opened} AND i.bid_id IS NULL"
+    disqualified = f"(({opened} AND i.bid_id IS NOT NULL) OR b.state = '{Bid.State.REVOKED}')"
     winner = "b.organisation_id = a.organisation_id"
     query = f"""
         WITH i AS ({sql.invalid_bids_sql()}),
@@ -133,12 +138,15 @@ def project_flags(projects) -> list[Finding]:
     """R003 (short submission period) and AMENDMENT (ZB 23) of the projects in hand (a queryset)."""
     findings = []
     days = int(conf.flag("R003")["days"])
-    rows = projects.filter(procurement_method=ProcurementMethod.OPEN,
-                                  bid_deadline__isnull=False).values_list("pk", "announcement_at", "documents_start",
-                                                                         "bid_deadline")
+    # Whole days truncated are fewer than ``days`` exactly when the period is shorter than ``days`` days: the
+    # database keeps only those (an index-free filter over the projects in hand).
+    rows = (projects.filter(procurement_method=ProcurementMethod.OPEN, bid_deadline__isnull=False)
+            .annotate(period_start=Coalesce("announcement_at", "documents_start"))
+            .filter(period_start__isnull=False, bid_deadline__lt=F("period_start") + dt.timedelta(days=days))
+            .values_list("pk", "announcement_at", "documents_start", "bid_deadline"))
     for pk, announced, documents_start, deadline in rows:
         start = announced or documents_start
-        if start is not None and tender_days(start, deadline) < days:
+        if tender_days(start, deadline) < days:
             findings.append(Finding(code="R003", key=f"R003:{pk}", project_id=pk,
                                     value=Decimal(tender_days(start, deadline)),
                                     evidence={"start": start.isoformat(), "deadline": deadline.isoformat(),
@@ -158,37 +166,46 @@ def project_flags(projects) -> list[Finding]:
     return findings
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the current time zone (what ``__date__gte`` compares against)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def platform_flags(*, today: dt.date) -> list[Finding]:
-    """REPEAT_WINNER and FAILURE_RATE over the whole platform (recomputed on every run)."""
+    """REPEAT_WINNER and FAILURE_RATE over the whole platform (recomputed on every run): two aggregate queries."""
     findings = []
+    award, section, project = Award._meta.db_table, Section._meta.db_table, Project._meta.db_table
     repeat = conf.flag("REPEAT_WINNER")
     since = today - relativedelta(months=int(repeat["months"]))
-    pairs = (Award.objects.filter(section__isnull=False, awarded_at__date__gte=since)
-             .values("section__project__tenderer_id", "organisation_id")
-             .annotate(wins=Count("pk")).filter(wins__gte=int(repeat["wins"])))
-    for pair in pairs:
-        tenderer, winner = pair["section__project__tenderer_id"], pair["organisation_id"]
-        awards = list(Award.objects.filter(section__isnull=False, awarded_at__date__gte=since,
-                                           section__project__tenderer_id=tenderer, organisation_id=winner)
-                      .order_by("awarded_at").values_list("section__project_id", flat=True))
+    # Every award of a (tenderer, winner) pair with at least ``wins`` awards since then, oldest first.
+    rows = sql.fetch(f"""
+        SELECT tenderer, winner, project, wins FROM (
+            SELECT p.tenderer_id AS tenderer, a.organisation_id AS winner, s.project_id AS project, a.awarded_at,
+                   a.id, COUNT(*) OVER (PARTITION BY p.tenderer_id, a.organisation_id) AS wins
+            FROM {award} a JOIN {section} s ON s.id = a.section_id JOIN {project} p ON p.id = s.project_id
+            WHERE a.awarded_at >= %s) w
+        WHERE wins >= %s ORDER BY tenderer, winner, awarded_at, id""", [_day_start(since), int(repeat["wins"])])
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for tenderer, winner, project_id, _wins in rows:
+        pairs.setdefault((tenderer, winner), []).append(project_id)
+    for (tenderer, winner), projects in pairs.items():
         findings.append(Finding(code="REPEAT_WINNER", key=f"REPEAT_WINNER:{tenderer}:{winner}",
-                                organisation_id=tenderer, organisation_ids=[winner], value=Decimal(pair["wins"]),
-                                evidence={"projects": awards, "since": since.isoformat(), "tenderer": tenderer}))
+                                organisation_id=tenderer, organisation_ids=[winner], value=Decimal(len(projects)),
+                                evidence={"projects": projects, "since": since.isoformat(), "tenderer": tenderer}))
     rate = conf.flag("FAILURE_RATE")
     ended_since = today - relativedelta(months=int(rate["months"]))
-    hosts = (Section.objects.filter(Q(failed_at__date__gte=ended_since)
-                                    | Q(award__awarded_at__date__gte=ended_since))
-             .annotate(host=F("project__agency_id"))
-             .exclude(host__isnull=True)
-             .values("host")
-             .annotate(ended=Count("pk", distinct=True),
-                       failed=Count("pk", filter=Q(failed_at__date__gte=ended_since), distinct=True)))
+    start = _day_start(ended_since)
+    # A section has at most one live award (one-to-one), so each section counts once.
+    hosts = sql.fetch(f"""
+        SELECT p.agency_id, COUNT(*), SUM(CASE WHEN s.failed_at >= %s THEN 1 ELSE 0 END)
+        FROM {section} s JOIN {project} p ON p.id = s.project_id LEFT JOIN {award} a ON a.section_id = s.id
+        WHERE p.agency_id IS NOT NULL AND (s.failed_at >= %s OR a.awarded_at >= %s)
+        GROUP BY p.agency_id ORDER BY p.agency_id""", [start, start, start])
     threshold = Decimal(str(rate["rate"]))
-    for host in hosts:
-        if host["ended"] >= int(rate["min_sections"]) and Decimal(host["failed"]) / host["ended"] >= threshold:
-            share = (Decimal(host["failed"]) / host["ended"]).quantize(Decimal("0.0001"))
-            findings.append(Finding(code="FAILURE_RATE", key=f"FAILURE_RATE:{host['host']}",
-                                    organisation_id=host["host"], value=share,
-                                    evidence={"failed": host["failed"], "ended": host["ended"],
-                                              "since": ended_since.isoformat()}))
+    for host, ended, failed in hosts:
+        if ended >= int(rate["min_sections"]) and Decimal(failed) / ended >= threshold:
+            share = (Decimal(failed) / ended).quantize(Decimal("0.0001"))
+            findings.append(Finding(code="FAILURE_RATE", key=f"FAILURE_RATE:{host}", organisation_id=host,
+                                    value=share, evidence={"failed": failed, "ended": ended,
+                                                           "since": ended_since.isoformat()}))
     return findings

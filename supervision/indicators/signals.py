@@ -2,9 +2,10 @@
 
 Each bid yields values (its upload address, installation id, project manager, price, the submitter's phone, the
 agent named in its summary; each document's hash and authors). A signal is a (section, indicator, value) shared by
-bids of two or more bidders — ``MIN(organisation) <> MAX(organisation)``, which the database aggregates by hashing.
-A second query reads the bids of the matched sections only, for the evidence. Prices in a regular pattern are
-found with window functions over each section's sorted prices.
+bids of two or more bidders. A first pass finds the sections where any value repeats at all (per section, a distinct
+count below the plain count: small sorts per section, no grouping of every (section, value) pair); the rows of those
+sections only are then read and grouped, with their evidence. Prices in a regular pattern are found with window
+functions over each section's sorted prices.
 """
 
 from collections import defaultdict
@@ -93,21 +94,46 @@ def _rows_sql(sections: str, section_params: list) -> tuple[str, list]:
     return f"{bids} UNION ALL {documents}", bid_params + document_params
 
 
+def _repeating(source: str, where: str, where_params: list, values: list[Value]) -> tuple[str, list]:
+    """``SELECT section_id`` of the sections where some value of ``values`` occurs twice or more among the rows of
+    ``source`` (bids or documents), among two or more bidders: per section, per value, a distinct count below the
+    plain count. One ordered pass with small per-section sorts, where grouping every (section, value) pair would
+    hash or sort four million rows at a million bids."""
+    tests, params = [], []
+    for _code, expr, expr_params in values:
+        value = f"NULLIF({expr}, '')"
+        tests.append(f"COUNT(DISTINCT {value}) < COUNT({value})")
+        params += expr_params + expr_params
+    return (f"SELECT b.section_id FROM {source} WHERE {where} GROUP BY b.section_id "
+            f"HAVING COUNT(DISTINCT b.organisation_id) > 1 AND ({' OR '.join(tests)})", where_params + params)
+
+
+def _candidates(sections: str, section_params: list) -> list[int]:
+    """The sections where a shared value is possible (some value repeats among the bids of two or more bidders)."""
+    bid, user, document = Bid._meta.db_table, User._meta.db_table, OpenedDocument._meta.db_table
+    states = ", ".join(f"'{state}'" for state in sql.RECEIVED + (Bid.State.SUPERSEDED,))
+    where = f"b.section_id IN ({sections}) AND b.state IN ({states})"
+    ids = set()
+    for source, values in ((f"{bid} b JOIN {user} u ON u.id = b.submitted_by_id", _bid_values()),
+                           (f"{document} d JOIN {bid} b ON b.id = d.bid_id", _document_values())):
+        query, params = _repeating(source, where, section_params, values)
+        ids.update(row[0] for row in sql.fetch(query, params))
+    return sorted(ids)
+
+
 def shared_values(*, sections: str, section_params: list) -> list[Finding]:
-    """Signals of the selected sections whose value is shared by two or more bidders, with their evidence."""
-    rows_sql, params = _rows_sql(sections, section_params)
-    matched = sql.fetch(f"SELECT section_id, code, value FROM ({rows_sql}) r GROUP BY section_id, code, value "
-                        f"HAVING MIN(org) <> MAX(org)", params)
-    if not matched:
+    """Signals of the selected sections whose value is shared by two or more bidders, with their evidence: first
+    the sections where a value repeats at all, then the exact (section, indicator, value) groups of those only."""
+    candidates = _candidates(sections, section_params)
+    if not candidates:
         return []
-    wanted = {(section, code, value) for section, code, value in matched}
-    only, only_params = sql.in_list("b.section_id", sorted({m[0] for m in matched}))
-    rows_sql, params = _rows_sql(f"SELECT b.section_id FROM {Bid._meta.db_table} b WHERE {only}", only_params)
+    only, only_params = sql.in_list("s.id", candidates)
+    rows_sql, params = _rows_sql(f"SELECT s.id FROM {Section._meta.db_table} s WHERE {only}", only_params)
     groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
     for section, bid_id, org, code, value in sql.fetch(rows_sql, params):
-        if (section, code, value) in wanted:
-            groups[(section, code, value)].append((bid_id, org))
-    return [_finding(code, section, value, members) for (section, code, value), members in sorted(groups.items())]
+        groups[(section, code, value)].append((bid_id, org))
+    return [_finding(code, section, value, members) for (section, code, value), members in sorted(groups.items())
+            if len({org for _, org in members}) > 1]
 
 
 def _finding(code: str, section: int, value: str, members: list[tuple[int, int]]) -> Finding:
@@ -126,11 +152,27 @@ def price_patterns(*, sections: str, section_params: list) -> list[Finding]:
     price, price_params = sql.json_text("b.opened_summary", "price")
     bid, section = Bid._meta.db_table, Section._meta.db_table
     cap = f"s.base_type = '{BaseType.PRICE_CAP}'"
-    query = f"""
+    points = f"""
         WITH p AS (
             SELECT b.section_id, b.id AS bid_id, {sql.number(price)} AS price FROM {bid} b
-            WHERE b.section_id IN ({sections}) AND b.state = '{Bid.State.OPENED}'
-            UNION ALL SELECT s.id, 0, s.base_amount FROM {section} s WHERE s.id IN ({sections}) AND {cap}),
+            WHERE b.section_id IN ({{sections}}) AND b.state = '{Bid.State.OPENED}'
+            UNION ALL SELECT s.id, 0, s.base_amount FROM {section} s WHERE s.id IN ({{sections}}) AND {cap})"""
+    if need >= 3:
+        # A run of three or more points has two equal steps side by side: one ordered pass finds the sections
+        # where that happens at all, and only those are searched for runs.
+        candidates = sql.fetch(points.format(sections=sections) + f"""
+            SELECT DISTINCT section_id FROM (
+                SELECT section_id, price, LAG(price) OVER w AS p1, LAG(price, 2) OVER w AS p2
+                FROM p WHERE price IS NOT NULL WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)) x
+            WHERE (ROUND(price - p1, 2) > 0 AND ROUND(price - p1, 2) = ROUND(p1 - p2, 2))
+               OR (ROUND(price / NULLIF(p1, 0), {places}) > 1
+                   AND ROUND(price / NULLIF(p1, 0), {places}) = ROUND(p1 / NULLIF(p2, 0), {places}))""",
+                               price_params + section_params + section_params)
+        if not candidates:
+            return []
+        only, section_params = sql.in_list("s.id", sorted(row[0] for row in candidates))
+        sections = f"SELECT s.id FROM {section} s WHERE {only}"
+    query = points.format(sections=sections) + f""",
         s AS (
             SELECT section_id, bid_id, price, ROW_NUMBER() OVER w AS rn,
                    ROUND(price - LAG(price) OVER w, 2) AS gap,

@@ -48,28 +48,55 @@ def in_list(column: str, ids: list[int]) -> tuple[str, list]:
 
 
 def invalid_bids_sql() -> str:
-    """(bid_id) of every bid the evaluation found invalid (disqualified): ``Evaluation.result["invalid"]``."""
+    """(bid_id) of every bid a reported evaluation rejected (否决投标): ``Evaluation.result["invalid"]`` once the
+    report is signed — what open data publishes as disqualified from the end of the evaluation."""
     from expert_pool.models import Evaluation
 
-    table = Evaluation._meta.db_table
+    table, reported = Evaluation._meta.db_table, Evaluation.State.REPORTED
     if postgres():
         return (f"SELECT CAST(jsonb_array_elements_text(result -> 'invalid') AS bigint) AS bid_id FROM {table} "
-                f"WHERE jsonb_typeof(result -> 'invalid') = 'array'")
-    return f"SELECT CAST(j.value AS INTEGER) AS bid_id FROM {table}, json_each({table}.result, '$.invalid') AS j"
+                f"WHERE state = '{reported}' AND jsonb_typeof(result -> 'invalid') = 'array'")
+    return (f"SELECT CAST(j.value AS INTEGER) AS bid_id FROM {table}, json_each({table}.result, '$.invalid') AS j "
+            f"WHERE {table}.state = '{reported}'")
 
 
-def eligible_sections(now, ids: list[int] | None = None) -> tuple[str, list]:
-    """``SELECT id FROM sections`` whose opening is over at ``now`` (optionally only those in ``ids``)."""
+def eligible_sections(now, ids: list[int] | None = None, *, unscanned: bool = False) -> tuple[str, list]:
+    """``SELECT id FROM sections`` whose opening is over at ``now`` (optionally only those in ``ids``; with
+    ``unscanned``, only those never scanned or whose project changed since their scan)."""
+    from ..models import SectionScan
+
     section, project = Section._meta.db_table, Project._meta.db_table
     states = ", ".join("%s" for _ in BEFORE_OPENING_OVER)
-    sql = (f"SELECT s.id FROM {section} s JOIN {project} p ON p.id = s.project_id "
+    scans, due = "", ""
+    if unscanned:
+        scans = f"LEFT JOIN {SectionScan._meta.db_table} c ON c.section_id = s.id "
+        due = "AND (c.section_id IS NULL OR p.updated_at > c.scanned_at) "
+    sql = (f"SELECT s.id FROM {section} s JOIN {project} p ON p.id = s.project_id {scans}"
            f"WHERE p.bid_deadline IS NOT NULL AND p.bid_deadline < %s AND p.status NOT IN ({states}) "
-           f"AND NOT (p.status = %s AND p.suspended_from IN ({states}))")
+           f"AND NOT (p.status = %s AND p.suspended_from IN ({states})) {due}")
     params = [now, *BEFORE_OPENING_OVER, Status.SUSPENDED, *BEFORE_OPENING_OVER]
     if ids is not None:
         only, only_params = in_list("s.id", ids)
         sql, params = f"{sql} AND {only}", params + only_params
     return sql, params
+
+
+def analytic_session() -> None:
+    """For the rest of the transaction, no JIT compilation on PostgreSQL: the indicator queries are many and
+    expression-heavy, and compiling them costs seconds that the plain interpreter never spends on these sizes."""
+    if postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Append ``rows`` to ``table`` with one COPY (PostgreSQL only)."""
+    if not rows:
+        return
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def fetch(sql: str, params: list) -> list[tuple]:

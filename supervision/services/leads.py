@@ -7,9 +7,12 @@ that is no longer found is removed.
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +29,7 @@ from ..indicators.catalogue import BY_CODE
 from ..models import Lead, SectionScan
 
 BATCH = 500
+VALUE_PLACES = Decimal("0.000001")  # Lead.value's decimal places
 
 
 @dataclass(frozen=True)
@@ -37,15 +41,8 @@ class RefreshResult:
 
 
 def _due_sections(now: dt.datetime, *, full: bool) -> list[int]:
-    eligible_sql, params = sql.eligible_sections(now)
-    ids = [row[0] for row in sql.fetch(eligible_sql, params)]
-    if full or not ids:
-        return sorted(ids)
-    scanned = dict(SectionScan.objects.filter(section_id__in=ids).values_list("section_id", "scanned_at"))
-    changed = {pk for pk, updated in Section.objects.filter(pk__in=list(scanned)).values_list("pk",
-                                                                                          "project__updated_at")
-               if updated > scanned[pk]}
-    return sorted(set(ids) - set(scanned) | changed)
+    """Every eligible section (``full``), or those never scanned or whose project changed since: one query."""
+    return sorted(row[0] for row in sql.fetch(*sql.eligible_sections(now, unscanned=not full)))
 
 
 def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
@@ -72,6 +69,13 @@ def _chunks(items: list, size: int = 5000):
         yield items[start:start + size]
 
 
+def _unchanged(value, evidence, finding: signals.Finding) -> bool:
+    """A stored lead's value and evidence say what the finding says (the value as the column keeps it, the
+    evidence as JSON)."""
+    found = None if finding.value is None else finding.value.quantize(VALUE_PLACES)
+    return value == found and evidence == json.loads(json.dumps(finding.evidence, cls=DjangoJSONEncoder))
+
+
 def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
            full: bool) -> tuple[int, int]:
     """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
@@ -85,33 +89,31 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
         regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
     by_key = {f.key: f for f in found}
-    existing = {}
-    for chunk in _chunks(list(by_key)):
-        existing.update({lead.key: lead for lead in Lead.objects.filter(key__in=chunk)})
+    # What is stored: every lead on a full run (its unhandled ones not found again go), else those found now.
+    fields = ("pk", "key", "state", "value", "evidence")
+    existing: dict[str, tuple] = {}  # key → (pk, state, value, evidence)
+    if full:
+        existing = {row[1]: (row[0], *row[2:]) for row in Lead.objects.values_list(*fields).iterator(5000)}
+    else:
+        for chunk in _chunks(list(by_key)):
+            existing.update({row[1]: (row[0], *row[2:]) for row in Lead.objects.filter(key__in=chunk)
+                             .values_list(*fields)})
+    # An unhandled lead found again is rewritten only when its value or evidence changed.
     refreshed = []
-    for key, lead in existing.items():
-        if lead.state == Lead.State.NEW:
-            lead.value, lead.evidence = by_key[key].value, by_key[key].evidence
-            refreshed.append(lead)
+    for key, (pk, state, value, evidence) in existing.items():
+        finding = by_key.get(key)
+        if finding is not None and state == Lead.State.NEW and not _unchanged(value, evidence, finding):
+            refreshed.append(Lead(pk=pk, value=finding.value, evidence=finding.evidence))
     Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
     new = [f for f in found if f.key not in existing]
-    created = Lead.objects.bulk_create([
-        Lead(family=BY_CODE[f.code].family, code=f.code, key=f.key, severity=conf.severity(f.code),
-             project_id=f.project_id, section_id=f.section_id, organisation_id=f.organisation_id, value=f.value,
-             evidence=f.evidence, region=regions.get(f.project_id, ""), detected_at=now) for f in new],
-        batch_size=1000)
-    if created and not all(lead.pk for lead in created):
-        created = [lead for chunk in _chunks([f.key for f in new]) for lead in Lead.objects.filter(key__in=chunk)]
-    through = Lead.organisations.through
-    keyed = {lead.key: lead.pk for lead in created}
-    through.objects.bulk_create([through(lead_id=keyed[f.key], organisation_id=org) for f in new
-                                 for org in f.organisation_ids], batch_size=5000, ignore_conflicts=True)
+    created = _create(new, regions=regions, now=now)
     # What a run no longer finds goes, unless a regulator handled it: every platform-wide flag, and the leads of
     # the sections (and their projects) the run computed.
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
     unhandled = Lead.objects.filter(state=Lead.State.NEW)
     if full:
-        candidates = unhandled.values_list("pk", "key")
+        candidates = [(pk, key) for key, (pk, state, _value, _evidence) in existing.items()
+                      if state == Lead.State.NEW]
     else:
         candidates = []
         for chunk in _chunks(section_ids, BATCH):
@@ -123,7 +125,47 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     removed = 0
     for chunk in _chunks(stale):
         removed += Lead.objects.filter(pk__in=chunk).delete()[1].get("supervision.Lead", 0)
-    return len(created), removed
+    return created, removed
+
+
+def _create(new: list[signals.Finding], *, regions: dict, now: dt.datetime) -> int:
+    """Store new leads and the organisations they name: COPY on PostgreSQL (a first run stores tens of thousands;
+    building a model instance per row costs more than finding them), the ORM elsewhere."""
+    if not new:
+        return 0
+    rows = [(BY_CODE[f.code].family, f.code, f.key, conf.severity(f.code), f.project_id, f.section_id,
+             f.organisation_id, f.value, f.evidence, regions.get(f.project_id, ""), now) for f in new]
+    columns = ["family", "code", "key", "severity", "project_id", "section_id", "organisation_id", "value",
+               "evidence", "region", "detected_at"]
+    through = Lead.organisations.through
+    if not sql.postgres():
+        created = Lead.objects.bulk_create([Lead(**dict(zip(columns, row, strict=True))) for row in rows],
+                                           batch_size=500)
+        keyed = {lead.key: lead.pk for lead in created}
+        through.objects.bulk_create([through(lead_id=keyed[f.key], organisation_id=org) for f in new
+                                     for org in f.organisation_ids], batch_size=500, ignore_conflicts=True)
+        return len(created)
+    encode = DjangoJSONEncoder().encode
+    sql.copy_rows(Lead._meta.db_table, [*columns, "state", "reason"],
+                  [(*row[:8], encode(row[8]), *row[9:], Lead.State.NEW, "") for row in rows])
+    keyed = {}
+    for chunk in _chunks([f.key for f in new]):
+        keyed.update(Lead.objects.filter(key__in=chunk).values_list("key", "pk"))
+    sql.copy_rows(through._meta.db_table, ["lead_id", "organisation_id"],
+                  [(keyed[f.key], org) for f in new for org in sorted(set(f.organisation_ids))])
+    return len(new)
+
+
+def _scanned(section_ids: list[int], now: dt.datetime) -> None:
+    """Record the scan of these sections (one upsert on PostgreSQL)."""
+    if sql.postgres():
+        sql.fetch(f"INSERT INTO {SectionScan._meta.db_table} (section_id, scanned_at) SELECT unnest(%s::bigint[]), %s "
+                  f"ON CONFLICT (section_id) DO UPDATE SET scanned_at = EXCLUDED.scanned_at RETURNING 1",
+                  [section_ids, now])
+        return
+    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
+                                    update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
+                                    batch_size=500)
 
 
 @transaction.atomic
@@ -131,12 +173,11 @@ def leads_refresh(*, full: bool = False, now: dt.datetime | None = None) -> Refr
     """Compute the signals and red flags of the sections whose opening is over (only what changed, unless
     ``full``) and store them as leads."""
     now = now or timezone.now()
+    sql.analytic_session()
     section_ids = _due_sections(now, full=full)
     found = _findings(section_ids, now=now, full=full)
     created, removed = _store(found, section_ids=section_ids, now=now, full=full)
-    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
-                                    update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
-                                    batch_size=5000)
+    _scanned(section_ids, now)
     result = RefreshResult(sections=len(section_ids), found=len(found), created=created, removed=removed)
     if created or removed:
         audit_record(action="supervision.leads.refresh", obj=None, payload={

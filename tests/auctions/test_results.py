@@ -1,17 +1,20 @@
 """After the close: refunds due, the winner's conversion, a refusal's forfeit and credit event, the 90% approval."""
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from auctions import rights, services
-from auctions.models import Lot, Subject
+from auctions.models import Lot, LotDocument, Subject
 from core.workdays import add_working_days, calendar_load
 from credit.models import CreditEvent
 from stats.models import ExternalDeal
+from tests.pdfcheck import assert_whole, pdf_read
 
 from . import factories as f
 
@@ -94,3 +97,32 @@ def test_a_refused_approval_is_no_deal_and_every_deposit_is_due_back(w):
     lot = services.approval_decide(lot=lot, user=w.official, approved=False, reason="低于评估值，不予批准")
     assert lot.state == Lot.State.NO_DEAL
     assert rights.deposit_status(apps[1]).refund_due == Decimal("2000000.00")
+
+
+def test_the_close_issues_the_signed_winning_certificate_and_signing_the_confirmation_issues_the_other(
+        w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sale, lot, apps = sold(w)
+    certificate = LotDocument.objects.get(lot=lot, kind=LotDocument.Kind.CERTIFICATE)
+    data = Path(certificate.storage_path).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == certificate.sha256
+    read = pdf_read(data, name="auction-certificate")
+    assert "网上竞得证明" in read.text and apps[1].organisation.name in read.text
+    assert_whole(read, ["10,100,000.00", "100,000.00"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deal_confirm(lot=lot, user=w.bidders[1])
+    confirmation = LotDocument.objects.get(lot=lot, kind=LotDocument.Kind.CONFIRMATION)
+    read = pdf_read(Path(confirmation.storage_path).read_bytes(), name="auction-confirmation")
+    assert "成交确认书" in read.text
+    assert_whole(read, ["2,000,000.00", "8,100,000.00"])  # the deposit converted, the balance to pay
+    kinds = [e.payload.get("document") for e in lot.events.filter(kind="document_published")]
+    assert kinds == ["certificate", "confirmation"]
+
+
+def test_the_confirmation_is_signed_within_2_working_days(w):
+    sale, lot, apps = sold(w)
+    Lot.objects.filter(pk=lot.pk).update(closed_at=timezone.now() - dt.timedelta(days=10))
+    with pytest.raises(ValidationError) as refused:
+        services.deal_confirm(lot=lot, user=w.bidders[1])
+    assert "lot" in refused.value.message_dict
+    assert Lot.objects.get(pk=lot.pk).confirmed_at is None

@@ -110,3 +110,27 @@ def test_pages_for_each_role(client):
     assert client.get("/opening/").status_code == 200
     client.force_login(world.bidders[0])
     assert client.get("/opening/board/").status_code == 403
+
+
+def test_the_room_script_gets_its_words_in_the_persons_language(client_en, settings):
+    import json
+    import re
+
+    from django.test import Client
+
+    world = closed_world()
+    settings.LANGUAGE_CODE = "zh-hans"
+
+    def words(c):
+        c.force_login(world.regulator)
+        page = c.get(f"/opening/{world.session.pk}/").content.decode()
+        return json.loads(re.search(r'<script id="room-words" type="application/json">(.*?)</script>', page,
+                                    re.S).group(1))
+
+    english, chinese = words(client_en), words(Client())
+    assert english["kind"]["closed"] == "The opening is closed" and english["until_opening"] == "Opening in"
+    assert chinese["kind"]["closed"] == "开标结束" and chinese["until_opening"] == "距开标"
+    assert set(english) == set(chinese)
+    # room.js holds no words of its own: every one it writes comes from the page
+    script = (Path(__file__).resolve().parents[2] / "static" / "js" / "room.js").read_text()
+    assert not re.search(r"[\u4e00-\u9fff]", script)

@@ -15,6 +15,7 @@ from expert_pool.taxonomy import TAXONOMY
 ALLOWED_WORDS = {
     "PDF", "CSV", "API", "JSON", "PNG", "ZIP", "PEM", "URL", "ID", "CA", "UTC", "OCDS", "HTTPS", "UTF-8",
     "KiB", "MiB", "GiB", "SHA", "SHA-256",
+    "Excel",  # the spreadsheet format people name it by (the statistics import takes .xlsx)
     "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
     "intl", "gm",  # the two sealing suites, named as on the keys page
 }

@@ -17,22 +17,7 @@ ROLES = ["tenderer", "agency", "bidder1", "expert01", "regulator", "official", "
 
 # Problems still open, as (path regex, problem prefix), each with the issue and work that removes it. Remove an
 # entry when its page is fixed; a new page of yours gets fixed, not listed (docs/ui-crawler.md).
-KNOWN: list[tuple[str, str]] = [
-    # #14, journeys-documents: the keys and receipt pages without command lines or file names.
-    (r"/trading/keys/", "English"),
-    (r"/trading/keys/", "command line"),
-    (r"/bids/\d+/receipt/", "English"),
-    (r"/bids/\d+/receipt/", "command line"),
-    # #14, promises-core: the custodian section of a project page without a command line.
-    (r"/projects/\d+/", "command line"),
-    # opendata: the OCDS page shows field names and a sample release; they need Chinese labels around them.
-    (r"/opendata/.*", "English"),
-    (r"/opendata/.*", "JSON object"),
-    # stats history import: file types named in lowercase (csv, xlsx) and "MB" in the upload hint.
-    (r"/statistics/import/.*", "English"),
-    # supervision: the red-flag family named "Cardinal" (the method's name) on the leads list.
-    (r"/supervision/leads/.*", "English"),
-]
+KNOWN: list[tuple[str, str]] = []
 
 
 @pytest.fixture

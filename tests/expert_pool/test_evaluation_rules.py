@@ -260,3 +260,24 @@ def test_the_section_draw_page_and_the_report_pdf(db, client_en, django_capture_
     response = client_en.get(reverse("expert_pool:evaluation_report", args=[evaluation.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert pdf_read(response.content, name="evaluation-report-download").fonts
+
+
+def test_the_room_names_members_bidders_and_summary_fields_in_chinese(room, client, settings):
+    from tests.e2e.page_checks import page_problems
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    members = room.members()
+    for member in members:  # every member scores every bid and submits
+        services.score_save(evaluation=room.evaluation, user=member.expert.user, scores={
+            str(b["bid"]): {"技术": "80", "商务": "90"} for b in room.evaluation.bids})
+        services.score_submit(evaluation=room.evaluation, user=member.expert.user)
+    services.low_price_check_run(evaluation=room.evaluation, user=members[0].expert.user)
+    services.evaluation_aggregate(evaluation=room.evaluation, user=members[0].expert.user)
+    client.force_login(members[1].expert.user)
+    page = client.get(reverse("expert_pool:evaluation", args=[room.evaluation.pk])).content.decode()
+    # the summary under its labels, other members as 评委N (the leader marked), bidders by name, no bare numbers
+    assert "工期：300天" in page and "质量：合格" in page and "duration" not in page
+    assert "评委1（组长）" in page and "评委3" in page
+    assert room.bidder_users[0].organisation.name in page and "#" + str(room.bids[0].pk) not in page
+    page = page.replace(members[1].expert.user.display_name, "评委")  # the factory's person "expert tester"
+    assert page_problems(page) == []

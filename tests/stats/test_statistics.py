@@ -330,6 +330,16 @@ def test_csv_export(four_bases, official):
     assert ",100000.00,,," in lines[1] and lines[-1].startswith("total,Total,")
 
 
+def test_the_csv_headers_are_chinese_on_a_chinese_export(four_bases, official, settings):
+    from tests.e2e.page_checks import text_problems
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    response = logged_in(official).get("/statistics/export.csv", {"from": "2025-01-01", "to": "2025-12-31"})
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("交易类别代码,交易类别,") and "上年同期" in header
+    assert text_problems(header) == []
+
+
 def test_pdf_report(four_bases, official, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     response = logged_in(official).get("/statistics/report.pdf", {"from": "2025-01-01", "to": "2025-12-31"})

@@ -60,11 +60,12 @@ def award(section: Section, winner_bid: Bid, *, amount: str | None = None) -> Aw
 
 
 def disqualify(section: Section, bids: list[Bid], *, by) -> Evaluation:
-    """The evaluation of ``section`` found ``bids`` invalid."""
+    """The evaluation of ``section`` found ``bids`` invalid (report signed)."""
     now = timezone.now()
     request = DrawRequest.objects.create(
         section=section, title=section.project.title, requested_by=by, tenderer=section.project.tenderer,
         evaluation_starts_at=now, evaluation_ends_at=now + dt.timedelta(hours=4), committed_at=now,
         seed="0" * 64, commitment="0" * 64)
     return Evaluation.objects.create(section=section, draw_request=request, method="lowest_price",
-                                     result={"invalid": [b.pk for b in bids], "ranking": []}, opened_at=now)
+                                     result={"invalid": [b.pk for b in bids], "ranking": []}, opened_at=now,
+                                     state=Evaluation.State.REPORTED)

@@ -175,6 +175,11 @@ class Section(models.Model):
         help_text=_("Items read out at the opening besides name and price (开标一览表), e.g. 工期, 质量, 项目经理."),
     )
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    bond_amount = models.DecimalField(
+        _("bid bond (yuan)"), max_digits=16, decimal_places=2, null=True, blank=True,
+        help_text=_("投标保证金 each bidder pays into its virtual sub-account (or covers by an electronic guarantee) "
+                    "before the bid deadline; at most two per cent of the base amount. Empty: no bond."),
+    )
 
     class Meta:
         ordering = ["project", "code"]

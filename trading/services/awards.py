@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from audit.services import audit_record
 
+from ..bonds import bonds_after_contract
 from ..models import Award, Bid, Candidate, Contract, Project, Section, Status
 from ..selectors import is_party
 
@@ -121,4 +122,5 @@ def contract_record(*, award: Award, user, signed_on: dt.date, amount) -> Contra
     audit_record(action="trading.contract.record", obj=contract, payload={
         "deal_code": project.deal_code, "section": award.section.code, "signed_on": signed_on,
         "amount": contract.amount})
+    bonds_after_contract(contract)  # TL 57 / CGT 33: the section's bid bonds are due back
     return contract

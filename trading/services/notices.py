@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.effects import task_on_commit
 
+from ..bonds import bonds_sync_deadline
 from ..models import Announcement, Project, Status
 
 
@@ -85,6 +86,7 @@ def announcement_amend(*, project: Project, user, kind: str, title: str, body: s
             "new": timezone.localtime(new_bid_deadline).strftime("%Y-%m-%d %H:%M"),
         }
         task_on_commit("trading.tasks.project_due", project.pk, eta=new_bid_deadline)
+        bonds_sync_deadline(project)  # bonds must arrive by the new deadline
     announcement = announcement_publish(project=project, kind=kind, title=title, body=body)
     audit_record(action=f"trading.project.{kind}", obj=project, payload={
         "deal_code": project.deal_code, "announcement": announcement.pk,

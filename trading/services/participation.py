@@ -13,6 +13,7 @@ from audit.services import audit_record
 from credit.selectors import organisation_refusal
 
 from .. import storage
+from ..bonds import bond_account_open
 from ..models import DocumentDownload, Project, Registration, Section, Status, TenderDocument
 from ..selectors import is_party
 
@@ -42,7 +43,8 @@ def _refuse_blacklisted(organisation, field: str = "organisation") -> None:
 
 @transaction.atomic
 def registration_create(*, section: Section, user) -> Registration:
-    """Register the user's bidder organisation for ``section`` while the project accepts bids."""
+    """Register the user's bidder organisation for ``section`` while the project accepts bids; a section that asks
+    for a bid bond gives the bidder its virtual sub-account (trading.bonds)."""
     _require_bidder(user)
     project = Project.objects.select_for_update(no_key=True).get(pk=section.project_id)
     if project.status != Status.PUBLISHED or timezone.now() >= project.bid_deadline:
@@ -59,6 +61,7 @@ def registration_create(*, section: Section, user) -> Registration:
         raise ValidationError({"section": _("Your organisation is already registered for this section.")})
     audit_record(action="trading.registration.create", obj=registration, payload={
         "deal_code": project.deal_code, "section": section.code, "bidder": user.organisation.credit_code})
+    bond_account_open(registration)  # the section's bid bond, if it asks for one: the bidder's sub-account
     return registration
 
 

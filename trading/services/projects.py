@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role
 from audit.services import audit_record
+from deposits.services import bond_amount_check
 
 from ..models import (
     CATEGORY_CODE,
@@ -123,6 +124,8 @@ def _section_build(*, project: Project, data: dict) -> Section:
         raise ValidationError({f"sections.{k}": v for k, v in exc.message_dict.items()}) from exc
     if section.base_amount <= 0:
         raise ValidationError({"sections.base_amount": _("The base amount must be above 0 yuan.")})
+    section.bond_amount = bond_amount_check(amount=data.get("bond_amount"), estimate=section.base_amount,
+                                            field_name="sections.bond_amount")
     return section
 
 
@@ -204,17 +207,19 @@ def project_update(*, project: Project, user, **fields) -> Project:
 
 @transaction.atomic
 def section_add(*, project: Project, user, code: str, name: str, base_amount: Decimal, base_type: str,
-                announced_items: list | None = None) -> Section:
-    """Add a section to a draft project."""
+                announced_items: list | None = None, bond_amount: Decimal | None = None) -> Section:
+    """Add a section to a draft project (with the bid bond it asks for, if any)."""
     locked = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_draft_party(project=locked, user=user)
     section = _section_build(project=locked, data={"code": code, "name": name, "base_amount": base_amount,
-                                                   "base_type": base_type, "announced_items": announced_items})
+                                                   "base_type": base_type, "announced_items": announced_items,
+                                                   "bond_amount": bond_amount})
     if locked.sections.filter(code=section.code).exists():
         raise ValidationError({"code": _("This project already has a section with this code.")})
     section.save()
     audit_record(action="trading.section.add", obj=section, payload={
-        "deal_code": locked.deal_code, "code": code, "base_amount": section.base_amount, "base_type": base_type})
+        "deal_code": locked.deal_code, "code": code, "base_amount": section.base_amount, "base_type": base_type,
+        "bond_amount": section.bond_amount})
     return section
 
 
@@ -273,11 +278,11 @@ def project_retender(*, project: Project, user) -> Project:
         fields["bid_deadline"] = shortest
     sections = [
         {"code": s.code, "name": s.name, "base_amount": s.base_amount, "base_type": s.base_type,
-         "announced_items": s.announced_items}
+         "announced_items": s.announced_items, "bond_amount": s.bond_amount}
         for s in locked.sections.filter(failed_at__isnull=False)
     ] or [
         {"code": s.code, "name": s.name, "base_amount": s.base_amount, "base_type": s.base_type,
-         "announced_items": s.announced_items}
+         "announced_items": s.announced_items, "bond_amount": s.bond_amount}
         for s in locked.sections.all()
     ]
     creator = user

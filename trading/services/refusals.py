@@ -15,6 +15,7 @@ from accounts.models import Role
 from audit.services import audit_record
 from credit.services import credit_event_record
 
+from ..bonds import bond_forfeit_on_refusal
 from ..models import Award, CancelReason, Candidate, Contract, Project, Section, Status
 from ..selectors import is_party, live_sections
 from .awards import _money
@@ -66,6 +67,7 @@ def award_refuse(*, award: Award, user, refusal: str, reason: str) -> Award:
     award.save()
     event = credit_event_record(behaviour_code=REFUSAL_BEHAVIOUR[refusal], organisation=award.organisation,
                                 deal_code=project.deal_code, evidence=reason, by=user)
+    bond_forfeit_on_refusal(section=section, organisation=award.organisation, reason=reason, by=user)  # TL 74
     audit_record(action="trading.award.refuse", obj=award, payload={
         "deal_code": project.deal_code, "section": section.code, "winner": award.organisation.credit_code,
         "refusal": refusal, "reason": reason, "credit_event": event.pk})
