@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
 
 from core.admin_site import ReadOnlyAdmin
 
 from .models import AuditCheckpoint, AuditEvent
+from .services import SEALED_UNTIL
 
 
 @admin.register(AuditEvent)
@@ -18,6 +21,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        """Events that tell who takes part in a procedure stay out until its deadline (``sealed_until``)."""
+        now = int(timezone.now().timestamp())
+        sealed = Q(payload__has_key=SEALED_UNTIL) & Q(**{f"payload__{SEALED_UNTIL}__gt": now})
+        return super().get_queryset(request).exclude(sealed)
 
 
 @admin.register(AuditCheckpoint)

@@ -512,7 +512,13 @@ def sessions_sweep() -> dict:
 # Commands -----------------------------------------------------------------------------------------------------------
 
 
+# The host's own commands: anyone else is refused before anything runs or is recorded, whatever the room's state.
+HOST_ONLY = ("start_decryption", "publish", "close")
+
+
 def _run(action: str, session: OpeningSession, user, args: dict) -> dict:
+    if action in HOST_ONLY and not is_host(user, session):
+        raise PermissionDenied(_("Only the host of the opening (the agency) may do this."))
     if action == "challenge":
         return {"challenge": signin_challenge(session=session, user=user)}
     if action == "sign_in":

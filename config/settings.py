@@ -137,6 +137,16 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL,
                                                   conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A bounded pool of connections per process (Django's psycopg pool): at a deadline rush requests queue for a
+        # connection instead of each opening its own until PostgreSQL refuses more clients. A request that waited
+        # DB_POOL_TIMEOUT seconds in vain is answered 503 + Retry-After (core.error_pages.overloaded), never 500.
+        # DB_POOL_MAX_SIZE=0 turns the pool off (one connection per thread, DB_CONN_MAX_AGE as before).
+        pool_max = int(os.environ.get("DB_POOL_MAX_SIZE", "10"))
+        if pool_max > 0:
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")), "max_size": pool_max,
+                "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "20"))}
         DATABASES["default"].setdefault("TEST", {})
         test_name = os.environ.get("TEST_DATABASE_NAME")
         if test_name:
@@ -337,6 +347,9 @@ if ELASTICSEARCH_URL:  # the statistics aggregation index follows the rollup (st
 
 # Trading rules that are law or local practice, as configuration (see docs/trading.md).
 TRADING_MIN_VALID_BIDS = int(os.environ.get("TRADING_MIN_VALID_BIDS", "3"))  # fewer → 流标 (TL 44)
+# Who registered, downloaded or bid is secret from everyone until the deadline (local practice, DOMAIN.md
+# "Submission"); 1 = the EB 24 reading: the tenderer and its agency see it before the deadline too.
+TRADING_PARTIES_SEE_DOWNLOADS = env_bool("TRADING_PARTIES_SEE_DOWNLOADS", False)
 TRADING_MIN_BID_PERIOD_DAYS = int(os.environ.get("TRADING_MIN_BID_PERIOD_DAYS", "20"))  # ZB 24
 TRADING_AMENDMENT_MIN_DAYS = int(os.environ.get("TRADING_AMENDMENT_MIN_DAYS", "15"))  # ZB 23
 TRADING_PUBLICITY_WORKING_DAYS = int(os.environ.get("TRADING_PUBLICITY_WORKING_DAYS", "3"))  # TL 54
@@ -391,6 +404,9 @@ DEPOSITS_GUARANTEE_ISSUERS = {
     "picc": "中国人民财产保险股份有限公司",
     "pingan": "中国平安财产保险股份有限公司",
 }
+# A tender's bid bond guarantee must last the bid validity period (投标有效期) from the deadline: TL 26 says the bond's
+# validity equals the bid validity, which the tender documents state; this is the period assumed (local practice).
+DEPOSITS_BOND_VALIDITY_DAYS = int(os.environ.get("DEPOSITS_BOND_VALIDITY_DAYS", "90"))
 # A bank's booking time may be this many seconds ahead of the server clock before an arrival is refused.
 DEPOSITS_BANK_CLOCK_SKEW_SECONDS = 300
 

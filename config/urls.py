@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from auctions.urls import api_urlpatterns as auctions_api
 from audit.urls import api_urlpatterns as audit_api
 from bidding_room.urls import api_urlpatterns as opening_api
 from credit.urls import api_urlpatterns as credit_api
@@ -52,6 +53,8 @@ urlpatterns = [
     path("api/stats/", include("stats.api_urls")),
     path("api/opendata/", include("opendata.api_urls")),
     path("opening/", include("bidding_room.urls")),
+    path("auctions/", include("auctions.urls")),
+    path("api/auctions/", include(auctions_api)),
     path("api/opening/", include(opening_api)),
     path("api/me/", accounts_views.me, name="api-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

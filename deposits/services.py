@@ -18,7 +18,8 @@ The functions other apps (trading, auctions) and the bank adapter call:
 - ``deposit_convert(account=)`` → the winner's deposit converted into part of the price (转作价款).
 - ``deposit_forfeit(account=, reason=, behaviour_code=...)`` → forfeit with its reason and a credit event.
 
-- ``bank_adapter_create(name=)`` → (BankAdapter, token): a bank's service token, shown once, stored as its SHA-256.
+- ``bank_adapter_create(name=)`` → (BankAdapter, token): a bank's service token, shown once, stored as its SHA-256;
+  ``bank_adapter_deactivate(name=)`` switches it off.
 
 Refusals are ``django.core.exceptions.ValidationError`` keyed by the field to blame, in the user's language.
 """
@@ -106,7 +107,8 @@ def requirement_set(*, purpose_type: str, purpose_id, kind: str, label: str, org
     if guarantee_valid_until and guarantee_valid_until < timezone.localdate(deadline):
         raise ValidationError({"guarantee_valid_until": _("Guarantees must be valid at least until the deadline.")})
     values = {"kind": kind, "label": label.strip(), "organiser": organiser, "beneficiary": beneficiary.strip(),
-              "amount": amount, "deadline": deadline, "refund_rule": refund_rule, "deal_code": deal_code.strip(),
+              "amount": amount, "deadline": deadline, "refund_rule": refund_rule,
+              "deal_code": (deal_code or "").strip(),
               "guarantee_valid_until": guarantee_valid_until, "guarantees_accepted": guarantees_accepted}
     requirement = (DepositRequirement.objects.select_for_update()
                    .filter(purpose_type=purpose_type, purpose_id=str(purpose_id)).first())
@@ -187,7 +189,8 @@ def arrival_record(*, sub_account: str, amount, bank_reference: str, arrived_at,
         raise ValidationError({"arrived_at": _("The bank's time lies in the future; check the bank's clock and "
                                                "send the notice again.")})
     number = (sub_account or "").strip()
-    payer_name, payer_account = (payer_name or "").strip()[:200], (payer_account or "").strip()[:40]
+    # Account numbers are compared digit for digit (bonds paid from one account are deemed collusion, TL 40 (6)).
+    payer_name, payer_account = (payer_name or "").strip()[:200], "".join((payer_account or "").split())[:40]
     fingerprint = _fingerprint(sub_account=number, amount=str(amount), bank_reference=reference,
                                arrived_at=arrived_at.astimezone(dt.UTC).isoformat(), payer_name=payer_name,
                                payer_account=payer_account)
@@ -525,3 +528,15 @@ def bank_adapter_create(*, name: str) -> tuple[BankAdapter, str]:
     adapter = BankAdapter.objects.create(name=name, token_hash=token_hash(token))
     audit_record(action="deposits.bank_adapter.create", obj=adapter, payload={"name": name})
     return adapter, token
+
+
+@transaction.atomic
+def bank_adapter_deactivate(*, name: str) -> BankAdapter:
+    """Switch a bank adapter off: its token is refused from now on (the record stays)."""
+    adapter = BankAdapter.objects.select_for_update().filter(name=(name or "").strip()).first()
+    if adapter is None:
+        raise ValidationError({"name": _("No bank adapter is named “%(name)s”.") % {"name": name}})
+    adapter.active = False
+    adapter.save(update_fields=["active"])
+    audit_record(action="deposits.bank_adapter.deactivate", obj=adapter, payload={"name": adapter.name})
+    return adapter

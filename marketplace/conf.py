@@ -29,6 +29,8 @@ DEFAULTS = {
     "MARKETPLACE_QUOTE_MODE": "sealed",
     # Results stay publicised this many working days before the contract may be signed.
     "MARKETPLACE_PUBLICITY_WORKING_DAYS": 3,
+    # The owner answers an objection (质疑) within this many working days (as TL 22 gives a tenderer 3).
+    "MARKETPLACE_OBJECTION_REPLY_WORKING_DAYS": 3,
     # 随机抽取: reserves drawn behind the selected intermediary, called in order if it refuses.
     "MARKETPLACE_DRAW_RESERVES": 2,
     # 比选: default published weights (percent, sum 100); "price" is scored by formula (lowest quote = 100).

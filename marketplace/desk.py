@@ -11,7 +11,7 @@ from accounts.desk import DeskItem, desk_register
 from accounts.models import Role
 from core.workdays import today
 
-from .models import CommitteeMember, Method, Purchase
+from .models import CommitteeMember, Method, Objection, Purchase
 from .selectors import intermediary_of
 
 
@@ -36,8 +36,10 @@ def owner_tasks(user):
         elif purchase.state == Purchase.State.SCORING:
             action = _("Rank once every member has scored")
         elif purchase.state == Purchase.State.PUBLICISED:
-            if any(o.answered_at is None for o in purchase.objections.all()):
+            waiting = [o for o in purchase.objections.all() if o.answered_at is None]
+            if waiting:
                 action = _("Answer the objection")
+                deadline = min((o.reply_due for o in waiting if o.reply_due), default=None)
             elif day > purchase.publicity_until:
                 action = _("Record the contract")
             else:
@@ -67,6 +69,17 @@ def member_tasks(user):
                        _("Score the proposals"), None, seat.purchase.number)
 
 
+def objections_overdue(user):
+    """For regulators: marketplace objections the owner has not answered by the due day (like supervision's)."""
+    late = (Objection.objects.filter(answered_at__isnull=True, reply_due__lt=today())
+            .select_related("purchase__owner"))
+    for objection in late:
+        purchase = objection.purchase
+        yield DeskItem(purchase.title, reverse("marketplace:purchase", args=[purchase.pk]),
+                       _("Marketplace objection not answered in time"), objection.reply_due,
+                       f"{purchase.number} · {purchase.owner.name}")
+
+
 def register() -> None:
     desk_register([Role.TENDERER], key="marketplace", heading=gettext_lazy("Intermediary purchases"),
                   provider=owner_tasks, empty=gettext_lazy("No intermediary purchase needs you."), order=60,
@@ -78,3 +91,7 @@ def register() -> None:
                   heading=gettext_lazy("Comparison committees"), provider=member_tasks,
                   empty=gettext_lazy("No proposal is waiting for your scores."), order=61,
                   more=lambda user: reverse("marketplace:committee"))
+    desk_register([Role.REGULATOR], key="marketplace_objections",
+                  heading=gettext_lazy("Marketplace objections past their answer day"), provider=objections_overdue,
+                  empty=gettext_lazy("Every marketplace objection was answered in time."), order=22,
+                  more=lambda user: reverse("marketplace:oversight"))

@@ -262,6 +262,7 @@ class Objection(models.Model):
     filed_by = models.ForeignKey(Organisation, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("objection"))
     filed_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    reply_due = models.DateField(_("answer due by"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 

@@ -17,7 +17,8 @@ from trading.models import BaseType, Category
 class DealRollup(models.Model):
     """Σ over the deals of one day (Asia/Shanghai) × category × region × base type × source.
 
-    ``projects`` counts project-days: a project whose sections were awarded on two days counts on each day.
+    ``projects`` counts project-days (a project whose sections were awarded on two days counts on each day); the
+    statistics read exact project counts from ``ProjectRollup``.
     ``source`` is ``platform`` (run here), ``imported`` (history import) or the name of the app that fed an
     ``ExternalDeal`` (e.g. ``auctions``).
     """
@@ -40,6 +41,48 @@ class DealRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category} {self.region} {self.base_type} {self.source}: {self.awards}"
+
+
+class ProjectDay(models.Model):
+    """A day on which a project (or another app's procedure, by its ``project_key``) had a deal counted: kept by the
+    triggers of stats/rollup_sql.py, so that ``ProjectRollup`` can be corrected when a project's days change."""
+
+    source = models.CharField(max_length=16)
+    project = models.CharField(max_length=64)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    region = models.CharField(max_length=6)
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("project deal day")
+        verbose_name_plural = _("project deal days")
+        constraints = [models.UniqueConstraint(fields=["source", "project", "category", "region", "day"],
+                                               name="stats_project_day_key")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.project} {self.day}"
+
+
+class ProjectRollup(models.Model):
+    """Σ projects by day × the same project's previous deal day × category × region × source: a project has a
+    deal in [a, b] exactly when one of its days lies in [a, b] with its previous day before a, so the projects of
+    any range are a plain sum (docs/statistics.md, "Projects, exactly")."""
+
+    day = models.DateField()
+    previous = models.DateField()  # 0001-01-01: the project's first day
+    category = models.CharField(max_length=16, choices=Category.choices)
+    region = models.CharField(max_length=6)
+    source = models.CharField(max_length=16)
+    projects = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("project count rollup row")
+        verbose_name_plural = _("project count rollup")
+        constraints = [models.UniqueConstraint(fields=["day", "previous", "category", "region", "source"],
+                                               name="stats_project_rollup_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} (after {self.previous}) {self.category} {self.region} {self.source}: {self.projects}"
 
 
 class ExternalDeal(models.Model):

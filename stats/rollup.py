@@ -1,33 +1,47 @@
-"""Prove the rollup equals the raw aggregate (stats/rollup_sql.py RAW_ROLLUP), or recompute it."""
+"""Prove the rollups equal the raw aggregates (stats/rollup_sql.py RAW_ROLLUP, RAW_PROJECT_DAYS, RAW_PROJECT_ROLLUP),
+or recompute them."""
 
 from django.db import connection, transaction
 
-from .rollup_sql import RAW_ROLLUP
+from .rollup_sql import RAW_PROJECT_DAYS, RAW_PROJECT_ROLLUP, RAW_ROLLUP
 
-_KEY = ("day", "category", "region", "base_type", "source")
 _COLUMNS = "day, category, region, base_type, source, awards, projects, base, amount"
+_DAY_COLUMNS = "source, project, category, region, day"
+_PROJECT_COLUMNS = "day, previous, category, region, source, projects"
+
+
+def _compare(label: str, raw: str, stored: str) -> str:
+    """Rows on one side only, labelled ``raw <label>`` / ``stored <label>``, as one SELECT."""
+    return f"""
+        SELECT 'raw {label}', CAST(row(x.*) AS text) FROM (({raw}) EXCEPT ({stored})) x
+        UNION ALL
+        SELECT 'stored {label}', CAST(row(y.*) AS text) FROM (({stored}) EXCEPT ({raw})) y"""
 
 
 def rollup_differences() -> list[tuple]:
-    """Rows (key + figures) present on one side only: the stored rollup (``stored``) or the raw one (``raw``).
-    Empty rows (every deal of a key taken out again) are ignored. One statement, so one snapshot."""
-    sql = f"""
-        WITH raw AS ({RAW_ROLLUP}),
-        stored AS (SELECT {_COLUMNS} FROM stats_dealrollup WHERE awards <> 0 OR projects <> 0 OR base <> 0
-                   OR amount <> 0),
-        only_raw AS (SELECT * FROM raw EXCEPT SELECT * FROM stored),
-        only_stored AS (SELECT * FROM stored EXCEPT SELECT * FROM raw)
-        SELECT 'raw', * FROM only_raw UNION ALL SELECT 'stored', * FROM only_stored ORDER BY 2, 3, 4, 5, 6, 1"""
+    """Rows present on one side only: (``raw …`` or ``stored …``, the row as text), for the deal rollup (empty rows,
+    every deal of a key taken out again, ignored), the project days and the project rollup (zero rows ignored). One
+    statement, so one snapshot."""
+    deals = _compare("rollup", RAW_ROLLUP, f"SELECT {_COLUMNS} FROM stats_dealrollup "
+                                           "WHERE awards <> 0 OR projects <> 0 OR base <> 0 OR amount <> 0")
+    days = _compare("project days", RAW_PROJECT_DAYS, f"SELECT {_DAY_COLUMNS} FROM stats_projectday")
+    projects = _compare("project rollup", RAW_PROJECT_ROLLUP,
+                        f"SELECT {_PROJECT_COLUMNS} FROM stats_projectrollup WHERE projects <> 0")
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(f"SELECT * FROM ({deals} UNION ALL {days} UNION ALL {projects}) d ORDER BY 2, 1")
         return cursor.fetchall()
 
 
 @transaction.atomic
 def rollup_rebuild() -> int:
-    """Recompute the rollup from the raw rows; writers wait (the table is locked) until this commits."""
+    """Recompute the rollups from the raw rows; writers wait (the tables are locked) until this commits. Returns
+    the deal rollup's rows."""
     with connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE stats_dealrollup IN EXCLUSIVE MODE")
+        cursor.execute("LOCK TABLE stats_dealrollup, stats_projectday, stats_projectrollup IN EXCLUSIVE MODE")
+        cursor.execute("DELETE FROM stats_projectrollup")
+        cursor.execute("DELETE FROM stats_projectday")
+        cursor.execute(f"INSERT INTO stats_projectday ({_DAY_COLUMNS}) SELECT * FROM ({RAW_PROJECT_DAYS}) raw")
+        cursor.execute(f"INSERT INTO stats_projectrollup ({_PROJECT_COLUMNS}) SELECT * FROM ({RAW_PROJECT_ROLLUP}) raw")
         cursor.execute("DELETE FROM stats_dealrollup")
         cursor.execute(f"INSERT INTO stats_dealrollup ({_COLUMNS}) SELECT * FROM ({RAW_ROLLUP}) raw")
         return cursor.rowcount

@@ -170,3 +170,114 @@ SELECT {DEAL_DAY}, d.category, d.region, d.base_type, d.source, count(*), count(
 FROM stats_externaldeal d
 GROUP BY 1, 2, 3, 4, 5
 """
+
+# --- Exact project counts -----------------------------------------------------------------------------------------
+# ``stats_projectday`` holds one row per (source, project, category, region, day) with a deal, and
+# ``stats_projectrollup`` counts those rows by day × the same project's previous deal day (``previous``, 0001-01-01
+# when none) × category × region × source. A project has a deal in [a, b] exactly when one of its days d lies in
+# [a, b] with its previous day before a — one such day per project — so Σ projects over the rows with a ≤ day ≤ b
+# and previous < a counts every project once, over any range, without a distinct count (for a calendar period
+# within the range: previous < max(a, the period's first day)). The triggers recompute the days of the projects a
+# statement touched: the rollup gets −1 for each old (day, previous) and +1 for each new one.
+
+NO_DAY = "DATE '0001-01-01'"
+PLATFORM_SOURCES = "('platform', 'imported')"
+
+_PLATFORM_DAYS = f"""
+    SELECT DISTINCT {SOURCE} AS source, CAST(p.id AS text) AS project, p.category, p.region, {AWARD_DAY} AS day
+    FROM trading_award a JOIN trading_section s ON s.id = a.section_id JOIN trading_project p ON p.id = s.project_id
+    WHERE a.refused_at IS NULL AND p.status <> 'cancelled'"""
+_DEAL_DAYS = f"""
+    SELECT DISTINCT d.source, d.project_key AS project, d.category, d.region, {DEAL_DAY} AS day
+    FROM stats_externaldeal d"""
+
+_DELTAS_UPSERT = f"""
+    deltas AS (
+        SELECT day, COALESCE(LAG(day) OVER w, {NO_DAY}) AS previous, category, region, source, -1 AS n
+        FROM old WINDOW w AS (PARTITION BY source, project, category, region ORDER BY day)
+        UNION ALL
+        SELECT day, COALESCE(LAG(day) OVER w, {NO_DAY}), category, region, source, 1
+        FROM new WINDOW w AS (PARTITION BY source, project, category, region ORDER BY day)
+    )
+    INSERT INTO stats_projectrollup (day, previous, category, region, source, projects)
+    SELECT day, previous, category, region, source, SUM(n) FROM deltas GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0
+    ON CONFLICT (day, previous, category, region, source) DO UPDATE SET
+        projects = stats_projectrollup.projects + EXCLUDED.projects;"""
+
+
+def _days_function(name: str, touched: str, mine: str, new: str) -> str:
+    """A trigger function: ``touched`` selects the projects the statement changed, ``mine`` (over ``d``) matches
+    their stored days, ``new`` recomputes their days from the raw rows; both read the touched projects from
+    ``TOUCHED`` (the CTE in the first statement, the subquery again in the next two)."""
+    again = f"({touched}) t"
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH t AS ({touched}),
+    old AS (SELECT d.source, d.project, d.category, d.region, d.day FROM stats_projectday d
+            WHERE {mine.replace("TOUCHED", "t")}),
+    new AS ({new.replace("TOUCHED", "t")}),
+    {_DELTAS_UPSERT}
+    DELETE FROM stats_projectday d WHERE {mine.replace("TOUCHED", again)};
+    INSERT INTO stats_projectday (source, project, category, region, day) {new.replace("TOUCHED", again)};
+    RETURN NULL;
+END $$;
+"""
+
+
+def _platform_days_function(name: str, touched: str) -> str:
+    return _days_function(
+        name, touched,
+        mine=f"d.source IN {PLATFORM_SOURCES} AND d.project IN (SELECT CAST(t.id AS text) FROM TOUCHED)",
+        new=f"{_PLATFORM_DAYS} AND p.id IN (SELECT t.id FROM TOUCHED)")
+
+
+def _award_touched(tables: list[str]) -> str:
+    return " UNION ".join(f"SELECT s.project_id AS id FROM {table} a JOIN trading_section s ON s.id = a.section_id"
+                          for table in tables)
+
+
+_PROJECT_TOUCHED = """SELECT n.id FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE (o.status = 'cancelled') <> (n.status = 'cancelled') OR o.category <> n.category
+           OR o.region <> n.region OR o.imported <> n.imported"""
+
+
+def _deal_days_function(name: str, tables: list[str]) -> str:
+    touched = " UNION ".join(f"SELECT source, project_key FROM {table}" for table in tables)
+    return _days_function(
+        name, touched,
+        mine="(d.source, d.project) IN (SELECT t.source, t.project_key FROM TOUCHED)",
+        new=f"{_DEAL_DAYS} WHERE (d.source, d.project_key) IN (SELECT t.source, t.project_key FROM TOUCHED)")
+
+
+_PROJECT_TRIGGERS = [
+    ("stats_projects_award_insert", "trading_award", "INSERT", "NEW TABLE AS new_rows",
+     _platform_days_function("stats_projects_award_insert", _award_touched(["new_rows"]))),
+    ("stats_projects_award_update", "trading_award", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     _platform_days_function("stats_projects_award_update", _award_touched(["old_rows", "new_rows"]))),
+    ("stats_projects_award_delete", "trading_award", "DELETE", "OLD TABLE AS old_rows",
+     _platform_days_function("stats_projects_award_delete", _award_touched(["old_rows"]))),
+    ("stats_projects_projects", "trading_project", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     _platform_days_function("stats_projects_projects", _PROJECT_TOUCHED)),
+    ("stats_projects_deal_insert", "stats_externaldeal", "INSERT", "NEW TABLE AS new_rows",
+     _deal_days_function("stats_projects_deal_insert", ["new_rows"])),
+    ("stats_projects_deal_update", "stats_externaldeal", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     _deal_days_function("stats_projects_deal_update", ["old_rows", "new_rows"])),
+    ("stats_projects_deal_delete", "stats_externaldeal", "DELETE", "OLD TABLE AS old_rows",
+     _deal_days_function("stats_projects_deal_delete", ["old_rows"])),
+]
+
+PROJECT_CREATE = [function + f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {tables} "
+                  f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
+                  for name, table, event, tables, function in _PROJECT_TRIGGERS]
+PROJECT_DROP = [f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();"
+                for name, table, _event, _tables, _function in _PROJECT_TRIGGERS]
+
+# The project days and their rollup computed from the raw rows: same columns as the tables.
+RAW_PROJECT_DAYS = f"{_PLATFORM_DAYS} UNION ALL {_DEAL_DAYS}"
+RAW_PROJECT_ROLLUP = f"""
+SELECT day, previous, category, region, source, count(*) AS projects FROM (
+    SELECT day, COALESCE(LAG(day) OVER w, {NO_DAY}) AS previous, category, region, source
+    FROM ({RAW_PROJECT_DAYS}) days WINDOW w AS (PARTITION BY source, project, category, region ORDER BY day)) r
+GROUP BY 1, 2, 3, 4, 5
+"""

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
+from django.db.models import Aggregate, Case, Count, DateField, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Greatest, TruncMonth, TruncQuarter, TruncYear
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,7 +35,7 @@ from core.api import date_in_range, date_message
 from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
-from .models import DealRollup
+from .models import DealRollup, ProjectRollup
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_PLACES = Decimal("0.0001")
@@ -337,24 +337,44 @@ def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistics
 
 def _rollup_sums(qs: QuerySet, flt: StatisticsFilter, column: str | None, *, period=None) -> list[dict]:
     """The rollup summed per group, base type and window with four plain SUMs (no CASE per figure: the rollup's
-    rows already carry one base type each), then pivoted into the raw sums the figures are derived from."""
+    rows already carry one base type each), then pivoted into the raw sums the figures are derived from. Projects
+    come exact from ``ProjectRollup`` in the same query: per window, the rows in range whose previous deal day lies
+    before the window (or before the period's first day, for a calendar period)."""
     group = period if period is not None else (F(column) if column else Value("total"))
+    sums = {"awards": Sum("awards"), "projects": Sum("projects"), "base": Sum("base"), "amount": Sum("amount")}
 
     def of(window: Q, label: str) -> QuerySet:  # the two windows may overlap: each sums its own rows
-        return (qs.filter(window).annotate(group=group, window=Value(label)).values("group", "window", "base_type")
-                .annotate(awards=Sum("awards"), projects=Sum("projects"), base=Sum("base"), amount=Sum("amount"))
-                .order_by())
+        return (qs.filter(window).annotate(group=group, window=Value(label), kind=F("base_type"))
+                .values("group", "window", "kind").annotate(**sums).order_by())
 
-    rows = of(_window(flt, _ROLLUP), "cur_").union(of(_window(flt.previous, _ROLLUP), "prev_"), all=True)
+    def projects(window: StatisticsFilter, label: str) -> QuerySet:
+        start = Value(window.date_from, output_field=DateField())
+        before = Greatest(start, period) if period is not None else start
+        money = DecimalField(max_digits=20, decimal_places=2)
+        return (_filtered(ProjectRollup.objects.all(), flt, _ROLLUP)
+                .filter(day__gte=window.date_from, day__lte=window.date_to, previous__lt=before)
+                .annotate(group=group, window=Value(label), kind=Value(""))
+                .values("group", "window", "kind")
+                .annotate(awards=Sum(Value(0)), projects=Sum("projects"), base=Sum(Cast(Value(0), money)),
+                          amount=Sum(Cast(Value(0), money))).order_by())  # only the projects are read
+
+    rows = of(_window(flt, _ROLLUP), "cur_").union(
+        of(_window(flt.previous, _ROLLUP), "prev_"), projects(flt, "cur_"), projects(flt.previous, "prev_"),
+        all=True)
     pivot: dict = {}
+    counted: dict = {}
     for row in rows:
+        if row["kind"] == "":
+            counted[(row["group"], row["window"])] = int(row["projects"] or 0)
+            continue
         by_window = pivot.setdefault(row["group"], {"cur_": {}, "prev_": {}})
-        by_window[row["window"]][row["base_type"]] = row
+        by_window[row["window"]][row["kind"]] = row
     result = []
     for key in sorted(pivot):
         raw = {"key": key}
         for prefix, by_type in pivot[key].items():
             raw.update(window_sums(by_type, prefix))
+            raw[f"{prefix}projects"] = counted.get((key, prefix), 0)
         result.append(raw)
     return result
 

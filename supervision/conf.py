@@ -48,6 +48,7 @@ DEFAULTS = {
     "SUPERVISION_SEVERITY": {
         "same_installation": "high", "same_document": "high", "same_manager": "high", "same_address": "medium",
         "same_author": "medium", "price_pattern": "medium", "identical_price": "medium", "same_contact": "medium",
+        "same_bond_account": "high",
         "R003": "medium", "R018": "medium", "R024": "medium", "R035": "high", "R036": "high", "CAP": "low",
         "REPEAT_WINNER": "medium", "AMENDMENT": "high", "FAILURE_RATE": "low",
     },

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .views import complaints as views
-from .views import enforcement
+from .views import enforcement, participation
 
 app_name = "supervision"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("supervision/cases/<int:pk>/", enforcement.case_detail, name="case"),
     path("supervision/cases/<int:pk>/<slug:action>/", enforcement.case_action, name="case_action"),
     path("supervision/evidence/<int:pk>/", enforcement.evidence_download, name="case_evidence"),
+    path("supervision/projects/<int:pk>/participation/", participation.project_participation,
+         name="project_participation"),
     path("supervision/report/", enforcement.report, name="report"),
     path("supervision/report.csv", enforcement.report_export_csv, name="report_csv"),
     path("supervision/report.pdf", enforcement.report_export_pdf, name="report_pdf"),

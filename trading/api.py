@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -21,7 +22,7 @@ from core.api import date_in_range, date_message, query_int, service_errors
 
 from . import lifecycle, selectors, storage
 from .client import client_info
-from .models import Award, Bid, Project, Registration, Section, TenderDocument
+from .models import Award, Bid, Contract, Project, Registration, Section, TenderDocument
 from .search import SearchFilters, search_announcements
 from .serializers import (
     AmendSerializer,
@@ -33,6 +34,7 @@ from .serializers import (
     CommitmentSerializer,
     ContractInSerializer,
     ContractSerializer,
+    ContractTerminationInSerializer,
     DocumentSerializer,
     DownloadSerializer,
     ProjectSerializer,
@@ -72,7 +74,7 @@ def _org(code: str | None, field: str) -> Organisation | None:
 def _visible_project(request, pk: int) -> Project:
     project = get_object_or_404(Project, pk=pk)
     if project.status == "draft":
-        require(request.user, "trading.project.inspect", project)
+        require(request.user, "trading.project.draft", project)
     return project
 
 
@@ -150,7 +152,7 @@ def project_retender(request, pk: int):
 @extend_schema(responses=TransitionRowSerializer(many=True))
 @api_view(["GET"])
 def project_history(request, pk: int):
-    project = get_object_or_404(Project, pk=pk)
+    project = _visible_project(request, pk)
     require(request.user, "trading.project.inspect", project)
     return Response(TransitionRowSerializer(project.transitions.all(), many=True).data)
 
@@ -195,10 +197,12 @@ def document_download(request, pk: int):
     "count": serializers.IntegerField(), "downloads": DownloadSerializer(many=True)}))
 @api_view(["GET"])
 def project_downloads(request, pk: int):
-    """Who downloaded the tender documents. Before the deadline only the tenderer and agency may see it (EB 21)."""
+    """Who downloaded the tender documents: secret from everyone until the bid deadline (EB 23/24), then the parties,
+    regulators and officials."""
     project = get_object_or_404(Project, pk=pk)
-    if not selectors.downloads_visible(user=request.user, project=project):
-        raise PermissionDenied("Who downloaded the tender documents is secret until the bid deadline (EB 21).")
+    if not selectors.participation_visible(user=request.user, project=project):
+        raise PermissionDenied(_("Who downloaded the tender documents, registered or bid, and how many, is secret "
+                                 "until the bid deadline."))
     downloads = selectors.project_downloads(project=project).exclude(organisation=None)
     return Response({"count": selectors.project_downloader_count(project=project),
                      "downloads": DownloadSerializer(downloads, many=True).data})
@@ -208,7 +212,8 @@ def project_downloads(request, pk: int):
 @api_view(["GET", "POST"])
 @service_errors
 def section_registrations(request, pk: int):
-    """POST: register your bidder organisation for the section. GET: the registrations (parties, regulators)."""
+    """POST: register your bidder organisation for the section. GET: the registrations (after the bid deadline only:
+    the parties, regulators and officials)."""
     section = get_object_or_404(Section.objects.select_related("project"), pk=pk)
     if request.method == "POST":
         registration = participation.registration_create(section=section, user=request.user)
@@ -216,6 +221,9 @@ def section_registrations(request, pk: int):
         data["commitment_to_sign"] = participation.commitment_text()
         return Response(data, status=status.HTTP_201_CREATED)
     require(request.user, "trading.project.inspect", section.project)
+    if not selectors.participation_visible(user=request.user, project=section.project):
+        raise PermissionDenied(_("Who downloaded the tender documents, registered or bid, and how many, is secret "
+                                 "until the bid deadline."))
     return Response(RegistrationSerializer(section.registrations.select_related("organisation"), many=True).data)
 
 
@@ -295,7 +303,7 @@ def section_award(request, pk: int):
                                     organisation=_org(data["organisation"], "organisation"), amount=data["amount"])
         return Response(_award_data(award), status=status.HTTP_201_CREATED)
     if section.project.status in ("draft",):
-        require(request.user, "trading.project.inspect", section.project)
+        require(request.user, "trading.project.draft", section.project)
     award = get_object_or_404(Award, section=section)
     return Response(_award_data(award))
 
@@ -309,6 +317,17 @@ def award_contract(request, pk: int):
     data = _valid(ContractInSerializer, request)
     contract = awards.contract_record(award=award, user=request.user, **data)
     return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=ContractTerminationInSerializer, responses=ContractSerializer)
+@api_view(["POST"])
+@service_errors
+def contract_termination(request, pk: int):
+    """Record that a contract was terminated (合同终止): the day it ended and why."""
+    contract = get_object_or_404(Contract, pk=pk)
+    data = _valid(ContractTerminationInSerializer, request)
+    contract = awards.contract_terminate(contract=contract, user=request.user, **data)
+    return Response(ContractSerializer(contract).data)
 
 
 @extend_schema(responses=inline_serializer("AnnouncementPage", {

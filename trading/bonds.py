@@ -6,6 +6,11 @@ arrived in full before the bid deadline or an electronic guarantee covers it. No
 the deadline (deposits refuses: ``TooEarly``); at the opening each opened bid's bond status is shown and recorded.
 """
 
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
 from deposits import selectors as deposits_selectors
 from deposits import services as deposits_services
 
@@ -29,6 +34,9 @@ def bond_requirement_sync(section: Section):
         label=f"{project.title} {section.full_code} {section.name}"[:300], organiser=project.host,
         beneficiary=project.tenderer.name, amount=section.bond_amount, deadline=project.bid_deadline,
         refund_rule=refund_rule(project), deal_code=project.deal_code,
+        # TL 26: a guarantee lasts the bid validity period from the deadline.
+        guarantee_valid_until=timezone.localdate(project.bid_deadline)
+        + dt.timedelta(days=settings.DEPOSITS_BOND_VALIDITY_DAYS),
     )
 
 

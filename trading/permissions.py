@@ -17,6 +17,8 @@ register("trading.project.manage", _party)
 # See a project's private side (registrations, bids metadata, history): the parties and the regulators.
 register("trading.project.inspect",
          lambda user, project=None: _party(user, project) or user.role in (Role.REGULATOR, Role.OFFICIAL, Role.ADMIN))
+# A draft (not yet published) project: its parties and the regulators only — not the admin, not the official.
+register("trading.project.draft", lambda user, project=None: _party(user, project) or user.role == Role.REGULATOR)
 register("trading.project.supervise", roles(Role.REGULATOR))
 register("trading.section.join", roles(Role.BIDDER))
 register("trading.bid.submit", roles(Role.BIDDER))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -39,8 +40,10 @@ def projects_for(*, user) -> QuerySet[Project]:
     qs = Project.objects.select_related("tenderer", "agency")
     if user.role in (Role.TENDERER, Role.AGENCY):
         return qs.filter(Q(tenderer_id=user.organisation_id) | Q(agency_id=user.organisation_id))
-    if user.role in (Role.REGULATOR, Role.OFFICIAL, Role.ADMIN):
+    if user.role == Role.REGULATOR:
         return qs
+    if user.role in (Role.OFFICIAL, Role.ADMIN):  # drafts are their parties' and the regulators' only
+        return qs.exclude(status=Status.DRAFT)
     if user.role == Role.BIDDER:
         return qs.filter(sections__registrations__organisation_id=user.organisation_id).distinct()
     return qs.none()
@@ -68,12 +71,20 @@ def registration_of(*, section: Section, organisation) -> Registration | None:
     return Registration.objects.filter(section=section, organisation=organisation).first()
 
 
-def downloads_visible(*, user, project: Project) -> bool:
-    """EB 21: before the deadline only the tenderer and agency see who downloaded; after it, regulators too."""
-    if is_party(user=user, project=project):
-        return True
-    deadline_passed = project.bid_deadline is not None and timezone.now() >= project.bid_deadline
-    return deadline_passed and user.is_authenticated and user.role in (Role.REGULATOR, Role.OFFICIAL)
+def participation_visible(*, user, project: Project) -> bool:
+    """Whether ``user`` may learn who registered, downloaded the documents or bid for ``project``, or how many
+    (DOMAIN.md "Submission", EB 23/24, ZB 22).
+
+    Until the bid deadline: nobody — tenderer, agency, admin, official and other bidders alike (each bidder sees only
+    its own); ``TRADING_PARTIES_SEE_DOWNLOADS`` is the EB 24 reading, letting the tenderer and its agency see it. The
+    regulator looks before the deadline only through the audited supervision view. After the deadline: the parties,
+    regulators and officials.
+    """
+    if not user.is_authenticated:
+        return False
+    if bidding_sealed(project=project):
+        return bool(getattr(settings, "TRADING_PARTIES_SEE_DOWNLOADS", False)) and is_party(user=user, project=project)
+    return is_party(user=user, project=project) or user.role in (Role.REGULATOR, Role.OFFICIAL)
 
 
 def project_downloads(*, project: Project) -> QuerySet[DocumentDownload]:

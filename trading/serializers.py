@@ -134,6 +134,11 @@ class ContractInSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
+class ContractTerminationInSerializer(serializers.Serializer):
+    terminated_on = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+
 class AnnouncementSerializer(serializers.ModelSerializer):
     deal_code = serializers.CharField(source="project.deal_code", read_only=True)
     project_status = serializers.CharField(source="project.status", read_only=True)
@@ -202,4 +207,5 @@ class AwardSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
-        fields = ["id", "award", "signed_on", "amount", "recorded_at"]
+        fields = ["id", "award", "signed_on", "amount", "recorded_at", "terminated_on", "termination_reason",
+                  "terminated_at"]

@@ -101,16 +101,14 @@ def project(request, pk: int):
     """A project: public facts for everyone; the desk of its parties, bidders and regulators below."""
     obj = get_object_or_404(Project.objects.select_related("tenderer", "agency", "retender_of"), pk=pk)
     user = request.user
-    if obj.status == Status.DRAFT and not can(user, "trading.project.inspect", obj):
+    if obj.status == Status.DRAFT and not can(user, "trading.project.draft", obj):
         raise Http404
     context = {"project": obj, "sections": obj.sections.all(), "documents": obj.documents.all(),
                "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj)}
     if can(user, "trading.project.inspect", obj):
         context.update({
             "inspect": True, "history": obj.transitions.select_related("by"),
-            "registrations": Registration.objects.filter(section__project=obj).select_related("organisation",
-                                                                                                 "section"),
-            "bid_counts": selectors.project_valid_bid_counts(project=obj),
+            "participation": selectors.participation_visible(user=user, project=obj),
             "reasons": CancelReason.choices,
             "opened_bidders": _opened_bidders(obj),
             "next_steps": next_steps(user=user, project=obj),
@@ -118,7 +116,10 @@ def project(request, pk: int):
             "refused": Award.objects.filter(refused_section__project=obj).select_related("organisation",
                                                                                        "refused_section"),
         })
-    if selectors.downloads_visible(user=user, project=obj):
+    if context.get("participation"):  # who registered, downloaded or bid: secret until the deadline (EB 23/24)
+        context["registrations"] = Registration.objects.filter(section__project=obj).select_related(
+            "organisation", "section")
+        context["bid_counts"] = selectors.project_valid_bid_counts(project=obj)
         context["downloads"] = selectors.project_downloads(project=obj).exclude(organisation=None)
         context["downloader_count"] = selectors.project_downloader_count(project=obj)
     if context["is_party"]:

@@ -35,7 +35,9 @@ def requests_visible_to(user):
     if user.role == Role.REGULATOR:
         return queryset
     if user.role == Role.EXPERT:
-        return queryset.filter(seats__expert__user=user).distinct()
+        # a reserve never called sees nothing of the draw (permissions._called_expert)
+        called = Seat.objects.filter(expert__user=user).exclude(state=Seat.State.WAITING).values("request_id")
+        return queryset.filter(pk__in=called)
     if user.organisation_id is None:
         return queryset.filter(requested_by=user)
     return queryset.filter(Q(requested_by=user) | Q(tenderer_id=user.organisation_id)

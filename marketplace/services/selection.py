@@ -306,9 +306,11 @@ def objection_file(*, purchase: Purchase, organisation: Organisation, text: str)
         raise ValidationError(_("Objections are taken only while the result is publicised."))
     if not text.strip():
         raise ValidationError({"text": _("Say what you object to and why, with the facts.")})
-    objection = Objection.objects.create(purchase=purchase, filed_by=organisation, text=text.strip())
+    reply_due = add_working_days(today(), conf.get("MARKETPLACE_OBJECTION_REPLY_WORKING_DAYS"))
+    objection = Objection.objects.create(purchase=purchase, filed_by=organisation, text=text.strip(),
+                                         reply_due=reply_due)
     audit_record(action="marketplace.objection.file", obj=objection, payload={
-        "purchase": purchase.pk, "organisation": organisation.pk, "text": objection.text})
+        "purchase": purchase.pk, "organisation": organisation.pk, "text": objection.text, "reply_due": reply_due})
     return objection
 
 

@@ -44,6 +44,10 @@ INDICATORS = [
               _("TL 40 (2): the same person handles the bids of different bidders"),
               _("The people who submitted for two or more bidders share a phone number, or their opening summaries "
                 "name the same agent.")),
+    Indicator("same_bond_account", "signal", _("Bid bonds of different bidders paid from one account"),
+              _("TL 40 (6): bid bonds of different bidders transferred from the same unit's or person's account"),
+              _("The bank recorded the same payer's account number on the bid bond arrivals of two or more bidders "
+                "of one section.")),
     Indicator("R003", "flag", _("Short submission period (R003)"),
               _("ZB 24: at least 20 days from the tender documents to the bid deadline"),
               _("Open procedure whose announcement-to-deadline period is shorter than the threshold in days."),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from accounts.models import User
+from deposits.models import DepositAccount, DepositRequirement, Movement
+from trading.bonds import PURPOSE as BOND_PURPOSE
 from trading.models import BaseType, Bid, OpenedDocument, Section
 
 from .. import conf
@@ -214,3 +216,34 @@ def price_patterns(*, sections: str, section_params: list) -> list[Finding]:
                       "bids": [b for _, b, _ in run if b], "prices": [format(p, "f") for p, _, _ in run],
                       "price_cap": [format(p, "f") for p, b, _ in run if not b]}))
     return findings
+
+
+def bond_accounts(*, sections: str, section_params: list) -> list[Finding]:
+    """Sections where the bid bonds of two or more bidders arrived from one payer's account (TL 40 (6)): the account
+    number the bank reported on each arrival (deposits). Bond arrivals are few beside bids: one pass over them."""
+    movement, account = Movement._meta.db_table, DepositAccount._meta.db_table
+    requirement, bid = DepositRequirement._meta.db_table, Bid._meta.db_table
+    # purpose_id is text (deposits names any purpose); only a tender section's is a number to compare.
+    section_of = "CASE WHEN r.purpose_type = %s THEN CAST(r.purpose_id AS INTEGER) END"
+    rows = sql.fetch(
+        f"SELECT {section_of}, a.organisation_id, m.payer_account FROM {movement} m "
+        f"JOIN {account} a ON a.id = m.account_id JOIN {requirement} r ON r.id = a.requirement_id "
+        f"WHERE r.purpose_type = %s AND m.kind = %s AND m.payer_account <> '' AND {section_of} IN ({sections})",
+        [BOND_PURPOSE, BOND_PURPOSE, Movement.Kind.ARRIVAL, BOND_PURPOSE, *section_params])
+    payers: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for section_id, organisation_id, payer in rows:
+        payers[(section_id, payer)].add(organisation_id)
+    shared = {key: orgs for key, orgs in payers.items() if len(orgs) > 1}
+    if not shared:
+        return []
+    only, only_params = sql.in_list("b.section_id", sorted({section_id for section_id, _ in shared}))
+    states = ", ".join(f"'{state}'" for state in sql.RECEIVED)
+    bids = defaultdict(list)
+    for section_id, bid_id, organisation_id in sql.fetch(
+            f"SELECT b.section_id, b.id, b.organisation_id FROM {bid} b WHERE {only} AND b.state IN ({states})",
+            only_params):
+        bids[(section_id, organisation_id)].append(bid_id)
+    return [Finding(code="same_bond_account", key=f"same_bond_account:{section_id}:{payer}"[:200],
+                    section_id=section_id, organisation_ids=sorted(orgs),
+                    evidence={"value": payer, "bids": sorted(b for org in orgs for b in bids[(section_id, org)])})
+            for (section_id, payer), orgs in sorted(shared.items())]

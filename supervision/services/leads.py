@@ -49,6 +49,7 @@ def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
     """Every signal and section/project flag of the sections ``sections_sql`` selects."""
     found = signals.shared_values(sections=sections_sql, section_params=params)
     found += signals.price_patterns(sections=sections_sql, section_params=params)
+    found += signals.bond_accounts(sections=sections_sql, section_params=params)
     found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
     return found + flags.project_flags(sql.projects_of(sections_sql, params))
 

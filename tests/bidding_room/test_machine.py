@@ -170,3 +170,17 @@ def test_an_unknown_command_is_named():
     world = opening(bidders=3)
     with pytest.raises(ValidationError, match="Unknown command “dance”"):
         services.command_apply(session_id=world.session.pk, user=world.agency, client_id="z", action="dance", args={})
+
+
+@pytest.mark.parametrize("action", ["publish", "close", "start_decryption"])
+def test_a_bidder_sending_a_host_command_is_refused_and_nothing_is_recorded(action):
+    world = opening(bidders=3)
+    services.session_open_due(session_id=world.session.pk)
+    events = RoomEvent.objects.count(), AuditEvent.objects.count()
+    for state in (world.session.state, "decrypting"):  # whatever the room's state: not due yet is no excuse
+        OpeningSession.objects.filter(pk=world.session.pk).update(state=state)
+        with pytest.raises(PermissionDenied, match="Only the host"):
+            services.command_apply(session_id=world.session.pk, user=world.bidders[0], client_id=f"{action}-{state}",
+                                   action=action, args={})
+    assert not RoomCommand.objects.exists()
+    assert (RoomEvent.objects.count(), AuditEvent.objects.count()) == events

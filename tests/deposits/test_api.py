@@ -5,7 +5,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -84,6 +84,10 @@ def test_the_command_prints_a_working_token(account):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bank {token}")
     assert client.post(URL, notice(account), format="json").status_code == 201
+    call_command("deposits_bank_adapter", "中国建设银行阳光分行", "--deactivate", stdout=io.StringIO())
+    assert client.post(URL, notice(account, bank_reference="NEXT"), format="json").status_code == 401
+    with pytest.raises(CommandError):
+        call_command("deposits_bank_adapter", "中国建设银行阳光分行", stdout=io.StringIO())
 
 
 def test_the_operator_imports_a_statement_all_or_nothing(requirement, users):

@@ -83,9 +83,13 @@ def test_the_opening_shows_each_bond_only_after_the_deadline_and_the_record_mark
         registration_create(section=world.section, user=person)
         accounts.append(DepositAccount.objects.get(organisation=person.organisation))
     arrive(accounts[0])
-    services.guarantee_record(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
-                              valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=90),
-                              beneficiary=world.project.tenderer.name)
+    short = dict(account=accounts[1], issuer="picc", number="PICC-1", amount="20000.00",
+                 valid_from=timezone.localdate(), valid_until=timezone.localdate() + dt.timedelta(days=30),
+                 beneficiary=world.project.tenderer.name)
+    with pytest.raises(ValidationError) as exc:  # TL 26: the bid validity period (90 days here) from the deadline
+        services.guarantee_record(**short)
+    assert list(exc.value.message_dict) == ["valid_until"]
+    services.guarantee_record(**{**short, "valid_until": timezone.localdate() + dt.timedelta(days=120)})
     # Before the deadline nothing about who paid is available, to anyone.
     with pytest.raises(selectors.TooEarly):
         bonds.bond_statuses(world.section)
@@ -183,3 +187,18 @@ def test_a_failed_tender_makes_every_bond_due(db):
     world.project.refresh_from_db()
     bonds.bonds_after_failure(world.project, on=timezone.localdate())
     assert Movement.objects.filter(kind="refund_due").count() == 3
+
+
+def test_the_project_page_shows_the_bond_and_where_to_pay_it(client):
+    from django.urls import reverse
+
+    from trading.services.participation import registration_sign_commitment
+
+    world = bonded_world(bidders=1)
+    person = world.bidders[0]
+    registration = registration_create(section=world.section, user=person)
+    registration_sign_commitment(registration=registration, user=person, accepted=True)
+    client.force_login(person)
+    page = client.get(reverse("trading:project", args=[world.project.pk])).content.decode()
+    assert "投标保证金（元）" in page and "20,000.00" in page
+    assert reverse("deposits:mine") in page and "虚拟子账号" in page

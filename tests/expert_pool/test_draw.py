@@ -233,3 +233,19 @@ def test_webhook_channel_posts_json_to_the_gateway(settings, django_capture_on_c
         server.shutdown()
     assert len(received) == 5
     assert all(m["link"].startswith(settings.EXPERT_LINK_BASE_URL) and m["to"]["username"] for m in received)
+
+
+def test_a_reserve_never_called_cannot_read_the_draw_page(drawn, client, django_capture_on_commit_callbacks):
+    request, _, _ = drawn
+    reserve = Seat.objects.filter(request=request, role="reserve", state="waiting").order_by("position").first()
+    client.force_login(reserve.expert.user)
+    url = reverse("expert_pool:draw_detail", args=[request.pk])
+    page = client.get(url)
+    assert page.status_code == 403
+    assert request.title not in page.content.decode()
+    assert request.title not in client.get(reverse("expert_pool:draws")).content.decode()
+    assert client.get(f"/api/experts/draws/{request.pk}/committee/").status_code == 403
+    # Once called (a member declined), it may
+    with django_capture_on_commit_callbacks(execute=True):
+        draws.seat_answer(seat=members(request)[0], accept=False, note="出差")
+    assert client.get(url).status_code == 200

@@ -1,6 +1,7 @@
 """Marketplace rows built through the services."""
 
 import datetime as dt
+import itertools
 
 from django.utils import timezone
 
@@ -10,9 +11,12 @@ from marketplace.models import Purchase
 from marketplace.services import purchases, registry
 from tests import factories
 
+_serial = itertools.count(1)
+
 
 def intermediary(*, service_types=("ZJZX",), regions=("310000",), valid_until: dt.date | None = None, name=None):
-    organisation = factories.organisation(org_type=Organisation.Type.BIDDER, name=name)
+    organisation = factories.organisation(org_type=Organisation.Type.BIDDER,
+                                          name=name or f"测试中介机构{next(_serial)}号")
     person = factories.user(role=Role.BIDDER, organisation_obj=organisation)
     User.objects.filter(pk=person.pk).update(display_name="李经理")
     registered = registry.intermediary_register(organisation=organisation, service_types=list(service_types),
@@ -27,7 +31,8 @@ def intermediary(*, service_types=("ZJZX",), regions=("310000",), valid_until: d
 
 
 def owner():
-    person = factories.user(role=Role.TENDERER)
+    person = factories.user(role=Role.TENDERER, organisation_obj=factories.organisation(
+        org_type=Organisation.Type.TENDERER, name=f"测试业主单位{next(_serial)}号"))
     person.display_name = "王业主"
     person.save(update_fields=["display_name"])
     return person

@@ -137,6 +137,7 @@ def test_the_regulator_suspends_an_intermediary_with_a_reason():
     target = mf.intermediary()
     client = client_for(factories.user(role=Role.REGULATOR))
     url = reverse("marketplace:oversight")
+    assert client.post(url, {"intermediary": "abc", "status": "suspended", "reason": "x"}).status_code == 404
     assert client.post(url, {"intermediary": target.pk, "status": "suspended", "reason": ""}).status_code == 400
     target.refresh_from_db()
     assert target.status == "active"
@@ -186,3 +187,16 @@ def test_the_pages_read_in_chinese_without_codes_or_english(settings):
         response = client.get(url)
         assert response.status_code == 200, url
         assert not page_problems(response.content.decode()), (url, page_problems(response.content.decode()))
+
+
+def test_hostile_posts_to_a_purchase_page_are_refused_cleanly():
+    owner = mf.owner()
+    purchase = mf.purchase(by=owner, method="direct")
+    page = reverse("marketplace:purchase", args=[purchase.pk])
+    client = client_for(owner)
+    assert client.post(page, {"action": "nonsense"}).status_code == 403
+    assert client.post(page, {"action": "direct", "intermediary": "x' OR 1=1", "amount": "1e9999"}).status_code == 400
+    assert client.post(page, {"action": "answer", "objection": "abc", "answer": "x"}).status_code == 403
+    assert Client().post(page, {"action": "direct"}).status_code == 302  # to the log-in page
+    purchase.refresh_from_db()
+    assert purchase.state == Purchase.State.OPEN

@@ -230,3 +230,23 @@ def test_objection_blocks_the_contract_until_answered():
         _contract(purchase)
     selection.objection_answer(objection=objection, answer="经核查，属应急抢险项目，理由成立。")
     assert _contract(purchase).amount == Decimal("20000")
+
+
+def test_an_objection_is_due_in_working_days_and_regulators_see_it_when_late():
+    from accounts.desk import desk_for
+    from core.workdays import add_working_days
+
+    winner, other = mf.intermediary(), mf.intermediary()
+    owner = mf.owner()
+    purchase = selection.select_direct(purchase=mf.purchase(by=owner, method="direct"), intermediary=winner,
+                                       amount="20000")
+    objection = selection.objection_file(purchase=purchase, organisation=other.organisation, text="理由不成立")
+    assert objection.reply_due == add_working_days(today(), 3)
+    owner_items = [i for s in desk_for(owner) if s.key == "marketplace" for i in s.page.object_list]
+    assert [(str(i.action), i.deadline) for i in owner_items] == [("Answer the objection", objection.reply_due)]
+    regulator = factories.user(role=Role.REGULATOR)
+    late = [s for s in desk_for(regulator) if s.key == "marketplace_objections"]
+    assert late and late[0].total == 0
+    type(objection).objects.filter(pk=objection.pk).update(reply_due=today() - dt.timedelta(days=1))
+    late = [s for s in desk_for(regulator) if s.key == "marketplace_objections"]
+    assert late[0].total == 1

@@ -21,10 +21,8 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the r
 
 
 def figures(table):
-    """Every figure but ``projects``: the rollup counts project-days (docs/statistics.md), the raw path distinct
-    projects over the whole range."""
-    return [(row.key, {name: f.value for name, f in row.figures.items() if name != "projects"})
-            for row in table.rows]
+    """Every figure of every row, the distinct project count included."""
+    return [(row.key, {name: f.value for name, f in row.figures.items()}) for row in table.rows]
 
 
 def test_every_kind_of_write_keeps_the_rollup_equal_to_the_raw_aggregate(people):  # noqa: F811
@@ -63,9 +61,45 @@ def test_every_kind_of_write_keeps_the_rollup_equal_to_the_raw_aggregate(people)
     for group_by in ("category", "region", "month", "quarter", "year"):
         table = flt(group_by=group_by, start=whole.date_from, end=whole.date_to)
         assert figures(statistics_table(flt=table)) == figures(statistics_table(flt=table, raw=True)), group_by
-    # the construction project, awarded on 15 March and 15 April, is two project-days but one project (+ land)
-    assert statistics_table(flt=whole).total["projects"].value == 3
+    # the construction project, awarded on 15 March and 15 April, is one project (+ land), on both paths
+    assert statistics_table(flt=whole).total["projects"].value == 2
     assert statistics_table(flt=whole, raw=True).total["projects"].value == 2
+
+
+def test_project_counts_are_exact_over_any_range_and_period(people):  # noqa: F811
+    """A project whose sections are awarded on different days (and against different base types) counts once in a
+    range, once in each period it has an award in, and not at all in a range between its award days."""
+    first = award(people, category="construction", base_type="price_cap", base="1000.00", amount="900.00",
+                  at=at(2025, 3, day=10))
+    project = first.section.project
+    award(people, category="construction", base_type="budget", base="500.00", amount="450.00",
+          at=at(2025, 3, day=20), project=project)
+    later = award(people, category="construction", base_type="price_cap", base="300.00", amount="280.00",
+                  at=at(2025, 6, day=5), project=project)
+    award(people, category="construction", base_type="price_cap", base="300.00", amount="280.00",
+          at=at(2024, 3, day=12))  # another project, a year earlier: the 同比 window counts it once too
+
+    def projects(group_by="category", start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31)):
+        table = statistics_table(flt=flt(group_by=group_by, start=start, end=end))
+        raw = statistics_table(flt=flt(group_by=group_by, start=start, end=end), raw=True)
+        assert figures(table) == figures(raw), (group_by, start, end)
+        return [(row.key, row.figures["projects"].value, row.figures["projects"].previous) for row in table.rows]
+
+    assert projects() == [("construction", 1, 1)]
+    assert projects(start=dt.date(2025, 3, 15)) == [("construction", 1, None)]  # from the second award day on
+    assert projects(start=dt.date(2025, 3, 21), end=dt.date(2025, 6, 1)) == []  # between its award days
+    assert [(str(key)[:7], n) for key, n, _ in projects("month")] == [("2025-03", 1), ("2025-06", 1)]
+    assert [n for _, n, _ in projects("quarter")] == [1, 1] and [n for _, n, _ in projects("year")] == [1]
+    assert statistics_table(flt=flt(group_by="region")).total["projects"].value == 1
+    assert rollup_differences() == []
+
+    Award.objects.filter(pk=later.pk).update(awarded_at=at(2025, 3, day=25))  # corrected into March
+    Project.objects.filter(pk=project.pk).update(region="320102")
+    assert [(str(key)[:7], n) for key, n, _ in projects("month")] == [("2025-03", 1)]
+    assert rollup_differences() == []
+    Project.objects.filter(pk=project.pk).update(status=Status.CANCELLED)
+    assert projects() == []
+    assert rollup_differences() == []
 
 
 def test_rebuild_command_proves_equality_and_repairs(people):  # noqa: F811

@@ -12,7 +12,7 @@ from tests import sealed
 from trading.models import Bid, DocumentDownload, Registration
 from trading.services.participation import registration_create
 
-from .conftest import create_project, join_and_bid, transition, upload_bid, wait_until
+from .conftest import create_project, deadline_passes, join_and_bid, transition, upload_bid, wait_until
 
 
 def _published(world, seconds=3600):
@@ -121,32 +121,36 @@ def test_after_the_deadline_no_bid_and_no_withdrawal_is_accepted(world):
     assert Bid.objects.get(pk=live.pk).state == "submitted" and Bid.objects.count() == 1
 
 
-def test_downloads_are_hidden_before_the_deadline_except_from_tenderer_and_agency(world):
-    project = _published(world, seconds=3)
-    pid, section = project["id"], project["sections"][0]["id"]
+def test_documents_download_without_registration_and_who_downloaded_is_secret_until_the_deadline(world, settings):
+    project = _published(world, seconds=3600)
+    pid = project["id"]
     upload = world.api(world.agency).post(f"/api/trading/projects/{pid}/documents/",
                                           {"file": SimpleUploadedFile("招标文件.pdf", b"%PDF tender")},
                                           format="multipart")
     assert upload.status_code == 201, upload.content
     doc = upload.json()["id"]
-    bidder, stranger = world.bidders[0], world.bidders[1]
-    # A bidder not registered cannot download
-    assert world.api(stranger).get(f"/api/trading/documents/{doc}/download/").status_code == 403
-    # A registered bidder can, and the download is recorded
-    world.api(bidder).post(f"/api/trading/sections/{section}/registrations/")
+    bidder = world.bidders[0]
+    # EB 23: no registration or other precondition; a logged-in market subject downloads, and it is recorded
     response = world.api(bidder).get(f"/api/trading/documents/{doc}/download/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF tender"
     assert DocumentDownload.objects.filter(organisation=bidder.organisation).count() == 1
-    # Before the deadline: tenderer and agency see the list; regulator and bidders do not
-    for user in (world.tenderer, world.agency):
-        seen = world.api(user).get(f"/api/trading/projects/{pid}/downloads/")
-        assert seen.status_code == 200 and seen.json()["count"] == 1
-    for user in (world.regulator, bidder, stranger):
-        assert world.api(user).get(f"/api/trading/projects/{pid}/downloads/").status_code == 403
+    assert not Registration.objects.exists()
+    assert world.api(world.outsider_agency).get(f"/api/trading/documents/{doc}/download/").status_code == 200
+    assert world.api().get(f"/api/trading/documents/{doc}/download/").status_code in (401, 403)
+    # Before the deadline nobody sees who downloaded, the tenderer and agency included
+    for user in (world.tenderer, world.agency, world.regulator, bidder, world.bidders[1], world.officer):
+        assert world.api(user).get(f"/api/trading/projects/{pid}/downloads/").status_code == 403, user.role
     assert world.api().get(f"/api/trading/projects/{pid}/downloads/").status_code in (401, 403)
-    # After the deadline the regulator sees it too
-    wait_until(project["bid_deadline"])
-    assert world.api(world.regulator).get(f"/api/trading/projects/{pid}/downloads/").json()["count"] == 1
+    # The EB 24 reading, as a setting: the tenderer and its agency see it
+    settings.TRADING_PARTIES_SEE_DOWNLOADS = True
+    assert world.api(world.agency).get(f"/api/trading/projects/{pid}/downloads/").json()["count"] == 1
+    assert world.api(world.regulator).get(f"/api/trading/projects/{pid}/downloads/").status_code == 403
+    settings.TRADING_PARTIES_SEE_DOWNLOADS = False
+    # After the deadline: the parties and the regulator
+    deadline_passes(pid)
+    for user in (world.tenderer, world.agency, world.regulator):
+        assert world.api(user).get(f"/api/trading/projects/{pid}/downloads/").json()["count"] == 1
+    assert world.api(world.bidders[1]).get(f"/api/trading/projects/{pid}/downloads/").status_code == 403
 
 
 def test_registration_is_closed_after_the_deadline(world):

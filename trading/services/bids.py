@@ -187,7 +187,7 @@ def bid_accept_file(*, project: Project, section: Section, user, key: BidderKey,
     audit_record(action="trading.bid.submit", obj=bid, payload={
         **{k: v for k, v in bid_receipt(bid=bid).as_dict().items() if k != "signed"},
         "signer": key.fingerprint, "receipt_signature": bid.receipt["signature"],
-        "supersedes": [str(b.receipt_no) for b in previous]}, checkpoint=True)
+        "supersedes": [str(b.receipt_no) for b in previous]}, checkpoint=True, sealed_until=project.bid_deadline)
     return bid, True
 
 
@@ -234,5 +234,6 @@ def bid_withdraw(*, bid: Bid, user) -> Bid:
     bid.ended_at = timezone.now()
     bid.save(update_fields=["state", "ended_at"])
     audit_record(action="trading.bid.withdraw", obj=bid, payload={
-        "deal_code": project.deal_code, "section": bid.section.code, "receipt_no": str(bid.receipt_no)})
+        "deal_code": project.deal_code, "section": bid.section.code, "receipt_no": str(bid.receipt_no)},
+        sealed_until=project.bid_deadline)
     return bid

@@ -60,7 +60,8 @@ def registration_create(*, section: Section, user) -> Registration:
     except IntegrityError:
         raise ValidationError({"section": _("Your organisation is already registered for this section.")})
     audit_record(action="trading.registration.create", obj=registration, payload={
-        "deal_code": project.deal_code, "section": section.code, "bidder": user.organisation.credit_code})
+        "deal_code": project.deal_code, "section": section.code, "bidder": user.organisation.credit_code},
+        sealed_until=project.bid_deadline)
     bond_account_open(registration)  # the section's bid bond, if it asks for one: the bidder's sub-account
     return registration
 
@@ -82,7 +83,8 @@ def registration_sign_commitment(*, registration: Registration, user, accepted: 
     registration.save(update_fields=["commitment_text", "commitment_signed_at", "commitment_signed_by"])
     audit_record(action="trading.registration.commitment_sign", obj=registration, payload={
         "deal_code": registration.section.project.deal_code, "section": registration.section.code,
-        "bidder": user.organisation.credit_code, "text": registration.commitment_text})
+        "bidder": user.organisation.credit_code, "text": registration.commitment_text},
+        sealed_until=registration.section.project.bid_deadline)
     return registration
 
 
@@ -110,23 +112,27 @@ def document_upload(*, project: Project, user, upload) -> TenderDocument:
 
 
 def document_may_download(*, user, document: TenderDocument) -> bool:
+    """EB 23: any logged-in market subject (a person of a bidder, tenderer or agency) downloads a published project's
+    documents, with no registration or other precondition; the parties and regulators too (drafts: parties only)."""
     project = document.project
-    if is_party(user=user, project=project) or user.role == Role.REGULATOR:
+    if is_party(user=user, project=project):
         return True
-    return (user.role == Role.BIDDER and user.organisation_id is not None
-            and project.status != Status.DRAFT
-            and Registration.objects.filter(section__project=project, organisation_id=user.organisation_id).exists())
+    if project.status == Status.DRAFT or not user.is_authenticated:
+        return False
+    return user.role == Role.REGULATOR or (
+        user.role in (Role.BIDDER, Role.TENDERER, Role.AGENCY) and user.organisation_id is not None)
 
 
 @transaction.atomic
 def document_download(*, document: TenderDocument, user) -> DocumentDownload:
-    """Record a download of a tender document; only registered bidders (and the parties, regulators) may."""
+    """Record a download of a tender document (EB 23: recorded, not permitted; see document_may_download)."""
     if not document_may_download(user=user, document=document):
-        raise PermissionDenied(_("Register your organisation for a section of this project to download its "
+        raise PermissionDenied(_("Log in as a person of a bidder, tenderer or agency organisation to download the "
                                  "tender documents."))
     download = DocumentDownload.objects.create(
         document=document, organisation=user.organisation if user.role == Role.BIDDER else None, user=user,
         downloaded_at=timezone.now(), ip_address=current_actor().ip_address)
     audit_record(action="trading.document.download", obj=document, payload={
-        "deal_code": document.project.deal_code, "document": document.name, "sha256": document.sha256})
+        "deal_code": document.project.deal_code, "document": document.name, "sha256": document.sha256},
+        sealed_until=document.project.bid_deadline)
     return download

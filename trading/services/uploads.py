@@ -91,7 +91,7 @@ def upload_create(*, section: Section, user, size: int, file_name: str = "",
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(exist_ok=False)
     audit_record(action="trading.upload.create", obj=session, payload={
-        "deal_code": project.deal_code, "section": section.code, "size": size})
+        "deal_code": project.deal_code, "section": section.code, "size": size}, sealed_until=project.bid_deadline)
     return session
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0009_section_bond_amount'),
+        ('trading', '0010_contract_termination'),
     ]
 
     operations = [
