@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trading', '0010_contract_termination'),
+        ('trading', '0011_notice_portal'),
     ]
 
     operations = [
