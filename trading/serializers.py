@@ -12,6 +12,7 @@ from .models import (
     Category,
     Contract,
     DocumentDownload,
+    PortalType,
     Project,
     ProjectTransition,
     Registration,
@@ -140,13 +141,13 @@ class ContractTerminationInSerializer(serializers.Serializer):
 
 
 class AnnouncementSerializer(serializers.ModelSerializer):
-    deal_code = serializers.CharField(source="project.deal_code", read_only=True)
-    project_status = serializers.CharField(source="project.status", read_only=True)
+    project_status = serializers.CharField(source="project.status", read_only=True, allow_null=True, default=None)
+    portal_type = serializers.ChoiceField(choices=PortalType.choices, read_only=True)
 
     class Meta:
         model = Announcement
-        fields = ["id", "project", "deal_code", "project_status", "kind", "title", "body", "published_at",
-                  "publicity_ends_at"]
+        fields = ["id", "project", "deal_code", "project_status", "kind", "portal_type", "category", "region",
+                  "title", "body", "published_at", "publicity_ends_at"]
 
 
 class RegistrationSerializer(serializers.ModelSerializer):

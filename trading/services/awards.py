@@ -14,6 +14,7 @@ from audit.services import audit_record
 from ..bonds import bonds_after_contract
 from ..models import Award, Bid, Candidate, Contract, Project, Section, Status
 from ..selectors import is_party
+from .notices import announcement_publish
 
 MAX_CANDIDATES = 3
 
@@ -122,6 +123,15 @@ def contract_record(*, award: Award, user, signed_on: dt.date, amount) -> Contra
     audit_record(action="trading.contract.record", obj=contract, payload={
         "deal_code": project.deal_code, "section": award.section.code, "signed_on": signed_on,
         "amount": contract.amount})
+    section = award.section
+    announcement_publish(project=project, kind="contract", title=_("%(title)s: contract publicity") % {
+        "title": project.title}, body="\n".join([
+            f"{section.full_code} {section.name}",
+            _("Purchaser / tenderer: %(name)s") % {"name": project.tenderer.name},
+            _("Supplier / winner: %(name)s") % {"name": award.organisation.name},
+            _("Contract amount (yuan): %(amount)s") % {"amount": f"{contract.amount:,.2f}"},
+            _("Signed on: %(day)s") % {"day": signed_on.isoformat()},
+        ]))
     bonds_after_contract(contract)  # TL 57 / CGT 33: the section's bid bonds are due back
     return contract
 
