@@ -366,6 +366,10 @@ SEALING_WRAP_KEY = os.environ.get("SEALING_WRAP_KEY", "")
 SEALING_WRAP_KEY_FILE = os.environ.get("SEALING_WRAP_KEY_FILE", "")
 TRADING_UPLOAD_CHUNK_MAX_BYTES = int(os.environ.get("TRADING_UPLOAD_CHUNK_MAX_BYTES", str(8 * 1024 * 1024)))
 TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", str(100 * 1024 * 1024)))
+# X.509 certificates as signing identities (trading/services/certificates.py, docs/certificates.md): the CA
+# certificates the platform accepts and their revocation lists, PEM files, comma-separated.
+SIGNING_CA_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CAS", "").split(",") if p.strip()]
+SIGNING_CRL_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CRLS", "").split(",") if p.strip()]
 
 # Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
 # (grade, minimum score), best first; the last grade takes every lower score.
