@@ -5,6 +5,7 @@ each journey needs is made through the services; what would take days (a deadlin
 in the database, never waited for.
 """
 
+import datetime as dt
 import importlib
 import os
 
@@ -64,20 +65,34 @@ def chinese(user, name: str):
 
 
 def test_an_official_goes_from_the_desk_to_the_statistics_pdf(browser, server):
-    from tests.pdfcheck import pdf_read
+    from django.utils import timezone
 
+    from tests.pdfcheck import assert_whole, pdf_read
+    from tests.stats.test_statistics import award
+
+    # given two awards this year, a construction tender and a government purchase
+    people = {"agency": factories.user(role=Role.AGENCY), "tenderer": factories.organisation(
+        org_type="tenderer"), "winner": factories.organisation()}
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    award(people, category="construction", base_type="price_cap", base="1000000.00", amount="900000.00",
+          at=yesterday)
+    award(people, category="government", base_type="budget", base="500000.00", amount="450000.00", at=yesterday)
     official = chinese(factories.user(role=Role.OFFICIAL), "赵统计")
     trip = journey_of(browser, server, official, "official")
+    # when the official reads the desk's headline, opens the statistics and downloads the report
     trip.go("/accounts/dashboard/")
+    trip.page.wait_for_selector("text=1,350,000.00")
     trip.step("desk")
     trip.page.click("a[href^='/statistics/']")
-    trip.page.wait_for_selector("table", timeout=WAIT)
+    trip.page.wait_for_selector("text=1,350,000.00", timeout=WAIT)
     trip.step("statistics")
     with trip.page.expect_download(timeout=WAIT) as download:
         trip.page.click("a[href^='/statistics/report.pdf']")
     pdf = download.value.path().read_bytes()
+    # then the PDF holds the same figures, whole, in an embedded font
     read = pdf_read(pdf, name="journey-official", signed=False)  # signed by the server's own PKI
     assert "交易统计报告" in read.text
+    assert_whole(read, ["1,350,000.00", "900,000.00", "450,000.00"])
 
 
 def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
