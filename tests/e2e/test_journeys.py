@@ -166,3 +166,44 @@ def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
     # then the report is signed and the candidates go to publicity
     room.refresh_from_db()
     assert room.state == Evaluation.State.REPORTED and room.report_sha256
+
+
+def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_report(browser, server):
+    from django.utils import timezone
+
+    from supervision.models import Complaint
+    from supervision.services import complaints
+    from tests.supervision.complaint_helpers import project_in
+    from tests.trading.conftest import World
+
+    # given a bidder's complaint about the procedure of a project in publicity
+    catalogue_seed()
+    world = World()
+    for n, user in enumerate([world.tenderer, world.agency, *world.bidders, world.regulator, world.outsider_agency,
+                              world.officer]):
+        chinese(user, f"演示人员{n}")
+    project = project_in(world)
+    complaint = complaints.complaint_file(project=project, user=world.bidders[3], subject="procedure",
+                                          grounds="代理机构在开标前泄露了投标人名单。",
+                                          known_on=timezone.localdate())
+    trip = journey_of(browser, server, world.regulator, "regulator")
+    # when the regulator opens it from the desk, accepts it and decides it
+    trip.go("/accounts/dashboard/")
+    trip.step("desk")
+    trip.page.click(f"a[href='/complaints/{complaint.pk}/']")
+    trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/accept/']")
+    trip.step("complaint-received")
+    trip.page.click(f"form[action='/complaints/{complaint.pk}/accept/'] button")
+    trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/decide/']")
+    trip.step("complaint-accepted")
+    decide = trip.page.locator(f"form[action='/complaints/{complaint.pk}/decide/']")
+    decide.locator("select[name=outcome]").select_option("upheld")
+    decide.locator("textarea[name=text]").fill("经调查，投诉事项属实，责令代理机构改正。")
+    decide.locator("button").click()
+    trip.page.wait_for_selector("text=经调查，投诉事项属实")
+    trip.step("complaint-decided")
+    # then the complaint is decided, and the enforcement report is one click from the desk
+    assert Complaint.objects.get(pk=complaint.pk).outcome == "upheld"
+    trip.go("/supervision/report/")
+    trip.page.wait_for_selector("table")
+    trip.step("enforcement-report")
