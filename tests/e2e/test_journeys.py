@@ -57,6 +57,15 @@ def journey_of(browser, server, user, name: str) -> Journey:
     return Journey(context.new_page(), server.url, name)
 
 
+def chinese_organisations() -> None:
+    """The factories name organisations after their credit code's last characters (letters among them, which a
+    page check reads as English): demo-like Chinese names instead."""
+    from accounts.models import Organisation
+
+    for n, organisation in enumerate(Organisation.objects.order_by("pk")):
+        Organisation.objects.filter(pk=organisation.pk).update(name=f"阳光演示单位{n:03d}号")
+
+
 def chinese(user, name: str):
     """Demo-like people: a Chinese display name (the factories' "expert tester" is not one a page should show)."""
     user.display_name = name
@@ -78,6 +87,7 @@ def test_an_official_goes_from_the_desk_to_the_statistics_pdf(browser, server):
           at=yesterday)
     award(people, category="government", base_type="budget", base="500000.00", amount="450000.00", at=yesterday)
     official = chinese(factories.user(role=Role.OFFICIAL), "赵统计")
+    chinese_organisations()
     trip = journey_of(browser, server, official, "official")
     # when the official reads the desk's headline, opens the statistics and downloads the report
     trip.go("/accounts/dashboard/")
@@ -117,6 +127,7 @@ def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
         regions=["310000"], evaluation_starts_at=expert_factories.evaluation_window()[0],
         evaluation_ends_at=expert_factories.evaluation_window()[1], reserve_size=3)
     draws.draw_perform(request=request)
+    chinese_organisations()
     seats = list(Seat.objects.filter(request=request, role=Seat.Role.MEMBER, state=Seat.State.NOTIFIED)
                  .order_by("group", "position"))
     expert = seats[0].expert.user
@@ -186,6 +197,7 @@ def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_
     complaint = complaints.complaint_file(project=project, user=world.bidders[3], subject="procedure",
                                           grounds="代理机构在开标前泄露了投标人名单。",
                                           known_on=timezone.localdate())
+    chinese_organisations()
     trip = journey_of(browser, server, world.regulator, "regulator")
     # when the regulator opens it from the desk, accepts it and decides it
     trip.go("/accounts/dashboard/")
