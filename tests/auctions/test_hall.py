@@ -91,8 +91,11 @@ def test_two_daphne_processes_every_client_sees_the_same_bids_in_the_same_order(
                 await sync_to_async(f.countdown_ends)(lot)
                 for client in everyone:
                     await client.wait_kind("closed", timeout=30)
-                closed = observers[1].events[-1]["payload"]
+                closed = (await observers[1].wait_kind("closed"))["payload"]
                 assert closed["outcome"] == "sold" and closed["winner_name"] in names
+                last = max(c.last_seq for c in everyone)
+                for client in everyone:  # the certificate's event follows the close
+                    await client.wait(lambda c=client: c.last_seq >= last)
                 assert all(c.events == observers[0].events for c in everyone)
                 # and every client was warned by the server's clock before the end
                 assert all(c.warnings and c.warnings[0]["remaining"] <= int(COUNTDOWN) for c in everyone)
