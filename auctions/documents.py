@@ -3,6 +3,8 @@
 SHA-256 kept and announced in the lot's log."""
 
 import hashlib
+import os
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,14 +90,17 @@ def document_generate(*, lot_id: int, kind: str) -> LotDocument:
     sha = hashlib.sha256(data).hexdigest()
     path = document_path(lot_id, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # Each signed rendering differs (the PDF signature's time): only the one whose row is created takes the file's
+    # place; a rendering made at the same time by another process is discarded under the lock.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(data)
-    tmp.replace(path)
     with transaction.atomic():
         lot = lot_lock(lot_id=lot_id)
         existing = LotDocument.objects.filter(lot_id=lot_id, kind=kind).first()
         if existing is not None:
+            tmp.unlink(missing_ok=True)
             return existing
+        tmp.replace(path)
         document = LotDocument.objects.create(lot=lot, kind=kind, content=content, storage_path=str(path),
                                               sha256=sha, created_at=timezone.now())
         event_append(lot=lot, kind="document_published", payload={

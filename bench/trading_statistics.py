@@ -200,7 +200,8 @@ def main() -> None:
         results_section_write(f"Statistics at {args.sections:,} awarded sections (rollup)", (
             f"{dt.date.today()}, `bench/trading_statistics.py --sections {args.sections} --write`, {args.runs} runs "
             f"each, rollup {rollup_rows:,} rows, window {flt_start} .. {end} with 同比. Target (issue #17): the page "
-            f"p95 ≤ 300 ms and ≤ 0.25× a bare GROUP BY over the award table.\n\n{table}\n\n{verdict}. "
+            f"p95 ≤ 300 ms and ≤ 0.25× a bare GROUP BY over the award table. Load average at the end "
+            f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (shared 2-core machine).\n\n{table}\n\n{verdict}. "
             f"`rebuild_statistics` proof: {'equal' if not differences else 'DIFFERENT'} in {proof:.1f} s."))
 
 

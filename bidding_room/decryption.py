@@ -20,6 +20,15 @@ def challenge_verify(*, user, challenge: bytes, signature: bytes) -> bool:
     return verify(user=user, challenge=challenge, signature=signature)
 
 
+def certificate_still_valid(*, user) -> None:
+    """A bidder whose key is a certificate: refused (ValidationError on ``certificate``, with the reason) once the
+    certificate expired, was revoked, or no longer names its organisation."""
+    from trading.selectors import bidder_key_current as current
+    from trading.services.keys import certificate_still_valid as check
+
+    check(key=current(user=user))
+
+
 def bidder_key_current(*, user):
     from trading.selectors import bidder_key_current as current
 

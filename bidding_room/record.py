@@ -2,6 +2,8 @@
 opened, signed by the platform key; its SHA-256 is shown on the portal."""
 
 import hashlib
+import os
+import secrets
 from pathlib import Path
 
 from django.conf import settings
@@ -171,14 +173,17 @@ def record_generate(*, session_id: int) -> OpeningRecord:
     signature, fingerprint = record_sign(sha256_hex=sha)
     path = record_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    # Each signed rendering differs (the PDF signature's time), so only the rendering whose record is created may
+    # take the file's place: another process that rendered at the same time discards its own under the lock.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     tmp.write_bytes(document)
-    tmp.replace(path)
     with transaction.atomic():
         session = session_lock(session_id=session_id)
         existing = OpeningRecord.objects.filter(session_id=session_id).first()
         if existing is not None:
+            tmp.unlink(missing_ok=True)
             return existing
+        tmp.replace(path)
         record = OpeningRecord.objects.create(session=session, content=content, storage_path=str(path), sha256=sha,
                                               signature=signature, key_fingerprint=fingerprint,
                                               created_at=timezone.now())

@@ -67,6 +67,7 @@ def room_words() -> dict:
         "objections_left": _("Objections end in"), "choose_key": _("Choose your private key file"),
         "no_envelope": _("Your bid file could not be fetched"), "colon": _(": "),
         "you_signed_in": _("You are signed in"), "you_not_signed_in": _("You are not signed in"),
+        "bid_bond": _("Bid bond"),
     }
 
 

@@ -137,6 +137,16 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL,
                                                   conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A bounded pool of connections per process (Django's psycopg pool): at a deadline rush requests queue for a
+        # connection instead of each opening its own until PostgreSQL refuses more clients. A request that waited
+        # DB_POOL_TIMEOUT seconds in vain is answered 503 + Retry-After (core.error_pages.overloaded), never 500.
+        # DB_POOL_MAX_SIZE=0 turns the pool off (one connection per thread, DB_CONN_MAX_AGE as before).
+        pool_max = int(os.environ.get("DB_POOL_MAX_SIZE", "10"))
+        if pool_max > 0:
+            DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django must not
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")), "max_size": pool_max,
+                "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "20"))}
         DATABASES["default"].setdefault("TEST", {})
         test_name = os.environ.get("TEST_DATABASE_NAME")
         if test_name:
@@ -356,6 +366,10 @@ SEALING_WRAP_KEY = os.environ.get("SEALING_WRAP_KEY", "")
 SEALING_WRAP_KEY_FILE = os.environ.get("SEALING_WRAP_KEY_FILE", "")
 TRADING_UPLOAD_CHUNK_MAX_BYTES = int(os.environ.get("TRADING_UPLOAD_CHUNK_MAX_BYTES", str(8 * 1024 * 1024)))
 TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", str(100 * 1024 * 1024)))
+# X.509 certificates as signing identities (trading/services/certificates.py, docs/certificates.md): the CA
+# certificates the platform accepts and their revocation lists, PEM files, comma-separated.
+SIGNING_CA_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CAS", "").split(",") if p.strip()]
+SIGNING_CRL_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CRLS", "").split(",") if p.strip()]
 
 # Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
 # (grade, minimum score), best first; the last grade takes every lower score.

@@ -26,11 +26,13 @@ def deposits_to_pay(user):
 
 
 def refunds_to_make(user):
-    """Refunds due and not yet recorded on the requirements this person looks after (never before a bond's
-    deadline: a refund is due only after the award)."""
+    """Refunds due and not yet recorded on the requirements this person looks after; a tender bond's only after its
+    deadline (a tender cancelled earlier names nobody before it)."""
     requirements = selectors.requirements_for(user).filter(
         Q(accounts__movements__kind="refund_due")).distinct()[:100]
     for requirement in requirements:
+        if not selectors.arrivals_visible(requirement):  # a bond's bidders stay unnamed until its deadline
+            continue
         for account, status in selectors.refunds_outstanding(requirement):
             yield DeskItem(title=requirement.label, url=reverse("deposits:requirement", args=[requirement.pk]),
                            action=_("Refund %(bidder)s") % {"bidder": account.organisation.name},

@@ -178,9 +178,14 @@ def accounts_of(organisation) -> QuerySet:
             .order_by("-requirement__deadline", "pk"))
 
 
-def requirements_for(user) -> QuerySet:
-    """The requirements a person may look after: the platform and regulators all, an agency or seller its own."""
-    queryset = DepositRequirement.objects.select_related("organiser")
+def requirements_for(user, *, at: dt.datetime | None = None) -> QuerySet:
+    """The requirements a person may look after: the platform and regulators all, an agency or seller its own.
+
+    A tender bond's requirement exists once a bidder registered, so it is listed only after its deadline: before,
+    even its existence would tell that someone is bidding (EB 23/24).
+    """
+    queryset = DepositRequirement.objects.select_related("organiser").exclude(
+        kind=DepositRequirement.Kind.BID_BOND, deadline__gte=at or timezone.now())
     if user.role in {"admin", "regulator"}:
         return queryset
     if user.organisation_id:

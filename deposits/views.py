@@ -3,6 +3,7 @@ requirement (arrivals, refunds due); the statement import. Thin: parse, check pe
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,8 +58,11 @@ def manage(request):
 @permission_required("deposits.manage")
 @require_http_methods(["GET", "POST"])
 def requirement(request, pk: int):
-    """One requirement: its bidders' deposits and arrivals (a tender bond's only after the deadline), refunds due."""
+    """One requirement: its bidders' deposits and arrivals, refunds due; a tender bond's page exists only after the
+    deadline."""
     requirement = get_object_or_404(DepositRequirement.objects.select_related("organiser"), pk=pk)
+    if not selectors.arrivals_visible(requirement):
+        raise Http404  # a tender bond before its deadline: as if it did not exist (its existence tells of a bidder)
     require(request.user, "deposits.requirement", requirement)
     may_refund = can(request.user, "deposits.refund", requirement)
     form = RefundForm(request.POST or None)
@@ -77,15 +81,14 @@ def requirement(request, pk: int):
                 return redirect("deposits:requirement", pk=requirement.pk)
         else:
             messages.error(request, _("Give the bank reference of the refund and, if paid, the interest in yuan."))
-    visible = selectors.arrivals_visible(requirement)
-    context = {"requirement": requirement, "visible": visible, "may_refund": may_refund}
-    if visible:
-        accounts = requirement.accounts.select_related("organisation", "requirement").order_by("organisation__name")
-        context["rows"] = [(account, selectors.deposit_status(account)) for account in accounts]
-        context["arrivals"] = (Movement.objects.filter(account__requirement=requirement, kind=Movement.Kind.ARRIVAL)
-                               .select_related("account__organisation").order_by("arrived_at"))
-        context["refunds"] = selectors.refunds_outstanding(requirement)
-    return render(request, "deposits/requirement.html", context)
+    accounts = requirement.accounts.select_related("organisation", "requirement").order_by("organisation__name")
+    return render(request, "deposits/requirement.html", {
+        "requirement": requirement, "may_refund": may_refund,
+        "rows": [(account, selectors.deposit_status(account)) for account in accounts],
+        "arrivals": (Movement.objects.filter(account__requirement=requirement, kind=Movement.Kind.ARRIVAL)
+                     .select_related("account__organisation").order_by("arrived_at")),
+        "refunds": selectors.refunds_outstanding(requirement),
+    })
 
 
 @permission_required("deposits.import")

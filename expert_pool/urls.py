@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public, views
 from .evaluation import views as evaluation_views
 
 app_name = "expert_pool"
@@ -13,6 +13,8 @@ urlpatterns = [
     path("answer/<uuid:token>/", views.seat_answer, name="seat_answer"),
     path("draws/", views.draw_list, name="draws"),
     path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+    path("records/", public.record_list, name="records"),
+    path("records/<int:pk>/", public.record_page, name="record"),
     path("sections/<int:section_id>/draw/", evaluation_views.section_draw, name="section_draw"),
     path("sections/<int:section_id>/evaluation/open/", evaluation_views.evaluation_open, name="evaluation_open"),
     path("evaluations/<int:pk>/", evaluation_views.evaluation_room, name="evaluation"),

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
+from core import draw as core_draw
 from core.regions import region_prefix
 from core.workdays import today
 from credit.selectors import organisation_refusal
@@ -103,7 +104,7 @@ def draw_record(*, purchase: Purchase) -> dict:
     draw = getattr(purchase, "draw", None)
     if draw is None:
         return {}
-    record = {"purchase": purchase.pk, "number": purchase.number, "algorithm": "sunshine-expert-draw-v1",
+    record = {"purchase": purchase.pk, "number": purchase.number, "format": core_draw.FORMAT_V1,
               "commitment": draw.commitment, "committed_at": draw.committed_at.isoformat()}
     if draw.drawn_at is None:
         return record

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.permissions import can, permission_required
 from core.forms import form_add_service_errors
 from core.workdays import today
+from credit.selectors import subject_standing
 
 from . import conf, forms
 from .models import Application, CommitteeMember, Exclusion, Intermediary, Method, Objection, Purchase, Rating
@@ -303,7 +304,7 @@ def intermediary_detail(request, pk: int):
            .select_related("contract__rating").order_by("-selected_at")[:20])
     return render(request, "marketplace/intermediary_detail.html", {
         "intermediary": intermediary, "qualifications": intermediary.qualifications.all(), "won": won,
-        "today": today()})
+        "today": today(), "standing": subject_standing(organisation=intermediary.organisation)})
 
 
 @permission_required("marketplace.purchase.post")

@@ -14,6 +14,7 @@ Events and their tags (docs/opendata.md has the full mapping):
 | award (中标/成交)                                | award             |
 | award refused by the winner (TL 74)              | awardUpdate       |
 | contract recorded (合同)                         | contract          |
+| contract terminated (合同终止)                   | contractTermination |
 
 Each release carries everything public at its date and nothing more: bids (statistics and details: who bid,
 at what price) only from the end of the opening; registrations and downloads never (EB 23/24); the awards and
@@ -181,6 +182,8 @@ class Facts:
             contract = self.contracts.get(award.pk)
             if contract:
                 events.append(Event(f"contract-{contract.pk}", "contract", contract.recorded_at))
+                if contract.terminated_at is not None:
+                    events.append(Event(f"termination-{contract.pk}", "contractTermination", contract.terminated_at))
         return sorted(events, key=lambda e: e.at)
 
 
@@ -281,8 +284,14 @@ def release_build(facts: Facts, event: Event) -> dict:
         awards.append(entry)
         contract = facts.contracts.get(award.pk)
         if contract and contract.recorded_at <= at:
-            contracts.append({"id": f"{award_id}-{contract.pk}", "awardID": award_id, "status": "active",
-                              "dateSigned": when(contract.signed_on), "value": money(contract.amount)})
+            entry = {"id": f"{award_id}-{contract.pk}", "awardID": award_id, "status": "active",
+                     "dateSigned": when(contract.signed_on), "value": money(contract.amount)}
+            if contract.terminated_at is not None and contract.terminated_at <= at:
+                # The fact and the day, from the moment it is recorded; the reason stays in the platform's record
+                # (it may name business matters of the parties).
+                entry["status"] = "terminated"
+                entry["period"] = {"startDate": when(contract.signed_on), "endDate": when(contract.terminated_on)}
+            contracts.append(entry)
     release["tender"] = tender
     release["parties"] = list(parties.values())
     if awards:

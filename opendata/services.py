@@ -50,13 +50,13 @@ def releases_publish(*, projects, now: dt.datetime | None = None) -> int:
 
 def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
     """The sweep: projects changed in the last hour (a transaction still open at the previous sweep is seen by a
-    later one), plus those whose award, contract or notice is that recent."""
+    later one), plus those whose award, contract, contract termination or notice is that recent."""
     now = now or timezone.now()
     since = now - SWEEP_WINDOW
     changed = _publishable().filter(
         Q(updated_at__gte=since) | Q(sections__award__awarded_at__gte=since)
         | Q(sections__award__contract__recorded_at__gte=since) | Q(announcements__published_at__gte=since)
-        | Q(sections__award__refused_at__gte=since)).distinct()
+        | Q(sections__award__refused_at__gte=since) | Q(sections__award__contract__terminated_at__gte=since)).distinct()
     return _in_batches(changed, now)
 
 

@@ -63,6 +63,16 @@ class PlatformError(SealingError):
         self.data = data or {}
 
 
+BUSY_RETRIES = 24  # a 503 "busy" answer is retried this many times, each after its Retry-After (at most 30 s)
+
+
+def _retry_after_seconds(value: str | None) -> float:
+    try:
+        return min(max(float(value or 5), 0.5), 30.0)
+    except ValueError:
+        return 5.0
+
+
 def _problem(data: Any) -> str:
     if isinstance(data, dict):
         errors = data.get("errors", data)
@@ -96,11 +106,16 @@ class PlatformClient:
         if content_type:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(self.server + path, data=body, method=method, headers=headers)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - the user's server
-                raw, status = response.read(), response.status
-        except urllib.error.HTTPError as exc:
-            raw, status = exc.read(), exc.code
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - user's server
+                    raw, status, retry_after = response.read(), response.status, None
+            except urllib.error.HTTPError as exc:
+                raw, status, retry_after = exc.read(), exc.code, exc.headers.get("Retry-After")
+            # 503 + Retry-After: the platform is busy for a moment (a deadline rush) and saved nothing; wait, resend.
+            if status != 503 or attempt == BUSY_RETRIES:
+                break
+            time.sleep(_retry_after_seconds(retry_after))
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:

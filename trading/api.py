@@ -22,7 +22,7 @@ from core.api import date_in_range, date_message, query_int, service_errors
 
 from . import lifecycle, selectors, storage
 from .client import client_info
-from .models import Award, Bid, Project, Registration, Section, TenderDocument
+from .models import Award, Bid, Contract, Project, Registration, Section, TenderDocument
 from .search import SearchFilters, search_announcements
 from .serializers import (
     AmendSerializer,
@@ -34,6 +34,7 @@ from .serializers import (
     CommitmentSerializer,
     ContractInSerializer,
     ContractSerializer,
+    ContractTerminationInSerializer,
     DocumentSerializer,
     DownloadSerializer,
     ProjectSerializer,
@@ -316,6 +317,17 @@ def award_contract(request, pk: int):
     data = _valid(ContractInSerializer, request)
     contract = awards.contract_record(award=award, user=request.user, **data)
     return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=ContractTerminationInSerializer, responses=ContractSerializer)
+@api_view(["POST"])
+@service_errors
+def contract_termination(request, pk: int):
+    """Record that a contract was terminated (合同终止): the day it ended and why."""
+    contract = get_object_or_404(Contract, pk=pk)
+    data = _valid(ContractTerminationInSerializer, request)
+    contract = awards.contract_terminate(contract=contract, user=request.user, **data)
+    return Response(ContractSerializer(contract).data)
 
 
 @extend_schema(responses=inline_serializer("AnnouncementPage", {

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sections/<int:pk>/candidates/", api.section_candidates),
     path("sections/<int:pk>/award/", api.section_award),
     path("awards/<int:pk>/contract/", api.award_contract),
+    path("contracts/<int:pk>/termination/", api.contract_termination),
     path("announcements/", api.announcements, name="api-trading-announcements"),
     # Sealed bids (docs/submission.md)
     path("token/", api_sealing.token_obtain, name="api-trading-token"),

@@ -17,4 +17,4 @@ class TradingConfig(AppConfig):
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
         add_nav(["bidder", "agency", "tenderer", "regulator", "admin"], _("Keys"), "trading:keys", order=12)
         for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
-            add_nav([role], _("Announcements"), "trading:announcements", order=20)
+            add_nav([role], _("Announcements"), "trading:portal", order=20)

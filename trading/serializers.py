@@ -12,6 +12,7 @@ from .models import (
     Category,
     Contract,
     DocumentDownload,
+    PortalType,
     Project,
     ProjectTransition,
     Registration,
@@ -134,14 +135,19 @@ class ContractInSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
+class ContractTerminationInSerializer(serializers.Serializer):
+    terminated_on = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+
 class AnnouncementSerializer(serializers.ModelSerializer):
-    deal_code = serializers.CharField(source="project.deal_code", read_only=True)
-    project_status = serializers.CharField(source="project.status", read_only=True)
+    project_status = serializers.CharField(source="project.status", read_only=True, allow_null=True, default=None)
+    portal_type = serializers.ChoiceField(choices=PortalType.choices, read_only=True)
 
     class Meta:
         model = Announcement
-        fields = ["id", "project", "deal_code", "project_status", "kind", "title", "body", "published_at",
-                  "publicity_ends_at"]
+        fields = ["id", "project", "deal_code", "project_status", "kind", "portal_type", "category", "region",
+                  "title", "body", "published_at", "publicity_ends_at"]
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
@@ -202,4 +208,5 @@ class AwardSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contract
-        fields = ["id", "award", "signed_on", "amount", "recorded_at"]
+        fields = ["id", "award", "signed_on", "amount", "recorded_at", "terminated_on", "termination_reason",
+                  "terminated_at"]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,22 @@ from core.forms import form_add_service_errors
 from . import lifecycle, receipts, selectors, storage
 from .client import client_info
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm
-from .models import Announcement, Award, Bid, CancelReason, Project, Registration, Section, Status, TenderDocument
+from .models import (
+    Announcement,
+    Award,
+    Bid,
+    CancelReason,
+    Category,
+    NoticeAttachment,
+    PortalType,
+    Project,
+    Registration,
+    Section,
+    Status,
+    TenderDocument,
+    kinds_of,
+)
+from .notice_pdf import notice_filename, notice_pdf
 from .search import SearchFilters, search_announcements
 from .services import awards, bids, custody, keys, notices, participation, projects, refusals
 
@@ -94,7 +109,48 @@ def announcements(request):
 
 def announcement(request, pk: int):
     item = get_object_or_404(Announcement.objects.select_related("project"), pk=pk)
-    return render(request, "trading/announcement.html", {"announcement": item, "project": item.project})
+    return render(request, "trading/announcement.html", {
+        "announcement": item, "project": item.project, "attachments": item.attachments.all()})
+
+
+PORTAL_CATEGORIES = (Category.CONSTRUCTION, Category.GOVERNMENT, Category.LAND, Category.PROPERTY)
+
+
+def portal(request):
+    """The portal as on the national one: notices by category (工程建设, 政府采购, 土地矿业, 国有产权) × type
+    (交易公告, 变更公告, 中标候选人公示, 中标结果公告, 合同公示), newest first, 25 a page."""
+    category = request.GET.get("category", "")
+    kind = request.GET.get("type", "")
+    category = category if category in Category.values else ""
+    kind = kind if kind in PortalType.values else ""
+    notices = Announcement.objects.annotate(files=Count("attachments")).order_by("-published_at", "-pk")
+    if category:
+        notices = notices.filter(category=category)
+    if kind:
+        notices = notices.filter(kind__in=kinds_of(kind))
+    page = Paginator(notices, 25).get_page(request.GET.get("page"))
+    return render(request, "trading/portal.html", {
+        "page": page, "category": category, "type": kind,
+        "categories": [(c.value, c.label) for c in PORTAL_CATEGORIES],
+        "types": PortalType.choices,
+    })
+
+
+def notice_pdf_download(request, pk: int):
+    """The notice itself as a printable, signed PDF (公告全文)."""
+    item = get_object_or_404(Announcement.objects.select_related("project"), pk=pk)
+    response = HttpResponse(notice_pdf(item), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notice_filename(item)}"'
+    return response
+
+
+def notice_attachment(request, pk: int, attachment_id: int):
+    """A file published with a notice: public as the notice is."""
+    attachment = get_object_or_404(NoticeAttachment, pk=attachment_id, announcement_id=pk)
+    response = FileResponse(storage.protected_path(attachment.storage_path).open("rb"), as_attachment=True,
+                            filename=attachment.name)
+    response["X-Content-SHA256"] = attachment.sha256
+    return response
 
 
 def project(request, pk: int):

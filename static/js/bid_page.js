@@ -61,13 +61,22 @@ function installationId() {
   }
 }
 
+const BUSY_RETRIES = 24;  // a 503 "busy" answer (the deadline rush) is sent again after its Retry-After
+
 async function api(form, method, url, body, headers = {}) {
-  const response = await fetch(url, {
-    method, body, credentials: "same-origin",
-    headers: { "X-CSRFToken": csrf(form), "X-Sunshine-Installation": installationId(), ...headers },
-  });
-  const data = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
-  return { status: response.status, data };
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(url, {
+      method, body, credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf(form), "X-Sunshine-Installation": installationId(), ...headers },
+    });
+    if (response.status === 503 && attempt < BUSY_RETRIES) {
+      const wait = Math.min(Math.max(Number(response.headers.get("Retry-After")) || 5, 0.5), 30);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      continue;
+    }
+    const data = response.headers.get("content-type")?.includes("json") ? await response.json() : {};
+    return { status: response.status, data };
+  }
 }
 
 function problem(data) {

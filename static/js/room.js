@@ -257,7 +257,7 @@ export function startRoom(root) {
     // A section that asks for a bid bond: one more column, each bid's bond status (shown only now, after opening).
     const bonds = payload.table.some((row) => row.bond);
     const head = $("results").querySelector("thead tr");
-    if (bonds && !head.querySelector("[data-bond]")) head.append(el("th", "投标保证金", { "data-bond": "yes" }));
+    if (bonds && !head.querySelector("[data-bond]")) head.append(el("th", w("bid_bond"), { "data-bond": "yes" }));
     body.replaceChildren(...payload.table.map((row) => {
       const s = row.summary || {};
       const tr = el("tr", null, { "data-bidder": row.bidder });

@@ -63,10 +63,12 @@ def test_a_bond_shows_no_names_or_counts_before_the_deadline(client):
                  factories.user(role=Role.REGULATOR)):
         signed_in(client, user)
         listing = client.get("/deposits/manage/").content.decode()
-        detail = client.get(f"/deposits/manage/{requirement.pk}/").content.decode()
+        answer = client.get(f"/deposits/manage/{requirement.pk}/")
+        assert answer.status_code == 404  # as if it did not exist: its existence would tell of a bidder
+        detail = answer.content.decode()
         for page in (listing, detail):
             assert "先付款建设有限公司" not in page and account.sub_account not in page and "BANK-0001" not in page
-        assert "投标截止后显示" in listing
+        assert requirement.label not in listing
     deadline_passes(requirement)
     detail = client.get(f"/deposits/manage/{requirement.pk}/").content.decode()
     assert "先付款建设有限公司" in detail and "BANK-0001" in detail
@@ -120,3 +122,17 @@ def test_the_statement_import_page_names_each_wrong_row(client, requirement):
 def test_who_may_open_which_page(client, users, role, url, allowed):
     answer = signed_in(client, users[role]).get(url)
     assert answer.status_code == (200 if allowed else 403)
+
+
+def test_the_desk_names_no_bond_payer_before_the_deadline(client):
+    """A tender cancelled before its deadline makes the bonds due, but nobody is named before the deadline."""
+    agency = factories.organisation(org_type=Organisation.Type.AGENCY)
+    requirement = make_requirement(kind="bond", refund_rule="tl57", amount="50000.00", organiser=agency)
+    account = services.account_open(requirement=requirement, organisation=factories.organisation(name="早付款公司"))
+    arrive(account)
+    services.refunds_due_mark(requirement=requirement, event_on=timezone.localdate())
+    signed_in(client, factories.user(role=Role.AGENCY, organisation_obj=agency))
+    desk = reverse("accounts:dashboard_role", args=["agency"])
+    assert "早付款公司" not in client.get(desk).content.decode()
+    deadline_passes(requirement)
+    assert "早付款公司" in client.get(desk).content.decode()

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 
 from core.workdays import today
 from credit.selectors import subject_standing
@@ -44,6 +46,8 @@ def test_a_poor_rating_moves_the_intermediarys_credit_and_a_second_one_more():
                                     comment="再次超期")
     assert len(second.credit_events) == 2
     assert subject_standing(organisation=winner.organisation).score == after_one - 2 - 10
+    page = Client().get(reverse("marketplace:intermediary_detail", args=[winner.pk])).content.decode()
+    assert f"{after_one - 12}（" in page
 
 
 def test_a_good_rating_leaves_credit_alone():

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Role
 from audit.models import AuditEvent
@@ -54,7 +54,7 @@ def test_direct_selection_only_where_the_rules_allow_it():
     assert not Purchase.objects.exists()
 
 
-def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(capsys):
+def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(capsys, tmp_path):
     # given five eligible intermediaries, one with an expired qualification, one black-listed, one suspended,
     # one from another province
     eligible = [mf.intermediary() for _ in range(5)]
@@ -68,7 +68,7 @@ def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(ca
     mf.intermediary(regions=["320000"])
     purchase = mf.purchase(method="random")
     committed = draw_record(purchase=purchase)
-    assert set(committed) == {"purchase", "number", "algorithm", "commitment", "committed_at"}
+    assert set(committed) == {"purchase", "number", "format", "commitment", "committed_at"}
 
     # when the deadline passes and the owner draws
     purchase = selection.draw_perform(purchase=mf.deadline_passes(purchase))
@@ -93,6 +93,15 @@ def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(ca
     call_command("replay_marketplace_draw", str(purchase.pk))
     out = capsys.readouterr().out
     assert "replays exactly" in out and "BAD" not in out
+
+    # a record whose order was changed after the fact does not replay
+    record["result"]["groups"][0]["members"], record["result"]["groups"][0]["reserves"][0] = (
+        record["result"]["groups"][0]["reserves"][:1], record["result"]["groups"][0]["members"][0])
+    tampered = tmp_path / "record.json"
+    tampered.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError, match="does not match"):
+        call_command("replay_marketplace_draw", "--file", str(tampered))
+    assert "BAD members and reserves" in capsys.readouterr().out
 
 
 def test_a_drawn_intermediary_who_refuses_is_a_credit_event_and_the_first_reserve_follows():

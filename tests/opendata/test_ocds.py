@@ -1,6 +1,7 @@
 """The demo world as OCDS 1.1: every release package and record package validates with libcoveocds offline
 (0 errors), and ``ocdskit compile`` of the releases gives the platform's compiled records exactly."""
 
+import datetime as dt
 import functools
 import json
 import os
@@ -22,6 +23,8 @@ from opendata.ocds import EXTENSIONS
 from opendata.services import releases_publish_all
 from stats.demo import DEMO_MARK
 from tests.servers import free_port
+from trading.models import Contract
+from trading.services.awards import contract_terminate
 
 from .history import procedure
 
@@ -97,7 +100,9 @@ def patched_release_schema(archive: zipfile.ZipFile, tmp_path: Path) -> Path:
 def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
         db, settings, tmp_path, extension_server, offline_standard, django_capture_on_commit_callbacks):
     call_command("seed_demo", stdout=StringIO())  # the demo world, published by opendata.demo
-    procedure()  # a tender through the opening (bids, prices), award and contract
+    done, _ = procedure()  # a tender through the opening (bids, prices), award and contract
+    contract_terminate(contract=Contract.objects.filter(award__section__project=done).order_by("pk").first(),
+                       user=done.created_by, terminated_on=dt.date(2025, 6, 20), reason="双方协商一致解除合同")
     procedure(category="government", base_type="budget", title="区属医院医疗设备采购项目")  # with a budget: planning
     with django_capture_on_commit_callbacks(execute=True):  # the history import's sample file, imported
         from stats.services import history_import_start
@@ -114,7 +119,7 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     api = APIClient()
     ocids = sorted(set(Release.objects.values_list("ocid", flat=True)))
     assert len(ocids) > 200 and Release.objects.filter(imported=True).values("ocid").distinct().count() == 6
-    assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract"} <= set(
+    assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract", "contractTermination"} <= set(
         Release.objects.values_list("tag", flat=True))
 
     release_packages, record_packages = {}, {}

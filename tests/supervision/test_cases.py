@@ -17,7 +17,7 @@ from supervision.services import cases
 from supervision.services.leads import leads_refresh
 from tests import factories
 from tests.expert_pool.factories import expert as make_expert
-from tests.pdfcheck import assert_signed
+from tests.pdfcheck import assert_signed, assert_whole, pdf_read
 from trading.models import Status
 
 from .indicator_helpers import award, bid, bidder, project
@@ -63,6 +63,9 @@ def test_a_case_from_a_signal_a_fine_credit_and_the_signed_decision(regulator, t
     assert decision_verify(pdf=pdf, signature_b64=fine.signature)
     assert not decision_verify(pdf=pdf + b" ", signature_b64=fine.signature)
     assert_signed(pdf, name="decision")  # and inside the PDF, by the platform's certificate (PAdES)
+    read = pdf_read(pdf, name="decision-read")  # rendered to PNG, its font embedded, no figure split
+    assert_whole(read, ["45,000.00", fine.number, "《招标投标法》第五十三条"])
+    assert one.organisation.name in read.text
 
     cases.fine_payment_record(measure=fine, user=regulator, amount="45000", paid_on=today(), reference="BANK-1")
     with pytest.raises(ValidationError):

@@ -12,6 +12,7 @@ from supervision.models import Lead, Measure
 from supervision.services import cases
 from supervision.services.leads import leads_refresh
 from tests import factories
+from tests.pdfcheck import assert_whole, pdf_read
 
 from .indicator_helpers import bid, bidder, project
 from .test_cases import rebuild_jingmen_year, regulator, tenderer  # noqa: F401
@@ -40,7 +41,8 @@ def test_a_year_reads_back_the_same_from_the_report_page_csv_and_api(client, reg
     data = _api(regulator).get(f"/api/supervision/report/?year={year}").json()["total"]
     assert (data["projects"], data["people_warned"], data["experts_handled"], data["fines_amount"]) == (
         48, 57, 50, "4705600.00")
-    assert client.get(f"/supervision/report.pdf?year={year}").content.startswith(b"%PDF")
+    read = pdf_read(client.get(f"/supervision/report.pdf?year={year}").content, name="enforcement-report")
+    assert_whole(read, ["4,705,600.00"])
 
 
 def test_pages_of_a_lead_and_a_case_and_who_sees_a_decision(client, regulator, tenderer):  # noqa: F811

@@ -3,7 +3,7 @@
 from .awards import Award, Candidate, Contract
 from .bids import Bid, OpenedDocument
 from .keys import BidderKey, Custodian, OpeningKey, UploadSession
-from .notices import Announcement
+from .notices import PORTAL_TYPE, Announcement, NoticeAttachment, PortalType, kinds_of
 from .participation import DocumentDownload, Registration, TenderDocument
 from .projects import (
     CATEGORY_CODE,
@@ -20,7 +20,7 @@ from .projects import (
 )
 
 __all__ = [
-    "CATEGORY_CODE",
+    "CATEGORY_CODE", "PORTAL_TYPE", "NoticeAttachment", "PortalType", "kinds_of",
     "Announcement", "Award", "BaseType", "Bid", "BidderKey", "Custodian", "OpeningKey",
     "UploadSession", "CancelReason", "Candidate", "Category", "Contract",
     "DocumentDownload", "OpenedDocument", "EvaluationMethod", "ProcurementMethod", "ProcurementObject", "Project",

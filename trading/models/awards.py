@@ -89,6 +89,13 @@ class Contract(models.Model):
     amount = models.DecimalField(_("contract amount (yuan)"), max_digits=16, decimal_places=2)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"))
+    # Termination (合同终止, 《政府采购法》第五十条; 《民法典》第五百六十二条、第五百六十三条): the day it ends, why,
+    # and who recorded it when. Open data publishes it (contractTermination) once recorded.
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    termination_reason = models.TextField(_("reason for termination"), blank=True)
+    terminated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    terminated_at = models.DateTimeField(_("termination recorded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-signed_on"]

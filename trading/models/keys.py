@@ -26,6 +26,12 @@ class BidderKey(models.Model):
     fingerprint = models.CharField(_("fingerprint"), max_length=64, db_index=True)
     registered_at = models.DateTimeField(_("registered at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # A key registered as an X.509 certificate from a configured CA (trading.services.certificates): the
+    # certificate is checked again (validity, revocation) at sign-in and at bid submission.
+    certificate_pem = models.TextField(_("certificate (PEM)"), blank=True)
+    certificate_issuer = models.CharField(_("certificate issuer"), max_length=500, blank=True)
+    certificate_serial = models.CharField(_("certificate serial number"), max_length=64, blank=True)
+    certificate_not_after = models.DateTimeField(_("certificate valid until"), null=True, blank=True)
 
     class Meta:
         ordering = ["user", "-registered_at"]

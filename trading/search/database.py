@@ -56,9 +56,9 @@ def _in(column: str, word: str) -> Q:
 def _filtered(*, filters: SearchFilters):
     qs = Announcement.objects.select_related("project")
     if filters.category:
-        qs = qs.filter(project__category=filters.category)
+        qs = qs.filter(category=filters.category)
     if filters.region:
-        qs = qs.filter(project__region__startswith=filters.region)
+        qs = qs.filter(region__startswith=filters.region)
     if filters.status:
         qs = qs.filter(project__status=filters.status)
     if filters.kind:
@@ -75,7 +75,7 @@ def _words(query: str, qs):
     words = []
     for word in query.split():
         if DEAL_CODE.fullmatch(word):
-            qs = qs.filter(project__deal_code=word)
+            qs = qs.filter(deal_code=word)
         else:
             words.append(word)
     return qs, words

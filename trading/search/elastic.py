@@ -63,8 +63,8 @@ def index_announcement(*, announcement_id: int) -> None:
         AnnouncementDocument(meta={"id": announcement_id}).delete(index=index_name(), ignore=404)
         return
     AnnouncementDocument(
-        meta={"id": a.pk}, title=a.title, body=a.body, deal_code=a.project.deal_code, kind=a.kind,
-        category=a.project.category, region=a.project.region, status=a.project.status,
+        meta={"id": a.pk}, title=a.title, body=a.body, deal_code=a.deal_code, kind=a.kind,
+        category=a.category, region=a.region, status=a.project.status if a.project_id else "",
         published_at=a.published_at,
     ).save(index=index_name(), refresh="wait_for")
 

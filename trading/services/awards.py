@@ -14,6 +14,7 @@ from audit.services import audit_record
 from ..bonds import bonds_after_contract
 from ..models import Award, Bid, Candidate, Contract, Project, Section, Status
 from ..selectors import is_party
+from .notices import announcement_publish
 
 MAX_CANDIDATES = 3
 
@@ -122,5 +123,49 @@ def contract_record(*, award: Award, user, signed_on: dt.date, amount) -> Contra
     audit_record(action="trading.contract.record", obj=contract, payload={
         "deal_code": project.deal_code, "section": award.section.code, "signed_on": signed_on,
         "amount": contract.amount})
+    section = award.section
+    announcement_publish(project=project, kind="contract", title=_("%(title)s: contract publicity") % {
+        "title": project.title}, body="\n".join([
+            f"{section.full_code} {section.name}",
+            _("Purchaser / tenderer: %(name)s") % {"name": project.tenderer.name},
+            _("Supplier / winner: %(name)s") % {"name": award.organisation.name},
+            _("Contract amount (yuan): %(amount)s") % {"amount": f"{contract.amount:,.2f}"},
+            _("Signed on: %(day)s") % {"day": signed_on.isoformat()},
+        ]))
     bonds_after_contract(contract)  # TL 57 / CGT 33: the section's bid bonds are due back
+    return contract
+
+
+TERMINABLE = (Status.AWARDED, Status.CONTRACT_SIGNED, Status.ARCHIVED)
+
+
+@transaction.atomic
+def contract_terminate(*, contract: Contract, user, terminated_on: dt.date, reason: str) -> Contract:
+    """Record that a signed contract was terminated (合同终止) on ``terminated_on``, and why. Open data publishes the
+    termination from then on (a ``contractTermination`` release)."""
+    award = Award.objects.select_related("section").get(pk=contract.award_id)
+    if award.section is None:
+        raise ValidationError({"contract": _("This award was refused; its contract cannot be terminated here.")})
+    project = _locked_project(award.section, user)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
+    if project.status not in TERMINABLE:
+        raise ValidationError({"status": _("A contract is terminated after it was signed; the project is “%(s)s”.")
+                               % {"s": project.get_status_display()}})
+    if contract.terminated_on is not None:
+        raise ValidationError({"contract": _("This contract was already terminated on %(day)s.")
+                               % {"day": contract.terminated_on.isoformat()}})
+    if terminated_on is None or terminated_on > timezone.localdate() or terminated_on < contract.signed_on:
+        raise ValidationError({"terminated_on": _(
+            "Give the day the contract ended: not before it was signed (%(signed)s), not in the future.")
+            % {"signed": contract.signed_on.isoformat()}})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the contract was terminated (e.g. agreed by both parties, or "
+                                           "the legal ground); it is kept in the record.")})
+    contract.terminated_on, contract.termination_reason = terminated_on, reason
+    contract.terminated_by, contract.terminated_at = user, timezone.now()
+    contract.save(update_fields=["terminated_on", "termination_reason", "terminated_by", "terminated_at"])
+    audit_record(action="trading.contract.terminate", obj=contract, payload={
+        "deal_code": project.deal_code, "section": award.section.code, "terminated_on": terminated_on,
+        "reason": reason})
     return contract

@@ -29,6 +29,7 @@ from .. import storage
 from ..client import NO_CLIENT, ClientInfo
 from ..models import Bid, BidderKey, Project, Registration, Section, Status
 from ..selectors import bidder_key_current
+from .keys import certificate_still_valid
 from .participation import _refuse_blacklisted
 
 
@@ -94,6 +95,7 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
         raise ValidationError({"key": _("Register your public key (Keys page, or `python -m sealing keygen` and "
                                         "upload the public key) before bidding: the platform checks the signature "
                                         "of your envelope against it.")})
+    certificate_still_valid(key=key)  # a key registered as a certificate: still valid, not revoked
     return project, key
 
 

@@ -37,8 +37,9 @@ def public_key_parse(pem: str | bytes) -> sealing.PublicKey:
 
 
 @transaction.atomic
-def bidder_key_register(*, user, public_key_pem: str | bytes) -> BidderKey:
-    """Register ``user``'s public key; a current key is replaced (revoked, kept on record)."""
+def bidder_key_register(*, user, public_key_pem: str | bytes, certificate=None) -> BidderKey:
+    """Register ``user``'s public key (or, with ``certificate``, a checked CertificateIdentity's key); a current key
+    is replaced (revoked, kept on record)."""
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to register a key."))
     key = sealing.public_key_load(public_key_parse(public_key_pem).pem())
@@ -49,17 +50,49 @@ def bidder_key_register(*, user, public_key_pem: str | bytes) -> BidderKey:
                                                "its own key pair: run `python -m sealing keygen`.")})
     now = timezone.now()
     current = BidderKey.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True).first()
-    if current is not None and current.fingerprint == fingerprint:
+    same_certificate = certificate is None or (current is not None and current.certificate_pem == certificate.pem)
+    if current is not None and current.fingerprint == fingerprint and same_certificate:
         return current
     if current is not None:
         current.revoked_at = now
         current.save(update_fields=["revoked_at"])
+    fields = {}
+    if certificate is not None:
+        fields = {"certificate_pem": certificate.pem, "certificate_issuer": certificate.issuer,
+                  "certificate_serial": certificate.serial, "certificate_not_after": certificate.not_after}
     registered = BidderKey.objects.create(user=user, organisation=user.organisation, suite=key.suite,
-                                          public_key_pem=key.pem(), fingerprint=fingerprint, registered_at=now)
+                                          public_key_pem=key.pem(), fingerprint=fingerprint, registered_at=now,
+                                          **fields)
     audit_record(action="trading.key.register", obj=registered, payload={
         "user": user.username, "suite": key.suite, "fingerprint": fingerprint,
-        "replaces": current.fingerprint if current else ""})
+        "replaces": current.fingerprint if current else "",
+        **({"certificate_issuer": certificate.issuer, "certificate_serial": certificate.serial,
+            "credit_code": certificate.credit_code} if certificate is not None else {})})
     return registered
+
+
+def bidder_certificate_register(*, user, certificate_pem: str | bytes) -> BidderKey:
+    """Register an X.509 certificate from a configured CA as ``user``'s signing identity: checked (chain, validity,
+    revocation, the organisation's credit code) and its key registered (trading.services.certificates)."""
+    from .certificates import certificate_check
+
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to register a certificate."))
+    if user.organisation_id is None:
+        raise ValidationError({"certificate": _("A certificate identifies an organisation; your account belongs to "
+                                                "none. Ask the platform to link your account first.")})
+    identity = certificate_check(certificate_pem, organisation=user.organisation)
+    return bidder_key_register(user=user, public_key_pem=identity.public_key_pem, certificate=identity)
+
+
+def certificate_still_valid(*, key: BidderKey | None) -> None:
+    """For a key registered as a certificate: refuse (ValidationError on ``certificate``) once the certificate has
+    expired or been revoked, or no longer names the key's organisation. Bare keys pass."""
+    if key is None or not key.certificate_pem:
+        return
+    from .certificates import certificate_check
+
+    certificate_check(key.certificate_pem, organisation=key.organisation)
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """Announcements: the tender notice, clarifications and amendments, publicity and results."""
 
 import datetime as dt
+import hashlib
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,21 +14,52 @@ from audit.services import audit_record
 from core.effects import task_on_commit
 
 from ..bonds import bonds_sync_deadline
-from ..models import Announcement, Project, Status
+from ..models import Announcement, Category, NoticeAttachment, Project, Status
+from ..storage import protected_path
 
 
-def announcement_publish(*, project: Project, kind: str, title: str, body: str,
-                         publicity_ends_at: dt.datetime | None = None) -> Announcement:
-    """Publish a notice on the portal now (called inside the service that causes it)."""
+def notice_publish(*, kind: str, title: str, body: str, category: str, region: str = "", deal_code: str = "",
+                   link: str = "", project: Project | None = None, publicity_ends_at: dt.datetime | None = None,
+                   attachments=()) -> Announcement:
+    """Publish a notice on the public portal now: the one way any app publishes one (docs/portal.md).
+
+    Call it inside the service (and transaction) that causes the notice. ``kind`` is an ``Announcement.Kind``; the
+    portal files it under its national notice type (``PORTAL_TYPE``: 交易公告, 变更公告, 中标候选人公示, 中标结果公告,
+    合同公示) and ``category`` (工程建设, 政府采购, 土地矿业, 国有产权, 其他). A notice of a trading project passes
+    ``project``; another app's passes ``region``, ``deal_code`` and ``link`` (its own public page) instead.
+    ``attachments`` are ``(file name, bytes)`` published with it (公告附件), stored with their SHA-256. A notice is
+    never edited: a change is a new notice.
+    """
+    if project is not None:
+        category, region, deal_code = project.category, project.region, project.deal_code or ""
+    if kind not in Announcement.Kind.values or category not in Category.values:
+        raise ValueError(f"unknown notice kind {kind!r} or category {category!r}")
     announcement = Announcement.objects.create(
         project=project, kind=kind, title=title[:300], body=body, published_at=timezone.now(),
-        publicity_ends_at=publicity_ends_at,
+        publicity_ends_at=publicity_ends_at, category=category, region=region, deal_code=deal_code, link=link,
     )
+    stored = []
+    for name, data in attachments:
+        relative = f"notices/{announcement.pk}/{uuid.uuid4().hex}.bin"
+        path = protected_path(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        stored.append(NoticeAttachment.objects.create(announcement=announcement, name=name[:200],
+                                                      storage_path=relative, size=len(data),
+                                                      sha256=hashlib.sha256(data).hexdigest()))
     audit_record(action="trading.announcement.publish", obj=announcement, payload={
-        "deal_code": project.deal_code, "kind": kind, "title": announcement.title,
+        "deal_code": deal_code, "kind": kind, "category": category, "title": announcement.title,
+        "attachments": [{"name": a.name, "sha256": a.sha256} for a in stored],
     })
     _index_on_commit(announcement.pk)
     return announcement
+
+
+def announcement_publish(*, project: Project, kind: str, title: str, body: str,
+                         publicity_ends_at: dt.datetime | None = None, attachments=()) -> Announcement:
+    """Publish a notice of a trading project (``notice_publish`` with the project's facts)."""
+    return notice_publish(project=project, kind=kind, title=title, body=body, category=project.category,
+                          publicity_ends_at=publicity_ends_at, attachments=attachments)
 
 
 def announcement_reindex_project(*, project: Project) -> None:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core import draw as draw_algorithm
+from core import draw as core_draw
 from marketplace.models import Purchase
 from marketplace.selectors import draw_record
 
@@ -34,16 +34,9 @@ class Command(BaseCommand):
             raise CommandError("This purchase has no finished random draw to replay.")
         if options["json"]:
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2))
-        seed = bytes.fromhex(record["seed"])
-        checks = {
-            "commitment = SHA-256(seed)": draw_algorithm.commitment_of(seed) == record["commitment"],
-            "request hash": draw_algorithm.request_hash_of(record["request"]) == record["request_hash"],
-            "pool hash": draw_algorithm.pool_hash_of(record["pool"]) == record["pool_hash"],
-        }
-        replayed = draw_algorithm.draw(seed=seed, request=record["request"], pool=record["pool"])
-        checks["drawn order"] = replayed.as_dict()["groups"] == record["result"]["groups"]
-        for name, ok in checks.items():
+        checks = core_draw.record_verify(record)
+        for name, ok in checks:
             self.stdout.write(f"{'OK ' if ok else 'BAD'} {name}")
-        if not all(checks.values()):
+        if not all(ok for _name, ok in checks):
             raise CommandError("The replay does not match the published record.")
         self.stdout.write(self.style.SUCCESS(f"draw of {record['number']} replays exactly"))

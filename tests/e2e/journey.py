@@ -1,0 +1,42 @@
+"""A role's journey in real Chromium against a real Daphne: each step a screenshot and the page's checks.
+
+``Journey(page, server, name)`` keeps one folder per test, ``var/journeys/<name>/`` (look at the pictures:
+``NN-step.png``), and ``step(label)`` photographs the page and fails on what a Chinese page must not show
+(tests/e2e/page_checks.py). Waits are on conditions in the page (``wait_for_selector``, ``wait_for_js``), never
+on the clock; a deadline a journey needs passed is moved in the database by the test.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+
+from .page_checks import page_problems
+
+WAIT = 60_000  # ms: generous, for a loaded two-core machine
+
+
+class Journey:
+    def __init__(self, page, base_url: str, name: str):
+        self.page = page
+        self.base_url = base_url
+        self.folder = Path(settings.BASE_DIR) / "var" / "journeys" / name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.count = 0
+        page.set_default_timeout(WAIT)
+        page.set_viewport_size({"width": 1366, "height": 900})
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path, wait_until="load")
+
+    def step(self, label: str, *, check: bool = True) -> Path:
+        """A screenshot of the whole page as ``NN-label.png``; the page's wording checked (a zh-Hans page)."""
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', label.lower())}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        if check:
+            problems = page_problems(self.page.content())
+            assert not problems, f"{label} ({self.page.url}): {problems}"
+        return path

@@ -1,0 +1,259 @@
+"""X.509 certificates from several configured CAs as a bidder's signing identity: chain and validity checked,
+revocation lists honoured, the credit code in the subject matched to the account; the registered certificate's key
+signs the envelope and the opening-room challenge, and is checked again at each."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.core.exceptions import ValidationError
+
+import sealing
+from accounts.models import Role
+from tests import factories
+from trading.models import BidderKey
+from trading.services import certificates
+from trading.services.keys import bidder_certificate_register, certificate_still_valid, challenge_verify
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Authority:
+    key: ec.EllipticCurvePrivateKey
+    certificate: x509.Certificate
+    revoked: list[int]
+
+    def name(self) -> x509.Name:
+        return self.certificate.subject
+
+
+def _authority(common_name: str, *, days: int = 3650) -> Authority:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1))
+                   .not_valid_after(NOW + dt.timedelta(days=days))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                   .sign(key, hashes.SHA256()))
+    return Authority(key=key, certificate=certificate, revoked=[])
+
+
+def issue(authority: Authority, *, credit_code: str, key=None, start: dt.datetime | None = None, days: int = 365,
+          where: str = "organizationIdentifier") -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, "测试建设有限公司"),
+                  x509.NameAttribute(NameOID.COMMON_NAME, "测试建设有限公司")]
+    oid = {"organizationIdentifier": certificates.ORGANIZATION_IDENTIFIER, "serialNumber": NameOID.SERIAL_NUMBER,
+           "OU": NameOID.ORGANIZATIONAL_UNIT_NAME}[where]
+    attributes.append(x509.NameAttribute(oid, f"NTRCN-{credit_code}" if where == "organizationIdentifier"
+                                         else credit_code))
+    start = start or NOW - dt.timedelta(hours=1)
+    certificate = (x509.CertificateBuilder().subject_name(x509.Name(attributes)).issuer_name(authority.name())
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
+                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
+                                                key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                                key_cert_sign=False, crl_sign=False, encipher_only=False,
+                                                decipher_only=False), critical=True)
+                   .sign(authority.key, hashes.SHA256()))
+    return certificate, key
+
+
+def crl_of(authority: Authority, *, next_update: dt.datetime | None = None) -> bytes:
+    next_update = next_update or NOW + dt.timedelta(days=7)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(authority.name())
+               .last_update(min(NOW, next_update) - dt.timedelta(days=1)).next_update(next_update))
+    for serial in authority.revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(minutes=5))
+            .build())
+    return builder.sign(authority.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+def pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture
+def cas(tmp_path, settings):
+    """Two CAs the platform accepts (a provincial CA and a national one), each with its revocation list."""
+    first, second = _authority("测试省数字证书认证中心"), _authority("测试国家电子认证服务中心")
+
+    def publish():
+        paths, lists = [], []
+        for index, authority in enumerate((first, second)):
+            ca_path, crl_path = tmp_path / f"ca-{index}.pem", tmp_path / f"ca-{index}.crl"
+            ca_path.write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
+            crl_path.write_bytes(crl_of(authority))
+            paths.append(str(ca_path))
+            lists.append(str(crl_path))
+        settings.SIGNING_CA_FILES, settings.SIGNING_CRL_FILES = paths, lists
+
+    publish()
+    return first, second, publish
+
+
+@pytest.fixture
+def bidder():
+    return factories.user(role=Role.BIDDER)
+
+
+def test_certificates_from_either_configured_ca_register_and_their_key_signs_the_challenge(cas, bidder):
+    first, second, _ = cas
+    code = bidder.organisation.credit_code
+    certificate, key = issue(first, credit_code=code)
+
+    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+
+    assert registered.certificate_issuer.endswith("CN=测试省数字证书认证中心") or "测试省数字证书认证中心" in \
+        registered.certificate_issuer
+    assert registered.certificate_serial == f"{certificate.serial_number:x}"
+    # the registered key is the certificate's: the bidder's signature with the certificate's key verifies
+    challenge = b"SUNSHINE opening sign-in challenge"
+    signer = sealing.private_key_load(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                        serialization.BestAvailableEncryption(b"pw")), "pw")
+    assert signer.public_key.fingerprint == registered.fingerprint
+    assert challenge_verify(user=bidder, challenge=challenge, signature=sealing.signature_sign(signer, challenge))
+
+    # a certificate of the second CA, for the same organisation, replaces it; the first stays on record
+    other, _ = issue(second, credit_code=code, where="serialNumber")
+    again = bidder_certificate_register(user=bidder, certificate_pem=other.public_bytes(serialization.Encoding.DER))
+    assert "测试国家电子认证服务中心" in again.certificate_issuer
+    assert BidderKey.objects.filter(user=bidder).count() == 2
+
+
+def refused(bidder, data, reason: str) -> None:
+    before = BidderKey.objects.filter(user=bidder).count()
+    with pytest.raises(ValidationError) as caught:
+        bidder_certificate_register(user=bidder, certificate_pem=data)
+    message = " ".join(caught.value.message_dict["certificate"])
+    assert reason in message, message
+    assert BidderKey.objects.filter(user=bidder).count() == before  # nothing half-registered
+
+
+def test_every_wrong_certificate_is_refused_with_its_reason(cas, bidder):
+    first, _, publish = cas
+    code = bidder.organisation.credit_code
+    foreign = _authority("未配置的证书机构")
+    refused(bidder, pem(issue(foreign, credit_code=code)[0]), "No CA the platform accepts issued this certificate")
+    # a foreign CA that copies an accepted CA's name
+    impostor = Authority(key=foreign.key, certificate=first.certificate, revoked=[])
+    forged, _ = issue(impostor, credit_code=code)
+    refused(bidder, pem(forged), "No CA the platform accepts issued this certificate")
+    refused(bidder, pem(issue(first, credit_code=code, start=NOW - dt.timedelta(days=400))[0]), "expired on")
+    refused(bidder, pem(issue(first, credit_code=code, start=NOW + dt.timedelta(days=2))[0]), "not valid before")
+    other_code = factories.organisation().credit_code
+    refused(bidder, pem(issue(first, credit_code=other_code)[0]), f"organisation with credit code {other_code}")
+    refused(bidder, pem(issue(first, credit_code="ABC")[0]), "names no unified social credit code")
+    revoked, _ = issue(first, credit_code=code)
+    first.revoked.append(revoked.serial_number)
+    publish()
+    refused(bidder, pem(revoked), "was revoked by its CA")
+    refused(bidder, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "PRIVATE key")
+    refused(bidder, "", "Upload the certificate file")
+    refused(bidder, "not a certificate at all", "not an X.509 certificate")
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        refused(bidder, pem(revoked), "已于")
+        refused(bidder, pem(issue(first, credit_code=other_code)[0]), "请使用本单位的证书")
+    rsa_like = _authority("x")  # a CA certificate itself has a P-256 key but is not issued by a configured CA
+    refused(bidder, pem(rsa_like.certificate), "No CA the platform accepts")
+
+
+def test_a_missing_or_stale_revocation_list_refuses_rather_than_assumes(cas, bidder, settings, tmp_path):
+    first, _, _ = cas
+    certificate, _ = issue(first, credit_code=bidder.organisation.credit_code)
+    settings.SIGNING_CRL_FILES = settings.SIGNING_CRL_FILES[1:]
+    refused(bidder, pem(certificate), "holds no revocation list")
+    stale = tmp_path / "stale.crl"
+    stale.write_bytes(crl_of(first, next_update=NOW - dt.timedelta(days=1)))
+    settings.SIGNING_CRL_FILES = [str(stale)]
+    refused(bidder, pem(certificate), "expired on")
+
+
+def test_a_certificate_revoked_after_registration_is_refused_at_sign_in_and_bid(cas, bidder):
+    first, _, publish = cas
+    certificate, _ = issue(first, credit_code=bidder.organisation.credit_code)
+    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+    certificate_still_valid(key=registered)  # fine now
+    first.revoked.append(certificate.serial_number)
+    publish()
+    with pytest.raises(ValidationError, match="was revoked by its CA"):
+        certificate_still_valid(key=registered)
+
+
+def test_the_opening_room_signs_in_by_certificate_challenge_and_refuses_a_revoked_certificate(cas):
+    """The room's sign-in: the bidder signs the challenge with its certificate's key (the key that signed its
+    envelope); once the CA revokes the certificate, the sign-in is refused with the reason."""
+    import base64
+
+    from bidding_room import services
+    from bidding_room.models import RoomBidder
+    from tests import sealed
+    from tests.bidding_room.factories import sealed_opening
+
+    first, second, publish = cas
+    world = sealed_opening(bidders=3)
+    services.session_open_due(session_id=world.session.pk)
+    holders = world.bidders[:2]
+    issued = []
+    for person, authority in zip(holders, (first, second), strict=True):
+        own = serialization.load_pem_private_key(sealed.private_keys[person.pk].pem("pw"), password=b"pw")
+        certificate, _ = issue(authority, credit_code=person.organisation.credit_code, key=own)
+        bidder_certificate_register(user=person, certificate_pem=pem(certificate))
+        issued.append(certificate)
+    second.revoked.append(issued[1].serial_number)
+    publish()
+
+    def sign_in(person):
+        challenge = services.signin_challenge(session=world.session, user=person)
+        signature = sealing.signature_sign(sealed.private_keys[person.pk], challenge.encode())
+        return services.bidder_sign_in(session=world.session, user=person,
+                                       signature=base64.b64encode(signature).decode())
+
+    assert sign_in(holders[0]).signed_in_at is not None
+    with pytest.raises(ValidationError, match="was revoked by its CA"):
+        sign_in(holders[1])
+    assert RoomBidder.objects.filter(session=world.session, signed_in_at__isnull=False).count() == 1
+
+
+def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificate_cannot_bid(cas, world):
+    from tests import sealed
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined, _published
+
+    first, _, publish = cas
+    project = _published(world, sections=[
+        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
+        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
+    one, two = (s["id"] for s in project["sections"])
+    bidder = world.bidders[0]
+    key = sealed.key_of(bidder)
+    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    certificate, _ = issue(first, credit_code=bidder.organisation.credit_code, key=own)
+    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+    _joined(world, bidder, one)
+    _joined(world, bidder, two)
+
+    accepted = upload_bid(world, bidder, one)
+    assert accepted.status_code == 201, accepted.content
+    from trading.models import Bid
+
+    assert Bid.objects.get(section_id=one, organisation=bidder.organisation).signer_fingerprint == \
+        registered.fingerprint == key.public_key.fingerprint
+
+    first.revoked.append(certificate.serial_number)
+    publish()
+    refused = upload_bid(world, bidder, two)
+    assert refused.status_code == 400 and "was revoked by its CA" in str(refused.json()), refused.content
+    assert not Bid.objects.filter(section_id=two).exists()

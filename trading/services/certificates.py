@@ -1,0 +1,198 @@
+"""X.509 certificates from the configured CAs as a bidder's or expert's signing identity (docs/certificates.md).
+
+A person registers a certificate (instead of a bare public key) that one of the CAs in ``settings.SIGNING_CA_FILES``
+issued. ``certificate_check`` refuses it, with the reason, when:
+
+- it is not a PEM/DER X.509 certificate, or its key is not ECDSA P-256 (SM2 certificates: see the docs' limits);
+- no configured CA issued it (the issuer's name and the signature must both match a configured CA certificate);
+- it is not valid now (not yet, or no longer), or the CA is not;
+- it may not sign (key usage without digitalSignature / nonRepudiation);
+- the CA's revocation list (``settings.SIGNING_CRL_FILES``) lists it, or the CA's list is missing, not signed by
+  the CA, or past its next update (revocation cannot be checked: refused, not assumed fine);
+- the organisation's unified social credit code in its subject (organizationIdentifier 2.5.4.97, else
+  serialNumber 2.5.4.5, else an 18-character OU) is missing or is not the account's organisation's.
+
+The registered key is the certificate's public key, so envelopes signed with it name the certificate's key as
+their signer; the certificate is checked again when its holder signs in to the opening room and submits a bid.
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+import threading
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtensionOID, NameOID
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+USCC = re.compile(r"^[0-9A-HJ-NP-RT-UW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}$")
+ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
+
+_lock = threading.Lock()
+_cache: dict[tuple, tuple] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class CertificateIdentity:
+    certificate: x509.Certificate
+    issuer: str  # the CA's subject
+    serial: str  # hex
+    credit_code: str
+    subject: str
+    not_after: dt.datetime
+
+    @property
+    def public_key_pem(self) -> str:
+        return self.certificate.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+    @property
+    def pem(self) -> str:
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _files(setting: str) -> list[Path]:
+    value = getattr(settings, setting, []) or []
+    return [Path(p) for p in (value.split(",") if isinstance(value, str) else value) if str(p).strip()]
+
+
+def _load_trust() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+    """The configured CA certificates and revocation lists, read again when a file changes."""
+    cas, crls = _files("SIGNING_CA_FILES"), _files("SIGNING_CRL_FILES")
+    marker = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in (*cas, *crls))
+    with _lock:
+        if marker not in _cache:
+            authorities = [c for path in cas if path.exists() for c in x509.load_pem_x509_certificates(
+                path.read_bytes())]
+            lists = []
+            for path in crls:
+                if path.exists():
+                    data = path.read_bytes()
+                    pem = b"-----BEGIN" in data
+                    lists.append(x509.load_pem_x509_crl(data) if pem else x509.load_der_x509_crl(data))
+            _cache.clear()
+            _cache[marker] = (authorities, lists)
+        return _cache[marker]
+
+
+def certificate_parse(data: str | bytes) -> x509.Certificate:
+    raw = data.encode("ascii", "replace") if isinstance(data, str) else bytes(data or b"")
+    if b"PRIVATE KEY" in raw:
+        raise ValidationError({"certificate": _(
+            "This is a PRIVATE key. Never upload it: upload the certificate file (.cer/.crt/.pem) your CA issued.")})
+    if not raw.strip():
+        raise ValidationError({"certificate": _("Upload the certificate file (.cer/.crt/.pem) your CA issued.")})
+    try:
+        return x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw else x509.load_der_x509_certificate(raw)
+    except ValueError as exc:
+        raise ValidationError({"certificate": _(
+            "This file is not an X.509 certificate (%(problem)s). Upload the .cer/.crt/.pem file your CA issued.")
+            % {"problem": str(exc)[:120]}})
+
+
+def _credit_code(certificate: x509.Certificate) -> str:
+    subject = certificate.subject
+    for oid in (ORGANIZATION_IDENTIFIER, NameOID.SERIAL_NUMBER, NameOID.ORGANIZATIONAL_UNIT_NAME):
+        for attribute in subject.get_attributes_for_oid(oid):
+            value = str(attribute.value).strip().upper()
+            for prefix in ("NTRCN-", "USCC-", "USCC:"):  # ETSI's legal-person form, and common local forms
+                value = value.removeprefix(prefix)
+            if USCC.match(value):
+                return value
+    return ""
+
+
+def _issuer_of(certificate: x509.Certificate, authorities: list[x509.Certificate]) -> x509.Certificate | None:
+    for authority in authorities:
+        if authority.subject != certificate.issuer:
+            continue
+        try:
+            certificate.verify_directly_issued_by(authority)
+        except Exception as error:  # InvalidSignature, or a key type that does not match: not this CA
+            logger.info("certificate %x names %s but its signature is not that CA's: %r", certificate.serial_number,
+                        authority.subject.rfc4514_string(), error)
+            continue
+        return authority
+    return None
+
+
+def _revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt.datetime,
+             lists: list[x509.CertificateRevocationList]) -> str:
+    """Why the certificate cannot be accepted on revocation grounds, or ""."""
+    own = [crl for crl in lists if crl.issuer == authority.subject]
+    if not own:
+        return _("The platform holds no revocation list of %(ca)s, so it cannot check this certificate; the "
+                 "operator must configure the CA's list.") % {"ca": authority.subject.rfc4514_string()}
+    for crl in own:
+        if not crl.is_signature_valid(authority.public_key()):
+            return _("The revocation list of %(ca)s is not signed by that CA; the operator must replace it.") % {
+                "ca": authority.subject.rfc4514_string()}
+        if crl.next_update_utc is not None and crl.next_update_utc < now:
+            return _("The revocation list of %(ca)s expired on %(date)s; the platform cannot check revocation "
+                     "until the operator loads the current list.") % {
+                "ca": authority.subject.rfc4514_string(), "date": f"{crl.next_update_utc:%Y-%m-%d}"}
+        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
+        if entry is not None:
+            return _("This certificate was revoked by its CA on %(date)s. Ask your CA for a new certificate.") % {
+                "date": f"{entry.revocation_date_utc:%Y-%m-%d}"}
+    return ""
+
+
+def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None,
+                      at: dt.datetime | None = None) -> CertificateIdentity:
+    """The certificate's identity if one of the configured CAs issued it and it may sign now (at ``at``) for
+    ``organisation``; else ValidationError({"certificate": reason})."""
+    certificate = data if isinstance(data, x509.Certificate) else certificate_parse(data)
+    now = at or timezone.now()
+
+    def refuse(message: str):
+        raise ValidationError({"certificate": message})
+
+    key = certificate.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        refuse(_("This certificate's key is not ECDSA P-256. The platform accepts P-256 certificates; SM2 "
+                 "certificates are not supported yet."))
+    authorities, lists = _load_trust()
+    authority = _issuer_of(certificate, authorities)
+    if authority is None:
+        refuse(_("No CA the platform accepts issued this certificate (issuer: %(issuer)s). Use a certificate from "
+                 "a CA the platform accepts.") % {"issuer": certificate.issuer.rfc4514_string()})
+    for subject, label in ((certificate, _("This certificate")), (authority, _("Its CA's certificate"))):
+        if now < subject.not_valid_before_utc:
+            refuse(_("%(what)s is not valid before %(date)s.") % {
+                "what": label, "date": f"{subject.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"})
+        if now > subject.not_valid_after_utc:
+            refuse(_("%(what)s expired on %(date)s. Renew it with your CA and register the new one.") % {
+                "what": label, "date": f"{subject.not_valid_after_utc:%Y-%m-%d}"})
+    try:
+        usage = certificate.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+        refuse(_("This certificate may not be used for signatures (its key usage). Use your signing certificate."))
+    problem = _revoked(certificate, authority, now, lists)
+    if problem:
+        refuse(problem)
+    code = _credit_code(certificate)
+    if not code:
+        refuse(_("This certificate names no unified social credit code in its subject (organizationIdentifier, "
+                 "serialNumber or OU). Use your organisation's certificate."))
+    if organisation is not None and code != organisation.credit_code:
+        refuse(_("This certificate belongs to the organisation with credit code %(code)s, not to %(name)s "
+                 "(%(own)s). Use your own organisation's certificate.") % {
+            "code": code, "name": organisation.name, "own": organisation.credit_code})
+    return CertificateIdentity(
+        certificate=certificate, issuer=authority.subject.rfc4514_string(), serial=f"{certificate.serial_number:x}",
+        credit_code=code, subject=certificate.subject.rfc4514_string(), not_after=certificate.not_valid_after_utc)
+
+
+def certificate_fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
