@@ -216,6 +216,7 @@ def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_
     trip.step("complaint-decided")
     # then the complaint is decided, and the enforcement report is one click from the desk
     assert Complaint.objects.get(pk=complaint.pk).outcome == "upheld"
+    assert trip.page.locator("div.card h3").count() == 0  # no empty 处理 card once nothing is left to do
     trip.go("/supervision/report/")
     trip.page.wait_for_selector("table")
     trip.step("enforcement-report")
