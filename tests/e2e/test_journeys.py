@@ -57,6 +57,15 @@ def journey_of(browser, server, user, name: str) -> Journey:
     return Journey(context.new_page(), server.url, name)
 
 
+def chinese_organisations() -> None:
+    """The factories name organisations after their credit code's last characters (letters among them, which a
+    page check reads as English): demo-like Chinese names instead."""
+    from accounts.models import Organisation
+
+    for n, organisation in enumerate(Organisation.objects.order_by("pk")):
+        Organisation.objects.filter(pk=organisation.pk).update(name=f"阳光演示单位{n:03d}号")
+
+
 def chinese(user, name: str):
     """Demo-like people: a Chinese display name (the factories' "expert tester" is not one a page should show)."""
     user.display_name = name
@@ -78,6 +87,7 @@ def test_an_official_goes_from_the_desk_to_the_statistics_pdf(browser, server):
           at=yesterday)
     award(people, category="government", base_type="budget", base="500000.00", amount="450000.00", at=yesterday)
     official = chinese(factories.user(role=Role.OFFICIAL), "赵统计")
+    chinese_organisations()
     trip = journey_of(browser, server, official, "official")
     # when the official reads the desk's headline, opens the statistics and downloads the report
     trip.go("/accounts/dashboard/")
@@ -117,6 +127,7 @@ def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
         regions=["310000"], evaluation_starts_at=expert_factories.evaluation_window()[0],
         evaluation_ends_at=expert_factories.evaluation_window()[1], reserve_size=3)
     draws.draw_perform(request=request)
+    chinese_organisations()
     seats = list(Seat.objects.filter(request=request, role=Seat.Role.MEMBER, state=Seat.State.NOTIFIED)
                  .order_by("group", "position"))
     expert = seats[0].expert.user
@@ -166,3 +177,45 @@ def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
     # then the report is signed and the candidates go to publicity
     room.refresh_from_db()
     assert room.state == Evaluation.State.REPORTED and room.report_sha256
+
+
+def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_report(browser, server):
+    from django.utils import timezone
+
+    from supervision.models import Complaint
+    from supervision.services import complaints
+    from tests.supervision.complaint_helpers import project_in
+    from tests.trading.conftest import World
+
+    # given a bidder's complaint about the procedure of a project in publicity
+    catalogue_seed()
+    world = World()
+    for n, user in enumerate([world.tenderer, world.agency, *world.bidders, world.regulator, world.outsider_agency,
+                              world.officer]):
+        chinese(user, f"演示人员{n}")
+    project = project_in(world)
+    complaint = complaints.complaint_file(project=project, user=world.bidders[3], subject="procedure",
+                                          grounds="代理机构在开标前泄露了投标人名单。",
+                                          known_on=timezone.localdate())
+    chinese_organisations()
+    trip = journey_of(browser, server, world.regulator, "regulator")
+    # when the regulator opens it from the desk, accepts it and decides it
+    trip.go("/accounts/dashboard/")
+    trip.step("desk")
+    trip.page.click(f"a[href='/complaints/{complaint.pk}/']")
+    trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/accept/']")
+    trip.step("complaint-received")
+    trip.page.click(f"form[action='/complaints/{complaint.pk}/accept/'] button")
+    trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/decide/']")
+    trip.step("complaint-accepted")
+    decide = trip.page.locator(f"form[action='/complaints/{complaint.pk}/decide/']")
+    decide.locator("select[name=outcome]").select_option("upheld")
+    decide.locator("textarea[name=text]").fill("经调查，投诉事项属实，责令代理机构改正。")
+    decide.locator("button").click()
+    trip.page.wait_for_selector("text=经调查，投诉事项属实")
+    trip.step("complaint-decided")
+    # then the complaint is decided, and the enforcement report is one click from the desk
+    assert Complaint.objects.get(pk=complaint.pk).outcome == "upheld"
+    trip.go("/supervision/report/")
+    trip.page.wait_for_selector("table")
+    trip.step("enforcement-report")

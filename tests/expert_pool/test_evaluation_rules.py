@@ -280,4 +280,6 @@ def test_the_room_names_members_bidders_and_summary_fields_in_chinese(room, clie
     assert "评委1（组长）" in page and "评委3" in page
     assert room.bidder_users[0].organisation.name in page and "#" + str(room.bids[0].pk) not in page
     page = page.replace(members[1].expert.user.display_name, "评委")  # the factory's person "expert tester"
+    for user in room.bidder_users:  # and the factory's organisation names, which hold letters of a credit code
+        page = page.replace(user.organisation.name, "投标单位")
     assert page_problems(page) == []
