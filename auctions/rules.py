@@ -63,10 +63,10 @@ def money_parse(value, *, field: str, allow_zero: bool = False) -> Decimal:
         amount = None
     if amount is None or not amount.is_finite():
         raise ValidationError({field: _("Enter an amount in yuan, such as 12500000 or 12500000.50.")})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("Amounts are in yuan with at most two decimal places.")})
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError({field: _("The amount must be more than zero.")})
     if amount > MAX_MONEY:
         raise ValidationError({field: _("The amount is too large.")})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: _("Amounts are in yuan with at most two decimal places.")})
     return amount.quantize(Decimal("0.01"))

@@ -341,3 +341,12 @@ def test_a_suspended_sale_takes_no_bid_and_its_countdown_waits(w):
     assert services.lot_advance(lot_id=lot.pk).state == Lot.State.LISTING
     services.sale_resume(sale=sale, user=w.regulator)
     assert services.lot_advance(lot_id=lot.pk).state == Lot.State.SOLD
+
+
+@pytest.mark.parametrize("text", ["1e400", "NaN", "-5", "0", "12.345", "", "一千万", "Infinity"])
+def test_an_amount_that_is_not_money_is_refused_with_a_reason_and_changes_nothing(w, text):
+    sale, lot, apps = listing_with(w)
+    with pytest.raises(ValidationError) as refused:
+        services.command_apply(lot_id=lot.pk, user=w.bidders[0], client_id=f"c-{text}", amount=text)
+    assert "amount" in refused.value.message_dict
+    assert not Quote.objects.filter(lot=lot).exists()
