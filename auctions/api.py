@@ -82,8 +82,7 @@ def lot(request, pk: int):
                                                    "bidder_number": serializers.CharField(),
                                                    "live_ends_at": serializers.DateTimeField(allow_null=True),
                                                    "replayed": serializers.BooleanField(required=False)}),
-    400: inline_serializer("AuctionBidRefused", {"errors": serializers.DictField()}),
-    403: inline_serializer("AuctionBidForbidden", {"errors": serializers.DictField()})})
+    400: inline_serializer("AuctionBidRefused", {"errors": serializers.DictField()})})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def bid(request, pk: int):
@@ -98,8 +97,8 @@ def bid(request, pk: int):
         with acting_as(actor):
             result = command_apply(lot_id=pk, user=request.user, client_id=form.validated_data["id"],
                                    amount=form.validated_data["amount"])
-    except PermissionDenied as error:
-        return Response({"errors": _errors(error)}, status=status.HTTP_403_FORBIDDEN)
+    except PermissionDenied as error:  # the house's 403 shape, as DRF's own refusals (core/schema.py)
+        return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
     except ValidationError as error:
         return Response({"errors": _errors(error)}, status=status.HTTP_400_BAD_REQUEST)
     return Response(result)

@@ -101,5 +101,11 @@ def test_the_api_lists_lots_and_takes_bids_with_reasons(client, w):
                      content_type="application/json")
     assert ok.status_code == 200 and ok.json()["amount"] == "10000000.00"
     assert client.get(f"/api/auctions/lots/{lot.pk}/").json()["current_price"] == "10000000.00"
+    # A signed-in person who is not a bidder is refused in the house's 403 shape, and nothing is recorded
+    login(client, w.official)
+    refused = client.post(f"/api/auctions/lots/{lot.pk}/bids/", {"id": "b1", "amount": "10100000"},
+                          content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["detail"]
+    assert client.get(f"/api/auctions/lots/{lot.pk}/").json()["current_price"] == "10000000.00"
     schema = client.get("/api/schema/").content.decode()
     assert "/api/auctions/lots/{id}/bids/" in schema
