@@ -70,10 +70,11 @@ def bid_for(section: Section, person, content: bytes | None = None) -> Bid:
 
 
 def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documents: dict | None = None,
-                   **kwargs) -> Opening:
+                   unsealed: tuple[int, ...] = (), **kwargs) -> Opening:
     """An opening whose bids are real sealed envelopes (tests/sealed.py), each signed with its bidder's registered
     key and sealed to the project's opening key split among the default custodians. ``documents``: bidder index →
-    the documents of its envelope (default one small text file)."""
+    the documents of its envelope (default one small text file). ``unsealed``: bidder indexes that get a key but no
+    bid, to seal one themselves (the deadline then stays an hour ahead; the test moves it)."""
     from pathlib import Path
 
     from django.conf import settings
@@ -88,6 +89,8 @@ def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documen
     opening_key_create(project=world.project)
     for i, person in enumerate(world.bidders):
         key = sealed.key_register(person)
+        if i in unsealed:
+            continue
         price = (prices or [])[i] if prices and i < len(prices) else f"{880000 + i * 1000}.00"
         extra = {"documents": documents[i], "chunk_size": 1 << 16} if documents and i in documents else {}
         content = sealed.envelope_for(world.section, person, summary={"price": price}, **extra)
@@ -98,7 +101,13 @@ def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documen
         bid = bid_for(world.section, person, content)
         Bid.objects.filter(pk=bid.pk).update(storage_path=relative, signer_fingerprint=key.public_key.fingerprint)
         world.bids.append(Bid.objects.get(pk=bid.pk))
+    if not unsealed:
+        opening_starts(world)
+    return world
+
+
+def opening_starts(world: Opening) -> None:
+    """The bid deadline and the room's opening time move to a second ago (in the records: never waited for)."""
     Project.objects.filter(pk=world.project.pk).update(bid_deadline=timezone.now() - dt.timedelta(seconds=1))
     world.session.opens_at = timezone.now() - dt.timedelta(seconds=1)
     world.session.save(update_fields=["opens_at"])
-    return world

@@ -18,6 +18,7 @@ ALLOWED_WORDS = {
     "Excel",  # the spreadsheet format people name it by (the statistics import takes .xlsx)
     "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
     "intl", "gm",  # the two sealing suites, named as on the keys page
+    "pdf",  # the extension of an uploaded file's own name (招标文件.pdf)
 }
 SKIP_TAGS = {"script", "style", "template", "noscript"}
 # Fingerprints, hashes and file names sit in <code>: not prose, but a command line there is still one.

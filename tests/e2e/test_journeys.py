@@ -16,7 +16,7 @@ from django.db import connection
 from accounts.models import Role
 from tests import factories
 from tests.bidding_room.live import catalogue_seed, session_cookie
-from tests.browser import CHROMIUM, launch
+from tests.browser import CHROMIUM, launch, wait_for_js
 from tests.servers import Daphne
 
 from .journey import WAIT, Journey
@@ -220,3 +220,81 @@ def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_
     trip.go("/supervision/report/")
     trip.page.wait_for_selector("table")
     trip.step("enforcement-report")
+
+
+def test_a_bidder_downloads_seals_gets_a_receipt_and_confirms_at_the_opening(browser, tmp_path):
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tests import sealed
+    from tests.bidding_room.factories import opening_starts, sealed_opening
+    from tests.bidding_room.test_browser import enter, key_file, load_key, release, serve, sign_in
+    from tests.trading.test_live_submission import PRICE, PRICE_CAP, _seal_on_the_page
+    from trading.models import Bid, Section
+    from trading.services import participation
+
+    # given a published project with its tender document, two rivals' sealed bids, and a registered bidder with a
+    # key (the deadline an hour ahead)
+    world = sealed_opening(bidders=3, unsealed=(0,), decryption_minutes=120, objection_minutes=120)
+    Section.objects.filter(pk=world.section.pk).update(base_amount=Decimal(PRICE_CAP))
+    document = participation.document_upload(project=world.project, user=world.agency, upload=SimpleUploadedFile(
+        "招标文件.pdf", b"%PDF-1.7 tender documents"))
+    bidder = world.bidders[0]
+    registration = participation.registration_create(section=world.section, user=bidder)
+    participation.registration_sign_commitment(registration=registration, user=bidder, accepted=True)
+    for n, person in enumerate([world.agency, world.tenderer, world.regulator, *world.bidders]):
+        chinese(person, f"演示人员{n}")
+    chinese_organisations()
+    (tmp_path / "me.pem").write_bytes(sealed.private_keys[bidder.pk].pem(sealed.PASSPHRASE))
+    (tmp_path / "技术标.pdf").write_bytes(b"%PDF-1.7 " + os.urandom(200_000))
+    server = serve(world, tmp_path)
+    try:
+        trip = journey_of(browser, server, bidder, "bidder")
+        # when the bidder goes from the desk to the project and downloads the tender document
+        trip.go("/accounts/dashboard/")
+        trip.step("desk")
+        trip.page.locator(f"main a:has-text('{world.project.title}')").first.click()
+        trip.page.wait_for_selector("form.seal-form")
+        trip.step("project")
+        with trip.page.expect_download() as download:
+            trip.page.click(f"a[href='{reverse('trading:document_download', args=[document.pk])}']")
+        assert download.value.path().read_bytes() == b"%PDF-1.7 tender documents"
+        # seals the bid in the page and reads its receipt
+        wait_for_js(trip.page, "window.bidPageReady === true")
+        status = _seal_on_the_page(trip.page, tmp_path)
+        assert "回执编号" in status, status
+        trip.step("sealed")
+        bid = Bid.objects.get(organisation=bidder.organisation)
+        trip.go(reverse("trading:receipt", args=[bid.pk]))
+        trip.step("receipt")
+        # the deadline passes (moved in the record) and the bidder enters the opening room with its rivals
+        opening_starts(world)
+        sid = world.session.pk
+        trip.go(f"/opening/{sid}/")
+        trip.page.wait_for_selector("#room[data-state=sign_in]")
+        host = enter(browser, server, world.agency, sid)
+        rivals = [enter(browser, server, person, sid) for person in world.bidders[1:]]
+        for page, person in zip([trip.page, *rivals], world.bidders, strict=True):
+            page.wait_for_selector("#room[data-state=sign_in]", timeout=WAIT)
+            load_key(page, key_file(tmp_path, person))
+            sign_in(page)
+        trip.step("room-signed-in")
+        host.wait_for_selector("#bidders tr[data-signed-in=yes] >> nth=2", timeout=WAIT)
+        host.click("#start-decryption")
+        for page in [trip.page, *rivals]:
+            page.wait_for_selector("#room[data-state=decrypting]", timeout=WAIT)
+            release(page)
+        trip.page.wait_for_selector("#results[data-published=yes]")
+        trip.page.wait_for_selector("#room[data-state=confirming]")
+        trip.step("results")
+        # then it confirms the opening table, its own price in it
+        prices = trip.page.eval_on_selector_all("#results tbody tr .num", "cells => cells.map(c => c.textContent)")
+        trip.page.click("#confirm")
+        trip.page.wait_for_selector("#me[data-confirmed=yes]")
+        trip.step("confirmed")
+    finally:
+        server.kill()
+    assert PRICE in [p.strip() for p in prices], prices
+    assert Bid.objects.get(pk=bid.pk).state != Bid.State.REVOKED
