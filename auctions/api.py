@@ -10,9 +10,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from audit.context import Actor, acting_as
+from core.frames import refusal_messages
 
 from . import selectors
-from .consumers import _errors
 from .models import Lot, Sale
 from .services import command_apply
 
@@ -100,5 +100,5 @@ def bid(request, pk: int):
     except PermissionDenied as error:  # the house's 403 shape, as DRF's own refusals (core/schema.py)
         return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
     except ValidationError as error:
-        return Response({"errors": _errors(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"errors": refusal_messages(error)}, status=status.HTTP_400_BAD_REQUEST)
     return Response(result)

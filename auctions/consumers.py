@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.context import Actor, acting_as
+from core.frames import refusal_messages
 
 from . import rules, selectors
 from .models import Lot, Sale, hall_group
@@ -122,14 +123,6 @@ class LiveHalls:
 live_halls = LiveHalls()
 
 
-def _errors(error: Exception) -> dict:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-        return {"__all__": [str(m) for m in error.messages]}
-    return {"__all__": [str(error)]}
-
-
 class HallConsumer(AsyncJsonWebsocketConsumer):
     """One client in one lot's hall: ``/ws/hall/<lot id>/?since=N``. Anyone may watch; bidders with a 竞买号 bid."""
 
@@ -203,7 +196,7 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
             # Persisted (committed) before the acknowledgement is sent: an accepted bid is never lost.
             result = await database_sync_to_async(self._apply)(client_id, content.get("amount"))
         except (ValidationError, PermissionDenied) as error:
-            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": _errors(error)})
+            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": refusal_messages(error)})
             return
         await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": result})
 

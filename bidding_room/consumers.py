@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.permissions import can
 from audit.context import Actor, acting_as
-from core.frames import Encoded, now_json
+from core.frames import Encoded, now_json, refusal_messages
 
 from . import selectors
 from .models import group_for
@@ -188,14 +188,6 @@ class LiveRooms:
 live_rooms = LiveRooms()
 
 
-def _errors(error: Exception) -> dict:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-        return {"__all__": [str(m) for m in error.messages]}
-    return {"__all__": [str(error)]}
-
-
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     """One client in one room: ``/ws/room/<session id>/?since=N``."""
 
@@ -280,7 +272,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         try:
             result = await database_sync_to_async(self._apply)(client_id, str(content.get("action", "")), args)
         except (ValidationError, PermissionDenied) as error:
-            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": _errors(error)})
+            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": refusal_messages(error)})
             return
         await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": result})
 

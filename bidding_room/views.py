@@ -13,11 +13,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import permission_required
+from core.frames import refusal_messages
 from trading.models import Bid
 from trading.storage import protected_path
 
 from . import selectors
-from .consumers import _errors
 from .models import OpeningRecord, OpeningSession
 from .services import ACTIONS, command_apply
 
@@ -126,7 +126,7 @@ def api_command(request, pk: int):
                                action=data.validated_data["action"], args=args)
     except (ValidationError, PermissionDenied) as error:
         code = status.HTTP_403_FORBIDDEN if isinstance(error, PermissionDenied) else status.HTTP_400_BAD_REQUEST
-        return Response(_errors(error), status=code)
+        return Response(refusal_messages(error), status=code)
     return Response(result)
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 _MARK = "@@server_time@@"
@@ -23,3 +24,12 @@ class Encoded:
 
     def text(self, now: str) -> str:
         return self.head + now + self.tail
+
+
+def refusal_messages(error: Exception) -> dict[str, list[str]]:
+    """A refused command's reasons by field (``__all__`` when no field is to blame), as an ack frame carries them."""
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+        return {"__all__": [str(m) for m in error.messages]}
+    return {"__all__": [str(error)]}
