@@ -40,6 +40,9 @@ class Daphne:
                  inherit: bool = True):
         """``inherit=False`` uses ``env`` as the whole environment (e.g. embedded_env, which drops DATABASE_URL)."""
         self.env = {**os.environ, **env} if inherit else dict(env)
+        # The servers under test keep connections in a bounded pool as production does (the test process itself
+        # runs without one: pyproject.toml).
+        self.env["DB_POOL_MAX_SIZE"] = env.get("DB_POOL_MAX_SIZE", os.environ.get("SERVER_DB_POOL_MAX_SIZE", "10"))
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
