@@ -1,13 +1,15 @@
 """A database with no connection free is a busy moment, not a bug: 503 with Retry-After and a clear message (the
 bidder tool and the bid page retry), never 500. The connections of a process are a bounded pool (settings)."""
 
+import os
+
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import RequestFactory
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from core.error_pages import database_overloaded, server_error
+from tests.servers import manage
 
 
 def full_pool_error() -> PoolTimeout:
@@ -48,8 +50,12 @@ def test_other_errors_stay_500():
 
 
 def test_the_connections_of_a_process_are_a_bounded_pool():
-    pool = settings.DATABASES["default"]["OPTIONS"]["pool"]
-    assert pool["max_size"] >= 1 and settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+    # A server process's settings, as production starts it (the pytest process itself runs without a pool).
+    env = {k: v for k, v in os.environ.items() if k != "DB_POOL_MAX_SIZE"}
+    shown = manage("shell", "-c", "from django.conf import settings; d = settings.DATABASES['default']; "
+                   "print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])", env=env, inherit=False)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1].split() == ["10", "0"]
 
 
 def test_the_bidder_tool_resends_a_busy_answer_after_retry_after(monkeypatch):
