@@ -14,7 +14,22 @@ from django.utils.translation import gettext_lazy as _
 from trading.models import BaseType, Category
 
 
-class DealRollup(models.Model):
+class _DealSums(models.Model):
+    """What the deal rollups hold per group: its category, region, base type and source, and the sums."""
+
+    category = models.CharField(max_length=16, choices=Category.choices)
+    region = models.CharField(max_length=6)
+    base_type = models.CharField(max_length=16, choices=BaseType.choices)
+    source = models.CharField(max_length=16)
+    awards = models.IntegerField(default=0)
+    base = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DealRollup(_DealSums):
     """Σ over the deals of one day (Asia/Shanghai) × category × region × base type × source.
 
     ``projects`` counts project-days (a project whose sections were awarded on two days counts on each day); the
@@ -24,14 +39,7 @@ class DealRollup(models.Model):
     """
 
     day = models.DateField()
-    category = models.CharField(max_length=16, choices=Category.choices)
-    region = models.CharField(max_length=6)
-    base_type = models.CharField(max_length=16, choices=BaseType.choices)
-    source = models.CharField(max_length=16)
-    awards = models.IntegerField(default=0)
     projects = models.IntegerField(default=0)
-    base = models.DecimalField(max_digits=20, decimal_places=2, default=0)
-    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("statistics rollup row")
@@ -87,19 +95,12 @@ class ProjectRollup(models.Model):
         return f"{self.day} (after {self.previous}) {self.category} {self.region} {self.source}: {self.projects}"
 
 
-class DealRollupMonth(models.Model):
+class DealRollupMonth(_DealSums):
     """``DealRollup`` summed by calendar month (``month`` is its first day): kept from the daily rows by triggers in
     the same transaction (stats/rollup_sql.py), so a range's whole months are read from here and only its edge days
     from the daily rows (docs/statistics.md, "Months and edge days")."""
 
     month = models.DateField()
-    category = models.CharField(max_length=16, choices=Category.choices)
-    region = models.CharField(max_length=6)
-    base_type = models.CharField(max_length=16, choices=BaseType.choices)
-    source = models.CharField(max_length=16)
-    awards = models.IntegerField(default=0)
-    base = models.DecimalField(max_digits=20, decimal_places=2, default=0)
-    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("monthly statistics rollup row")
