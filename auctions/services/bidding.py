@@ -88,6 +88,8 @@ def _decide(lot: Lot, *, at: dt.datetime) -> None:
     if lot.state == Lot.State.SOLD:
         deal_record_for(lot)
         task_on_commit("auctions.tasks.lot_document", lot.pk, "certificate")
+    if lot.state in (Lot.State.SOLD, Lot.State.NO_DEAL):
+        task_on_commit("auctions.tasks.lot_result_notice", lot.pk)  # the portal's 成交/流拍公告, off the hall's path
     rights.refunds_due(lot=lot, keep=leading if lot.deal_price is not None else None, on=timezone.localdate(at))
     names = dict(Application.objects.filter(lot=lot).exclude(bidder_number="").values_list(
         "bidder_number", "organisation__name"))
