@@ -81,13 +81,18 @@ def deadline_set(project_id: int, seconds_from_now: float) -> None:
     Project.objects.filter(pk=project_id).update(bid_deadline=timezone.now() + dt.timedelta(seconds=seconds_from_now))
 
 
+# Seconds each request took as the client saw it, by kind (open, PUT a chunk, complete): printed per run.
+REQUEST_SECONDS: dict[str, list[float]] = {}
 BUSY_RETRIES = 24  # as the bidder tool (sealing.client): a 503 is sent again after its Retry-After
 
 
 async def _send(client: httpx.AsyncClient, method: str, url: str, busy: list, **kwargs) -> httpx.Response:
     """One request as the bidder tool sends it: a 503 "busy" answer is retried after its Retry-After."""
     for attempt in range(BUSY_RETRIES + 1):
+        sent = time.perf_counter()
         response = await client.request(method, url, **kwargs)
+        kind = "PUT chunk" if method == "PUT" else "complete" if url.rstrip("/").endswith("complete") else "open"
+        REQUEST_SECONDS.setdefault(kind, []).append(time.perf_counter() - sent)
         if response.status_code != 503 or attempt == BUSY_RETRIES:
             return response
         busy.append(1)
@@ -196,6 +201,7 @@ def main() -> int:
     finally:
         bare_daphne.kill()
     base = summary(bare_results, bare_wall)
+    print(f"  bare: {_request_seconds()}")
     print(f"bare Daphne writing chunks to disk: {base['mib_s']:.1f} MiB/s, p50 {base['p50']:.1f} s, "
           f"p99 {base['p99']:.1f} s ({base['receipts']} done, {base['lost']} lost)", flush=True)
 
@@ -207,6 +213,7 @@ def main() -> int:
                 "complete": "/api/trading/uploads/{id}/complete/"}
         results, wall = asyncio.run(rush(daphne.url, world["people"], urls, args.concurrency))
     platform = summary(results, wall)
+    print(f"  platform: {_request_seconds()}")
     from trading.models import Bid
 
     bids = Bid.objects.filter(section_id=world["section"]).count()
@@ -240,6 +247,13 @@ Platform throughput = **{ratio:.0%}** of the bare endpoint (target ≥ 70%); {bi
 """)
     return 0 if platform["lost"] == 0 and platform["errors"] == 0 and \
         platform["receipts"] + platform["refused"] == len(results) else 1
+
+
+def _request_seconds() -> str:
+    """Median seconds per request kind as the clients saw them (then forgotten, for the next endpoint)."""
+    text = ", ".join(f"{kind} p50 {sorted(v)[len(v) // 2]:.2f} s (n={len(v)})" for kind, v in REQUEST_SECONDS.items())
+    REQUEST_SECONDS.clear()
+    return text
 
 
 def _database_fresh(url: str) -> None:

@@ -20,12 +20,14 @@ from core.http_limits import answer_refused_requests  # noqa: E402
 from core.proxy import TrustedProxyMiddleware  # noqa: E402
 from core.scheduler import start_embedded_scheduler  # noqa: E402
 from core.ws_auth import AuthMiddlewareStack  # noqa: E402
+from trading.streaming import UploadChunks  # noqa: E402
 
 # Static files are served by WhiteNoise inside Django (settings.MIDDLEWARE). The client's address and scheme are
-# believed from forwarded headers only when the connection comes from a trusted proxy (core.proxy).
+# believed from forwarded headers only when the connection comes from a trusted proxy (core.proxy). The resumable
+# upload's chunks sent with an API token go from Daphne straight to their file (trading.streaming).
 application = TrustedProxyMiddleware(ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": UploadChunks(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
