@@ -39,6 +39,9 @@ class ProjectForm(forms.Form):
     decryption_window_minutes = forms.IntegerField(label=_("Decryption window (minutes)"), initial=30, min_value=1)
     objection_window_minutes = forms.IntegerField(label=_("Objection window (minutes)"), initial=10, min_value=1)
     allow_backup_decryption = forms.BooleanField(label=_("Allow backup decryption"), required=False)
+    key_files_allowed = forms.BooleanField(
+        label=_("Bidders may sign with key files"), required=False, initial=True,
+        help_text=_("Untick to accept only certificates from a CA the platform accepts (数字证书)."))
     section_code = forms.CharField(label=_("First section: code"), initial="001", max_length=8)
     section_name = forms.CharField(label=_("First section: name"), max_length=200)
     section_base_amount = forms.DecimalField(label=_("First section: base amount (yuan)"), max_digits=16,
@@ -63,6 +66,7 @@ class ProjectEditForm(forms.Form):
     decryption_window_minutes = ProjectForm.base_fields["decryption_window_minutes"]
     objection_window_minutes = ProjectForm.base_fields["objection_window_minutes"]
     allow_backup_decryption = ProjectForm.base_fields["allow_backup_decryption"]
+    key_files_allowed = ProjectForm.base_fields["key_files_allowed"]
 
 
 class SectionForm(forms.Form):
