@@ -234,6 +234,7 @@ def test_the_demo_leaves_a_marketplace_complaint_on_the_regulators_desk():
     from marketplace import demo as marketplace_demo
     from supervision import demo
 
+    importlib.import_module("marketplace.migrations.0002_credit_behaviours").seed(apps, None)
     out = StringIO()
     for seed in (core_demo.seed, accounts_demo.seed, marketplace_demo.seed):
         seed(stdout=out)
