@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.context import Actor
+from audit.context import Actor, acting_as
 from core.consumers import LeanDispatch
 from core.frames import refusal_messages
 
