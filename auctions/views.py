@@ -167,7 +167,7 @@ def sale_new(request):
                         "title": values.get("lot_title", ""), "starting_price": values.get("starting_price"),
                         "increment": values.get("increment"), "deposit": values.get("deposit"),
                         "valuation": values.get("valuation") or None}],
-                    key_files_allowed="key_files_allowed" in values)
+                    key_files_allowed="certificates_only" not in values)
             except ValidationError as error:
                 errors = error.message_dict
             else:
