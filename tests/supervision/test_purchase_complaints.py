@@ -46,7 +46,9 @@ def market():
                                          text="中选单位的造价咨询资质证书已被注销，不符合资格条件。")
     selection.objection_answer(objection=objection, answer="经核查，资质证书有效。")
     regulator = factories.user(role=Role.REGULATOR, organisation_obj=factories.organisation(
-        org_type=Organisation.Type.REGULATOR))
+        org_type=Organisation.Type.REGULATOR, name="阳光市财政局"))
+    regulator.display_name = "赵监管"
+    regulator.save(update_fields=["display_name"])
     return {"purchase": purchase, "first": first, "second": second, "third": third, "outsider": outsider,
             "objection": objection, "regulator": regulator}
 
@@ -222,6 +224,18 @@ def test_the_pages_and_the_api_file_and_show_the_complaint_in_chinese(market, se
     assert purchase.winner == second and purchase.voided == [market["first"].pk]
     html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("marketplace:purchase", args=[purchase.pk]))
     assert market["first"].organisation.name in html.content.decode()
+
+    # every page of the journey reads in Chinese, without codes or English
+    from tests.e2e.page_checks import page_problems
+
+    for reader, url in ((client, page), (client, reverse("supervision:complaint", args=[complaint.pk])),
+                        (desk, reverse("supervision:complaint", args=[complaint.pk])), (desk, page),
+                        (desk, reverse("accounts:dashboard_role", args=["regulator"])),
+                        (desk, reverse("supervision:complaints_desk")),
+                        (Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), reverse("marketplace:purchase", args=[purchase.pk]))):
+        response = reader.get(url)
+        assert response.status_code == 200 and not page_problems(response.content.decode()), (
+            url, page_problems(response.content.decode()))
 
 
 def test_the_demo_leaves_a_marketplace_complaint_on_the_regulators_desk():
