@@ -108,6 +108,24 @@ def test_a_dismissed_complaint_lets_the_contract_be_signed(market):
     assert contract.purchase.winner == market["first"]
 
 
+def test_signing_fast_cannot_cut_a_complaint_off_the_contract_waits_for_the_complaint_period(market, settings):
+    purchase = mf.publicity_ends(market["purchase"])
+
+    def sign():
+        return delivery.contract_record(purchase=purchase, signed_on=today(), amount="60000",
+                                        due_on=today() + dt.timedelta(days=30), deliverables="成果报告")
+
+    # the second's challenge was answered today: it may complain for 15 working days, the contract waits
+    with pytest.raises(ValidationError) as held:
+        sign()
+    last = add_working_days(today(), 15).isoformat()
+    assert market["second"].organisation.name in held.value.messages[0] and last in held.value.messages[0]
+    # once that period is over the owner signs (a local rule may switch the wait off)
+    PurchaseObjection.objects.filter(pk=market["objection"].pk).update(
+        answered_at=timezone.now() - dt.timedelta(days=40), reply_due=today() - dt.timedelta(days=40))
+    assert sign().purchase.winner == market["first"]
+
+
 def test_an_upheld_complaint_on_a_direct_selection_opens_it_again_for_the_owner(market):
     chosen, other = mf.intermediary(), mf.intermediary()
     purchase = mf.purchase(method="direct")
