@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0003_credit_behaviours'),
+        ('supervision', '0004_complaints_on_marketplace_purchases'),
         ('trading', '0012_bidder_key_certificate'),
     ]
 
