@@ -5,5 +5,5 @@ from .enforcement import Case, CaseEvidence, CaseParty, Measure
 from .indicators import SEVERITY_ORDER, BidFact, BidValue, Lead, SectionScan, Severity
 
 __all__ = ["PROJECT_SUBJECTS", "SEVERITY_ORDER", "BidFact", "BidValue", "Case", "CaseEvidence", "CaseParty",
-           "Complaint", "ComplaintEvidence", "ComplaintPause", "Lead", "Measure", "Objection", "SectionScan", "Severity",
-           "Subject", "Track"]
+           "Complaint", "ComplaintEvidence", "ComplaintPause", "Lead", "Measure", "Objection", "SectionScan",
+           "Severity", "Subject", "Track"]
