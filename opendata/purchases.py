@@ -4,7 +4,7 @@
 |------------------------------------------------------------|----------------------|
 | selection notice posted (选取公告)                          | tender               |
 | an intermediary selected (any method; the next in line too) | award                |
-| the selected intermediary declines                          | awardCancellation    |
+| the selected intermediary declines, or a complaint voids it | awardCancellation    |
 | no intermediary selected (failed)                           | tenderUpdate         |
 | cancelled by the owner                                      | tenderCancellation   |
 | contract recorded                                           | contract             |
@@ -40,12 +40,15 @@ AWARD_CRITERIA = {Method.BIDDING: "priceOnly", Method.COMPARISON: "ratedCriteria
 CRITERION_NAMES = {"price": "价格", "proposal": "方案", "experience": "业绩", "plan": "服务计划"}
 SELECTED = ("marketplace.select.direct", "marketplace.select.draw", "marketplace.select.bidding",
             "marketplace.select.comparison", "marketplace.select.next")
-TAGS = {**dict.fromkeys(SELECTED, "award"), "marketplace.purchase.post": "tender",
-        "marketplace.select.refuse": "awardCancellation", "marketplace.purchase.fail": "tenderUpdate",
-        "marketplace.purchase.cancel": "tenderCancellation", "marketplace.contract.record": "contract",
-        "marketplace.delivery.record": "contractTermination"}
-KEYS = {"award": "award", "tender": "tender", "awardCancellation": "declined", "tenderUpdate": "failed",
-        "tenderCancellation": "cancelled", "contract": "contract", "contractTermination": "delivered"}
+SET_ASIDE = ("marketplace.select.refuse", "marketplace.select.void")  # declined by the winner; voided on complaint
+# audit action → (release tag, release id key)
+STEPS = {**dict.fromkeys(SELECTED, ("award", "award")), "marketplace.purchase.post": ("tender", "tender"),
+         "marketplace.select.refuse": ("awardCancellation", "declined"),
+         "marketplace.select.void": ("awardCancellation", "voided"),
+         "marketplace.purchase.fail": ("tenderUpdate", "failed"),
+         "marketplace.purchase.cancel": ("tenderCancellation", "cancelled"),
+         "marketplace.contract.record": ("contract", "contract"),
+         "marketplace.delivery.record": ("contractTermination", "delivered")}
 
 
 def purchase_code(purchase: Purchase) -> str:
@@ -72,15 +75,15 @@ class PurchaseFacts:
     def load(cls, purchase: Purchase) -> "PurchaseFacts":
         contract = getattr(purchase, "contract", None)
         rows = AuditEvent.objects.filter(object_type="marketplace.purchase", object_id=str(purchase.pk),
-                                         action__in=list(TAGS))
+                                         action__in=list(STEPS))
         if contract is not None:
             rows = rows | AuditEvent.objects.filter(object_type="marketplace.contract", object_id=str(contract.pk),
-                                                    action__in=list(TAGS))
+                                                    action__in=list(STEPS))
         steps = []
         for row in rows.order_by("seq"):
-            tag = TAGS[row.action]
+            tag, key = STEPS[row.action]
             at = purchase.posted_at if tag == "tender" else row.created_at  # the notice's own time
-            steps.append(Step(Event(f"{KEYS[tag]}-{row.seq}", tag, at), row.action, row.payload))
+            steps.append(Step(Event(f"{key}-{row.seq}", tag, at), row.action, row.payload))
         named = {s.payload.get("winner") for s in steps} | {s.payload.get("intermediary") for s in steps}
         bids = []
         if purchase.method in (Method.BIDDING, Method.COMPARISON):
@@ -116,7 +119,8 @@ def release_build(facts: PurchaseFacts, event: Event) -> dict:
                            "date": when(step.event.at), "value": money(Decimal(str(step.payload["amount"]))),
                            "suppliers": [parties.add(winner.organisation, "supplier")],
                            "_winner": winner.pk})
-        elif step.action == "marketplace.select.refuse":
+        elif step.action in SET_ASIDE:  # the award is cancelled; the next in line (if any) follows as a new one
+            status = "active"
             for award in awards:
                 if award["_winner"] == step.payload["intermediary"] and award["status"] == "active":
                     award["status"] = "cancelled"

@@ -188,8 +188,8 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
 def sales_and_purchases_beyond_the_demo() -> set[str]:
     """The outcomes the demo world does not show: a winner who refuses to sign the 成交确认书; a purchase that failed
     (no quote), one cancelled, one whose drawn intermediary declined (the next in line selected). Their ocids."""
+    from marketplace.services import draws, selection
     from marketplace.services import purchases as purchase_services
-    from marketplace.services import selection
     from tests.auctions import factories as af
     from tests.auctions.test_results import sold
     from tests.marketplace import factories as mf
@@ -201,7 +201,7 @@ def sales_and_purchases_beyond_the_demo() -> set[str]:
                                                                               quote_mode="sealed")))
     cancelled = purchase_services.purchase_cancel(purchase=mf.purchase(method="random"), reason="项目调整，取消选取")
     [mf.intermediary() for _ in range(3)]
-    drawn = selection.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
+    drawn = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
     drawn = selection.winner_refuse(purchase=drawn, intermediary=drawn.winner, reason="人手不足")
     assert failed.state == Purchase.State.FAILED and drawn.state == Purchase.State.PUBLICISED
     return {ocid_for(sale.deal_code)} | {ocid_for(purchase_code(p)) for p in (failed, cancelled, drawn)}

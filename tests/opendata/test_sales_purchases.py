@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from auctions import services as auction_services
 from auctions.models import Application, Lot, Sale
+from marketplace.services import draws, selection
 from marketplace.services import purchases as purchase_services
-from marketplace.services import selection
 from opendata.models import Release
 from opendata.ocds import ocid_for
 from opendata.purchases import purchase_code
@@ -129,7 +129,7 @@ def test_a_declined_selection_cancels_that_award_and_awards_the_next_in_line():
     assert releases(ocid_for(purchase_code(purchase)))[0]["tender"]["procurementMethod"] == "direct"
     assert releases(ocid_for(purchase_code(purchase)))[0]["tender"]["procurementMethodRationale"] == \
         purchase.direct_reason
-    drawn = selection.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
+    drawn = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
     first = drawn.winner
     drawn = selection.winner_refuse(purchase=drawn, intermediary=first, reason="人手不足")
     releases_publish(purchases=[drawn])
@@ -140,3 +140,18 @@ def test_a_declined_selection_cancels_that_award_and_awards_the_next_in_line():
     awards = published[-1]["awards"]
     assert [(x["status"], x["suppliers"][0]["name"]) for x in awards] == [
         ("cancelled", first.organisation.name), ("active", drawn.winner.organisation.name)]
+
+
+def test_a_selection_voided_by_an_upheld_complaint_is_a_cancelled_award_then_the_next_is_awarded():
+    a, b = mf.intermediary(), mf.intermediary()
+    purchase = mf.purchase(method="bidding", quote_mode="sealed")
+    purchase_services.application_submit(purchase=purchase, intermediary=a, quote="72000")
+    purchase_services.application_submit(purchase=purchase, intermediary=b, quote="65000")
+    purchase = selection.bidding_select(purchase=mf.deadline_passes(purchase))
+    purchase = selection.selection_void(purchase=purchase, reason="投诉成立", reference="投诉 #1")
+    releases_publish(purchases=[purchase])
+    published = releases(ocid_for(purchase_code(purchase)))
+    assert [r["tag"][0] for r in published] == ["tender", "award", "awardCancellation", "award"]
+    assert published[2]["tender"]["status"] == "active"
+    assert [(x["status"], x["suppliers"][0]["name"]) for x in published[-1]["awards"]] == [
+        ("cancelled", b.organisation.name), ("active", a.organisation.name)]
