@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from audit.services import audit_record
 from core.workdays import today
+from marketplace import conf as marketplace_conf
 from marketplace.models import Objection as PurchaseObjection
 from marketplace.models import Purchase
 from marketplace.selectors import purchase_participants
@@ -125,9 +126,25 @@ def purchase_complaint_upheld(complaint: Complaint) -> None:
 
 
 def purchase_complaint_holds(purchase: Purchase) -> str | None:
-    """Registered with ``marketplace.holds``: no contract while a complaint on the result is being handled."""
+    """Registered with ``marketplace.holds``: no contract while a complaint on the result is being handled, nor
+    (MARKETPLACE_CONTRACT_AFTER_COMPLAINT_PERIOD) while a participant whose challenge was answered may still
+    complain."""
     pending = Complaint.objects.filter(purchase=purchase, state__in=Complaint.OPEN_STATES).order_by("filed_at").first()
-    if pending is None:
+    if pending is not None:
+        return _("Complaint #%(n)d on the selection result is being handled by the regulator (decision due by "
+                 "%(due)s); the contract waits for the decision.") % {"n": pending.pk,
+                                                                        "due": _fmt(pending.decision_due)}
+    if not marketplace_conf.get("MARKETPLACE_CONTRACT_AFTER_COMPLAINT_PERIOD"):
         return None
-    return _("Complaint #%(n)d on the selection result is being handled by the regulator (decision due by "
-             "%(due)s); the contract waits for the decision.") % {"n": pending.pk, "due": _fmt(pending.decision_due)}
+    complained = set(_current(Complaint.objects.filter(purchase=purchase), purchase)
+                     .values_list("organisation_id", flat=True))
+    participants = purchase_participants(purchase)
+    day = today()
+    for objection in _current(purchase.objections.select_related("filed_by"), purchase).order_by("filed_at"):
+        if objection.filed_by_id in complained or objection.filed_by_id not in participants:
+            continue
+        last = complaint_filing_deadline(track=Track.GOVERNMENT, counted_from=_answer_period_end(objection))
+        if day <= last:
+            return _("%(org)s challenged the result and may complain to the regulator until %(day)s; the contract "
+                     "waits until then (财政部令第94号第十七条).") % {"org": objection.filed_by.name, "day": _fmt(last)}
+    return None

@@ -46,7 +46,9 @@ def market():
                                          text="中选单位的造价咨询资质证书已被注销，不符合资格条件。")
     selection.objection_answer(objection=objection, answer="经核查，资质证书有效。")
     regulator = factories.user(role=Role.REGULATOR, organisation_obj=factories.organisation(
-        org_type=Organisation.Type.REGULATOR))
+        org_type=Organisation.Type.REGULATOR, name="阳光市财政局"))
+    regulator.display_name = "赵监管"
+    regulator.save(update_fields=["display_name"])
     return {"purchase": purchase, "first": first, "second": second, "third": third, "outsider": outsider,
             "objection": objection, "regulator": regulator}
 
@@ -104,6 +106,24 @@ def test_a_dismissed_complaint_lets_the_contract_be_signed(market):
     contract = delivery.contract_record(purchase=purchase, signed_on=today(), amount="60000",
                                         due_on=today() + dt.timedelta(days=30), deliverables="成果报告")
     assert contract.purchase.winner == market["first"]
+
+
+def test_signing_fast_cannot_cut_a_complaint_off_the_contract_waits_for_the_complaint_period(market, settings):
+    purchase = mf.publicity_ends(market["purchase"])
+
+    def sign():
+        return delivery.contract_record(purchase=purchase, signed_on=today(), amount="60000",
+                                        due_on=today() + dt.timedelta(days=30), deliverables="成果报告")
+
+    # the second's challenge was answered today: it may complain for 15 working days, the contract waits
+    with pytest.raises(ValidationError) as held:
+        sign()
+    last = add_working_days(today(), 15).isoformat()
+    assert market["second"].organisation.name in held.value.messages[0] and last in held.value.messages[0]
+    # once that period is over the owner signs (a local rule may switch the wait off)
+    PurchaseObjection.objects.filter(pk=market["objection"].pk).update(
+        answered_at=timezone.now() - dt.timedelta(days=40), reply_due=today() - dt.timedelta(days=40))
+    assert sign().purchase.winner == market["first"]
 
 
 def test_an_upheld_complaint_on_a_direct_selection_opens_it_again_for_the_owner(market):
@@ -223,6 +243,18 @@ def test_the_pages_and_the_api_file_and_show_the_complaint_in_chinese(market, se
     html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("marketplace:purchase", args=[purchase.pk]))
     assert market["first"].organisation.name in html.content.decode()
 
+    # every page of the journey reads in Chinese, without codes or English
+    from tests.e2e.page_checks import page_problems
+
+    for reader, url in ((client, page), (client, reverse("supervision:complaint", args=[complaint.pk])),
+                        (desk, reverse("supervision:complaint", args=[complaint.pk])), (desk, page),
+                        (desk, reverse("accounts:dashboard_role", args=["regulator"])),
+                        (desk, reverse("supervision:complaints_desk")),
+                        (Client(HTTP_ACCEPT_LANGUAGE="zh-hans"), reverse("marketplace:purchase", args=[purchase.pk]))):
+        response = reader.get(url)
+        assert response.status_code == 200 and not page_problems(response.content.decode()), (
+            url, page_problems(response.content.decode()))
+
 
 def test_the_demo_leaves_a_marketplace_complaint_on_the_regulators_desk():
     from io import StringIO
@@ -245,3 +277,13 @@ def test_the_demo_leaves_a_marketplace_complaint_on_the_regulators_desk():
     items = [i for s in desk_for(User.objects.get(username="regulator")) if s.key == "complaints"
              for i in s.page.object_list]
     assert [i.url for i in items] == [reverse("supervision:complaint", args=[complaint.pk])]
+
+
+def test_the_pages_read_in_english_for_who_chose_it(market, client_en):
+    purchase = market["purchase"]
+    client_en.force_login(person_of(market["outsider"]))
+    page = client_en.get(reverse("supervision:purchase_complaints", args=[purchase.pk])).content.decode()
+    assert "Complaints on the selection result" in page and "投诉" not in page.replace("(投诉)", "")
+    refused = client_en.post(reverse("supervision:purchase_complaint_new", args=[purchase.pk]),
+                             {"grounds": "unfair"}, follow=True).content.decode()
+    assert "Only an intermediary that took part in this selection" in refused
