@@ -214,3 +214,51 @@ def test_a_project_that_allows_no_key_files_refuses_a_bare_key_at_sign_in_and_bi
     _joined(world, bidder, section)
     refused = upload_bid(world, bidder, section)
     assert refused.status_code == 400 and "accepts only a certificate" in str(refused.json()), refused.content
+
+
+def test_an_envelope_embeds_the_signers_certificate_which_must_be_the_registered_one(cas, world, tmp_path, capsys):
+    """The bidder tool's --certificate: the certificate rides in the signed header (an offline reader sees who
+    signed); the platform takes it only when it is the registered certificate; a certificate of another key is
+    refused by the tool."""
+    from sealing.cli import main
+    from tests import sealed
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined, _published
+    from trading.models import Bid
+
+    project = _published(world, sections=[
+        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
+        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
+    one, two = (s["id"] for s in project["sections"])
+    bidder = world.bidders[0]
+    key = sealed.key_of(bidder)
+    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    registered, _ = issue(cas.first, credit_code=bidder.organisation.credit_code, key=own)
+    unregistered, _ = issue(cas.second, credit_code=bidder.organisation.credit_code, key=own)
+    certificate_register(user=bidder, certificate_pem=pem(registered))
+    _joined(world, bidder, one)
+    _joined(world, bidder, two)
+
+    der = registered.public_bytes(serialization.Encoding.DER)
+    accepted = upload_bid(world, bidder, one, content=sealed.envelope_for(one, bidder, certificate=der))
+    assert accepted.status_code == 201, accepted.content
+    other = unregistered.public_bytes(serialization.Encoding.DER)
+    refused_bid = upload_bid(world, bidder, two, content=sealed.envelope_for(two, bidder, certificate=other))
+    assert refused_bid.status_code == 400 and "not the one you registered" in str(refused_bid.json())
+    assert not Bid.objects.filter(section_id=two).exists()
+
+    # the tool: seal with --certificate, inspect shows it; a certificate of another key is refused
+    key_file, cert_file, opening = tmp_path / "key.pem", tmp_path / "me.cer", tmp_path / "opening.pem"
+    key_file.write_bytes(key.pem("a passphrase 2026"))
+    cert_file.write_text(pem(registered))
+    opening.write_text(sealing.keypair_generate("intl").public_key.pem())
+    (tmp_path / "pass").write_text("a passphrase 2026")
+    common = ["seal", "--price", "100.00", "--opening-key", str(opening), "--key", str(key_file),
+              "--passphrase-file", str(tmp_path / "pass")]
+    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "a.env")]) == 0
+    assert main(["inspect", "--verify", str(tmp_path / "a.env")]) == 0
+    assert f"serial {registered.serial_number:x}" in capsys.readouterr().out
+    stranger, _ = issue(cas.first, credit_code=bidder.organisation.credit_code)
+    cert_file.write_text(pem(stranger))
+    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "b.env")]) == 2
+    assert "not the certificate of this private key" in capsys.readouterr().err
