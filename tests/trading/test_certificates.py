@@ -48,6 +48,22 @@ def test_certificates_from_either_configured_ca_register_and_their_key_signs_the
     assert BidderKey.objects.filter(user=bidder).count() == 2
 
 
+def two_sections_and_a_key(world):
+    """A published project of two sections; the first bidder with a key pair (its private key also as
+    ``cryptography``'s, for the test CA to certify)."""
+    from tests import sealed
+    from tests.trading.test_submission import _published
+
+    project = _published(world, sections=[
+        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
+        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
+    one, two = (s["id"] for s in project["sections"])
+    bidder = world.bidders[0]
+    key = sealed.key_of(bidder)
+    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    return bidder, key, own, one, two
+
+
 def refused(bidder, data, reason: str) -> None:
     before = BidderKey.objects.filter(user=bidder).count()
     with pytest.raises(ValidationError) as caught:
@@ -145,18 +161,11 @@ def test_the_opening_room_signs_in_by_certificate_challenge_and_refuses_a_revoke
 
 
 def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificate_cannot_bid(cas, world):
-    from tests import sealed
     from tests.trading.conftest import upload_bid
-    from tests.trading.test_submission import _joined, _published
+    from tests.trading.test_submission import _joined
 
     first, publish = cas.first, cas.publish
-    project = _published(world, sections=[
-        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
-        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
-    one, two = (s["id"] for s in project["sections"])
-    bidder = world.bidders[0]
-    key = sealed.key_of(bidder)
-    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    bidder, key, own, one, two = two_sections_and_a_key(world)
     certificate, _ = issue(first, credit_code=bidder.organisation.credit_code, key=own)
     registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
     _joined(world, bidder, one)
@@ -223,16 +232,10 @@ def test_an_envelope_embeds_the_signers_certificate_which_must_be_the_registered
     from sealing.cli import main
     from tests import sealed
     from tests.trading.conftest import upload_bid
-    from tests.trading.test_submission import _joined, _published
+    from tests.trading.test_submission import _joined
     from trading.models import Bid
 
-    project = _published(world, sections=[
-        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
-        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
-    one, two = (s["id"] for s in project["sections"])
-    bidder = world.bidders[0]
-    key = sealed.key_of(bidder)
-    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    bidder, key, own, one, two = two_sections_and_a_key(world)
     registered, _ = issue(cas.first, credit_code=bidder.organisation.credit_code, key=own)
     unregistered, _ = issue(cas.second, credit_code=bidder.organisation.credit_code, key=own)
     certificate_register(user=bidder, certificate_pem=pem(registered))
