@@ -21,16 +21,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.context import Actor, acting_as
+from audit.context import Actor
+from core.consumers import LeanDispatch
 from core.frames import refusal_messages
 
 from . import rules, selectors
 from .models import Lot, Sale, hall_group
-from .services import command_apply, lot_advance
+from .services import BidCommand, command_check, commands_apply, lot_advance
 
 logger = logging.getLogger(__name__)
 
 read = functools.partial(database_sync_to_async, thread_sensitive=False)
+BATCH_MAX = 50  # bids applied in one transaction at most
+BATCH_ATTEMPTS = 3  # a batch that failed on the database (a race with another process) is tried again
 
 
 def tick_seconds() -> float:
@@ -53,6 +56,47 @@ class LiveHalls:
     def __init__(self):
         self.halls: dict[int, set] = {}
         self.loops: dict[int, asyncio.Task] = {}
+        self.bids: dict[int, list[tuple[BidCommand, asyncio.Future]]] = {}
+        self.appliers: dict[int, asyncio.Task] = {}
+
+    async def bid(self, lot_id: int, command: BidCommand):
+        """Apply ``command`` with every other bid for the lot waiting in this process (group commit): one task per lot
+        takes all that wait, applies them in one transaction (``commands_apply``, in arrival order, under the lot's
+        lock) and answers each once it has committed. Returns the result or the refusal."""
+        answer = asyncio.get_running_loop().create_future()
+        self.bids.setdefault(lot_id, []).append((command, answer))
+        applier = self.appliers.get(lot_id)
+        if applier is None or applier.done():
+            self.appliers[lot_id] = asyncio.ensure_future(self._apply(lot_id))
+        return await answer
+
+    async def _apply(self, lot_id: int) -> None:
+        try:
+            while self.bids.get(lot_id):
+                waiting = self.bids[lot_id]
+                batch, waiting[:] = waiting[:BATCH_MAX], waiting[BATCH_MAX:]
+                answers = await self._batch(lot_id, [command for command, _ in batch])
+                for (_, future), answer in zip(batch, answers, strict=True):
+                    if not future.done():
+                        future.set_result(answer)
+        finally:
+            if self.appliers.get(lot_id) is asyncio.current_task():
+                self.appliers.pop(lot_id, None)
+            if not self.bids.get(lot_id):
+                self.bids.pop(lot_id, None)
+
+    @staticmethod
+    async def _batch(lot_id: int, commands: list[BidCommand]) -> list:
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            try:
+                return await read(commands_apply)(lot_id=lot_id, commands=commands)
+            except Exception:
+                # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile by another
+                # process (the next attempt answers it as a retry), or the database went away.
+                logger.exception("bids for lot %s failed (attempt %s of %s)", lot_id, attempt, BATCH_ATTEMPTS)
+        failed = ValidationError(_("Your bid could not be recorded; nothing was changed. Send it again (the same "
+                                   "command id is applied at most once)."))
+        return [failed] * len(commands)
 
     def join(self, consumer) -> None:
         self.halls.setdefault(consumer.lot_id, set()).add(consumer)
@@ -123,7 +167,7 @@ class LiveHalls:
 live_halls = LiveHalls()
 
 
-class HallConsumer(AsyncJsonWebsocketConsumer):
+class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
     """One client in one lot's hall: ``/ws/hall/<lot id>/?since=N``. Anyone may watch; bidders with a 竞买号 bid."""
 
     async def connect(self):
@@ -192,19 +236,25 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "ack", "id": client_id, "ok": False,
                                   "errors": {"action": [_("The hall takes one command: bid.")]}})
             return
+        amount = content.get("amount")
         try:
-            # Persisted (committed) before the acknowledgement is sent: an accepted bid is never lost.
-            result = await database_sync_to_async(self._apply)(client_id, content.get("amount"))
+            # A retry's first answer, or a bid already beaten, is answered from one read without the lot's lock;
+            # the others are applied with the bids waiting beside them, committed before the acknowledgement is
+            # sent: an accepted bid is never lost.
+            answer = await read(command_check)(lot_id=self.lot_id, user=self.user, client_id=client_id,
+                                               amount=amount)
+            if answer is None:
+                client = self.scope.get("client") or ("", 0)
+                actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "",
+                              user=self.user)
+                answer = await live_halls.bid(self.lot_id, BidCommand(user=self.user, client_id=client_id,
+                                                                      amount=amount, actor=actor))
+            if isinstance(answer, Exception):
+                raise answer
         except (ValidationError, PermissionDenied) as error:
             await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": refusal_messages(error)})
             return
-        await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": result})
-
-    def _apply(self, client_id, amount) -> dict:
-        client = self.scope.get("client") or ("", 0)
-        actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "", user=self.user)
-        with acting_as(actor):
-            return command_apply(lot_id=self.lot_id, user=self.user, client_id=client_id, amount=amount)
+        await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": answer})
 
     async def hall_event(self, message):
         await self.send(text_data=message["text"])  # encoded once by the sender (services.log.event_append)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from deposits.models import DepositRequirement
 from deposits.services import arrival_record
+from trading.models import Announcement
 
 from . import rights, services
 from .models import Lot, Method, Sale, Subject
@@ -75,6 +76,8 @@ def _create() -> Sale:
         notice_published_at=now - dt.timedelta(days=37), starts_at=now - dt.timedelta(days=12),
         application_deadline=deadline, listing_ends_at=now + LIVE_AFTER)
     DepositRequirement.objects.filter(purpose_type=rights.PURPOSE, purpose_id=str(lot.pk)).update(deadline=deadline)
+    Announcement.objects.filter(deal_code=sale.deal_code, kind=Announcement.Kind.TENDER).update(
+        published_at=now - dt.timedelta(days=37))  # the portal's sale notice, moved with the record
     services.lot_advance(lot_id=lot.pk)
     for name, amount in QUOTES.items():
         services.quote_place(lot=lot, user=bidders[name], amount=amount)

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .documents import document_generate
 from .services import lot_advance, lots_sweep
+from .services.notices import lot_result_notice_publish
 
 
 @shared_task
@@ -22,3 +23,10 @@ def auctions_sweep() -> int:
 def lot_document(lot_id: int, kind: str) -> str:
     """Render, sign and publish a result document (网上竞得证明 / 成交确认书)."""
     return document_generate(lot_id=lot_id, kind=kind).sha256
+
+
+@shared_task
+def lot_result_notice(lot_id: int) -> int | None:
+    """Publish a lot's result notice on the portal (成交公告 with the 网上竞得证明, or 流拍公告); idempotent."""
+    notice = lot_result_notice_publish(lot_id=lot_id)
+    return notice.pk if notice is not None else None

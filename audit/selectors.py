@@ -2,6 +2,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from core.draw import utc_text
+
 from .chain import GENESIS_HASH, canonical_json, link_hash, sha256_hex
 from .models import AuditEvent, AuditHead
 
@@ -83,3 +85,19 @@ def audit_events_for(*, obj=None, object_type: str = "", object_id: str = ""):
     if obj is not None:
         object_type, object_id = obj._meta.label_lower, str(obj.pk)
     return AuditEvent.objects.filter(object_type=object_type, object_id=object_id).order_by("seq")
+
+
+def protocol_events(*, obj, actions: tuple[str, ...]) -> list[dict]:
+    """The chain's events of a protocol on ``obj`` (a draw's commit, witness_commit, pool_fix, ...), in protocol
+    order, each with its ``seq``, ``hash`` and time: a replayer checks the sequence numbers rise."""
+    found = {e.action: e for e in audit_events_for(obj=obj).filter(action__in=actions)}
+    return [{"action": action, "seq": found[action].seq, "hash": found[action].hash,
+             "at": utc_text(found[action].created_at)}
+            for action in actions if action in found]
+
+
+def protocol_events_in_chain(*, obj, events: list[dict]) -> bool:
+    """Whether every event a published record names is the audit chain's own (same seq, hash, action, object)."""
+    return all(AuditEvent.objects.filter(seq=e["seq"], hash=e["hash"], action=e["action"],
+                                         object_type=obj._meta.label_lower, object_id=str(obj.pk)).exists()
+               for e in events)

@@ -1,6 +1,7 @@
 """Bench only: a bare Channels consumer that relays group messages, the baseline of bench/room_clients.py.
 
-Served by its own Daphne (``daphne bench.relay_asgi:application``) so it is no part of the product.
+Served by its own Daphne (``daphne bench.relay_asgi:application``, or ``:lean_application``) so it is no part of the
+product.
 """
 
 import json
@@ -15,6 +16,8 @@ django.setup()
 from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
+
+from core.consumers import LeanDispatch  # noqa: E402
 
 
 class RelayConsumer(AsyncJsonWebsocketConsumer):
@@ -39,4 +42,10 @@ class RelayConsumer(AsyncJsonWebsocketConsumer):
         await self.send(text_data=message["text"])
 
 
+class LeanRelayConsumer(LeanDispatch, RelayConsumer):
+    """The same relay without Channels' per-message hop to its database thread (``core.consumers.LeanDispatch``),
+    as the auction hall dispatches: the baseline of bench/auction_hall.py, so both pay the same per-frame cost."""
+
+
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", RelayConsumer.as_asgi())])})
+lean_application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", LeanRelayConsumer.as_asgi())])})

@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "expert_pool.tasks.draws_fallback_task",
         "schedule": 60.0,
     },
+    "marketplace-draw-fallback": {
+        "task": "marketplace.tasks.draws_fallback_task",
+        "schedule": 60.0,
+    },
     # Deadlines and publicity ends: a task at the due time plus this sweep (trading.lifecycle).
     "trading-sweep": {
         "task": "trading.tasks.trading_sweep",

@@ -11,7 +11,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, parsers, status
+from rest_framework import exceptions, pagination, parsers, serializers, status
 from rest_framework.response import Response
 
 NUL = "\x00"
@@ -163,3 +163,21 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             elif parameter["name"] == self.offset_query_param:
                 parameter["schema"].update({"minimum": 0, "maximum": self.max_offset})
         return parameters
+
+
+class WitnessCommitSerializer(serializers.Serializer):
+    """A format-2 draw's witness commitment (core.witness), for every app's witness API."""
+
+    commitment = serializers.CharField(max_length=200, allow_blank=True,
+                                       help_text="hex SHA-256 of the witness's own 32-byte secret")
+
+
+class WitnessRevealSerializer(serializers.Serializer):
+    secret = serializers.CharField(max_length=200, allow_blank=True, help_text="the 32-byte secret, hex")
+
+
+def validated(serializer_class, request) -> dict:
+    """The request's data through ``serializer_class``; a malformed body is DRF's 400."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -25,6 +25,7 @@ secret, both revealed after the pool is fixed (``fixing_hash_of``, ``fallback_of
 ``record_verify`` checks a published record of either version step by step.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -156,6 +157,21 @@ def fixing_hash_of(fixing: dict) -> str:
     """The hash of the pool-fixing statement (``{"format", "request_hash", "pool_hash", "platform_commitment",
     "witness": {"organisation", "commitment"}, "fixed_at", "reveal_deadline"}``), published when the pool is fixed."""
     return sha256_hex(canonical(fixing))
+
+
+def utc_text(moment) -> str | None:
+    """A moment as the draw records write it: UTC to the second, ``2026-03-01T01:00:00Z``."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def fixing_statement(*, request_hash: str, pool_hash: str, platform_commitment: str, witness_organisation: str | None,
+                     witness_commitment: str | None, fixed_at, reveal_deadline) -> dict:
+    """The pool-fixing statement of format 2, published when the pool is fixed: it names the request, the pool, both
+    commitments and the reveal deadline, so the fallback value it determines is fixed with the pool."""
+    return {"format": FORMAT_V2, "request_hash": request_hash, "pool_hash": pool_hash,
+            "platform_commitment": platform_commitment,
+            "witness": {"organisation": witness_organisation, "commitment": witness_commitment or None},
+            "fixed_at": utc_text(fixed_at), "reveal_deadline": utc_text(reveal_deadline)}
 
 
 def fallback_of(fixing_hash: str) -> bytes:

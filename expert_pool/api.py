@@ -2,13 +2,12 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiTypes, extend_schema
-from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.permissions import require
-from core.api import service_errors
+from core.api import WitnessCommitSerializer, WitnessRevealSerializer, service_errors, validated
 
 from .models import DrawRequest
 from .selectors.draws import committee_summary, committee_view, draw_record
@@ -33,28 +32,13 @@ def committee(request, pk: int):
                      "seats": committee_view(user=request.user, request=draw_request)})
 
 
-class WitnessCommitSerializer(serializers.Serializer):
-    commitment = serializers.CharField(max_length=200, allow_blank=True,
-                                       help_text="hex SHA-256 of the witness's own 32-byte secret")
-
-
-class WitnessRevealSerializer(serializers.Serializer):
-    secret = serializers.CharField(max_length=200, allow_blank=True, help_text="the 32-byte secret, hex")
-
-
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 @extend_schema(request=WitnessCommitSerializer, responses=OpenApiTypes.OBJECT)
 @api_view(["POST"])
 @service_errors
 def witness_commit(request, pk: int):
     """The supervising regulator commits to its secret before the pool is fixed (format 2); answers the record."""
     draw_request = get_object_or_404(DrawRequest, pk=pk)
-    data = _valid(WitnessCommitSerializer, request)
+    data = validated(WitnessCommitSerializer, request)
     draw_v2.witness_commit(request=draw_request, user=request.user, commitment=data["commitment"])
     return Response(draw_record(request=DrawRequest.objects.get(pk=pk)))
 
@@ -65,6 +49,6 @@ def witness_commit(request, pk: int):
 def witness_reveal(request, pk: int):
     """The witness reveals its secret after the pool is fixed; the committee is drawn at once; answers the record."""
     draw_request = get_object_or_404(DrawRequest, pk=pk)
-    data = _valid(WitnessRevealSerializer, request)
+    data = validated(WitnessRevealSerializer, request)
     draw_v2.witness_reveal(request=draw_request, user=request.user, secret=data["secret"])
     return Response(draw_record(request=DrawRequest.objects.get(pk=pk)))

@@ -9,10 +9,13 @@ class ExpertPoolConfig(AppConfig):
     def ready(self):
         from accounts.models import Role
         from accounts.navigation import add_nav
+        from trading.services.keys import certificate_holder_register
 
         from . import desk, permissions  # noqa: F401
+        from .selectors.certificates import expert_certificate_holder
 
         desk.register()
+        certificate_holder_register(Role.EXPERT, expert_certificate_holder)
 
         add_nav([Role.EXPERT], _("My expert profile"), "expert_pool:profile", order=20)
         add_nav([Role.EXPERT], _("My draws"), "expert_pool:my_seats", order=21)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role
 from accounts.permissions import permission_required, require
 from core.forms import form_add_service_errors
+from core.witness import witness_post
 
 from .forms import AnswerForm, DrawRequestForm, ImportForm, LeaveForm, ProfileForm, RelationForm
 from .models import DrawRequest, Evaluation, Expert, ImportJob, Leave, Relation, Seat, Specialty
@@ -174,7 +175,7 @@ def draw_detail(request, pk: int):
     if request.method == "POST":
         action = request.POST.get("action")
         if action in ("witness_commit", "witness_reveal"):
-            return _witness_action(request, draw_request, action)
+            return _witness_action(request, draw_request)
         if action not in ("perform", "announce"):
             raise Http404
         require(request.user, f"expert_pool.draw.{action}", draw_request)
@@ -213,19 +214,14 @@ def _draw_detail_render(request, draw_request: DrawRequest, *, witness_errors: d
     })
 
 
-def _witness_action(request, draw_request: DrawRequest, action: str):
+def _witness_action(request, draw_request: DrawRequest):
     """The regulator's commitment (before the pool is fixed) or reveal (after): errors shown beside the field."""
-    try:
-        if action == "witness_commit":
-            draw_v2.witness_commit(request=draw_request, user=request.user,
-                                   commitment=request.POST.get("commitment", ""))
-            messages.success(request, _("Your commitment is recorded. Keep the secret file: you reveal it once the "
-                                        "pool is fixed."))
-        else:
-            draw_v2.witness_reveal(request=draw_request, user=request.user, secret=request.POST.get("secret", ""))
-            messages.success(request, _("Your secret matches your commitment; the committee is drawn."))
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
+    errors = witness_post(
+        request, commit=lambda value: draw_v2.witness_commit(request=draw_request, user=request.user,
+                                                             commitment=value),
+        reveal=lambda value: draw_v2.witness_reveal(request=draw_request, user=request.user, secret=value),
+        revealed_message=_("Your secret matches your commitment; the committee is drawn."))
+    if errors:
         draw_request.refresh_from_db()
         return _draw_detail_render(request, draw_request, witness_errors=errors)
     return redirect("expert_pool:draw_detail", pk=draw_request.pk)

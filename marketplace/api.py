@@ -13,11 +13,11 @@ from rest_framework.response import Response
 
 from accounts.permissions import Allowed, can
 from accounts.throttling import SearchThrottle, with_scope
-from core.api import errors_body
+from core.api import WitnessCommitSerializer, WitnessRevealSerializer, errors_body, service_errors, validated
 
 from .models import Application, Intermediary, Method, Purchase
 from .selectors import draw_record, intermediary_of, purchases_public, quotes_visible
-from .services import purchases
+from .services import draws, purchases
 
 
 class PurchaseSerializer(serializers.ModelSerializer):
@@ -123,6 +123,28 @@ def draw(request, pk: int):
     """The published record of a random draw: the commitment from posting; seed, pool and order once drawn."""
     purchase = get_object_or_404(purchases_public(), pk=pk)
     return Response(draw_record(purchase=purchase))
+
+
+@extend_schema(request=WitnessCommitSerializer, responses=OpenApiTypes.OBJECT)
+@api_view(["POST"])
+@service_errors
+def witness_commit(request, pk: int):
+    """A regulator, as the witness, commits to its secret before the pool is fixed (format 2); answers the record."""
+    purchase = get_object_or_404(Purchase, pk=pk, method=Method.RANDOM)
+    draws.witness_commit(purchase=purchase, user=request.user,
+                         commitment=validated(WitnessCommitSerializer, request)["commitment"])
+    return Response(draw_record(purchase=Purchase.objects.get(pk=pk)))
+
+
+@extend_schema(request=WitnessRevealSerializer, responses=OpenApiTypes.OBJECT)
+@api_view(["POST"])
+@service_errors
+def witness_reveal(request, pk: int):
+    """The witness reveals its secret after the pool is fixed; the intermediary is drawn and publicised at once."""
+    purchase = get_object_or_404(Purchase, pk=pk, method=Method.RANDOM)
+    draws.witness_reveal(purchase=purchase, user=request.user,
+                         secret=validated(WitnessRevealSerializer, request)["secret"])
+    return Response(draw_record(purchase=Purchase.objects.get(pk=pk)))
 
 
 @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})

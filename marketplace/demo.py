@@ -1,12 +1,16 @@
 """Demo marketplace: six intermediaries (one with an expired qualification, one suspended) with log-ins
 intermediary1 .. intermediary6, and purchases of the demo owner ``tenderer`` in every state a visitor should see —
-a rated direct selection, a random draw with its public record, sealed quotes still open, a comparison waiting for
+a rated direct selection, a random draw witnessed by ``regulator`` with its public record (format 2), a random draw
+still open for the regulator's commitment, a publicised 竞价 whose second challenged the result (supervision's demo
+files its complaint), sealed quotes still open, a comparison waiting for
 the committee's scores, a delivered service with a poor rating that moved the intermediary's credit.
 
 Deadlines that must have passed are moved back in the database after posting (as the tests do): a demo cannot wait.
 """
 
 import datetime as dt
+import hashlib
+import secrets
 
 from django.utils import timezone
 
@@ -17,7 +21,7 @@ from accounts.services import organisation_create, user_create
 from core.workdays import today
 
 from .models import Intermediary, Purchase
-from .services import delivery, purchases, registry, selection
+from .services import delivery, draws, purchases, registry, selection
 
 SERIAL = 10_180_000
 # name, service types, contact, qualification state
@@ -96,8 +100,17 @@ def seed(*, stdout) -> None:
     delivery.rating_submit(contract=_deliver(direct, "28000"), timeliness=5, quality=5, attitude=5, fees=4,
                            comment="响应及时，成果质量好。")
 
-    drawn = _close(_post(owner, "滨江绿道二期工程造价咨询", "random", "85000"))
-    selection.draw_perform(purchase=drawn)
+    regulator = User.objects.filter(username="regulator").first()
+    drawn = _post(owner, "滨江绿道二期工程造价咨询", "random", "85000")
+    secret = secrets.token_bytes(32) if regulator else None
+    if regulator:  # the regulator witnesses: its secret made "on its machine", only the hash handed in first
+        draws.witness_commit(purchase=drawn, user=regulator, commitment=hashlib.sha256(secret).hexdigest())
+    drawn = draws.draw_perform(purchase=_close(drawn))
+    if regulator:
+        draws.witness_reveal(purchase=drawn, user=regulator, secret=secret.hex())
+    # a draw still open: the regulator's desk asks it to commit before the owner fixes the pool
+    _post(owner, "河道整治工程环境影响评价", "random", "95000", service_type="HJPJ",
+          scope="编制环境影响报告书并配合审批。")
 
     poor = _post(owner, "老旧小区改造项目结算审核", "bidding", "60000", quote_mode="sealed")
     for who, quote in ((zj, "52000"), (appraisal, "49800"), (green, "55000")):
@@ -105,6 +118,14 @@ def seed(*, stdout) -> None:
     poor = selection.bidding_select(purchase=_close(poor))
     delivery.rating_submit(contract=_deliver(poor, poor.amount), timeliness=2, quality=2, attitude=3, fees=3,
                            comment="成果报告两次退回修改，超期十天交付。")
+
+    challenged = _post(owner, "市档案馆改造工程造价咨询", "bidding", "70000", quote_mode="sealed")
+    for who, quote in ((zj, "63000"), (appraisal, "61500"), (green, "66000")):
+        purchases.application_submit(purchase=challenged, intermediary=who, quote=quote)
+    challenged = selection.bidding_select(purchase=_close(challenged))
+    objection = selection.objection_file(purchase=challenged, organisation=zj.organisation,
+                                         text="中选单位报价明显低于成本，且未按要求提供同类项目业绩证明。")
+    selection.objection_answer(objection=objection, answer="经核查，中选单位已提交三项同类业绩，报价在合理范围内。")
 
     sealed = _post(owner, "市民中心停车场改造造价咨询", "bidding", "45000", quote_mode="sealed")
     for who, quote in ((zj, "41000"), (appraisal, "39500")):
@@ -118,7 +139,7 @@ def seed(*, stdout) -> None:
     experts = list(User.objects.filter(role=Role.EXPERT, username__in=["expert01", "expert02", "expert03"]))
     if len(experts) == 3:
         selection.committee_appoint(purchase=_close(comparison), members=experts)
-    stdout.write("marketplace: 6 intermediaries (intermediary1 .. intermediary6) and 5 purchases in every state")
+    stdout.write("marketplace: 6 intermediaries (intermediary1 .. intermediary6) and 7 purchases in every state")
 
 
 def leftovers() -> list[str]:

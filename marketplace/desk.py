@@ -11,6 +11,7 @@ from accounts.desk import DeskItem, desk_register
 from accounts.models import Role
 from core.workdays import today
 
+from .holds import contract_hold
 from .models import CommitteeMember, Method, Objection, Purchase
 from .selectors import intermediary_of
 
@@ -33,6 +34,9 @@ def owner_tasks(user):
                       Method.COMPARISON: _("Name the comparison committee")}[purchase.method]
         elif purchase.state == Purchase.State.OPEN:
             action, deadline = _("Applications close"), purchase.deadline
+        elif purchase.state == Purchase.State.POOL_FIXED:
+            action, deadline = _("Pool fixed: the draw follows the witness's reveal, at the latest"), \
+                purchase.draw.reveal_deadline
         elif purchase.state == Purchase.State.SCORING:
             action = _("Rank once every member has scored")
         elif purchase.state == Purchase.State.PUBLICISED:
@@ -40,6 +44,8 @@ def owner_tasks(user):
             if waiting:
                 action = _("Answer the objection")
                 deadline = min((o.reply_due for o in waiting if o.reply_due), default=None)
+            elif day > purchase.publicity_until and contract_hold(purchase):
+                action = _("The contract waits: a complaint on the result is being handled")
             elif day > purchase.publicity_until:
                 action = _("Record the contract")
             else:
@@ -80,6 +86,24 @@ def objections_overdue(user):
                        f"{purchase.number} · {purchase.owner.name}")
 
 
+def draws_to_witness(user):
+    """For regulators: random draws to commit to before the pool is fixed, and fixed pools to reveal for."""
+    if user.organisation_id is None:
+        return
+    waiting = (Purchase.objects.filter(method=Method.RANDOM, draw__draw_format=2)
+               .filter(Q(state=Purchase.State.OPEN, draw__witness_commitment="")
+                       | Q(state=Purchase.State.POOL_FIXED, draw__witness_organisation_id=user.organisation_id))
+               .select_related("draw").order_by("deadline"))
+    for purchase in waiting:
+        url = reverse("marketplace:purchase", args=[purchase.pk]) + "#draw"
+        if purchase.state == Purchase.State.OPEN:
+            yield DeskItem(purchase.title, url, _("Witness the draw: commit to a secret before the pool is fixed"),
+                           purchase.deadline, purchase.number)
+        else:
+            yield DeskItem(purchase.title, url, _("Witness the draw: reveal your secret"),
+                           purchase.draw.reveal_deadline, purchase.number)
+
+
 def register() -> None:
     desk_register([Role.TENDERER], key="marketplace", heading=gettext_lazy("Intermediary purchases"),
                   provider=owner_tasks, empty=gettext_lazy("No intermediary purchase needs you."), order=60,
@@ -91,6 +115,9 @@ def register() -> None:
                   heading=gettext_lazy("Comparison committees"), provider=member_tasks,
                   empty=gettext_lazy("No proposal is waiting for your scores."), order=61,
                   more=lambda user: reverse("marketplace:committee"))
+    desk_register([Role.REGULATOR], key="marketplace_draws", heading=gettext_lazy("Marketplace draws to witness"),
+                  provider=draws_to_witness, empty=gettext_lazy("No marketplace draw waits for a witness."), order=21,
+                  more=lambda user: reverse("marketplace:purchases"))
     desk_register([Role.REGULATOR], key="marketplace_objections",
                   heading=gettext_lazy("Marketplace objections past their answer day"), provider=objections_overdue,
                   empty=gettext_lazy("Every marketplace objection was answered in time."), order=22,

@@ -80,6 +80,7 @@ class Purchase(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("Open for applications")
+        POOL_FIXED = "pool_fixed", _("Pool fixed, awaiting the witness's reveal")
         SCORING = "scoring", _("Committee scoring")
         PUBLICISED = "publicised", _("Result publicised")
         CONTRACTED = "contracted", _("Contract signed")
@@ -116,6 +117,7 @@ class Purchase(models.Model):
     publicity_until = models.DateField(_("publicised until"), null=True, blank=True)
     failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
     refused = models.JSONField(_("intermediaries who refused"), default=list)
+    voided = models.JSONField(_("selections voided by an upheld complaint"), default=list)
 
     class Meta:
         ordering = ["-posted_at", "-pk"]
@@ -195,7 +197,8 @@ class Exclusion(models.Model):
 
 
 class Draw(models.Model):
-    """The verifiable random draw of a purchase (core.draw): commitment at posting, record after the draw."""
+    """The verifiable random draw of a purchase (core.draw): the platform's commitment at posting, the witness's
+    before the pool is fixed, the record after the draw. Rows drawn before format 2 keep ``draw_format`` 1."""
 
     purchase = models.OneToOneField(Purchase, verbose_name=_("purchase"), on_delete=models.CASCADE,
                                     related_name="draw")
@@ -208,6 +211,18 @@ class Draw(models.Model):
     pool_hash = models.CharField(_("pool hash"), max_length=64, blank=True)
     order = models.JSONField(_("drawn order"), default=list)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    # Format 2 (docs/expert-draw.md): a regulator witnesses; the pool is fixed before either secret is revealed.
+    draw_format = models.PositiveSmallIntegerField(_("format version"), default=2)
+    witness_organisation = models.ForeignKey(Organisation, verbose_name=_("witness"), null=True, blank=True,
+                                             on_delete=models.PROTECT, related_name="+")
+    witness_commitment = models.CharField(_("witness commitment"), max_length=64, blank=True)
+    witness_committed_at = models.DateTimeField(_("witness committed at"), null=True, blank=True)
+    witness_secret = models.CharField(_("witness secret"), max_length=64, blank=True)
+    witness_revealed_at = models.DateTimeField(_("witness revealed at"), null=True, blank=True)
+    fixing = models.JSONField(_("pool-fixing statement"), null=True, blank=True)
+    fixing_hash = models.CharField(_("fixing hash"), max_length=64, blank=True)
+    pool_fixed_at = models.DateTimeField(_("pool fixed at"), null=True, blank=True)
+    reveal_deadline = models.DateTimeField(_("reveal deadline"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("draw")

@@ -6,8 +6,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Role
+from audit.selectors import protocol_events
 from core import draw as core_draw
 from core.regions import region_prefix
+from core.witness import witness_record
 from core.workdays import today
 from credit.selectors import organisation_refusal
 
@@ -99,27 +101,66 @@ def is_owner(*, user, purchase: Purchase) -> bool:
     return user.is_authenticated and user.role == Role.TENDERER and user.organisation_id == purchase.owner_id
 
 
+DRAW_EVENTS = ("marketplace.purchase.post", "marketplace.draw.witness_commit", "marketplace.draw.pool_fix",
+               "marketplace.draw.witness_reveal", "marketplace.select.draw")
+
+
 def draw_record(*, purchase: Purchase) -> dict:
-    """The published record of a purchase's random draw (docs/marketplace.md, "The random draw")."""
+    """The published record of a purchase's random draw (docs/marketplace.md, "The random draw"): the commitments
+    from the start, the request, the hashes and the fixing statement once the pool is fixed, the seeds, the pool
+    and the drawn order once drawn (the result is publicised at once)."""
     draw = getattr(purchase, "draw", None)
     if draw is None:
         return {}
-    record = {"purchase": purchase.pk, "number": purchase.number, "format": core_draw.FORMAT_V1,
-              "commitment": draw.commitment, "committed_at": draw.committed_at.isoformat()}
-    if draw.drawn_at is None:
+    v2 = draw.draw_format == 2
+    record = {"purchase": purchase.pk, "number": purchase.number,
+              "format": core_draw.FORMAT_V2 if v2 else core_draw.FORMAT_V1,
+              "commitment": draw.commitment, "committed_at": draw.committed_at.isoformat(),
+              "committed_at_utc": core_draw.utc_text(draw.committed_at)}
+    if v2:
+        record["witness"] = witness_record(
+            organisation=draw.witness_organisation.name if draw.witness_organisation_id else None,
+            commitment=draw.witness_commitment, committed_at=draw.witness_committed_at, secret=draw.witness_secret,
+            revealed_at=draw.witness_revealed_at, drawn=draw.drawn_at is not None)
+    if not draw.request_hash:
         return record
     counts: dict[str, int] = {}
     for exclusion in purchase.exclusions.all():
         counts[exclusion.reasons[0]] = counts.get(exclusion.reasons[0], 0) + 1
+    record.update({"request": draw.request_document, "request_hash": draw.request_hash, "pool_hash": draw.pool_hash,
+                   "pool_size": len(draw.pool[0]["candidates"]), "exclusions": counts})
+    if v2:
+        record.update({"fixing": draw.fixing, "fixing_hash": draw.fixing_hash,
+                       "pool_fixed_at": draw.pool_fixed_at.isoformat() if draw.pool_fixed_at else None,
+                       "reveal_deadline": draw.reveal_deadline.isoformat() if draw.reveal_deadline else None})
+    if draw.drawn_at is None:
+        return record
     record.update({
-        "drawn_at": draw.drawn_at.isoformat(), "request": draw.request_document, "request_hash": draw.request_hash,
-        "pool_hash": draw.pool_hash, "pool_size": len(draw.pool[0]["candidates"]), "exclusions": counts,
+        "drawn_at": draw.drawn_at.isoformat(), "drawn_at_utc": core_draw.utc_text(draw.drawn_at),
         "seed": draw.seed, "pool": draw.pool, "result": {"groups": [{
             "specialty": purchase.service_type, "members": draw.order[:1], "reserves": draw.order[1:]}]},
         "refused": list(purchase.refused),
+        "voided": list(purchase.voided),
         "selected": purchase.winner_id,
     })
+    if v2:
+        record["events"] = protocol_events(obj=purchase, actions=DRAW_EVENTS)
     return record
+
+
+def purchase_participants(purchase: Purchase) -> set[int]:
+    """The organisations that took part in a purchase's selection (利害关系人): its applicants (withdrawn ones
+    excepted), the candidates of its draw's pool and those screened out of it, the selected intermediary."""
+    organisations = set(purchase.applications.exclude(state=Application.State.WITHDRAWN)
+                        .values_list("intermediary__organisation_id", flat=True))
+    organisations |= set(purchase.exclusions.values_list("intermediary__organisation_id", flat=True))
+    draw = getattr(purchase, "draw", None)
+    if draw is not None and draw.pool:
+        organisations |= set(Intermediary.objects.filter(pk__in=draw.pool[0]["candidates"])
+                             .values_list("organisation_id", flat=True))
+    if purchase.winner_id:
+        organisations.add(purchase.winner.organisation_id)
+    return organisations
 
 
 def qualification_current(*, intermediary: Intermediary, service_type: str, on: dt.date | None = None):

@@ -22,10 +22,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import can, permission_required
 from core.forms import form_add_service_errors
+from core.witness import Stage, witness_post
 from core.workdays import today
 from credit.selectors import subject_standing
 
 from . import conf, forms
+from .holds import contract_hold
 from .models import Application, CommitteeMember, Exclusion, Intermediary, Method, Objection, Purchase, Rating
 from .selectors import (
     applications_live,
@@ -37,7 +39,7 @@ from .selectors import (
     purchases_public,
     quotes_visible,
 )
-from .services import delivery, purchases, registry, selection
+from .services import delivery, draws, purchases, registry, selection
 
 PAGE = 20
 
@@ -90,7 +92,7 @@ def _may_object(user, purchase, intermediary) -> bool:
 
 def _may_contract(user, purchase, intermediary) -> bool:
     return (_owner(Purchase.State.PUBLICISED)(user, purchase, intermediary) and today() > purchase.publicity_until
-            and not purchase.objections.filter(answered_at__isnull=True).exists())
+            and not purchase.objections.filter(answered_at__isnull=True).exists() and contract_hold(purchase) is None)
 
 
 def _may_answer(user, purchase, intermediary) -> bool:
@@ -116,6 +118,13 @@ def _may_cancel(user, purchase, intermediary) -> bool:
     return is_owner(user=user, purchase=purchase) and purchase.state in (Purchase.State.OPEN, Purchase.State.SCORING)
 
 
+def _drawn_message(purchase: Purchase) -> str:
+    if purchase.state == Purchase.State.POOL_FIXED:
+        return _("The pool is fixed and published; the intermediary is drawn when the witness reveals its secret "
+                 "(or with the fallback value after the reveal deadline).")
+    return _("Drawn; the result is publicised.")
+
+
 def _score_form(data, purchase, user):
     labels = {"proposal": _("Proposal"), "experience": _("Experience"), "plan": _("Work plan")}
     return forms.ScoreForm(data, applications=list(applications_live(purchase)),
@@ -132,7 +141,7 @@ ACTIONS: dict[str, Action] = {
         lambda d, p, u: forms.DirectForm(d, purchase=p)),
     "draw": Action(gettext_lazy("Random draw"), gettext_lazy("Draw now"),
                    _owner(Purchase.State.OPEN, closed=True, method=Method.RANDOM),
-                   lambda r, p, f, i: selection.draw_perform(purchase=p) and _("Drawn; the result is publicised.")),
+                   lambda r, p, f, i: _drawn_message(draws.draw_perform(purchase=p))),
     "bidding": Action(gettext_lazy("Lowest price"), gettext_lazy("Open the quotes and select the lowest"),
                       _owner(Purchase.State.OPEN, closed=True, method=Method.BIDDING),
                       lambda r, p, f, i: selection.bidding_select(purchase=p) and _("The quotes are ranked.")),
@@ -226,6 +235,8 @@ def purchase_detail(request, pk: int):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         name = request.POST.get("action", "")
+        if name in ("witness_commit", "witness_reveal"):
+            return _witness_action(request, purchase)
         action = ACTIONS.get(name)
         if action is None or not action.allowed(request.user, purchase, intermediary):
             raise PermissionDenied(_("This step is not open to you on this purchase now."))
@@ -243,9 +254,21 @@ def purchase_detail(request, pk: int):
                 return redirect("marketplace:purchase", pk=purchase.pk)
         purchase = _purchase(pk)
         bound, status = (name, form), 400
+    return _purchase_render(request, purchase, intermediary, bound=bound, status=status)
+
+
+def _purchase_render(request, purchase: Purchase, intermediary, *, bound=None, status: int = 200,
+                     witness_errors: dict | None = None):
     names = _can_see_names(request.user, purchase)
     exclusions = list(purchase.exclusions.select_related("intermediary__organisation"))
+    witness = draws.witness_may_act(user=request.user, purchase=purchase)
+    stage = draws.stage_of(purchase) if witness else None
     context = {
+        "can_commit": stage == Stage.COMMITTED and not purchase.draw.witness_commitment,
+        "can_reveal": stage == Stage.POOL_FIXED, "witness_errors": witness_errors or {},
+        "contract_hold": contract_hold(purchase) if purchase.state == Purchase.State.PUBLICISED else None,
+        "voided": list(Intermediary.objects.filter(pk__in=purchase.voided)
+                       .values_list("organisation__name", flat=True)),
         "purchase": purchase, "panels": _panels(request, purchase, intermediary, bound),
         "applications": list(purchase.applications.select_related("intermediary__organisation")
                              .exclude(state=Application.State.WITHDRAWN).order_by("rank", "applied_at")),
@@ -261,6 +284,18 @@ def purchase_detail(request, pk: int):
     context["rating"] = getattr(contract, "rating", None) if contract else None
     context["breaches"] = list(contract.breaches.all()) if contract else []
     return render(request, "marketplace/purchase_detail.html", context, status=status)
+
+
+def _witness_action(request, purchase: Purchase):
+    """A regulator's commitment (before the pool is fixed) or reveal (after): errors shown beside the field."""
+    errors = witness_post(
+        request, commit=lambda value: draws.witness_commit(purchase=purchase, user=request.user, commitment=value),
+        reveal=lambda value: draws.witness_reveal(purchase=purchase, user=request.user, secret=value),
+        revealed_message=_("Your secret matches your commitment; the intermediary is drawn."))
+    if errors:
+        return _purchase_render(request, _purchase(purchase.pk), intermediary_of(request.user), status=400,
+                                witness_errors=errors)
+    return redirect("marketplace:purchase", pk=purchase.pk)
 
 
 def _drawn_names(purchase: Purchase) -> list[tuple[int, str]]:

@@ -14,7 +14,22 @@ from django.utils.translation import gettext_lazy as _
 from trading.models import BaseType, Category
 
 
-class DealRollup(models.Model):
+class _DealSums(models.Model):
+    """What the deal rollups hold per group: its category, region, base type and source, and the sums."""
+
+    category = models.CharField(max_length=16, choices=Category.choices)
+    region = models.CharField(max_length=6)
+    base_type = models.CharField(max_length=16, choices=BaseType.choices)
+    source = models.CharField(max_length=16)
+    awards = models.IntegerField(default=0)
+    base = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DealRollup(_DealSums):
     """Σ over the deals of one day (Asia/Shanghai) × category × region × base type × source.
 
     ``projects`` counts project-days (a project whose sections were awarded on two days counts on each day); the
@@ -24,14 +39,7 @@ class DealRollup(models.Model):
     """
 
     day = models.DateField()
-    category = models.CharField(max_length=16, choices=Category.choices)
-    region = models.CharField(max_length=6)
-    base_type = models.CharField(max_length=16, choices=BaseType.choices)
-    source = models.CharField(max_length=16)
-    awards = models.IntegerField(default=0)
     projects = models.IntegerField(default=0)
-    base = models.DecimalField(max_digits=20, decimal_places=2, default=0)
-    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("statistics rollup row")
@@ -80,9 +88,51 @@ class ProjectRollup(models.Model):
         verbose_name_plural = _("project count rollup")
         constraints = [models.UniqueConstraint(fields=["day", "previous", "category", "region", "source"],
                                                name="stats_project_rollup_key")]
+        # the rows of whole months whose previous deal day falls in the range's first, partial month
+        indexes = [models.Index(fields=["previous", "day"], name="stats_project_rollup_previous")]
 
     def __str__(self) -> str:
         return f"{self.day} (after {self.previous}) {self.category} {self.region} {self.source}: {self.projects}"
+
+
+class DealRollupMonth(_DealSums):
+    """``DealRollup`` summed by calendar month (``month`` is its first day): kept from the daily rows by triggers in
+    the same transaction (stats/rollup_sql.py), so a range's whole months are read from here and only its edge days
+    from the daily rows (docs/statistics.md, "Months and edge days")."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("monthly statistics rollup row")
+        verbose_name_plural = _("monthly statistics rollup")
+        constraints = [models.UniqueConstraint(fields=["month", "category", "region", "base_type", "source"],
+                                               name="stats_rollup_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category} {self.region} {self.base_type} {self.source}: {self.awards}"
+
+
+class ProjectRollupMonth(models.Model):
+    """``ProjectRollup`` summed by the month of ``day`` and the month of ``previous`` (both as first days;
+    0001-01-01 stays itself): kept from the daily rows by triggers in the same transaction. The projects of whole
+    months whose previous deal day lies before a month boundary are a plain sum here; the daily rows answer the
+    rest (docs/statistics.md, "Months and edge days")."""
+
+    month = models.DateField()
+    previous_month = models.DateField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    region = models.CharField(max_length=6)
+    source = models.CharField(max_length=16)
+    projects = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly project count rollup row")
+        verbose_name_plural = _("monthly project count rollup")
+        constraints = [models.UniqueConstraint(fields=["month", "previous_month", "category", "region", "source"],
+                                               name="stats_project_rollup_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} (after {self.previous_month:%Y-%m}) {self.category} {self.region}: {self.projects}"
 
 
 class ExternalDeal(models.Model):

@@ -281,3 +281,68 @@ SELECT day, previous, category, region, source, count(*) AS projects FROM (
     FROM ({RAW_PROJECT_DAYS}) days WINDOW w AS (PARTITION BY source, project, category, region ORDER BY day)) r
 GROUP BY 1, 2, 3, 4, 5
 """
+
+# --- Months -------------------------------------------------------------------------------------------------------
+# ``stats_dealrollupmonth`` and ``stats_projectrollupmonth`` are the two daily rollups summed by calendar month (and,
+# for the projects, by the month of the previous deal day too). Statement-level triggers on the daily tables add what
+# each statement changed there (new rows minus old rows) to the month's row, so they commit with the daily rows, which
+# commit with the deals. An ``INSERT … ON CONFLICT DO UPDATE`` on a daily table fires both its INSERT trigger (the
+# rows it inserted) and its UPDATE trigger (old and new values of the rows it updated).
+
+MONTH = "CAST(date_trunc('month', {column}) AS date)"
+
+_MONTHLY = {
+    # daily table: (month table, the month's key columns from the daily row's, the summed columns)
+    "stats_dealrollup": ("stats_dealrollupmonth", {
+        "month": MONTH.format(column="day"), "category": "category", "region": "region", "base_type": "base_type",
+        "source": "source"}, ("awards", "base", "amount")),
+    "stats_projectrollup": ("stats_projectrollupmonth", {
+        "month": MONTH.format(column="day"), "previous_month": MONTH.format(column="previous"),
+        "category": "category", "region": "region", "source": "source"}, ("projects",)),
+}
+
+
+def monthly_sql(daily: str, rows: str = "") -> str:
+    """The month rows of ``daily``'s rows (``rows``: a table or a subquery over the daily columns with a
+    ``sign``), grouped and summed: the trigger's deltas, or with no ``rows`` the whole month table from scratch."""
+    _table, keys, sums = _MONTHLY[daily]
+    source = rows or f"(SELECT *, 1 AS sign FROM {daily}) d"
+    key_list = ", ".join(f"{expr} AS {name}" for name, expr in keys.items())
+    sum_list = ", ".join(f"SUM(sign * {name}) AS {name}" for name in sums)
+    nonzero = " OR ".join(f"SUM(sign * {name}) <> 0" for name in sums)
+    groups = ", ".join(str(i + 1) for i in range(len(keys)))
+    return f"SELECT {key_list}, {sum_list} FROM {source} GROUP BY {groups} HAVING {nonzero}"
+
+
+def _month_function(name: str, daily: str, tables: list[tuple[str, int]]) -> str:
+    table, keys, sums = _MONTHLY[daily]
+    changes = " UNION ALL ".join(f"SELECT *, {sign} AS sign FROM {rows}" for rows, sign in tables)
+    columns = ", ".join([*keys, *sums])
+    updates = ", ".join(f"{column} = {table}.{column} + EXCLUDED.{column}" for column in sums)
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {table} ({columns}) {monthly_sql(daily, f"({changes}) d")}
+    ON CONFLICT ({", ".join(keys)}) DO UPDATE SET {updates};
+    RETURN NULL;
+END $$;
+"""
+
+
+_MONTH_TRIGGERS = [
+    (f"{prefix}_insert", daily, "INSERT", "NEW TABLE AS new_rows", [("new_rows", 1)])
+    for prefix, daily in (("stats_month_deal", "stats_dealrollup"), ("stats_month_project", "stats_projectrollup"))
+] + [
+    (f"{prefix}_update", daily, "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     [("old_rows", -1), ("new_rows", 1)])
+    for prefix, daily in (("stats_month_deal", "stats_dealrollup"), ("stats_month_project", "stats_projectrollup"))
+] + [
+    (f"{prefix}_delete", daily, "DELETE", "OLD TABLE AS old_rows", [("old_rows", -1)])
+    for prefix, daily in (("stats_month_deal", "stats_dealrollup"), ("stats_month_project", "stats_projectrollup"))
+]
+
+MONTH_CREATE = [_month_function(name, daily, tables) + f"CREATE TRIGGER {name} AFTER {event} ON {daily} "
+                f"REFERENCING {transition} FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
+                for name, daily, event, transition, tables in _MONTH_TRIGGERS]
+MONTH_DROP = [f"DROP TRIGGER IF EXISTS {name} ON {daily}; DROP FUNCTION IF EXISTS {name}();"
+              for name, daily, _event, _transition, _tables in _MONTH_TRIGGERS]

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, DateField, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast, Greatest, TruncMonth, TruncQuarter, TruncYear
+from django.db.models import Aggregate, Case, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,7 +35,7 @@ from core.api import date_in_range, date_message
 from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
-from .models import DealRollup, ProjectRollup
+from .rollup_query import Window, rollup_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_PLACES = Decimal("0.0001")
@@ -217,10 +217,10 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
             qs = qs.filter(project__region__startswith=region_prefix(flt.region))
         counts = {row["project__category"]: [row["n"], 0]
                   for row in qs.values("project__category").annotate(n=Count("pk")).order_by()}
-        awarded = _filtered(DealRollup.objects.filter(day__gte=flt.date_from, day__lte=flt.date_to), flt,
-                            _ROLLUP).values("category").annotate(n=Sum("awards")).order_by()
-        for row in awarded:
-            counts.setdefault(row["category"], [0, 0])[1] = row["n"] or 0
+        for category, _window, _kind, awards, _base, _amount, _projects in rollup_rows(
+                group_by="category", category=flt.category, region_prefix=flt.region and region_prefix(flt.region),
+                windows=[Window("cur_", flt.date_from, flt.date_to)], projects=False):
+            counts.setdefault(category, [0, 0])[1] += awards
         return [FailureRow(key=key, label=str(labels.get(key, "")), failed=f, awarded=a, rate=_ratio(f, f + a))
                 for key, (f, a) in sorted(counts.items()) if f or a]
     awarded = Q(award__awarded_at__gte=start, award__awarded_at__lt=end) & ~Q(project__status=Status.CANCELLED)
@@ -279,8 +279,6 @@ def _filtered(qs: QuerySet, flt: StatisticsFilter, source: _Source) -> QuerySet:
 
 
 def _facts(flt: StatisticsFilter, source: _Source) -> QuerySet:
-    if source is _ROLLUP:
-        return _filtered(DealRollup.objects.all(), flt, source)
     # A refused award (TL 74) keeps its row without a section; only live awards are results.
     qs = Award.objects.filter(section__isnull=False, refused_at__isnull=True).exclude(
         section__project__status=Status.CANCELLED)
@@ -315,8 +313,6 @@ def _sum_annotations(prefix: str, window: Q, source: _Source) -> dict:
 
 
 def _window(flt: StatisticsFilter, source: _Source) -> Q:
-    if source is _ROLLUP:
-        return Q(day__gte=flt.date_from, day__lte=flt.date_to)
     start, end = _bounds(flt)
     return Q(awarded_at__gte=start, awarded_at__lt=end)
 
@@ -325,50 +321,34 @@ def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistics
     """Group by category or region (or nothing): the current and the previous year's window as
     conditional sums side by side, so one query gives both. Also returns the previous window's sums
     over every group (for the total's 同比)."""
-    current, previous = _window(flt, source), _window(flt.previous, source)
-    qs = _facts(flt, source).filter(current | previous)
     column = {"category": source.category, "region": source.region}.get(flt.group_by)
     if source is _ROLLUP:
-        return keyed_rows_from_sums(flt, _rollup_sums(qs, flt, column))
+        return keyed_rows_from_sums(flt, _rollup_sums(flt))
+    current, previous = _window(flt, source), _window(flt.previous, source)
+    qs = _facts(flt, source).filter(current | previous)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
     return keyed_rows_from_sums(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
 
 
-def _rollup_sums(qs: QuerySet, flt: StatisticsFilter, column: str | None, *, period=None) -> list[dict]:
+def _rollup_sums(flt: StatisticsFilter) -> list[dict]:
     """The rollup summed per group, base type and window with four plain SUMs (no CASE per figure: the rollup's
     rows already carry one base type each), then pivoted into the raw sums the figures are derived from. Projects
-    come exact from ``ProjectRollup`` in the same query: per window, the rows in range whose previous deal day lies
-    before the window (or before the period's first day, for a calendar period)."""
-    group = period if period is not None else (F(column) if column else Value("total"))
-    sums = {"awards": Sum("awards"), "projects": Sum("projects"), "base": Sum("base"), "amount": Sum("amount")}
-
-    def of(window: Q, label: str) -> QuerySet:  # the two windows may overlap: each sums its own rows
-        return (qs.filter(window).annotate(group=group, window=Value(label), kind=F("base_type"))
-                .values("group", "window", "kind").annotate(**sums).order_by())
-
-    def projects(window: StatisticsFilter, label: str) -> QuerySet:
-        start = Value(window.date_from, output_field=DateField())
-        before = Greatest(start, period) if period is not None else start
-        money = DecimalField(max_digits=20, decimal_places=2)
-        return (_filtered(ProjectRollup.objects.all(), flt, _ROLLUP)
-                .filter(day__gte=window.date_from, day__lte=window.date_to, previous__lt=before)
-                .annotate(group=group, window=Value(label), kind=Value(""))
-                .values("group", "window", "kind")
-                .annotate(awards=Sum(Value(0)), projects=Sum("projects"), base=Sum(Cast(Value(0), money)),
-                          amount=Sum(Cast(Value(0), money))).order_by())  # only the projects are read
-
-    rows = of(_window(flt, _ROLLUP), "cur_").union(
-        of(_window(flt.previous, _ROLLUP), "prev_"), projects(flt, "cur_"), projects(flt.previous, "prev_"),
-        all=True)
+    come exact from the project rollup in the same statement (stats.rollup_query)."""
+    windows = [Window("cur_", flt.date_from, flt.date_to), Window("prev_", flt.previous.date_from,
+                                                                  flt.previous.date_to)]
     pivot: dict = {}
     counted: dict = {}
-    for row in rows:
-        if row["kind"] == "":
-            counted[(row["group"], row["window"])] = int(row["projects"] or 0)
+    for group, window, kind, awards, base, amount, projects in rollup_rows(
+            group_by=flt.group_by, category=flt.category, region_prefix=flt.region and region_prefix(flt.region),
+            windows=windows):
+        if kind == "":
+            counted[(group, window)] = counted.get((group, window), 0) + int(projects)
             continue
-        by_window = pivot.setdefault(row["group"], {"cur_": {}, "prev_": {}})
-        by_window[row["window"]][row["kind"]] = row
+        by_type = pivot.setdefault(group, {"cur_": {}, "prev_": {}})[window]
+        before = by_type.get(kind, {"awards": 0, "projects": 0, "base": 0, "amount": 0})
+        by_type[kind] = {"awards": before["awards"] + awards, "projects": 0, "base": before["base"] + base,
+                         "amount": before["amount"] + amount}  # from the month table and from the edge days
     result = []
     for key in sorted(pivot):
         raw = {"key": key}
@@ -427,11 +407,10 @@ def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistic
     """Group by calendar period over the range and the same range a year earlier (conditional sums per
     window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
     same period one year before, from the same result."""
-    current, previous = _window(flt, source), _window(flt.previous, source)
     if source is _ROLLUP:
-        qs = _facts(flt, source).filter(current | previous)
-        raw = _rollup_sums(qs, flt, None, period=source.trunc(flt.group_by))
+        raw = _rollup_sums(flt)
         return period_rows_from_sums(flt, {_as_date(r["key"]): r for r in raw})
+    current, previous = _window(flt, source), _window(flt.previous, source)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = (_facts(flt, source).filter(current | previous).annotate(period=source.trunc(flt.group_by))
               .values("period").annotate(**annotations).order_by("period"))

@@ -8,12 +8,15 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         from accounts.navigation import add_nav
+        from marketplace.holds import contract_hold_register
         from trading.lifecycle import award_hold_register
 
         from . import desk, permissions  # noqa: F401 - registers the supervision rules
         from .selectors import objection_holds
+        from .services.purchase_complaints import purchase_complaint_holds
 
         award_hold_register(objection_holds)
+        contract_hold_register(purchase_complaint_holds)
         desk.register()
         add_nav(["bidder", "tenderer", "agency", "regulator"], _("Objections and complaints"),
                 "supervision:complaints_desk", order=15)

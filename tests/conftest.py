@@ -68,3 +68,14 @@ def make_user(db):
 def users(db):
     """One person per role."""
     return {role.value: factories.user(role=role.value) for role in Role}
+
+
+@pytest.fixture
+def cas(tmp_path, settings):
+    """Two test CAs the platform accepts, each with its revocation list (tests/certificates.py)."""
+    from tests.certificates import Authorities, authority
+
+    made = Authorities(first=authority("测试省数字证书认证中心"), second=authority("测试国家电子认证服务中心"),
+                   settings=settings, folder=tmp_path)
+    made.publish()
+    return made

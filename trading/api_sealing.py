@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -42,6 +43,20 @@ class TokenInSerializer(serializers.Serializer):
 
 class KeyInSerializer(serializers.Serializer):
     public_key = serializers.CharField(max_length=20_000, help_text="PEM")
+
+
+class CertificateInSerializer(serializers.Serializer):
+    certificate = serializers.CharField(max_length=64_000, required=False, allow_blank=True,
+                                        help_text="the certificate as PEM text, or its DER as base64")
+    certificate_file = serializers.FileField(required=False, help_text="the .cer/.crt/.pem/.der file (multipart)")
+
+
+CertificateSerializer = inline_serializer("Certificate", {
+    "subject": serializers.CharField(), "issuer": serializers.CharField(), "serial": serializers.CharField(),
+    "not_before": serializers.DateTimeField(), "not_after": serializers.DateTimeField(),
+    "credit_code": serializers.CharField(), "person_code": serializers.CharField(), "sha256": serializers.CharField(),
+    "fingerprint": serializers.CharField(), "registered_at": serializers.DateTimeField(),
+    "valid": serializers.BooleanField(), "problem": serializers.CharField()})
 
 
 class CustodiansInSerializer(serializers.Serializer):
@@ -101,6 +116,52 @@ def my_key(request):
     if key is None:
         return Response({"detail": "You have no registered key."}, status=status.HTTP_404_NOT_FOUND)
     return Response(_key_data(key))
+
+
+def _certificate_bytes(data: dict) -> bytes:
+    upload = data.get("certificate_file")
+    if upload is not None:
+        return upload.read(64 * 1024)
+    text = (data.get("certificate") or "").strip()
+    if text and "-----BEGIN" not in text:
+        try:  # DER sent as base64
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            pass  # not base64: certificate_check says it is not a certificate
+    return text.encode("utf-8")
+
+
+def _certificate_data(key) -> dict:
+    from .services.certificates import certificate_summary
+
+    problem = ""
+    try:
+        keys.certificate_still_valid(key=key)
+    except DjangoValidationError as exc:
+        problem = " ".join(exc.messages)
+    summary = certificate_summary(key.certificate_pem)
+    return {**summary, "not_before": summary["not_before"].isoformat(), "not_after": summary["not_after"].isoformat(),
+            "fingerprint": key.fingerprint, "registered_at": key.registered_at.isoformat(), "valid": not problem,
+            "problem": problem}
+
+
+@extend_schema(request={"multipart/form-data": CertificateInSerializer, "application/json": CertificateInSerializer},
+               responses={200: CertificateSerializer, 201: CertificateSerializer})
+@api_view(["GET", "POST"])
+@service_errors
+def my_certificate(request):
+    """GET your registered certificate (404 if none), with whether it is still valid. POST ``certificate`` (PEM, or
+    DER in base64) or a ``certificate_file`` upload to register it as your signing identity (docs/certificates.md):
+    refused with the reason (expired, revoked, a CA the platform does not accept, another organisation's, not a
+    certificate, a key that is not P-256)."""
+    if request.method == "POST":
+        key = keys.certificate_register(user=request.user,
+                                        certificate_pem=_certificate_bytes(_valid(CertificateInSerializer, request)))
+        return Response(_certificate_data(key), status=status.HTTP_201_CREATED)
+    key = bidder_key_current(user=request.user)
+    if key is None or not key.certificate_pem:
+        return Response({"detail": _("You have no registered certificate.")}, status=status.HTTP_404_NOT_FOUND)
+    return Response(_certificate_data(key))
 
 
 @extend_schema(request=None, responses=KeySerializer)

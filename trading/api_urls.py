@@ -27,6 +27,7 @@ urlpatterns = [
     path("token/", api_sealing.token_obtain, name="api-trading-token"),
     path("keys/", api_sealing.my_key, name="api-trading-key"),
     path("keys/revoke/", api_sealing.my_key_revoke),
+    path("certificate/", api_sealing.my_certificate, name="api-trading-certificate"),
     path("platform-key/", api_sealing.platform_key, name="api-trading-platform-key"),
     path("platform-key.pem", api_sealing.platform_key_pem, name="api-trading-platform-key-pem"),
     path("projects/<int:pk>/opening-key/", api_sealing.project_opening_key, name="api-trading-opening-key"),

@@ -16,5 +16,6 @@ class TradingConfig(AppConfig):
         add_nav(["bidder"], _("My bids"), "trading:desk", order=10)
         add_nav(["tenderer", "agency"], _("New project"), "trading:project_create", order=11)
         add_nav(["bidder", "agency", "tenderer", "regulator", "admin"], _("Keys"), "trading:keys", order=12)
+        add_nav(["bidder", "expert"], _("Certificate"), "trading:certificate", order=13)
         for role in ("tenderer", "agency", "bidder", "expert", "regulator", "official", "admin"):
             add_nav([role], _("Announcements"), "trading:portal", order=20)

@@ -22,4 +22,5 @@ urlpatterns = [
     path("trading/desk/", views.desk, name="desk"),
     path("refusals/<int:pk>/<slug:action>/", views.award_refusal, name="award_refusal"),
     path("trading/keys/", views.keys_page, name="keys"),
+    path("trading/certificate/", views.certificate_page, name="certificate"),
 ]

@@ -40,7 +40,7 @@ from .models import (
 )
 from .notice_pdf import notice_filename, notice_pdf
 from .search import SearchFilters, search_announcements
-from .services import awards, bids, custody, keys, notices, participation, projects, refusals
+from .services import awards, bids, certificates, custody, keys, notices, participation, projects, refusals
 
 # The lifecycle's next steps as people name them (the button's label), and those that cannot be undone.
 STEP_LABELS = {
@@ -284,6 +284,38 @@ def keys_page(request):
     current = selectors.bidder_key_current(user=user)
     history = user.public_keys.exclude(revoked_at=None)
     return render(request, "trading/keys.html", {"current": current, "history": history})
+
+
+@login_required
+def certificate_page(request):
+    """Register (upload) your digital certificate (数字证书) from a CA the platform accepts; see what is registered,
+    and whether it is still good."""
+    user = request.user
+    if request.method == "POST":
+        upload = request.FILES.get("certificate_file")
+        data = upload.read(64 * 1024) if upload else request.POST.get("certificate", "")
+        try:
+            registered = keys.certificate_register(user=user, certificate_pem=data)
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(request, _("Certificate registered: serial number %(serial)s from %(issuer)s.") % {
+                "serial": registered.certificate_serial, "issuer": registered.certificate_issuer})
+        return redirect("trading:certificate")
+    current = selectors.bidder_key_current(user=user)
+    shown, problem = None, ""
+    if current is not None and current.certificate_pem:
+        shown = certificates.certificate_summary(current.certificate_pem)
+        try:
+            keys.certificate_still_valid(key=current)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+    history = user.public_keys.exclude(revoked_at=None).exclude(certificate_pem="")
+    return render(request, "trading/certificate.html", {
+        "current": current, "certificate": shown, "problem": problem, "history": history,
+        "authorities": certificates.authorities_summary()})
 
 
 def _org(code: str) -> Organisation | None:

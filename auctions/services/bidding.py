@@ -6,15 +6,19 @@ the one the record dictates.
 """
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from audit.services import audit_record
+from audit.context import Actor
+from audit.services import audit_record, audit_records
 from core.deals import Deal, deal_record
 from core.effects import task_on_commit
 from trading.models import BaseType
@@ -22,7 +26,7 @@ from trading.models import BaseType
 from .. import reserve, rights, rules
 from ..models import FINISHED, Application, Lot, LotCommand, Method, Quote, Sale, Subject
 from .bidders import bidding_right_ensure
-from .log import event_append, lot_lock
+from .log import event_append, events_append, lot_lock
 
 
 def _start(lot: Lot) -> None:
@@ -84,6 +88,8 @@ def _decide(lot: Lot, *, at: dt.datetime) -> None:
     if lot.state == Lot.State.SOLD:
         deal_record_for(lot)
         task_on_commit("auctions.tasks.lot_document", lot.pk, "certificate")
+    if lot.state in (Lot.State.SOLD, Lot.State.NO_DEAL):
+        task_on_commit("auctions.tasks.lot_result_notice", lot.pk)  # the portal's 成交/流拍公告, off the hall's path
     rights.refunds_due(lot=lot, keep=leading if lot.deal_price is not None else None, on=timezone.localdate(at))
     names = dict(Application.objects.filter(lot=lot).exclude(bidder_number="").values_list(
         "bidder_number", "organisation__name"))
@@ -119,17 +125,6 @@ def _advance(lot: Lot, now: dt.datetime) -> None:
         _listing_close(lot)
     if lot.state == Lot.State.LIVE and now >= lot.live_ends_at:
         _decide(lot, at=lot.live_ends_at)
-
-
-def _step_due(lot_id: int, now: dt.datetime) -> bool:
-    """Whether the lot's record makes a timed step due (one small read, no lock): most bids need none."""
-    row = Lot.objects.filter(pk=lot_id).values("state", "live_ends_at", "sale__starts_at",
-                                               "sale__listing_ends_at").first()
-    if row is None:
-        return False
-    return ((row["state"] == Lot.State.WAITING and now >= row["sale__starts_at"])
-            or (row["state"] == Lot.State.LISTING and now >= row["sale__listing_ends_at"])
-            or (row["state"] == Lot.State.LIVE and now >= row["live_ends_at"]))
 
 
 @transaction.atomic
@@ -170,8 +165,28 @@ def _minimum_check(lot: Lot, amount) -> None:
                                            "min": f"{minimum:,}"})
 
 
-def _quote_locked(lot: Lot, *, user, amount) -> Quote:
-    now = timezone.now()
+@dataclass
+class BidCommand:
+    """A bid sent to the hall (or the API) by ``user``, applied once per ``client_id``; ``actor`` is audited."""
+
+    user: Any
+    client_id: str
+    amount: Any
+    actor: Actor | None = None
+
+
+@dataclass
+class _Taken:
+    application: Application
+    amount: Decimal
+    phase: str
+    live_ends_at: dt.datetime | None
+    command: BidCommand | None = None
+
+
+def _bid_take(lot: Lot, *, user, application: Application | None, amount, now: dt.datetime) -> _Taken:
+    """Check one bid against the locked ``lot`` as it stands (earlier bids of the same transaction included) and, if
+    valid, make it the lot's price: leader, and in live bidding the countdown restarted from ``now``."""
     if user is None or user.role != Role.BIDDER or user.organisation_id is None:
         raise PermissionDenied(_("Only a bidder with a bidding right bids."))
     if lot.sale.state == Sale.State.SUSPENDED:
@@ -185,10 +200,10 @@ def _quote_locked(lot: Lot, *, user, amount) -> Quote:
         raise _refuse("lot", _("The listing period has ended."))
     if lot.state == Lot.State.LIVE and now >= lot.live_ends_at:
         raise _refuse("lot", _("The countdown has ended; bids are no longer taken."))
-    application = Application.objects.filter(lot=lot, organisation_id=user.organisation_id).first()
     if application is None:
         raise _refuse("lot", _("Your organisation has not applied for this lot."))
-    application = bidding_right_ensure(application=application)
+    if not application.bidder_number:
+        application = bidding_right_ensure(application=application)
     if not application.bidder_number:
         raise _refuse("lot", _("You have no bidding right yet: it comes with qualification and the full deposit "
                                "arriving before the deadline."))
@@ -198,19 +213,28 @@ def _quote_locked(lot: Lot, *, user, amount) -> Quote:
     _minimum_check(lot, amount)
     phase = Quote.Phase.LIVE if lot.state == Lot.State.LIVE else Quote.Phase.LISTING
     lot.current_price, lot.leading = amount, application
-    fields = ["current_price", "leading"]
     if phase == Quote.Phase.LIVE:
         lot.live_ends_at = now + rules.countdown()
-        fields.append("live_ends_at")
-    lot.save(update_fields=fields)
-    event = event_append(lot=lot, kind="bid", payload={
-        "bidder_number": application.bidder_number, "amount": str(amount), "phase": phase,
-        "live_ends_at": lot.live_ends_at.isoformat() if phase == Quote.Phase.LIVE else None})
-    quote = Quote.objects.create(lot=lot, application=application, amount=amount, phase=phase, at=event.at,
-                                 seq=event.seq)
-    audit_record(action="auctions.quote.place", obj=quote, payload={
-        "lot": lot.deal_key, "bidder_number": application.bidder_number, "amount": str(amount), "phase": phase})
-    return quote
+    return _Taken(application=application, amount=amount, phase=phase,
+                  live_ends_at=lot.live_ends_at if phase == Quote.Phase.LIVE else None)
+
+
+def _bids_record(lot: Lot, taken: list[_Taken]) -> list[Quote]:
+    """Record the bids ``_bid_take`` accepted on the locked ``lot``, in order: one ``bid`` event each (one insert, the
+    lot saved once), their quotes, their audit entries (one lock of the chain's head)."""
+    events = events_append(lot=lot, fields=("current_price", "leading", "live_ends_at"), entries=[
+        ("bid", {"bidder_number": bid.application.bidder_number, "amount": str(bid.amount), "phase": bid.phase,
+                 "live_ends_at": bid.live_ends_at.isoformat() if bid.live_ends_at else None})
+        for bid in taken])
+    quotes = Quote.objects.bulk_create([
+        Quote(lot=lot, application=bid.application, amount=bid.amount, phase=bid.phase, at=event.at, seq=event.seq)
+        for bid, event in zip(taken, events, strict=True)])
+    audit_records([
+        {"action": "auctions.quote.place", "obj": quote, "actor": bid.command.actor if bid.command else None,
+         "payload": {"lot": lot.deal_key, "bidder_number": bid.application.bidder_number, "amount": str(bid.amount),
+                     "phase": bid.phase}}
+        for bid, quote in zip(taken, quotes, strict=True)])
+    return quotes
 
 
 def quote_place(*, lot: Lot, user, amount) -> Quote:
@@ -218,33 +242,110 @@ def quote_place(*, lot: Lot, user, amount) -> Quote:
     once; in live bidding it restarts the countdown. Refusals say why and change nothing."""
     lot_advance(lot_id=lot.pk)
     with transaction.atomic():
-        return _quote_locked(lot_lock(lot_id=lot.pk), user=user, amount=amount)
+        lot = lot_lock(lot_id=lot.pk)
+        application = (Application.objects.filter(lot=lot, organisation_id=user.organisation_id).first()
+                       if user is not None and user.organisation_id else None)
+        taken = _bid_take(lot, user=user, application=application, amount=amount, now=timezone.now())
+        return _bids_record(lot, [taken])[0]
 
 
-def command_apply(*, lot_id: int, user, client_id: str, amount) -> dict:
-    """A hall command (a bid) applied once per client id: a retry gets the first answer back (``replayed``)."""
+def _client_id(client_id) -> str:
     client_id = str(client_id or "")
     if not client_id or len(client_id) > 64:
         raise _refuse("id", _("Each command carries its own id (at most 64 characters)."))
-    done = LotCommand.objects.filter(lot_id=lot_id, client_id=client_id).first()
-    if done is None:
-        # Prices only rise: a bid already too low is refused without taking the lot's lock (most refusals in a
-        # bidding war); the locked check below decides every other bid.
-        seen = Lot.objects.filter(pk=lot_id).only("starting_price", "increment", "current_price").first()
-        if seen is not None:
-            _minimum_check(seen, rules.money_parse(amount, field="amount"))
-    if _step_due(lot_id, timezone.now()):
-        lot_advance(lot_id=lot_id)
+    return client_id
+
+
+def _replay(done_user_id: int, result: dict, user) -> dict:
+    if done_user_id != getattr(user, "pk", None):
+        raise _refuse("id", _("This command id is already used; send a new one."))
+    return {**result, "replayed": True}
+
+
+def command_check(*, lot_id: int, user, client_id, amount) -> dict | None:
+    """Before the lot's lock, one read: the first answer again for a command already applied (``replayed``); a
+    refusal for a bid already beaten (prices only rise, so most refusals of a bidding war need no lock); else None:
+    the bid goes to ``commands_apply``, which decides under the lock."""
+    client_id = _client_id(client_id)
+    done = LotCommand.objects.filter(lot_id=OuterRef("pk"), client_id=client_id)
+    row = (Lot.objects.filter(pk=lot_id).order_by()
+           .annotate(done_user=Subquery(done.values("user_id")[:1]), done_result=Subquery(done.values("result")[:1]))
+           .values("starting_price", "increment", "current_price", "done_user", "done_result").first())
+    if row is None:
+        return None
+    if row["done_user"] is not None:
+        return _replay(row["done_user"], row["done_result"], user)
+    _minimum_check(Lot(starting_price=row["starting_price"], increment=row["increment"],
+                       current_price=row["current_price"]), rules.money_parse(amount, field="amount"))
+    return None
+
+
+def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | ValidationError | PermissionDenied]:
+    """Bids for one lot applied together, in this order, under one lock and in one transaction (group commit).
+
+    Each is decided exactly as if applied alone after the ones before it: a bid beaten by an earlier one of the same
+    batch is refused, a retried client id gets its first answer. Returns, per command, its result or its refusal;
+    everything is committed before this returns, so an acknowledgement sent after it never announces a lost bid."""
+    answers: list = [None] * len(commands)
+    taken: list[_Taken] = []
     with transaction.atomic():
         lot = lot_lock(lot_id=lot_id)
-        done = LotCommand.objects.filter(lot=lot, client_id=client_id).first()
-        if done is not None:
-            if done.user_id != user.pk:
-                raise _refuse("id", _("This command id is already used; send a new one."))
-            return {**done.result, "replayed": True}
-        quote = _quote_locked(lot, user=user, amount=amount)
-        result = {"seq": quote.seq, "amount": str(quote.amount),
-                  "bidder_number": quote.application.bidder_number,
-                  "live_ends_at": lot.live_ends_at.isoformat() if quote.phase == Quote.Phase.LIVE else None}
-        LotCommand.objects.create(lot=lot, client_id=client_id, user=user, result=result)
-        return result
+        now = timezone.now()
+        _advance(lot, now)
+        ids = []
+        for index, command in enumerate(commands):
+            try:
+                ids.append(_client_id(command.client_id))
+            except ValidationError as error:
+                answers[index] = error
+        done = {c.client_id: (c.user_id, c.result)
+                for c in LotCommand.objects.filter(lot=lot, client_id__in=ids).only("client_id", "user_id", "result")}
+        organisations = {c.user.organisation_id for c in commands if c.user is not None and c.user.organisation_id}
+        applications = {a.organisation_id: a for a in Application.objects.filter(
+            lot=lot, organisation_id__in=organisations)}
+        pending: dict[str, _Taken] = {}
+        for index, command in enumerate(commands):
+            if answers[index] is not None:
+                continue
+            try:
+                if command.client_id in done:
+                    answers[index] = _replay(*done[command.client_id], command.user)
+                    continue
+                if command.client_id in pending:  # the same command twice in one batch: the second is a retry
+                    answers[index] = pending[command.client_id]
+                    continue
+                application = applications.get(getattr(command.user, "organisation_id", None))
+                bid = _bid_take(lot, user=command.user, application=application, amount=command.amount,
+                                now=timezone.now())
+            except (ValidationError, PermissionDenied) as error:
+                answers[index] = error
+                continue
+            bid.command = command
+            taken.append(bid)
+            pending[command.client_id] = answers[index] = bid
+        if taken:
+            quotes = _bids_record(lot, taken)
+            results = {}
+            for bid, quote in zip(taken, quotes, strict=True):
+                results[bid.command.client_id] = {
+                    "seq": quote.seq, "amount": str(quote.amount), "bidder_number": bid.application.bidder_number,
+                    "live_ends_at": bid.live_ends_at.isoformat() if bid.live_ends_at else None}
+            LotCommand.objects.bulk_create([
+                LotCommand(lot=lot, client_id=bid.command.client_id, user=bid.command.user,
+                           result=results[bid.command.client_id]) for bid in taken])
+            for index, answer in enumerate(answers):
+                if isinstance(answer, _Taken):
+                    first = results[commands[index].client_id]
+                    answers[index] = first if answer.command is commands[index] else {**first, "replayed": True}
+    return answers
+
+
+def command_apply(*, lot_id: int, user, client_id: str, amount) -> dict:
+    """One hall command (a bid) applied once per client id: a retry gets the first answer back (``replayed``)."""
+    answer = command_check(lot_id=lot_id, user=user, client_id=client_id, amount=amount)
+    if answer is not None:
+        return answer
+    answer = commands_apply(lot_id=lot_id, commands=[BidCommand(user=user, client_id=client_id, amount=amount)])[0]
+    if isinstance(answer, Exception):
+        raise answer
+    return answer

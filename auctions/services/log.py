@@ -16,11 +16,24 @@ def lot_lock(*, lot_id: int) -> Lot:
 
 def event_append(*, lot: Lot, kind: str, payload: dict | None = None) -> LotEvent:
     """Append one event to the locked ``lot``'s log and broadcast it after commit (encoded once, with ``sent_at``)."""
+    return events_append(lot=lot, entries=[(kind, payload)])[0]
+
+
+def events_append(*, lot: Lot, entries: list[tuple[str, dict | None]], fields: tuple[str, ...] = ()) -> list[LotEvent]:
+    """Append events to the locked ``lot``'s log in this order (one insert) and save its ``last_seq`` with the lot's
+    other changed ``fields`` (one update). After commit they go out together, encoded once: one ``event`` frame, or
+    one ``events`` frame for several (a batch of bids accepted in one transaction), each frame with ``sent_at``."""
     assert transaction.get_connection().in_atomic_block
-    seq = lot.last_seq + 1
-    event = LotEvent.objects.create(lot=lot, seq=seq, kind=kind, payload=payload or {}, at=timezone.now())
-    lot.last_seq = seq
-    Lot.objects.filter(pk=lot.pk).update(last_seq=seq)
-    frame = Encoded(event.as_message(), stamp="sent_at")
+    at = timezone.now()
+    events = [LotEvent(lot=lot, seq=lot.last_seq + n, kind=kind, payload=payload or {}, at=at)
+              for n, (kind, payload) in enumerate(entries, start=1)]
+    LotEvent.objects.bulk_create(events)
+    lot.last_seq = events[-1].seq
+    lot.save(update_fields=[*fields, "last_seq"])
+    messages = [event.as_message() for event in events]
+    if len(messages) == 1:
+        frame = Encoded(messages[0], stamp="sent_at")
+    else:
+        frame = Encoded({"type": "events", "since": messages[0]["seq"] - 1, "events": messages}, stamp="sent_at")
     broadcast_on_commit(lot.group, lambda: {"type": "hall.event", "text": frame.text(now_json())})
-    return event
+    return events

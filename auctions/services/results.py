@@ -90,6 +90,7 @@ def approval_decide(*, lot: Lot, user, approved: bool, reason: str = "") -> Lot:
         lot.state, lot.outcome_reason = Lot.State.NO_DEAL, reason.strip()
         lot.save(update_fields=["state", "outcome_reason"])
         rights.refunds_due(lot=lot, keep=None, on=timezone.localdate())
+    task_on_commit("auctions.tasks.lot_result_notice", lot.pk)
     audit_record(action="auctions.approval.decide", obj=lot, payload={"approved": approved, "reason": reason})
     event_append(lot=lot, kind="approval_decided", payload={"approved": approved, "reason": reason.strip()})
     return lot

@@ -15,6 +15,7 @@ from trading.services.projects import deal_code_make
 from .. import reserve, rights, rules
 from ..models import Lot, Method, Sale, Subject
 from .log import event_append, lot_lock
+from .notices import sale_notice_publish
 
 # Auction deal codes take serials above this, so they never meet a trading project's (serial = project id).
 DEAL_SERIAL_BASE = 5_000_000
@@ -140,6 +141,7 @@ def notice_publish(*, sale: Sale, user) -> Sale:
         event_append(lot=lot, kind="announced", payload={
             "starting_price": str(lot.starting_price), "increment": str(lot.increment),
             "starts_at": sale.starts_at.isoformat()})
+    sale_notice_publish(sale=sale)
     return sale
 
 

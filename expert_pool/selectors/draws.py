@@ -5,14 +5,15 @@ expert (their own seat), the system and regulators see who was drawn; the agency
 and the tenderer see counts and confirmation states.
 """
 
-import datetime as dt
 from collections import Counter
 
 from django.db.models import Q
 
 from accounts.models import Role
-from audit.models import AuditEvent
+from audit.selectors import protocol_events
 from core import draw as draw_algorithm
+from core.draw import utc_text
+from core.witness import witness_record
 
 from ..models import DrawRequest, Exclusion, Seat
 
@@ -91,27 +92,14 @@ V2_EVENTS = ("expert_pool.draw.commit", "expert_pool.draw.witness_commit", "expe
              "expert_pool.draw.witness_reveal", "expert_pool.draw.perform")
 
 
-def _utc(moment) -> str | None:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 def _v2_witness(request: DrawRequest) -> dict:
-    witness = {"organisation": (request.witness_organisation or request.regulator).name
-               if (request.witness_organisation_id or request.regulator_id) else None,
-               "commitment": request.witness_commitment or None,
-               "committed_at": _utc(request.witness_committed_at)}
-    if request.state not in (DrawRequest.State.COMMITTED, DrawRequest.State.POOL_FIXED, DrawRequest.State.CANCELLED):
-        witness.update({"secret": request.witness_secret or None, "revealed_at": _utc(request.witness_revealed_at),
-                        "fallback": not request.witness_secret})
-    return witness
-
-
-def _v2_events(request: DrawRequest) -> list[dict]:
-    """The audit chain's events of the protocol, in protocol order (a replayer checks their sequence numbers rise)."""
-    events = {e.action: e for e in AuditEvent.objects.filter(
-        object_type=DrawRequest._meta.label_lower, object_id=str(request.pk), action__in=V2_EVENTS).order_by("seq")}
-    return [{"action": action, "seq": events[action].seq, "hash": events[action].hash,
-             "at": _utc(events[action].created_at)} for action in V2_EVENTS if action in events]
+    organisation = request.witness_organisation or request.regulator
+    return witness_record(
+        organisation=organisation.name if organisation else None, commitment=request.witness_commitment,
+        committed_at=request.witness_committed_at, secret=request.witness_secret,
+        revealed_at=request.witness_revealed_at,
+        drawn=request.state not in (DrawRequest.State.COMMITTED, DrawRequest.State.POOL_FIXED,
+                                    DrawRequest.State.CANCELLED))
 
 
 def draw_record(*, request: DrawRequest) -> dict:
@@ -127,7 +115,7 @@ def draw_record(*, request: DrawRequest) -> dict:
         "format": draw_algorithm.FORMAT_V2 if v2 else draw_algorithm.FORMAT_V1,
         "commitment": request.commitment,
         "committed_at": request.committed_at.isoformat(),
-        "committed_at_utc": _utc(request.committed_at),
+        "committed_at_utc": utc_text(request.committed_at),
         "algorithm": f"{draw_algorithm.FORMAT_V2 if v2 else draw_algorithm.FORMAT_V1} (docs/expert-draw.md)",
     }
     if v2:
@@ -148,7 +136,7 @@ def draw_record(*, request: DrawRequest) -> dict:
         if request.state == DrawRequest.State.POOL_FIXED:
             return record
     record.update({"drawn_at": request.drawn_at.isoformat() if request.drawn_at else None,
-                   "drawn_at_utc": _utc(request.drawn_at)})
+                   "drawn_at_utc": utc_text(request.drawn_at)})
     if request.state != DrawRequest.State.ANNOUNCED:
         return record
     seats = list(Seat.objects.filter(request=request).order_by("group", "position"))
@@ -175,5 +163,5 @@ def draw_record(*, request: DrawRequest) -> dict:
                       for s in seats if s.sitting],
     })
     if v2:
-        record["events"] = _v2_events(request)
+        record["events"] = protocol_events(obj=request, actions=V2_EVENTS)
     return record

@@ -13,7 +13,6 @@
 """
 
 import datetime as dt
-import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -23,13 +22,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from audit.services import audit_record
 from core import draw as draw_algorithm
+from core import witness as witness_protocol
 from core.effects import task_on_commit
 
 from .. import conf
 from ..models import DrawRequest
 from .draws import (
     _lock,
-    _utc,
     draw_seats_place,
     draw_time_check,
     exclusions_record,
@@ -37,8 +36,6 @@ from .draws import (
     pool_screen,
     request_document,
 )
-
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def witness_may_act(*, user, request: DrawRequest) -> bool:
@@ -56,15 +53,12 @@ def _require_witness(*, user, request: DrawRequest) -> None:
                                % {"org": request.regulator.name if request.regulator_id else _("a regulator")})
 
 
-def _hex(value: str, *, field: str, what: str) -> str:
-    text = "".join(str(value or "").split()).lower()
-    if not text:
-        raise ValidationError({field: _("Paste the %(what)s: 64 hexadecimal digits.") % {"what": what}})
-    if not HEX64.match(text):
-        raise ValidationError({field: _(
-            "The %(what)s is 64 hexadecimal digits (0-9, a-f); this has %(n)d characters or other signs."
-        ) % {"what": what, "n": len(text)}})
-    return text
+def _stage(request: DrawRequest) -> witness_protocol.Stage:
+    if request.state == DrawRequest.State.COMMITTED:
+        return witness_protocol.Stage.COMMITTED
+    if request.state == DrawRequest.State.POOL_FIXED:
+        return witness_protocol.Stage.POOL_FIXED
+    return witness_protocol.Stage.DRAWN
 
 
 @transaction.atomic
@@ -72,17 +66,9 @@ def witness_commit(*, request: DrawRequest, user, commitment: str) -> DrawReques
     """Record the witness's commitment ``SHA-256(secret)``; only before the pool is fixed, and only once."""
     request = _lock(request)
     _require_witness(user=user, request=request)
-    value = _hex(commitment, field="commitment", what=_("commitment"))
-    if request.state != DrawRequest.State.COMMITTED:
-        raise ValidationError({"commitment": _(
-            "The pool of this draw is already fixed: a commitment now would come after it and cannot count.")})
-    if request.witness_commitment:
-        raise ValidationError({"commitment": _(
-            "The witness commitment is already recorded (%(at)s); it cannot be changed.")
-            % {"at": f"{timezone.localtime(request.witness_committed_at):%Y-%m-%d %H:%M}"}})
-    if value == request.commitment:
-        raise ValidationError({"commitment": _(
-            "This is the platform's commitment. Commit to a secret of your own, made on your machine.")})
+    value = witness_protocol.witness_commitment_clean(
+        value=commitment, stage=_stage(request), recorded=request.witness_commitment,
+        recorded_at=request.witness_committed_at, platform_commitment=request.commitment)
     request.witness_commitment = value
     request.witness_committed_at = timezone.now()
     request.witness_organisation_id = user.organisation_id
@@ -90,12 +76,6 @@ def witness_commit(*, request: DrawRequest, user, commitment: str) -> DrawReques
     audit_record(action="expert_pool.draw.witness_commit", obj=request, payload={
         "commitment": value, "witness": user.organisation.name, "platform_commitment": request.commitment})
     return request
-
-
-def _witness_statement(request: DrawRequest) -> dict:
-    organisation = request.witness_organisation if request.witness_commitment else request.regulator
-    return {"organisation": organisation.name if organisation else None,
-            "commitment": request.witness_commitment or None}
 
 
 @transaction.atomic
@@ -112,15 +92,11 @@ def pool_fix(*, request: DrawRequest) -> DrawRequest:
     now = timezone.now().replace(microsecond=0)
     deadline = min(now + dt.timedelta(minutes=conf.get("EXPERT_DRAW_REVEAL_MINUTES")), request.evaluation_starts_at)
     document = request_document(request)
-    fixing = {
-        "format": draw_algorithm.FORMAT_V2,
-        "request_hash": draw_algorithm.request_hash_of(document),
-        "pool_hash": draw_algorithm.pool_hash_of(pool),
-        "platform_commitment": request.commitment,
-        "witness": _witness_statement(request),
-        "fixed_at": _utc(now),
-        "reveal_deadline": _utc(deadline),
-    }
+    witness = request.witness_organisation if request.witness_commitment else request.regulator
+    fixing = draw_algorithm.fixing_statement(
+        request_hash=draw_algorithm.request_hash_of(document), pool_hash=draw_algorithm.pool_hash_of(pool),
+        platform_commitment=request.commitment, witness_organisation=witness.name if witness else None,
+        witness_commitment=request.witness_commitment, fixed_at=now, reveal_deadline=deadline)
     request.request_document = document
     request.request_hash = fixing["request_hash"]
     request.pool_hash = fixing["pool_hash"]
@@ -145,24 +121,9 @@ def witness_reveal(*, request: DrawRequest, user, secret: str) -> DrawRequest:
     """The witness reveals its secret after the pool is fixed; the committee is drawn at once."""
     request = _lock(request)
     _require_witness(user=user, request=request)
-    value = _hex(secret, field="secret", what=_("secret"))
-    if request.state == DrawRequest.State.COMMITTED:
-        raise ValidationError({"secret": _(
-            "The pool is not fixed yet. Reveal only after it is fixed and published: a secret known before then "
-            "would let whoever fixes the pool steer the draw.")})
-    if request.state != DrawRequest.State.POOL_FIXED:
-        raise ValidationError({"secret": _("This draw has already been made; the reveal is no longer needed.")})
-    if value == request.witness_commitment:
-        raise ValidationError({"secret": _(
-            "This is the commitment, not the secret. Paste the secret you saved when you committed.")})
-    if draw_algorithm.commitment_of(bytes.fromhex(value)) != request.witness_commitment:
-        raise ValidationError({"secret": _(
-            "This secret does not match your commitment %(commitment)s. Paste the secret saved with that "
-            "commitment.") % {"commitment": request.witness_commitment[:16] + "…"}})
-    if timezone.now() > request.reveal_deadline:
-        raise ValidationError({"secret": _(
-            "The time to reveal ended at %(deadline)s; the draw uses the fallback value fixed with the pool.")
-            % {"deadline": f"{timezone.localtime(request.reveal_deadline):%Y-%m-%d %H:%M}"}})
+    value = witness_protocol.witness_secret_clean(value=secret, stage=_stage(request),
+                                                  commitment=request.witness_commitment,
+                                                  deadline=request.reveal_deadline)
     request.witness_secret = value
     request.witness_revealed_at = timezone.now()
     request.save(update_fields=["witness_secret", "witness_revealed_at"])
@@ -178,8 +139,8 @@ def _draw(request: DrawRequest) -> DrawRequest:
                                     request=request.request_document, pool=request.pool, fixing=request.fixing)
     return draw_seats_place(request=request, result=result, payload={
         "format": 2, "fixing_hash": request.fixing_hash,
-        "witness": "revealed" if secret else ("fallback: no reveal by the deadline" if request.witness_commitment
-                                              else "fallback: no witness commitment")})
+        "witness": witness_protocol.witness_label(secret=request.witness_secret,
+                                                  commitment=request.witness_commitment)})
 
 
 def draws_fallback_due() -> int:

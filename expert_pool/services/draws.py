@@ -137,18 +137,14 @@ def earliest_draw_day(evaluation_day: dt.date) -> dt.date:
     return day
 
 
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def request_document(request: DrawRequest) -> dict:
     """The request exactly as hashed into the draw (docs/expert-draw.md, "The request"); format 2 names itself."""
     document = {
         "draw_request": request.pk,
         "reference": request.reference,
         "commitment": request.commitment,
-        "evaluation_starts_at": _utc(request.evaluation_starts_at),
-        "evaluation_ends_at": _utc(request.evaluation_ends_at),
+        "evaluation_starts_at": draw_algorithm.utc_text(request.evaluation_starts_at),
+        "evaluation_ends_at": draw_algorithm.utc_text(request.evaluation_ends_at),
         "regions": list(request.regions),
         "composition": [{"specialty": g["specialty"], "count": g["count"], "reserve": g["reserve"]}
                         for g in request.composition],

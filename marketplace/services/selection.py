@@ -5,7 +5,6 @@ result), 竞价选取 (lowest valid quote), 比选 (a committee scores proposals
 ends in ``_publicise``: the result is public for MARKETPLACE_PUBLICITY_WORKING_DAYS working days.
 """
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -15,24 +14,23 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, User
 from audit.services import audit_record
-from core import draw as draw_algorithm
 from core.workdays import add_working_days, today
 from credit.services import credit_event_record
 
 from .. import conf
 from ..models import Application, CommitteeMember, Exclusion, Intermediary, Method, Objection, Purchase, Score
-from ..selectors import applications_live, intermediary_reasons, screen_pool
+from ..selectors import applications_live, intermediary_reasons
 from .purchases import CRITERIA, lock, money, refuse_ineligible
 
 TWO = Decimal("0.01")
 
 
-def _require_method(purchase: Purchase, method: str) -> None:
+def require_method(purchase: Purchase, method: str) -> None:
     if purchase.method != method:
         raise ValidationError(_("This purchase is selected by %(method)s.") % {"method": purchase.get_method_display()})
 
 
-def _require_closed(purchase: Purchase, state: str = Purchase.State.OPEN) -> None:
+def require_closed(purchase: Purchase, state: str = Purchase.State.OPEN) -> None:
     if purchase.state != state:
         raise ValidationError(_("This purchase is %(state)s; this step is not possible now.")
                               % {"state": purchase.get_state_display()})
@@ -41,7 +39,7 @@ def _require_closed(purchase: Purchase, state: str = Purchase.State.OPEN) -> Non
                               % {"deadline": timezone.localtime(purchase.deadline).strftime("%Y-%m-%d %H:%M")})
 
 
-def _publicise(purchase: Purchase, *, winner: Intermediary, amount: Decimal, action: str, payload: dict) -> Purchase:
+def publicise(purchase: Purchase, *, winner: Intermediary, amount: Decimal, action: str, payload: dict) -> Purchase:
     purchase.winner, purchase.amount, purchase.selected_at = winner, amount, timezone.now()
     purchase.publicity_until = add_working_days(today(), conf.get("MARKETPLACE_PUBLICITY_WORKING_DAYS"))
     purchase.state = Purchase.State.PUBLICISED
@@ -79,7 +77,7 @@ def _screen_applications(purchase: Purchase) -> list[Application]:
 def select_direct(*, purchase: Purchase, intermediary: Intermediary, amount) -> Purchase:
     """直接选取: the owner names the intermediary (the reason was published with the notice)."""
     purchase = lock(purchase)
-    _require_method(purchase, Method.DIRECT)
+    require_method(purchase, Method.DIRECT)
     if purchase.state != Purchase.State.OPEN:
         raise ValidationError(_("This purchase has already been selected or closed."))
     amount = money(amount, field="amount")
@@ -89,50 +87,16 @@ def select_direct(*, purchase: Purchase, intermediary: Intermediary, amount) -> 
     if purchase.service_type not in intermediary.service_types:
         raise ValidationError({"intermediary": _("This intermediary does not offer the service type.")})
     refuse_ineligible(intermediary=intermediary, service_type=purchase.service_type)
-    return _publicise(purchase, winner=intermediary, amount=amount, action="marketplace.select.direct",
+    return publicise(purchase, winner=intermediary, amount=amount, action="marketplace.select.direct",
                       payload={"reason": purchase.direct_reason})
-
-
-@transaction.atomic
-def draw_perform(*, purchase: Purchase) -> Purchase:
-    """随机抽取 after the deadline: screen the registered pool, draw one and its reserves, publish the record."""
-    purchase = lock(purchase)
-    _require_method(purchase, Method.RANDOM)
-    _require_closed(purchase)
-    draw = purchase.draw
-    eligible, excluded = screen_pool(purchase=purchase)
-    if not eligible:
-        raise ValidationError(_("No eligible intermediary serves this region for this service type (%(excluded)d "
-                                "excluded). Cancel the purchase or widen its region.") % {"excluded": len(excluded)})
-    request = {
-        "purchase": purchase.pk, "number": purchase.number, "commitment": draw.commitment,
-        "deadline": purchase.deadline.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": purchase.region,
-        "composition": [{"specialty": purchase.service_type, "count": 1,
-                         "reserve": int(conf.get("MARKETPLACE_DRAW_RESERVES"))}],
-    }
-    pool = [{"specialty": purchase.service_type, "candidates": eligible}]
-    result = draw_algorithm.draw(seed=bytes.fromhex(draw.seed), request=request, pool=pool)
-    group = result.groups[0]
-    Exclusion.objects.bulk_create([
-        Exclusion(purchase=purchase, intermediary_id=pk, reasons=reasons, detail=detail[:300])
-        for pk, (reasons, detail) in sorted(excluded.items())])
-    draw.request_document, draw.pool = request, pool
-    draw.request_hash, draw.pool_hash = result.request_hash, result.pool_hash
-    draw.order, draw.drawn_at = list(group.members) + list(group.reserves), timezone.now()
-    draw.save()
-    winner = Intermediary.objects.get(pk=group.members[0])
-    return _publicise(purchase, winner=winner, amount=purchase.fee_cap, action="marketplace.select.draw", payload={
-        "request_hash": result.request_hash, "pool_hash": result.pool_hash, "order": draw.order,
-        "pool_size": len(eligible), "excluded": {str(pk): r for pk, (r, _d) in sorted(excluded.items())}})
 
 
 @transaction.atomic
 def bidding_select(*, purchase: Purchase) -> Purchase:
     """竞价选取 after the deadline: the lowest valid quote wins (an earlier quote wins a tie)."""
     purchase = lock(purchase)
-    _require_method(purchase, Method.BIDDING)
-    _require_closed(purchase)
+    require_method(purchase, Method.BIDDING)
+    require_closed(purchase)
     valid = sorted(_screen_applications(purchase), key=lambda a: (a.quote, a.quoted_at, a.pk))
     for rank, application in enumerate(valid, start=1):
         application.rank = rank
@@ -140,7 +104,7 @@ def bidding_select(*, purchase: Purchase) -> Purchase:
     if not valid:
         return _fail(purchase, _("No valid quote was received."))
     first = valid[0]
-    return _publicise(purchase, winner=first.intermediary, amount=first.quote, action="marketplace.select.bidding",
+    return publicise(purchase, winner=first.intermediary, amount=first.quote, action="marketplace.select.bidding",
                       payload={"ranking": [[a.intermediary_id, str(a.quote)] for a in valid]})
 
 
@@ -148,8 +112,8 @@ def bidding_select(*, purchase: Purchase) -> Purchase:
 def committee_appoint(*, purchase: Purchase, members: list[User]) -> Purchase:
     """比选 after the deadline: name the committee (evaluation experts or the owner's own staff)."""
     purchase = lock(purchase)
-    _require_method(purchase, Method.COMPARISON)
-    _require_closed(purchase)
+    require_method(purchase, Method.COMPARISON)
+    require_closed(purchase)
     members = list({m.pk: m for m in members}.values())
     sizes = tuple(conf.get("MARKETPLACE_COMMITTEE_SIZES"))
     if len(members) not in sizes:
@@ -236,7 +200,7 @@ def comparison_totals(purchase: Purchase) -> list[tuple[Application, Decimal]]:
 def comparison_finish(*, purchase: Purchase) -> Purchase:
     """Once every member has scored: rank by total, the highest wins at its quote."""
     purchase = lock(purchase)
-    _require_method(purchase, Method.COMPARISON)
+    require_method(purchase, Method.COMPARISON)
     if purchase.state != Purchase.State.SCORING:
         raise ValidationError(_("This purchase is not being scored."))
     waiting = purchase.committee.filter(submitted_at__isnull=True).count()
@@ -247,7 +211,7 @@ def comparison_finish(*, purchase: Purchase) -> Purchase:
         application.rank, application.score = rank, total
         application.save(update_fields=["rank", "score"])
     first = totals[0][0]
-    return _publicise(purchase, winner=first.intermediary, amount=first.quote, action="marketplace.select.comparison",
+    return publicise(purchase, winner=first.intermediary, amount=first.quote, action="marketplace.select.comparison",
                       payload={"ranking": [[a.intermediary_id, str(t)] for a, t in totals]})
 
 
@@ -255,7 +219,7 @@ def _next_in_line(purchase: Purchase) -> tuple[Intermediary, Decimal] | None:
     """Who is selected when the winner refuses: the next reserve of the draw, or the next in the ranking."""
     if purchase.method == Method.RANDOM:
         for pk in purchase.draw.order:
-            if pk in purchase.refused:
+            if pk in purchase.refused or pk in purchase.voided:
                 continue
             intermediary = Intermediary.objects.get(pk=pk)
             reasons, detail = intermediary_reasons(intermediary=intermediary, service_type=purchase.service_type)
@@ -267,7 +231,7 @@ def _next_in_line(purchase: Purchase) -> tuple[Intermediary, Decimal] | None:
         return None
     if purchase.method in (Method.BIDDING, Method.COMPARISON):
         ranked = (purchase.applications.filter(state=Application.State.APPLIED, rank__isnull=False)
-                  .exclude(intermediary_id__in=purchase.refused).order_by("rank"))
+                  .exclude(intermediary_id__in=purchase.refused + purchase.voided).order_by("rank"))
         for application in ranked:
             reasons, _detail = intermediary_reasons(intermediary=application.intermediary,
                                                     service_type=purchase.service_type)
@@ -294,8 +258,33 @@ def winner_refuse(*, purchase: Purchase, intermediary: Intermediary, reason: str
     following = _next_in_line(purchase)
     if following is None:
         return _fail(purchase, _("The selected intermediary declined and nobody is left in line."))
-    return _publicise(purchase, winner=following[0], amount=following[1], action="marketplace.select.next",
+    return publicise(purchase, winner=following[0], amount=following[1], action="marketplace.select.next",
                       payload={"after_refusal_of": intermediary.pk})
+
+
+@transaction.atomic
+def selection_void(*, purchase: Purchase, reason: str, reference: str) -> Purchase:
+    """An upheld complaint voids the publicised selection (财政部令第94号第三十二条): the selected intermediary is set
+    aside and the purchase goes back to selection — the next of the draw's reserves or of the ranking is selected
+    and publicised anew; a direct selection opens again for the owner; nobody left: the purchase fails."""
+    purchase = lock(purchase)
+    if purchase.state != Purchase.State.PUBLICISED:
+        raise ValidationError(_("Only a publicised selection that has no contract yet can be voided; this purchase is "
+                                "%(state)s.") % {"state": purchase.get_state_display()})
+    voided = purchase.winner
+    purchase.voided.append(voided.pk)
+    audit_record(action="marketplace.select.void", obj=purchase, payload={
+        "intermediary": voided.pk, "amount": purchase.amount, "reason": reason, "by": reference})
+    if purchase.method == Method.DIRECT:
+        purchase.state, purchase.winner, purchase.amount = Purchase.State.OPEN, None, None
+        purchase.selected_at = purchase.publicity_until = None
+        purchase.save()
+        return purchase
+    following = _next_in_line(purchase)
+    if following is None:
+        return _fail(purchase, _("The selection was voided by an upheld complaint and nobody is left in line."))
+    return publicise(purchase, winner=following[0], amount=following[1], action="marketplace.select.next",
+                     payload={"after_void_of": voided.pk, "by": reference})
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-// The witness's secret for a format-2 expert draw (docs/expert-draw.md): made here, in the browser, with
+// The witness's secret for a format-2 draw, expert or marketplace (docs/expert-draw.md): made here, in the browser, with
 // crypto.getRandomValues; the person downloads it, and only its SHA-256 fills the commitment field. At the reveal,
 // the saved file is read into the secret field. Nothing is sent until the person submits a form.
 (function () {

@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from auctions import rights, services
 from auctions.models import Lot, LotEvent, Method, Quote, Sale, Subject
+from audit.context import Actor
+from audit.models import AuditEvent
+from audit.selectors import audit_verify
 from core.workdays import add_working_days, calendar_load
 from stats.models import ExternalDeal
 
@@ -302,6 +305,68 @@ def test_a_command_is_applied_once(w):
     again = services.command_apply(lot_id=lot.pk, user=w.bidders[0], client_id="c-1", amount="10000000")
     assert again == {**first, "replayed": True}
     assert Quote.objects.filter(lot=lot).count() == 1
+
+
+def test_bids_applied_together_are_decided_one_by_one_in_arrival_order(w):
+    # given a lot in 限时竞价 at 10,100,000 and a batch of bids that arrived together (the hall's group commit)
+    sale, lot, apps = listing_with(w, n=3)
+    services.quote_place(lot=lot, user=w.bidders[0], amount="10000000")
+    services.quote_place(lot=lot, user=w.bidders[1], amount="10100000")
+    f.listing_ends(sale)
+    lot = services.lot_advance(lot_id=lot.pk)
+    b0, b1, b2 = w.bidders[:3]
+
+    def command(user, cid, amount):
+        return services.BidCommand(user=user, client_id=cid, amount=amount,
+                                   actor=Actor(label=user.get_username(), source="websocket", user=user))
+
+    batch = [command(b0, "a", "10200000"), command(b2, "b", "10200000"), command(b1, "c", "10400000"),
+             command(b1, "d", "10600000"), command(b0, "a", "10200000"), command(b2, "e", "lots"),
+             command(w.regulator, "f", "10900000"), command(b2, "g", "10500000"), command(b2, "", "10900000")]
+    # when they are applied in one transaction
+    answers = services.commands_apply(lot_id=lot.pk, commands=batch)
+    # then each is decided as if applied alone after the ones before it
+    accepted = [answers[0], answers[2], answers[7]]
+    assert [a["amount"] for a in accepted] == ["10200000.00", "10400000.00", "10500000.00"]
+    assert [a["seq"] for a in accepted] == [accepted[0]["seq"], accepted[0]["seq"] + 1, accepted[0]["seq"] + 2]
+    assert "先报出" in answers[1].message_dict["amount"][0]  # equal bids: the earlier wins
+    assert "最高报价" in answers[3].message_dict["amount"][0]  # the leader does not outbid itself
+    assert answers[4] == {**answers[0], "replayed": True}  # the same command twice: applied once
+    assert "amount" in answers[5].message_dict
+    assert isinstance(answers[6], PermissionDenied)
+    assert "id" in answers[8].message_dict
+    # the log, the quotes, the lot and the audit chain say the same, in the same order
+    lot.refresh_from_db()
+    assert lot.current_price == Decimal("10500000.00") and lot.leading_id == apps[2].pk
+    assert lot.last_seq == accepted[-1]["seq"]
+    bids = LotEvent.objects.filter(lot=lot, seq__gte=accepted[0]["seq"]).order_by("seq")
+    assert [(e.kind, e.payload["amount"], e.payload["live_ends_at"]) for e in bids] == [
+        ("bid", a["amount"], a["live_ends_at"]) for a in accepted]
+    assert list(Quote.objects.filter(lot=lot, seq__gte=accepted[0]["seq"]).values_list("seq", flat=True)) == [
+        a["seq"] for a in accepted]
+    placed = AuditEvent.objects.filter(action="auctions.quote.place").order_by("-seq")[:3]
+    assert [e.actor_label for e in reversed(placed)] == [b0.get_username(), b1.get_username(), b2.get_username()]
+    assert audit_verify().ok
+    # and the same batch again applies none of them twice: the accepted ones are answered as retries
+    again = services.commands_apply(lot_id=lot.pk, commands=batch)
+    assert [again[i] for i in (0, 2, 7)] == [{**a, "replayed": True} for a in accepted]
+    assert sorted(Quote.objects.filter(lot=lot).values_list("amount", flat=True)) == [Decimal(a) for a in (
+        "10000000", "10100000", "10200000", "10400000", "10500000", "10600000")]  # 'd' is valid now b2 leads
+
+
+def test_a_bid_already_beaten_is_refused_before_the_lock_and_a_retry_answered_from_the_record(w):
+    sale, lot, apps = listing_with(w)
+    first = services.command_apply(lot_id=lot.pk, user=w.bidders[0], client_id="c-1", amount="10000000")
+    services.command_apply(lot_id=lot.pk, user=w.bidders[1], client_id="c-2", amount="10500000")
+    with pytest.raises(ValidationError) as refused:
+        services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-3", amount="10500000")
+    assert "10,600,000.00" in refused.value.message_dict["amount"][0]
+    assert services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-1", amount="10000000") == {
+        **first, "replayed": True}
+    with pytest.raises(ValidationError) as refused:  # another bidder's command id
+        services.command_check(lot_id=lot.pk, user=w.bidders[1], client_id="c-1", amount="10000000")
+    assert "id" in refused.value.message_dict
+    assert services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-4", amount="10600000") is None
 
 
 # State property and suspension -----------------------------------------------------------------------------------

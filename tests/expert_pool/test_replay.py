@@ -149,3 +149,27 @@ def test_replay_draw_command_confirms_the_record(capsys):
     call_command("replay_draw", str(request.pk))
     out = capsys.readouterr().out
     assert "replays exactly" in out and "BAD" not in out
+
+
+def test_a_marketplace_v2_draw_replays_from_its_published_record(client):
+    """The marketplace's random selection draws by the same format 2: the same replayer reproduces it."""
+    from tests.marketplace import factories as mf
+
+    [mf.intermediary() for _ in range(6)]
+    purchase = mf.purchase(method="random")
+    secret, regulator = mf.witness_commits(purchase)
+    mf.deadline_passes(purchase)
+    client.force_login(purchase.created_by)
+    assert client.post(reverse("marketplace:purchase", args=[purchase.pk]), {"action": "draw"}).status_code == 302
+    client.force_login(regulator)
+    assert client.post(reverse("marketplace_api:witness_reveal", args=[purchase.pk]), {"secret": secret.hex()},
+                       content_type="application/json").status_code == 200
+
+    record = client.get(reverse("marketplace_api:draw", args=[purchase.pk])).json()
+    assert record["format"] == "sunshine-expert-draw-v2" and record["witness"]["fallback"] is False
+    assert hashlib.sha256(bytes.fromhex(record["seed"])).hexdigest() == record["commitment"]
+    assert hashlib.sha256(spec_canonical(record["request"])).hexdigest() == record["request_hash"]
+    assert hashlib.sha256(spec_canonical(record["pool"])).hexdigest() == record["pool_hash"]
+    [(members, reserves)] = spec_replay(spec_key_v2(record), record["request"], record["pool"])
+    assert record["result"]["groups"][0]["members"] == members == [record["selected"]]
+    assert record["result"]["groups"][0]["reserves"] == reserves and len(reserves) == 2

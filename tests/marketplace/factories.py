@@ -1,7 +1,9 @@
 """Marketplace rows built through the services."""
 
 import datetime as dt
+import hashlib
 import itertools
+import secrets
 
 from django.utils import timezone
 
@@ -60,3 +62,14 @@ def publicity_ends(purchase: Purchase) -> Purchase:
     Purchase.objects.filter(pk=purchase.pk).update(publicity_until=today() - dt.timedelta(days=1))
     purchase.refresh_from_db()
     return purchase
+
+
+def witness_commits(purchase: Purchase, regulator=None) -> tuple[bytes, User]:
+    """A regulator witnesses the purchase's draw: a secret made "on its machine", only its SHA-256 handed in."""
+    from marketplace.services import draws
+
+    regulator = regulator or factories.user(role=Role.REGULATOR, organisation_obj=factories.organisation(
+        org_type=Organisation.Type.REGULATOR, name=f"测试监管部门{next(_serial)}号"))
+    secret = secrets.token_bytes(32)
+    draws.witness_commit(purchase=purchase, user=regulator, commitment=hashlib.sha256(secret).hexdigest())
+    return secret, regulator

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Organisation, Role
 from core.workdays import today
 from marketplace.models import Application, Intermediary, Purchase
-from marketplace.services import selection
+from marketplace.services import draws, selection
 from tests import factories
 from tests.marketplace import factories as mf
 
@@ -168,7 +168,7 @@ def test_the_pages_read_in_chinese_without_codes_or_english(settings):
     [mf.intermediary() for _ in range(3)]
     mf.intermediary(valid_until=today() - dt.timedelta(days=1))
     owner = mf.owner()
-    drawn = selection.draw_perform(purchase=mf.deadline_passes(mf.purchase(by=owner, method="random")))
+    drawn = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(by=owner, method="random")))
     bidding = mf.purchase(by=owner, method="comparison")
     regulator = factories.user(role=Role.REGULATOR)
     regulator.display_name = "赵监管"

@@ -16,9 +16,9 @@ from credit.models import CreditEvent
 from credit.services import blacklist_entry_create
 from marketplace.models import Application, Exclusion, Purchase
 from marketplace.selectors import draw_record
-from marketplace.services import delivery, purchases, registry, selection
+from marketplace.services import delivery, draws, purchases, registry, selection
 from tests import factories
-from tests.expert_pool.test_replay import spec_canonical, spec_replay
+from tests.expert_pool.test_replay import spec_canonical, spec_key_v2, spec_replay
 from tests.marketplace import factories as mf
 
 pytestmark = pytest.mark.django_db
@@ -68,10 +68,13 @@ def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(ca
     mf.intermediary(regions=["320000"])
     purchase = mf.purchase(method="random")
     committed = draw_record(purchase=purchase)
-    assert set(committed) == {"purchase", "number", "format", "commitment", "committed_at"}
+    assert set(committed) == {"purchase", "number", "format", "commitment", "committed_at", "committed_at_utc",
+                              "witness"}
 
-    # when the deadline passes and the owner draws
-    purchase = selection.draw_perform(purchase=mf.deadline_passes(purchase))
+    # when a regulator witnesses, the deadline passes, the owner fixes the pool and the witness reveals
+    secret, regulator = mf.witness_commits(purchase)
+    purchase = draws.draw_perform(purchase=mf.deadline_passes(purchase))
+    purchase = draws.witness_reveal(purchase=purchase, user=regulator, secret=secret.hex())
 
     # then the winner is one of the eligible, the excluded carry their reasons
     assert purchase.state == Purchase.State.PUBLICISED and purchase.winner_id in {i.pk for i in eligible}
@@ -86,7 +89,7 @@ def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(ca
     assert hashlib.sha256(seed).hexdigest() == record["commitment"] == record["request"]["commitment"]
     assert hashlib.sha256(spec_canonical(record["request"])).hexdigest() == record["request_hash"]
     assert hashlib.sha256(spec_canonical(record["pool"])).hexdigest() == record["pool_hash"]
-    [(members, reserves)] = spec_replay(seed, record["request"], record["pool"])
+    [(members, reserves)] = spec_replay(spec_key_v2(record), record["request"], record["pool"])
     assert members == [purchase.winner_id] and reserves == record["result"]["groups"][0]["reserves"]
     assert record["pool"][0]["candidates"] == sorted(i.pk for i in eligible)
     assert record["exclusions"] == {"blacklisted": 1, "qualification_expired": 1, "suspended": 1}
@@ -106,7 +109,7 @@ def test_random_draw_excludes_with_reasons_and_replays_from_the_public_record(ca
 
 def test_a_drawn_intermediary_who_refuses_is_a_credit_event_and_the_first_reserve_follows():
     [mf.intermediary() for _ in range(4)]
-    purchase = selection.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
+    purchase = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
     first = purchase.winner
     purchase = selection.winner_refuse(purchase=purchase, intermediary=first, reason="人手不足")
     assert purchase.winner_id == purchase.draw.order[1] and purchase.refused == [first.pk]

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from core.deals import Deal, deal_record, deal_withdraw
-from stats.models import DealRollup
+from stats.models import DealRollup, DealRollupMonth, ProjectRollupMonth
 from stats.rollup import rollup_differences
 from stats.selectors import statistics_table
 from tests.stats.test_statistics import at, award, flt, people  # noqa: F401 - fixtures
@@ -102,6 +102,45 @@ def test_project_counts_are_exact_over_any_range_and_period(people):  # noqa: F8
     assert rollup_differences() == []
 
 
+def test_whole_months_and_edge_days_give_the_raw_figures_over_any_range(people):  # noqa: F811
+    """The rollup path reads a range's whole months from the month tables and its edge days from the daily rows:
+    every range shape (within one month, from a month's middle, across years, one day) and every grouping gives
+    exactly the figures of the raw awards, the distinct project counts included."""
+    def days(project, *when):
+        first = None
+        for year, month, day in when:
+            made = award(people, category="construction", base_type="price_cap", base="1000.00", amount="910.00",
+                         at=at(year, month, day=day), project=project or (first and first.section.project))
+            first = first or made
+        return first
+
+    days(None, (2025, 2, 10), (2025, 3, 5))  # the previous day lies in a range's first, partial month
+    days(None, (2024, 2, 10), (2025, 2, 20))  # a year apart: counts in the 同比 window too
+    days(None, (2025, 1, 31), (2025, 2, 1), (2025, 4, 1))  # across month ends
+    days(None, (2024, 12, 31), (2025, 6, 30), (2025, 12, 31))
+    award(people, category="land", base_type="starting_price", base="100.00", amount="130.00", at=at(2025, 2, 28),
+          region="320102")
+    award(people, category="government", base_type="budget", base="500.00", amount="450.00", at=at(2024, 3, 1))
+    assert rollup_differences() == []
+
+    ranges = [(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), (dt.date(2025, 2, 15), dt.date(2025, 12, 31)),
+              (dt.date(2025, 2, 15), dt.date(2025, 3, 4)), (dt.date(2025, 2, 11), dt.date(2025, 3, 31)),
+              (dt.date(2025, 3, 1), dt.date(2025, 3, 31)), (dt.date(2025, 2, 1), dt.date(2025, 6, 30)),
+              (dt.date(2025, 1, 31), dt.date(2025, 2, 1)), (dt.date(2025, 2, 21), dt.date(2025, 11, 30)),
+              (dt.date(2025, 2, 2), dt.date(2025, 4, 1)), (dt.date(2024, 12, 31), dt.date(2025, 12, 31)),
+              (dt.date(2025, 6, 30), dt.date(2025, 6, 30))]
+    for start, end in ranges:
+        for group_by in ("category", "region", "month", "quarter", "year"):
+            table = flt(group_by=group_by, start=start, end=end)
+            assert figures(statistics_table(flt=table)) == figures(statistics_table(flt=table, raw=True)), (
+                group_by, start, end)
+            assert statistics_table(flt=table).total == statistics_table(flt=table, raw=True).total
+    # from 15 February, by quarter: Q1 the first project (5 March; its 10 February lies before the range), the
+    # second (20 February) and the land deal; Q2 the third (1 April) and the fourth (30 June); Q4 the fourth again
+    quarters = statistics_table(flt=flt(group_by="quarter", start=dt.date(2025, 2, 15)))
+    assert [row.figures["projects"].value for row in quarters.rows] == [3, 2, 1]
+
+
 def test_rebuild_command_proves_equality_and_repairs(people):  # noqa: F811
     award(people, category="government", base_type="budget", base="1000.00", amount="800.00", at=at(2025, 2))
     out = StringIO()
@@ -114,6 +153,14 @@ def test_rebuild_command_proves_equality_and_repairs(people):  # noqa: F811
     call_command("rebuild_statistics", "--rebuild", stdout=out)
     assert rollup_differences() == []
     assert statistics_table(flt=flt()).total["total_amount"].value == Decimal("800.00")
+
+    ProjectRollupMonth.objects.update(projects=5)  # the month tables are proved against the raw rows too
+    DealRollupMonth.objects.update(awards=7)
+    assert {label for label, _row in rollup_differences()} == {
+        "raw monthly rollup", "stored monthly rollup", "raw monthly project rollup", "stored monthly project rollup"}
+    call_command("rebuild_statistics", "--rebuild", stdout=out)
+    assert rollup_differences() == []
+    assert statistics_table(flt=flt()).total["awards"].value == 1
 
 
 def test_a_deal_from_another_app_counts_through_core_deals(db):

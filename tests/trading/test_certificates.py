@@ -3,103 +3,20 @@ revocation lists honoured, the credit code in the subject matched to the account
 signs the envelope and the opening-room challenge, and is checked again at each."""
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 
 import sealing
 from accounts.models import Role
 from tests import factories
+from tests.certificates import NOW, Authority, crl_of, issue, pem
+from tests.certificates import authority as _authority
 from trading.models import BidderKey
-from trading.services import certificates
-from trading.services.keys import bidder_certificate_register, certificate_still_valid, challenge_verify
+from trading.services.keys import certificate_register, certificate_still_valid, challenge_verify
 
 pytestmark = pytest.mark.django_db
-NOW = dt.datetime.now(dt.UTC)
-
-
-@dataclass
-class Authority:
-    key: ec.EllipticCurvePrivateKey
-    certificate: x509.Certificate
-    revoked: list[int]
-
-    def name(self) -> x509.Name:
-        return self.certificate.subject
-
-
-def _authority(common_name: str, *, days: int = 3650) -> Authority:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(NOW - dt.timedelta(days=1))
-                   .not_valid_after(NOW + dt.timedelta(days=days))
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                   .sign(key, hashes.SHA256()))
-    return Authority(key=key, certificate=certificate, revoked=[])
-
-
-def issue(authority: Authority, *, credit_code: str, key=None, start: dt.datetime | None = None, days: int = 365,
-          where: str = "organizationIdentifier") -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, "测试建设有限公司"),
-                  x509.NameAttribute(NameOID.COMMON_NAME, "测试建设有限公司")]
-    oid = {"organizationIdentifier": certificates.ORGANIZATION_IDENTIFIER, "serialNumber": NameOID.SERIAL_NUMBER,
-           "OU": NameOID.ORGANIZATIONAL_UNIT_NAME}[where]
-    attributes.append(x509.NameAttribute(oid, f"NTRCN-{credit_code}" if where == "organizationIdentifier"
-                                         else credit_code))
-    start = start or NOW - dt.timedelta(hours=1)
-    certificate = (x509.CertificateBuilder().subject_name(x509.Name(attributes)).issuer_name(authority.name())
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
-                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
-                                                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                                key_cert_sign=False, crl_sign=False, encipher_only=False,
-                                                decipher_only=False), critical=True)
-                   .sign(authority.key, hashes.SHA256()))
-    return certificate, key
-
-
-def crl_of(authority: Authority, *, next_update: dt.datetime | None = None) -> bytes:
-    next_update = next_update or NOW + dt.timedelta(days=7)
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(authority.name())
-               .last_update(min(NOW, next_update) - dt.timedelta(days=1)).next_update(next_update))
-    for serial in authority.revoked:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW - dt.timedelta(minutes=5))
-            .build())
-    return builder.sign(authority.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
-def pem(certificate: x509.Certificate) -> str:
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
-@pytest.fixture
-def cas(tmp_path, settings):
-    """Two CAs the platform accepts (a provincial CA and a national one), each with its revocation list."""
-    first, second = _authority("测试省数字证书认证中心"), _authority("测试国家电子认证服务中心")
-
-    def publish():
-        paths, lists = [], []
-        for index, authority in enumerate((first, second)):
-            ca_path, crl_path = tmp_path / f"ca-{index}.pem", tmp_path / f"ca-{index}.crl"
-            ca_path.write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
-            crl_path.write_bytes(crl_of(authority))
-            paths.append(str(ca_path))
-            lists.append(str(crl_path))
-        settings.SIGNING_CA_FILES, settings.SIGNING_CRL_FILES = paths, lists
-
-    publish()
-    return first, second, publish
 
 
 @pytest.fixture
@@ -108,11 +25,11 @@ def bidder():
 
 
 def test_certificates_from_either_configured_ca_register_and_their_key_signs_the_challenge(cas, bidder):
-    first, second, _ = cas
+    first, second = cas.first, cas.second
     code = bidder.organisation.credit_code
     certificate, key = issue(first, credit_code=code)
 
-    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+    registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
 
     assert registered.certificate_issuer.endswith("CN=测试省数字证书认证中心") or "测试省数字证书认证中心" in \
         registered.certificate_issuer
@@ -126,7 +43,7 @@ def test_certificates_from_either_configured_ca_register_and_their_key_signs_the
 
     # a certificate of the second CA, for the same organisation, replaces it; the first stays on record
     other, _ = issue(second, credit_code=code, where="serialNumber")
-    again = bidder_certificate_register(user=bidder, certificate_pem=other.public_bytes(serialization.Encoding.DER))
+    again = certificate_register(user=bidder, certificate_pem=other.public_bytes(serialization.Encoding.DER))
     assert "测试国家电子认证服务中心" in again.certificate_issuer
     assert BidderKey.objects.filter(user=bidder).count() == 2
 
@@ -134,14 +51,14 @@ def test_certificates_from_either_configured_ca_register_and_their_key_signs_the
 def refused(bidder, data, reason: str) -> None:
     before = BidderKey.objects.filter(user=bidder).count()
     with pytest.raises(ValidationError) as caught:
-        bidder_certificate_register(user=bidder, certificate_pem=data)
+        certificate_register(user=bidder, certificate_pem=data)
     message = " ".join(caught.value.message_dict["certificate"])
     assert reason in message, message
     assert BidderKey.objects.filter(user=bidder).count() == before  # nothing half-registered
 
 
 def test_every_wrong_certificate_is_refused_with_its_reason(cas, bidder):
-    first, _, publish = cas
+    first, publish = cas.first, cas.publish
     code = bidder.organisation.credit_code
     foreign = _authority("未配置的证书机构")
     refused(bidder, pem(issue(foreign, credit_code=code)[0]), "No CA the platform accepts issued this certificate")
@@ -171,7 +88,7 @@ def test_every_wrong_certificate_is_refused_with_its_reason(cas, bidder):
 
 
 def test_a_missing_or_stale_revocation_list_refuses_rather_than_assumes(cas, bidder, settings, tmp_path):
-    first, _, _ = cas
+    first = cas.first
     certificate, _ = issue(first, credit_code=bidder.organisation.credit_code)
     settings.SIGNING_CRL_FILES = settings.SIGNING_CRL_FILES[1:]
     refused(bidder, pem(certificate), "holds no revocation list")
@@ -182,9 +99,9 @@ def test_a_missing_or_stale_revocation_list_refuses_rather_than_assumes(cas, bid
 
 
 def test_a_certificate_revoked_after_registration_is_refused_at_sign_in_and_bid(cas, bidder):
-    first, _, publish = cas
+    first, publish = cas.first, cas.publish
     certificate, _ = issue(first, credit_code=bidder.organisation.credit_code)
-    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+    registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
     certificate_still_valid(key=registered)  # fine now
     first.revoked.append(certificate.serial_number)
     publish()
@@ -202,7 +119,7 @@ def test_the_opening_room_signs_in_by_certificate_challenge_and_refuses_a_revoke
     from tests import sealed
     from tests.bidding_room.factories import sealed_opening
 
-    first, second, publish = cas
+    first, second, publish = cas.first, cas.second, cas.publish
     world = sealed_opening(bidders=3)
     services.session_open_due(session_id=world.session.pk)
     holders = world.bidders[:2]
@@ -210,7 +127,7 @@ def test_the_opening_room_signs_in_by_certificate_challenge_and_refuses_a_revoke
     for person, authority in zip(holders, (first, second), strict=True):
         own = serialization.load_pem_private_key(sealed.private_keys[person.pk].pem("pw"), password=b"pw")
         certificate, _ = issue(authority, credit_code=person.organisation.credit_code, key=own)
-        bidder_certificate_register(user=person, certificate_pem=pem(certificate))
+        certificate_register(user=person, certificate_pem=pem(certificate))
         issued.append(certificate)
     second.revoked.append(issued[1].serial_number)
     publish()
@@ -232,7 +149,7 @@ def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificat
     from tests.trading.conftest import upload_bid
     from tests.trading.test_submission import _joined, _published
 
-    first, _, publish = cas
+    first, publish = cas.first, cas.publish
     project = _published(world, sections=[
         {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
         {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
@@ -241,7 +158,7 @@ def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificat
     key = sealed.key_of(bidder)
     own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
     certificate, _ = issue(first, credit_code=bidder.organisation.credit_code, key=own)
-    registered = bidder_certificate_register(user=bidder, certificate_pem=pem(certificate))
+    registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
     _joined(world, bidder, one)
     _joined(world, bidder, two)
 

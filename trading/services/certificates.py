@@ -10,7 +10,9 @@ issued. ``certificate_check`` refuses it, with the reason, when:
 - the CA's revocation list (``settings.SIGNING_CRL_FILES``) lists it, or the CA's list is missing, not signed by
   the CA, or past its next update (revocation cannot be checked: refused, not assumed fine);
 - the organisation's unified social credit code in its subject (organizationIdentifier 2.5.4.97, else
-  serialNumber 2.5.4.5, else an 18-character OU) is missing or is not the account's organisation's.
+  serialNumber 2.5.4.5, else an 18-character OU) is missing or is not the account's organisation's; or, for a
+  person without an organisation (an expert), the person's number in its subject (serialNumber) is not the
+  account's (``Holder``).
 
 The registered key is the certificate's public key, so envelopes signed with it name the certificate's key as
 their signer; the certificate is checked again when its holder signs in to the opening room and submits a bid.
@@ -18,6 +20,7 @@ their signer; the certificate is checked again when its holder signs in to the o
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import re
 import threading
@@ -38,6 +41,20 @@ ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
 
 _lock = threading.Lock()
 _cache: dict[tuple, tuple] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Holder:
+    """Whom a certificate must name: an organisation by its unified social credit code, or a person (an expert, who
+    acts for no organisation) by the number the platform knows the person by (专家证号)."""
+
+    kind: str  # "organisation" or "person"
+    code: str
+    name: str
+
+    @classmethod
+    def of_organisation(cls, organisation) -> "Holder":
+        return cls(kind="organisation", code=organisation.credit_code, name=organisation.name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,10 +81,19 @@ def _files(setting: str) -> list[Path]:
     return [Path(p) for p in (value.split(",") if isinstance(value, str) else value) if str(p).strip()]
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    """When and how big: a file rewritten within the clock's tick is still seen as changed when its size differs."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
 def _load_trust() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
     """The configured CA certificates and revocation lists, read again when a file changes."""
     cas, crls = _files("SIGNING_CA_FILES"), _files("SIGNING_CRL_FILES")
-    marker = tuple((str(p), p.stat().st_mtime_ns if p.exists() else 0) for p in (*cas, *crls))
+    marker = tuple((str(p), *_stamp(p)) for p in (*cas, *crls))
     with _lock:
         if marker not in _cache:
             authorities = [c for path in cas if path.exists() for c in x509.load_pem_x509_certificates(
@@ -110,6 +136,18 @@ def _credit_code(certificate: x509.Certificate) -> str:
     return ""
 
 
+def _person_code(certificate: x509.Certificate) -> str:
+    """A personal certificate's holder number: serialNumber (ETSI's ``PNOCN-``/``IDCCN-`` forms allowed), else UID."""
+    for oid in (NameOID.SERIAL_NUMBER, NameOID.USER_ID):
+        for attribute in certificate.subject.get_attributes_for_oid(oid):
+            value = str(attribute.value).strip().upper()
+            for prefix in ("PNOCN-", "IDCCN-"):
+                value = value.removeprefix(prefix)
+            if value:
+                return value
+    return ""
+
+
 def _issuer_of(certificate: x509.Certificate, authorities: list[x509.Certificate]) -> x509.Certificate | None:
     for authority in authorities:
         if authority.subject != certificate.issuer:
@@ -146,10 +184,10 @@ def _revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt
     return ""
 
 
-def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None,
+def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None, holder: Holder | None = None,
                       at: dt.datetime | None = None) -> CertificateIdentity:
     """The certificate's identity if one of the configured CAs issued it and it may sign now (at ``at``) for
-    ``organisation``; else ValidationError({"certificate": reason})."""
+    ``organisation`` (or ``holder``); else ValidationError({"certificate": reason})."""
     certificate = data if isinstance(data, x509.Certificate) else certificate_parse(data)
     now = at or timezone.now()
 
@@ -181,17 +219,54 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
     problem = _revoked(certificate, authority, now, lists)
     if problem:
         refuse(problem)
-    code = _credit_code(certificate)
-    if not code:
-        refuse(_("This certificate names no unified social credit code in its subject (organizationIdentifier, "
-                 "serialNumber or OU). Use your organisation's certificate."))
-    if organisation is not None and code != organisation.credit_code:
-        refuse(_("This certificate belongs to the organisation with credit code %(code)s, not to %(name)s "
-                 "(%(own)s). Use your own organisation's certificate.") % {
-            "code": code, "name": organisation.name, "own": organisation.credit_code})
+    if organisation is not None:
+        holder = Holder.of_organisation(organisation)
+    if holder is not None and holder.kind == "person":
+        code = _person_code(certificate)
+        if code != holder.code.strip().upper():
+            refuse(_("This certificate is not issued to you: it names %(code)s, and the platform knows you as "
+                     "%(own)s (%(name)s). Use your own personal certificate.") % {
+                "code": code or _("no holder number"), "own": holder.code, "name": holder.name})
+    else:
+        code = _credit_code(certificate)
+        if not code:
+            refuse(_("This certificate names no unified social credit code in its subject (organizationIdentifier, "
+                     "serialNumber or OU). Use your organisation's certificate."))
+        if holder is not None and code != holder.code:
+            refuse(_("This certificate belongs to the organisation with credit code %(code)s, not to %(name)s "
+                     "(%(own)s). Use your own organisation's certificate.") % {
+                "code": code, "name": holder.name, "own": holder.code})
     return CertificateIdentity(
         certificate=certificate, issuer=authority.subject.rfc4514_string(), serial=f"{certificate.serial_number:x}",
         credit_code=code, subject=certificate.subject.rfc4514_string(), not_after=certificate.not_valid_after_utc)
+
+
+def certificate_describe(data: str | bytes) -> dict:
+    """What an uploaded file is, for the record of a refusal: the certificate's subject, issuer and serial number
+    when it parses, and the SHA-256 of the bytes in any case (never a private key's bytes: only their hash)."""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data or b"")
+    described = {"sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)}
+    try:
+        certificate = certificate_parse(raw)
+    except ValidationError:
+        return described
+    return {**described, "subject": certificate.subject.rfc4514_string(),
+            "issuer": certificate.issuer.rfc4514_string(), "serial": f"{certificate.serial_number:x}"}
+
+
+def certificate_summary(data: str | bytes) -> dict:
+    """What a registered certificate says, for its holder's page (no trust checks: ``certificate_check`` does)."""
+    certificate = certificate_parse(data)
+    return {"subject": certificate.subject.rfc4514_string(), "issuer": certificate.issuer.rfc4514_string(),
+            "serial": f"{certificate.serial_number:x}", "not_before": certificate.not_valid_before_utc,
+            "not_after": certificate.not_valid_after_utc, "credit_code": _credit_code(certificate),
+            "person_code": _person_code(certificate), "sha256": certificate_fingerprint(certificate)}
+
+
+def authorities_summary() -> list[dict]:
+    """The CAs the platform accepts (their names and end of validity), for the registration page."""
+    authorities, _lists = _load_trust()
+    return [{"subject": a.subject.rfc4514_string(), "not_after": a.not_valid_after_utc} for a in authorities]
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:

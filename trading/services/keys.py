@@ -71,28 +71,72 @@ def bidder_key_register(*, user, public_key_pem: str | bytes, certificate=None) 
     return registered
 
 
-def bidder_certificate_register(*, user, certificate_pem: str | bytes) -> BidderKey:
+# Whom a person's certificate must name when the person acts for no organisation, by role: apps above trading
+# register theirs in AppConfig.ready() (expert_pool: the expert's number). role -> callable(user) -> Holder | None.
+CERTIFICATE_HOLDERS: dict = {}
+
+
+def certificate_holder_register(role: str, holder_of) -> None:
+    CERTIFICATE_HOLDERS[role] = holder_of
+
+
+def certificate_holder(*, user):
+    """Whom ``user``'s certificate must name: its organisation, else what its role's app says; None: nobody."""
+    from .certificates import Holder
+
+    if user.organisation_id is not None:
+        return Holder.of_organisation(user.organisation)
+    holder_of = CERTIFICATE_HOLDERS.get(user.role)
+    return holder_of(user) if holder_of else None
+
+
+def certificate_register(*, user, certificate_pem: str | bytes) -> BidderKey:
     """Register an X.509 certificate from a configured CA as ``user``'s signing identity: checked (chain, validity,
-    revocation, the organisation's credit code) and its key registered (trading.services.certificates)."""
+    revocation, the organisation's credit code or the person's number) and its key registered
+    (trading.services.certificates). A refusal is recorded in the audit chain with its reason, and nothing else
+    changes."""
     from .certificates import certificate_check
 
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to register a certificate."))
-    if user.organisation_id is None:
-        raise ValidationError({"certificate": _("A certificate identifies an organisation; your account belongs to "
-                                                "none. Ask the platform to link your account first.")})
-    identity = certificate_check(certificate_pem, organisation=user.organisation)
-    return bidder_key_register(user=user, public_key_pem=identity.public_key_pem, certificate=identity)
+    holder = certificate_holder(user=user)
+    try:
+        if holder is None:
+            raise ValidationError({"certificate": _(
+                "A certificate identifies an organisation or a registered expert; your account is linked to neither. "
+                "Ask the platform to link your account first.")})
+        identity = certificate_check(certificate_pem, holder=holder)
+        return bidder_key_register(user=user, public_key_pem=identity.public_key_pem, certificate=identity)
+    except ValidationError as refusal:
+        if hasattr(refusal, "error_dict") and "public_key" in refusal.error_dict:  # its key is someone else's
+            refusal = ValidationError({"certificate": refusal.error_dict["public_key"]})
+        _certificate_refusal_record(user=user, data=certificate_pem, refusal=refusal)
+        raise refusal
+
+
+def _certificate_refusal_record(*, user, data, refusal: ValidationError) -> None:
+    """Record a refused certificate (who tried which certificate, and why) in its own transaction: the refusal
+    rolls back everything else, the record of it stays."""
+    from .certificates import certificate_describe
+
+    with transaction.atomic():
+        reasons = [str(m) for m in refusal.message_dict.get("certificate", refusal.messages)]
+        audit_record(action="trading.certificate.refuse", obj=user, payload={
+            "user": user.username, "reasons": reasons, **certificate_describe(data)})
 
 
 def certificate_still_valid(*, key: BidderKey | None) -> None:
     """For a key registered as a certificate: refuse (ValidationError on ``certificate``) once the certificate has
-    expired or been revoked, or no longer names the key's organisation. Bare keys pass."""
+    expired or been revoked, or no longer names the key's holder. Bare keys pass."""
     if key is None or not key.certificate_pem:
         return
     from .certificates import certificate_check
 
-    certificate_check(key.certificate_pem, organisation=key.organisation)
+    holder = certificate_holder(user=key.user)
+    if holder is None:
+        raise ValidationError({"certificate": _("Your account is no longer linked to the organisation or expert "
+                                                "record your certificate names; ask the platform to link it.")})
+    certificate_check(key.certificate_pem, holder=holder)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import AuditEvent
+from audit.selectors import protocol_events_in_chain
 from core import draw as draw_algorithm
 from expert_pool.models import DrawRequest
 from expert_pool.selectors.draws import draw_record
@@ -28,9 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(record, ensure_ascii=False, indent=2))
         checks = dict(draw_algorithm.record_verify(record))
         if record.get("events"):  # on the platform: the events the record names are those of the audit chain
-            checks["the events are the audit chain's"] = all(
-                AuditEvent.objects.filter(seq=e["seq"], hash=e["hash"], action=e["action"],
-                                          object_id=str(request.pk)).exists() for e in record["events"])
+            checks["the events are the audit chain's"] = protocol_events_in_chain(obj=request, events=record["events"])
         for name, ok in checks.items():
             self.stdout.write(f"{'OK ' if ok else 'BAD'} {name}")
         if not all(checks.values()):
