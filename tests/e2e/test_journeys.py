@@ -239,6 +239,7 @@ def _complaint_decided(trip, complaint) -> None:
     trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/accept/']")
     trip.step("complaint-received")
     title = trip.page.text_content("h1")  # a title a person writes: who complains about which project
+    complaint = type(complaint).objects.select_related("project", "organisation").get(pk=complaint.pk)
     assert complaint.project.title in title and complaint.organisation.name in title, title
     trip.page.click(f"form[action='/complaints/{complaint.pk}/accept/'] button")
     trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/decide/']")
