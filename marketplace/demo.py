@@ -70,7 +70,9 @@ def _post(owner, title: str, method: str, cap: str, service_type: str = "ZJZX", 
 
 
 def _close(purchase: Purchase) -> Purchase:
-    Purchase.objects.filter(pk=purchase.pk).update(deadline=timezone.now() - dt.timedelta(hours=1))
+    now = timezone.now()  # posted five days ago, closed an hour ago
+    Purchase.objects.filter(pk=purchase.pk).update(posted_at=now - dt.timedelta(days=5),
+                                                   deadline=now - dt.timedelta(hours=1))
     purchase.refresh_from_db()
     return purchase
 

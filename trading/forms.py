@@ -39,6 +39,11 @@ class ProjectForm(forms.Form):
     decryption_window_minutes = forms.IntegerField(label=_("Decryption window (minutes)"), initial=30, min_value=1)
     objection_window_minutes = forms.IntegerField(label=_("Objection window (minutes)"), initial=10, min_value=1)
     allow_backup_decryption = forms.BooleanField(label=_("Allow backup decryption"), required=False)
+    # Project.key_files_allowed, asked the other way round: a form posted without the box keeps key files possible.
+    certificates_only = forms.BooleanField(
+        label=_("Certificates only (no key files)"), required=False,
+        help_text=_("Tick to accept only certificates from a CA the platform accepts (数字证书) for bids and "
+                    "opening-room sign-ins."))
     section_code = forms.CharField(label=_("First section: code"), initial="001", max_length=8)
     section_name = forms.CharField(label=_("First section: name"), max_length=200)
     section_base_amount = forms.DecimalField(label=_("First section: base amount (yuan)"), max_digits=16,
@@ -54,6 +59,13 @@ class ProjectForm(forms.Form):
             self.fields["tenderer"].label = _("Tenderer")
         elif role == Role.TENDERER:
             del self.fields["tenderer"]
+
+
+def key_files_field(data: dict) -> dict:
+    """The form's ``certificates_only`` as the project's ``key_files_allowed`` (when the form has it)."""
+    if "certificates_only" in data:
+        data["key_files_allowed"] = not data.pop("certificates_only")
+    return data
 
 
 class ProjectEditForm(forms.Form):
@@ -73,6 +85,7 @@ class ProjectEditForm(forms.Form):
     decryption_window_minutes = ProjectForm.base_fields["decryption_window_minutes"]
     objection_window_minutes = ProjectForm.base_fields["objection_window_minutes"]
     allow_backup_decryption = ProjectForm.base_fields["allow_backup_decryption"]
+    certificates_only = ProjectForm.base_fields["certificates_only"]
 
 
 class SectionForm(forms.Form):

@@ -21,7 +21,7 @@ from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
 from .client import client_info
-from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm
+from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, key_files_field
 from .models import (
     Announcement,
     Award,
@@ -326,7 +326,7 @@ def _org(code: str) -> Organisation | None:
 def project_create(request):
     form = ProjectForm(request.POST or None, role=request.user.role)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = key_files_field(dict(form.cleaned_data))
         section = {"code": data.pop("section_code"), "name": data.pop("section_name"),
                    "base_amount": data.pop("section_base_amount"), "base_type": data.pop("section_base_type")}
         tenderer, agency = _org(data.pop("tenderer", "")), _org(data.pop("agency", ""))
@@ -348,10 +348,11 @@ def project_edit(request, pk: int):
     obj = get_object_or_404(Project, pk=pk)
     if not selectors.is_party(user=request.user, project=obj):
         raise Http404
-    initial = {name: getattr(obj, name) for name in ProjectEditForm.base_fields}
+    initial = {name: getattr(obj, name) for name in ProjectEditForm.base_fields if name != "certificates_only"}
+    initial["certificates_only"] = not obj.key_files_allowed
     form = ProjectEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = key_files_field({name: form.cleaned_data[name] for name in form.changed_data})
         if "evaluation_criteria" in changed:
             changed["evaluation_criteria"] = changed["evaluation_criteria"] or []
         try:

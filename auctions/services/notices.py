@@ -32,7 +32,7 @@ def _when(moment) -> str:
 
 def lot_link(lot: Lot) -> str:
     """The lot's place on its sale's public page: what its result notice links to (and is known by)."""
-    return f"{reverse('auctions:sale', args=[lot.sale_id])}#lot-{lot.number}"
+    return f"{reverse('auctions:sale', args=[lot.sale_id])}#lot-{lot.pk}"
 
 
 def sale_notice_publish(*, sale: Sale) -> Announcement:

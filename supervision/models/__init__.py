@@ -2,7 +2,8 @@
 
 from .complaints import PROJECT_SUBJECTS, Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
 from .enforcement import Case, CaseEvidence, CaseParty, Measure
-from .indicators import SEVERITY_ORDER, Lead, SectionScan, Severity
+from .indicators import SEVERITY_ORDER, BidFact, BidValue, Lead, SectionScan, Severity
 
-__all__ = ["PROJECT_SUBJECTS", "SEVERITY_ORDER", "Case", "CaseEvidence", "CaseParty", "Complaint", "ComplaintEvidence",
-           "ComplaintPause", "Lead", "Measure", "Objection", "SectionScan", "Severity", "Subject", "Track"]
+__all__ = ["PROJECT_SUBJECTS", "SEVERITY_ORDER", "BidFact", "BidValue", "Case", "CaseEvidence", "CaseParty",
+           "Complaint", "ComplaintEvidence", "ComplaintPause", "Lead", "Measure", "Objection", "SectionScan",
+           "Severity", "Subject", "Track"]

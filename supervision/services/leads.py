@@ -1,7 +1,9 @@
 """Computing leads (signals and red flags) and handling them: open a case from one, or dismiss it with a reason.
 
-``leads_refresh`` is incremental: it computes the sections whose opening is over and that were never scanned or
-changed since their last scan (``SectionScan``); ``full=True`` recomputes every eligible section. A finding is
+``leads_refresh`` is incremental: it extracts the facts of the sections whose opening is over and that were never
+scanned or changed since their last scan (``SectionScan``), and computes their indicators from them; ``full=True``
+computes every eligible section's indicators from the stored facts, ``rebuild=True`` extracts every section's facts
+again first. A finding is
 stored once under its key; a lead a regulator has handled is never changed or removed by a later run, a new one
 that is no longer found is removed.
 """
@@ -24,7 +26,7 @@ from core.workdays import today
 from trading.models import Project, Section
 
 from .. import conf
-from ..indicators import flags, signals, sql
+from ..indicators import facts, flags, signals, sql
 from ..indicators.catalogue import BY_CODE
 from ..models import Lead, SectionScan
 
@@ -40,24 +42,28 @@ class RefreshResult:
     removed: int
 
 
-def _due_sections(now: dt.datetime, *, full: bool) -> list[int]:
-    """Every eligible section (``full``), or those never scanned or whose project changed since: one query."""
-    return sorted(row[0] for row in sql.fetch(*sql.eligible_sections(now, unscanned=not full)))
+def _stale_sections(now: dt.datetime, *, rebuild: bool) -> list[int]:
+    """The eligible sections whose facts are to be extracted: never scanned, their project changed since their
+    scan, their facts from another extraction (or every eligible section, ``rebuild``): one query."""
+    query = sql.eligible_sections(now) if rebuild else sql.eligible_sections(now, unscanned=facts.version())
+    return sorted(row[0] for row in sql.fetch(*query))
 
 
-def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
-    """Every signal and section/project flag of the sections ``sections_sql`` selects."""
-    found = signals.shared_values(sections=sections_sql, section_params=params)
-    found += signals.price_patterns(sections=sections_sql, section_params=params)
+def _findings_of(sections_sql: str, params: list, *, every: bool = False) -> list[signals.Finding]:
+    """Every signal and section/project flag of the sections ``sections_sql`` selects (``every``: all that are
+    eligible, each indicator one pass over all stored facts)."""
+    found = signals.shared_values(sections=sections_sql, section_params=params, every=every)
+    found += signals.prices(sections=sections_sql, section_params=params, every=every)
     found += signals.bond_accounts(sections=sections_sql, section_params=params)
-    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
+    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params, every=every))
     return found + flags.project_flags(sql.projects_of(sections_sql, params))
 
 
 def _findings(section_ids: list[int], *, now: dt.datetime, full: bool) -> list[signals.Finding]:
-    """A full run reads every eligible section in one pass; an incremental one the changed sections in batches."""
+    """A full run reads the facts of every eligible section in one pass; an incremental one those of the changed
+    sections, in batches."""
     if full:
-        found = _findings_of(*sql.eligible_sections(now))
+        found = _findings_of(*sql.eligible_sections(now), every=True)
     else:
         found = []
         for start in range(0, len(section_ids), BATCH):
@@ -158,31 +164,37 @@ def _create(new: list[signals.Finding], *, regions: dict, now: dt.datetime) -> i
 
 
 def _scanned(section_ids: list[int], now: dt.datetime) -> None:
-    """Record the scan of these sections (one upsert on PostgreSQL)."""
+    """Record the scan of these sections and the extraction their facts come from (one upsert on PostgreSQL)."""
+    version = facts.version()
     if sql.postgres():
-        sql.fetch(f"INSERT INTO {SectionScan._meta.db_table} (section_id, scanned_at) SELECT unnest(%s::bigint[]), %s "
-                  f"ON CONFLICT (section_id) DO UPDATE SET scanned_at = EXCLUDED.scanned_at RETURNING 1",
-                  [section_ids, now])
+        sql.fetch(f"INSERT INTO {SectionScan._meta.db_table} (section_id, scanned_at, facts) "
+                  f"SELECT unnest(%s::bigint[]), %s, %s "
+                  f"ON CONFLICT (section_id) DO UPDATE SET scanned_at = EXCLUDED.scanned_at, facts = EXCLUDED.facts "
+                  f"RETURNING 1", [section_ids, now, version])
         return
-    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
-                                    update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
-                                    batch_size=500)
+    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now, facts=version) for pk in section_ids],
+                                    update_conflicts=True, unique_fields=["section"],
+                                    update_fields=["scanned_at", "facts"], batch_size=500)
 
 
 @transaction.atomic
-def leads_refresh(*, full: bool = False, now: dt.datetime | None = None) -> RefreshResult:
-    """Compute the signals and red flags of the sections whose opening is over (only what changed, unless
-    ``full``) and store them as leads."""
+def leads_refresh(*, full: bool = False, rebuild: bool = False, now: dt.datetime | None = None) -> RefreshResult:
+    """Compute the signals and red flags of the sections whose opening is over and store them as leads.
+
+    First the facts of the sections new or changed since their scan are extracted from their bids (``rebuild``:
+    of every eligible section); then the indicators are computed from the stored facts — of those sections only,
+    or of every eligible section (``full``)."""
     now = now or timezone.now()
     sql.analytic_session()
-    section_ids = _due_sections(now, full=full)
-    found = _findings(section_ids, now=now, full=full)
-    created, removed = _store(found, section_ids=section_ids, now=now, full=full)
+    section_ids = _stale_sections(now, rebuild=rebuild)
+    facts.extract(section_ids)
+    found = _findings(section_ids, now=now, full=full or rebuild)
+    created, removed = _store(found, section_ids=section_ids, now=now, full=full or rebuild)
     _scanned(section_ids, now)
     result = RefreshResult(sections=len(section_ids), found=len(found), created=created, removed=removed)
     if created or removed:
         audit_record(action="supervision.leads.refresh", obj=None, payload={
-            "full": full, "sections": result.sections, "found": result.found, "created": created,
+            "full": full or rebuild, "sections": result.sections, "found": result.found, "created": created,
             "removed": removed})
     return result
 

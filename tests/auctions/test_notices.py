@@ -48,7 +48,7 @@ def test_a_sold_lot_gets_one_deal_notice_naming_the_winner_with_the_signed_certi
     notices = Announcement.objects.filter(deal_code=sale.deal_code, kind=Announcement.Kind.AWARD)
     assert notices.count() == 1
     notice = notices.get()
-    assert notice.portal_type == "result" and notice.link == f"/auctions/sales/{sale.pk}/#lot-1"
+    assert notice.portal_type == "result" and notice.link == f"/auctions/sales/{sale.pk}/#lot-{lot.pk}"
     assert apps[1].organisation.name in notice.body and apps[1].bidder_number in notice.body
     assert "10,100,000.00" in notice.body
     attachment = notice.attachments.get()

@@ -277,3 +277,13 @@ def test_the_demo_leaves_a_marketplace_complaint_on_the_regulators_desk():
     items = [i for s in desk_for(User.objects.get(username="regulator")) if s.key == "complaints"
              for i in s.page.object_list]
     assert [i.url for i in items] == [reverse("supervision:complaint", args=[complaint.pk])]
+
+
+def test_the_pages_read_in_english_for_who_chose_it(market, client_en):
+    purchase = market["purchase"]
+    client_en.force_login(person_of(market["outsider"]))
+    page = client_en.get(reverse("supervision:purchase_complaints", args=[purchase.pk])).content.decode()
+    assert "Complaints on the selection result" in page and "投诉" not in page.replace("(投诉)", "")
+    refused = client_en.post(reverse("supervision:purchase_complaint_new", args=[purchase.pk]),
+                             {"grounds": "unfair"}, follow=True).content.decode()
+    assert "Only an intermediary that took part in this selection" in refused

@@ -174,3 +174,43 @@ def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificat
     refused = upload_bid(world, bidder, two)
     assert refused.status_code == 400 and "was revoked by its CA" in str(refused.json()), refused.content
     assert not Bid.objects.filter(section_id=two).exists()
+
+
+def test_a_project_that_allows_no_key_files_refuses_a_bare_key_at_sign_in_and_bid(cas, world):
+    """Key files stay possible where a project allows them (the default); unticked, the opening room's sign-in and
+    the bid refuse a bare key with the reason, and take the same bidder's certificate."""
+    import base64
+
+    from bidding_room import services
+    from tests import sealed
+    from tests.bidding_room.factories import sealed_opening
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined, _published
+    from trading.models import Project
+
+    room = sealed_opening(bidders=3)
+    Project.objects.filter(pk=room.session.section.project_id).update(key_files_allowed=False)
+    services.session_open_due(session_id=room.session.pk)
+    bare, holder = room.bidders[:2]
+
+    def sign_in(person):
+        challenge = services.signin_challenge(session=room.session, user=person)
+        signature = sealing.signature_sign(sealed.private_keys[person.pk], challenge.encode())
+        return services.bidder_sign_in(session=room.session, user=person,
+                                       signature=base64.b64encode(signature).decode())
+
+    with pytest.raises(ValidationError, match="accepts only a certificate"):
+        sign_in(bare)
+    own = serialization.load_pem_private_key(sealed.private_keys[holder.pk].pem("pw"), password=b"pw")
+    certificate_register(user=holder, certificate_pem=pem(issue(cas.first, credit_code=holder.organisation.credit_code,
+                                                                key=own)[0]))
+    assert sign_in(holder).signed_in_at is not None
+
+    project = _published(world)
+    Project.objects.filter(pk=project["id"]).update(key_files_allowed=False)
+    section = project["sections"][0]["id"]
+    bidder = world.bidders[0]
+    sealed.key_of(bidder)
+    _joined(world, bidder, section)
+    refused = upload_bid(world, bidder, section)
+    assert refused.status_code == 400 and "accepts only a certificate" in str(refused.json()), refused.content

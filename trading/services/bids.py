@@ -29,7 +29,7 @@ from .. import storage
 from ..client import NO_CLIENT, ClientInfo
 from ..models import Bid, BidderKey, Project, Registration, Section, Status
 from ..selectors import bidder_key_current
-from .keys import certificate_still_valid
+from .keys import signing_key_check
 from .participation import _refuse_blacklisted
 
 
@@ -95,7 +95,8 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
         raise ValidationError({"key": _("Register your public key (Keys page, or `python -m sealing keygen` and "
                                         "upload the public key) before bidding: the platform checks the signature "
                                         "of your envelope against it.")})
-    certificate_still_valid(key=key)  # a key registered as a certificate: still valid, not revoked
+    # a certificate: still valid, not revoked; a bare key file: only where the project allows key files
+    signing_key_check(key=key, key_files_allowed=project.key_files_allowed)
     return project, key
 
 
