@@ -44,3 +44,9 @@ class Journey:
             problems = page_problems(self.page.content())
             assert not problems, f"{label} ({self.page.url}): {problems}"
         return path
+
+    def failed(self, server_log=None) -> None:
+        """After a failure: the page as it was (``failed.png`` beside the steps) and the server's last lines."""
+        self.page.screenshot(path=str(self.folder / "failed.png"), full_page=True)
+        if server_log is not None and server_log.exists():
+            print(server_log.read_text()[-4000:])

@@ -225,6 +225,9 @@ def test_a_regulator_watches_an_opening_then_decides_a_complaint_and_reads_the_e
         for room in rooms:
             room.context.close()
         _complaint_decided(trip, complaint)
+    except BaseException:
+        trip.failed(tmp_path / "daphne.log")
+        raise
     finally:
         server.kill()
     # then the complaint is decided
@@ -529,12 +532,7 @@ def test_an_agency_creates_publishes_hosts_draws_publicises_and_awards(browser, 
         page.wait_for_selector("text=中标结果公告")
         trip.step("awarded")
     except BaseException:
-        trip.page.screenshot(path=str(trip.folder / "failed.png"), full_page=True)
-        print((tmp_path / "daphne.log").read_text()[-4000:])
-        with connection.cursor() as cursor:
-            cursor.execute("select pid, state, wait_event_type, left(query, 200) from pg_stat_activity "
-                           "where datname = current_database()")
-            print(cursor.fetchall())
+        trip.failed(tmp_path / "daphne.log")
         raise
     finally:
         server.kill()
