@@ -92,8 +92,8 @@ class LiveHalls:
             try:
                 return await read(commands_apply)(lot_id=lot_id, commands=commands)
             except Exception:
-                # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile by another
-                # process (the next attempt answers it as a retry), or the database went away.
+                # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile (a retry sent
+                # while the first was under way; the next attempt answers it as a retry), or the database went away.
                 logger.exception("bids for lot %s failed (attempt %s of %s)", lot_id, attempt, BATCH_ATTEMPTS)
         failed = ValidationError(_("Your bid could not be recorded; nothing was changed. Send it again (the same "
                                    "command id is applied at most once)."))
@@ -275,12 +275,12 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             # sent: an accepted bid is never lost.
             answer = await read(command_check)(lot_id=self.lot_id, user=self.user, client_id=client_id,
                                                amount=amount)
-            if answer is None:
+            if not isinstance(answer, dict):
                 client = self.scope.get("client") or ("", 0)
                 actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "",
                               user=self.user)
                 answer = await live_halls.bid(self.lot_id, BidCommand(user=self.user, client_id=client_id,
-                                                                      amount=amount, actor=actor))
+                                                                      amount=amount, actor=actor, application=answer))
             if isinstance(answer, Exception):
                 raise answer
         except (ValidationError, PermissionDenied) as error:

@@ -301,8 +301,9 @@ def certificate_page(request):
                 for error in errors:
                     messages.error(request, error)
         else:
+            issuer = certificates.certificate_summary(registered.certificate_pem)["issuer_name"]
             messages.success(request, _("Certificate registered: serial number %(serial)s from %(issuer)s.") % {
-                "serial": registered.certificate_serial, "issuer": registered.certificate_issuer})
+                "serial": registered.certificate_serial, "issuer": issuer})
         return redirect("trading:certificate")
     current = selectors.bidder_key_current(user=user)
     shown, problem = None, ""

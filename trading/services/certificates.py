@@ -168,15 +168,15 @@ def _revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt
     own = [crl for crl in lists if crl.issuer == authority.subject]
     if not own:
         return _("The platform holds no revocation list of %(ca)s, so it cannot check this certificate; the "
-                 "operator must configure the CA's list.") % {"ca": authority.subject.rfc4514_string()}
+                 "operator must configure the CA's list.") % {"ca": name_of(authority.subject)}
     for crl in own:
         if not crl.is_signature_valid(authority.public_key()):
             return _("The revocation list of %(ca)s is not signed by that CA; the operator must replace it.") % {
-                "ca": authority.subject.rfc4514_string()}
+                "ca": name_of(authority.subject)}
         if crl.next_update_utc is not None and crl.next_update_utc < now:
             return _("The revocation list of %(ca)s expired on %(date)s; the platform cannot check revocation "
                      "until the operator loads the current list.") % {
-                "ca": authority.subject.rfc4514_string(), "date": f"{crl.next_update_utc:%Y-%m-%d}"}
+                "ca": name_of(authority.subject), "date": f"{crl.next_update_utc:%Y-%m-%d}"}
         entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
         if entry is not None:
             return _("This certificate was revoked by its CA on %(date)s. Ask your CA for a new certificate.") % {
@@ -202,7 +202,7 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
     authority = _issuer_of(certificate, authorities)
     if authority is None:
         refuse(_("No CA the platform accepts issued this certificate (issuer: %(issuer)s). Use a certificate from "
-                 "a CA the platform accepts.") % {"issuer": certificate.issuer.rfc4514_string()})
+                 "a CA the platform accepts.") % {"issuer": name_of(certificate.issuer)})
     for subject, label in ((certificate, _("This certificate")), (authority, _("Its CA's certificate"))):
         if now < subject.not_valid_before_utc:
             refuse(_("%(what)s is not valid before %(date)s.") % {
@@ -258,6 +258,7 @@ def certificate_summary(data: str | bytes) -> dict:
     """What a registered certificate says, for its holder's page (no trust checks: ``certificate_check`` does)."""
     certificate = certificate_parse(data)
     return {"subject": certificate.subject.rfc4514_string(), "issuer": certificate.issuer.rfc4514_string(),
+            "holder_name": name_of(certificate.subject), "issuer_name": name_of(certificate.issuer),
             "serial": f"{certificate.serial_number:x}", "not_before": certificate.not_valid_before_utc,
             "not_after": certificate.not_valid_after_utc, "credit_code": _credit_code(certificate),
             "person_code": _person_code(certificate), "sha256": certificate_fingerprint(certificate)}
@@ -266,7 +267,16 @@ def certificate_summary(data: str | bytes) -> dict:
 def authorities_summary() -> list[dict]:
     """The CAs the platform accepts (their names and end of validity), for the registration page."""
     authorities, _lists = _load_trust()
-    return [{"subject": a.subject.rfc4514_string(), "not_after": a.not_valid_after_utc} for a in authorities]
+    return [{"subject": a.subject.rfc4514_string(), "name": name_of(a.subject), "not_after": a.not_valid_after_utc}
+            for a in authorities]
+
+
+def name_of(name: x509.Name) -> str:
+    """A distinguished name as people read it: its common name, else its organisation, else the whole name."""
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        for attribute in name.get_attributes_for_oid(oid):
+            return str(attribute.value)
+    return name.rfc4514_string()
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:
