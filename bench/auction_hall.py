@@ -2,16 +2,19 @@
 
     .venv/bin/python bench/auction_hall.py [--bidders 200 --observers 800 --rate 40 --seconds 60]
 
-Real services: PostgreSQL (its own database, sunshine_bench_auction), Redis (the pub/sub channel layer), one Daphne
-for the hall (config.asgi) and one for the bare relay (bench.relay_asgi), the clients in 2 processes. The lot is in
-限时竞价 with a countdown longer than the run. Bidders (each its own log-in and 竞买号) send RATE bids a second
-over all of them (about half are accepted: the two client processes race, so RATE 40 gives about 20 accepted a
-second): a random bidder of each client process bids the current price (as it saw it) plus 1 to 10 increments; bids
-that race are refused ("another bid came first") and counted by reason. Figures: accepted bids'
-acknowledgement p50/p99 (send → ack); bid → every client p99 (the frame's server stamp `sent_at` → arrival) next
-to the relay (its own send stamp → arrival) with the same clients, the same rate and the same frame; accepted
-bids lost (acknowledged but not in the database, or missing at a client); whether every client ends with the same
-last bid. Appends to bench/RESULTS.md with the date and the machine load.
+Real services: PostgreSQL (its own database, sunshine_bench_auction or BENCH_DATABASE_URL), Redis (the pub/sub
+channel layer), one Daphne for the hall (config.asgi) and one for the bare relay (bench.relay_asgi:lean_application,
+which dispatches as the hall does), the clients in 2 processes; BENCH_PORT_BASE puts the two servers on that port
+and the next. Clients connect at BENCH_CONNECT_RATE a second (100), a refused connect tried again after a second (3
+attempts), as the hall page does. The lot is in 限时竞价 with a countdown longer than the run. Bidders (each its own
+log-in and 竞买号) send RATE bids a second over all of them: a random bidder of each client process bids the current
+price (as it saw it) plus 1 to 10 increments; bids that race are refused ("another bid came first") and counted by
+reason. Figures: accepted bids' acknowledgement p50/p99 (send → ack); bid → every client p50/p99 (the frame's
+server stamp `sent_at` → arrival, each bid of a batched frame counted) next to the relay (its own send stamp →
+arrival) with the same clients, as many frames a second as the hall accepted bids, and the same frame; the CPU
+each server process used; accepted bids lost (acknowledged but not in the database) and accepted bids a client
+never got live; whether every client ends with the same last bid. Writes its section of bench/RESULTS.md (one per
+size) with the date and the machine load.
 """
 
 import argparse

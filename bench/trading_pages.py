@@ -190,7 +190,7 @@ def main() -> None:
     if args.write:
         from benchsupport import results_section_write
 
-        results_section_write("Announcement search at 100,000 projects (n-gram index)", (
+        results_section_write(f"Announcement search at {args.projects:,} projects, {dt.date.today()}", (
             f"{dt.date.today()}, {args.projects:,} projects, {args.requests} requests each, PostgreSQL "
             f"{connection.pg_version}; `bench/trading_pages.py --write`. Target (issue #17): every search of 1-4 "
             "characters p95 ≤ 50 ms for the page, served by the n-gram GIN index (docs/trading.md). Load average at "

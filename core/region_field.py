@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .forms import FlatSelect
 from .regions import region_children, region_get
 
 LEVELS = ("province", "city", "county")
@@ -25,18 +26,6 @@ def _chain(code: str) -> list[str]:
     return chain
 
 
-class _RegionSelect(forms.Select):
-    """One level's select, rendered in one template loop: Django's Select builds a dict and includes a template per
-    option, which for a province list cost 20–35 ms a page on a busy machine (the search and statistics forms)."""
-
-    def get_context(self, name, value, attrs):
-        context = forms.Widget.get_context(self, name, value, attrs)
-        selected = context["widget"]["value"]
-        context["widget"]["options"] = self.choices
-        context["widget"]["selected"] = selected[0] if selected else ""
-        return context
-
-
 class RegionWidget(forms.MultiWidget):
     template_name = "core/region_widget.html"
 
@@ -45,7 +34,7 @@ class RegionWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None, *, empty_label="—"):
         self.empty_label = empty_label
-        super().__init__([_RegionSelect(attrs={"data-level": level}) for level in LEVELS], attrs)
+        super().__init__([FlatSelect(attrs={"data-level": level}) for level in LEVELS], attrs)
 
     def decompress(self, value):
         return _chain(value or "")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role
+from core.forms import FlatSelect
 from core.region_field import RegionField
 
 from .criteria_field import CriteriaField
@@ -108,8 +109,9 @@ class AmendForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("All categories")), *Category.choices],
-                                 required=False)
+                                 required=False, widget=FlatSelect)
     region = RegionField(label=_("Region"), required=False, empty_label=_("All regions"))
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False,
+                               widget=FlatSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -25,7 +25,7 @@ from . import sql
 VALUE_CODES = ("same_address", "same_installation", "same_manager", "same_contact", "same_document", "same_author")
 KIND = {code: n for n, code in enumerate(VALUE_CODES)}
 # Bumped whenever what is extracted changes: every section's facts are then extracted again.
-EXTRACTION = 1
+EXTRACTION = 2
 
 Value = tuple[str, str, list]  # (indicator, SQL of the value, its parameters)
 
@@ -115,21 +115,28 @@ def extract(section_ids: list[int]) -> None:
                     f"WITH r(section_id, bid_id, org, kind, value) AS ({rows}) "
                     f"INSERT INTO {values} (section_id, bid_id, organisation_id, kind, digest, value) "
                     f"SELECT r.section_id, r.bid_id, r.org, r.kind, {_digest('r.value')}, r.value FROM r", rows_params)
-            # Each received bid with its price (and that price as a float, for the cheap first pass of the price
-            # patterns), whether some bidder of its section has two or more received bids (then the per-section
-            # outcomes count distinct bidders the slow way), and the section's cap.
+            # Each received bid with its price, and the section's cap (bid 0); for the opened bids' prices and the
+            # cap (the price points), the price as a float and the two next lower points' (the cheap first pass of
+            # the price signals reads these); on every row whether some bidder of the section has two or more
+            # received bids (then the per-section outcomes count distinct bidders the slow way).
             price, price_params = sql.json_text("b.opened_summary", "price")
             received = ", ".join(f"'{state}'" for state in sql.RECEIVED)
+            point = f"(r.state = '{Bid.State.OPENED}' OR r.bid_id = 0) AND r.price IS NOT NULL"
+            lower = "OVER (PARTITION BY r.section_id, r.point ORDER BY r.price, r.bid_id)"
             cursor.execute(
-                f"WITH r AS (SELECT b.section_id, b.id, b.organisation_id, b.state, {sql.number(price)} AS price, "
-                f"COUNT(*) OVER (PARTITION BY b.section_id, b.organisation_id) AS n FROM {bid} b "
-                f"WHERE {only} AND b.state IN ({received})) "
-                f"INSERT INTO {facts} (section_id, bid_id, organisation_id, state, price, approx, repeated) "
-                f"SELECT section_id, id, organisation_id, state, price, {sql.float_of('price')}, "
-                f"MAX(n) OVER (PARTITION BY section_id) > 1 FROM r "
-                f"UNION ALL SELECT b.id, 0, NULL, '', b.base_amount, {sql.float_of('b.base_amount')}, FALSE "
-                f"FROM {section} b WHERE {only.replace('b.section_id', 'b.id')} "
-                f"AND b.base_type = '{BaseType.PRICE_CAP}'",
+                f"WITH bids AS (SELECT b.section_id, b.id AS bid_id, b.organisation_id, b.state, "
+                f"{sql.number(price)} AS price, COUNT(*) OVER (PARTITION BY b.section_id, b.organisation_id) AS n "
+                f"FROM {bid} b WHERE {only} AND b.state IN ({received}) "
+                f"UNION ALL SELECT b.id, 0, NULL, '', b.base_amount, 1 FROM {section} b "
+                f"WHERE {only.replace('b.section_id', 'b.id')} AND b.base_type = '{BaseType.PRICE_CAP}'), "
+                f"r AS (SELECT r.*, {sql.float_of('r.price')} AS approx, CASE WHEN {point} THEN 1 ELSE 0 END AS point "
+                f"FROM bids r) "
+                f"INSERT INTO {facts} (section_id, bid_id, organisation_id, state, price, approx, lower1, lower2, "
+                f"repeated) "
+                f"SELECT r.section_id, r.bid_id, r.organisation_id, r.state, r.price, "
+                f"CASE WHEN r.point = 1 THEN r.approx END, CASE WHEN r.point = 1 THEN LAG(r.approx) {lower} END, "
+                f"CASE WHEN r.point = 1 THEN LAG(r.approx, 2) {lower} END, "
+                f"MAX(r.n) OVER (PARTITION BY r.section_id) > 1 FROM r",
                 price_params + params + params)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from trading.models import Announcement, Award, BaseType, Bid, ProcurementMethod, Project, Section
 
 from .. import conf
-from . import sql
+from . import signals, sql
 from .signals import Finding
 
 # Cardinal's "competitive" methods (R018): OCDS open and selective (our invited tendering, 邀请招标).
@@ -33,8 +33,9 @@ MARGIN = Decimal("0.000001")
 
 
 def section_outcomes(*, sections: str, section_params: list, every: bool = False) -> list[dict]:
-    """Per section where R018, R024, R035, R036 or CAP can be raised: its project, method, base, winner, and the
-    facts of its bids those flags read: one aggregate over the stored bid facts (``facts``), in index order."""
+    """Per section where R018, R024, R035, R036 or CAP can be raised, or a price signal can be found (``ladder``,
+    ``same``: the candidates of ``signals.prices``): its project, method, base, winner, and the facts of its bids
+    those flags read: one aggregate over the stored bid facts (``facts``), in index order."""
     from ..models import BidFact
 
     opened, revoked = f"f.state = '{Bid.State.OPENED}'", f"f.state = '{Bid.State.REVOKED}'"
@@ -45,6 +46,9 @@ def section_outcomes(*, sections: str, section_params: list, every: bool = False
     r024, r035 = conf.flag("R024")["threshold"], max(int(conf.flag("R035")["threshold"]), 1)
     cap = Decimal(str(conf.flag("CAP")["ratio"]))
     close = "" if r024 is None else "AND o.next_valid - o.winner_price <= %s * o.winner_price"
+
+    # The price signals' first pass, in the same pass: the cap's row (bid 0, no bidder) counts only there.
+    ladder, same = signals.price_candidates("b.approx", "b.lower1", "b.lower2")
 
     def aggregate(repeated: bool) -> str:
         """Per section, in the index's order (each bid's validity computed once: ``OFFSET 0`` keeps the subquery
@@ -61,12 +65,15 @@ def section_outcomes(*, sections: str, section_params: list, every: bool = False
                    MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END) AS next_valid,
                    MIN(CASE WHEN {valid} THEN b.price END) AS lowest_valid,
                    MIN(CASE WHEN {disqualified} THEN b.price END) AS lowest_disqualified,
-                   COUNT({distinct}CASE WHEN {valid} AND NOT ({winner}) THEN b.org END) AS valid_others
+                   COUNT({distinct}CASE WHEN {valid} AND NOT ({winner}) THEN b.org END) AS valid_others,
+                   MAX(CASE WHEN {ladder} THEN 1 ELSE 0 END) AS ladder,
+                   MAX(CASE WHEN {same} THEN 1 ELSE 0 END) AS same
             FROM (SELECT f.section_id, f.organisation_id AS org, {sql.stored_number("f.price")} AS price,
+                         f.approx, f.lower1, f.lower2,
                          CASE WHEN {opened} AND NOT {rejected} THEN 1 ELSE 0 END AS valid,
                          CASE WHEN ({opened} AND {rejected}) OR {revoked} THEN 1 ELSE 0 END AS disqualified
                   FROM {BidFact._meta.db_table} f
-                  WHERE f.bid_id <> 0 AND f.repeated = {"TRUE" if repeated else "FALSE"} {where}
+                  WHERE f.repeated = {"TRUE" if repeated else "FALSE"} {where}
                   {sql.no_pushdown()}) b
             LEFT JOIN {Award._meta.db_table} a ON a.section_id = b.section_id
             GROUP BY b.section_id"""
@@ -77,12 +84,12 @@ def section_outcomes(*, sections: str, section_params: list, every: bool = False
         SELECT s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type,
                a.organisation_id, a.amount, COALESCE(o.tenderers, 0), COALESCE(o.valid_tenderers, 0),
                COALESCE(o.disqualified_others, 0), o.winner_price, o.next_valid, o.lowest_valid,
-               o.lowest_disqualified, COALESCE(o.valid_others, 0)
+               o.lowest_disqualified, COALESCE(o.valid_others, 0), COALESCE(o.ladder, 0), COALESCE(o.same, 0)
         FROM {Section._meta.db_table} s JOIN {Project._meta.db_table} p ON p.id = s.project_id
         LEFT JOIN {Award._meta.db_table} a ON a.section_id = s.id
         LEFT JOIN o ON o.section_id = s.id
-        WHERE s.id IN ({sections}) AND (
-            (p.procurement_method IN ({", ".join("%s" for _ in COMPETITIVE)}) AND o.tenderers = 1)
+        WHERE s.id IN ({sections}) AND (o.ladder = 1 OR o.same = 1
+            OR (p.procurement_method IN ({", ".join("%s" for _ in COMPETITIVE)}) AND o.tenderers = 1)
             OR (a.organisation_id IS NOT NULL AND (
                 (o.winner_price > 0 AND o.next_valid >= o.winner_price {close})
                 OR (o.valid_tenderers = 1 AND o.winner_price IS NOT NULL AND o.disqualified_others >= %s)
@@ -95,7 +102,7 @@ def section_outcomes(*, sections: str, section_params: list, every: bool = False
     params += [r035, BaseType.PRICE_CAP, BaseType.BUDGET, cap * (1 - MARGIN)]
     names = ["section", "project", "method", "region", "base_amount", "base_type", "winner", "award_amount",
              "tenderers", "valid_tenderers", "disqualified_others", "winner_price", "next_valid", "lowest_valid",
-             "lowest_disqualified", "valid_others"]
+             "lowest_disqualified", "valid_others", "ladder", "same"]
 
     def decimal(value):
         return None if value is None else Decimal(str(value))

@@ -77,36 +77,37 @@ def _finding(code: str, section: int, value: str, members: list[tuple[int, int]]
                    organisation_ids=organisations, evidence={"value": value, "bids": bids})
 
 
-def prices(*, sections: str, section_params: list, every: bool = False) -> list[Finding]:
-    """Prices in a regular pattern and identical prices of the selected sections, from the stored prices of the
-    opened bids and the caps (``BidFact``): one ordered pass over the index with float arithmetic finds the sections
-    where either can be (a superset: two equal steps side by side, or two neighbouring prices less than a fen
-    apart), and only those are decided exactly, in ``numeric``."""
+def _points() -> str:
+    """The price points of the stored facts: the opened bids' prices and the caps (bid 0)."""
     from ..models import BidFact
 
+    return (f"SELECT section_id, bid_id, organisation_id, {sql.stored_number('price')} AS price "
+            f"FROM {BidFact._meta.db_table} WHERE (state = '{Bid.State.OPENED}' OR bid_id = 0) AND price IS NOT NULL")
+
+
+def price_candidates(price: str, lower1: str, lower2: str) -> tuple[str, str]:
+    """SQL conditions on a price point and the two next lower ones (floats) that hold wherever that point ends two
+    equal steps (a price pattern can start there), and wherever it is less than a fen above the next lower one (an
+    identical price can be there): a superset, decided exactly (``prices``) on the sections where they hold.
+
+    Equal after rounding to the fen (or to ``ratio_places`` for a ratio) means at most a fen (a unit of those
+    places) apart; 1% more, and 10⁻¹² of the values compared, cover the floats' rounding (about 10⁻¹⁶ of them)."""
     settings = conf.signals()
     need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
-    points = (f"SELECT section_id, bid_id, organisation_id, {sql.stored_number('price')} AS price, approx "
-              f"FROM {BidFact._meta.db_table} "
-              f"WHERE (state = '{Bid.State.OPENED}' OR bid_id = 0) AND price IS NOT NULL")
-    window = "WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)"
-    # Equal after rounding to the fen (or to ``places`` for a ratio) means at most a fen (a unit of ``places``)
-    # apart; 1% more, and 10⁻¹² of the values compared, cover the floats' rounding (about 10⁻¹⁶ of them).
-    ladder = "c IS NOT NULL" if need < 3 else (
-        "(ABS((a - b) - (b - c)) <= 0.0101 + 1e-12 * ABS(a) "
-        f"OR ABS(a / NULLIF(b, 0) - b / NULLIF(c, 0)) <= {Decimal(10) ** -places * Decimal('1.01')} "
-        "+ 1e-12 * ABS(a / NULLIF(b, 0)))")
-    same = "a - b <= 0.0101 + 1e-12 * ABS(a)"
-    first = f"""
-        SELECT DISTINCT section_id, CASE WHEN {ladder} THEN 1 ELSE 0 END, CASE WHEN {same} THEN 1 ELSE 0 END FROM (
-            SELECT section_id, approx AS a, LAG(approx) OVER w AS b, LAG(approx, 2) OVER w AS c
-            FROM ({points}) p {{where}} {window}) x
-        WHERE {ladder} OR {same}"""
-    candidates = sql.fetch(_grouped(first, sections, section_params, every=every), section_params)
-    ladders = sorted({section for section, ladder_found, _ in candidates if ladder_found})
-    identical = sorted({section for section, _, same_found in candidates if same_found})
-    return (_price_patterns(ladders, points=points, window=window, need=need, places=places)
-            + _identical_prices(identical))
+    a, b, c = price, lower1, lower2
+    ladder = "TRUE" if need < 3 else (
+        f"(ABS(({a} - {b}) - ({b} - {c})) <= 0.0101 + 1e-12 * ABS({a}) "
+        f"OR ABS({a} / NULLIF({b}, 0) - {b} / NULLIF({c}, 0)) <= {Decimal(10) ** -places * Decimal('1.01')} "
+        f"+ 1e-12 * ABS({a} / NULLIF({b}, 0)))")
+    return ladder, f"{a} - {b} <= 0.0101 + 1e-12 * ABS({a})"
+
+
+def prices(*, ladders: list[int], identical: list[int]) -> list[Finding]:
+    """Prices in a regular pattern in the sections ``ladders`` and identical prices in the sections ``identical``
+    (the candidates :func:`price_candidates` found), decided exactly, in ``numeric``."""
+    settings = conf.signals()
+    need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
+    return _price_patterns(ladders, need=need, places=places) + _identical_prices(identical)
 
 
 def _identical_prices(section_ids: list[int]) -> list[Finding]:
@@ -125,12 +126,13 @@ def _identical_prices(section_ids: list[int]) -> list[Finding]:
             in sorted(groups.items()) if len({org for _, org in members}) > 1]
 
 
-def _price_patterns(section_ids: list[int], *, points: str, window: str, need: int, places: int) -> list[Finding]:
+def _price_patterns(section_ids: list[int], *, need: int, places: int) -> list[Finding]:
     """Sections where sorted prices step by an equal amount or an equal ratio over ``pattern_min_points`` prices,
     the section's price cap (招标控制价) counting as a price (bids set at 99%, 98.01% … of the cap form a ladder
     from it), with bids of at least two bidders in the run."""
     if not section_ids:
         return []
+    points, window = _points(), "WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)"
     only, section_params = sql.in_list("section_id", section_ids)
     query = f"""
         WITH s AS (
@@ -151,8 +153,7 @@ def _price_patterns(section_ids: list[int], *, points: str, window: str, need: i
         return []
     matched, matched_params = sql.in_list("section_id", sorted({row[0] for row in found}))
     ordered = defaultdict(list)
-    for section_id, bid_id, org, value, _approx in sql.fetch(f"SELECT * FROM ({points}) p WHERE {matched}",
-                                                            matched_params):
+    for section_id, bid_id, org, value in sql.fetch(f"SELECT * FROM ({points}) p WHERE {matched}", matched_params):
         ordered[section_id].append((Decimal(str(value)), bid_id, org))
     findings, seen = [], set()
     for section_id, kind, step, first, last in found:

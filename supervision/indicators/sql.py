@@ -61,16 +61,29 @@ def in_list(column: str, ids: list[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join('%s' for _ in ids)})", list(ids)
 
 
-def rows_of(columns: tuple[str, ...], rows: list[tuple]) -> tuple[str, list]:
-    """``WITH g(columns)``: ``rows`` (of integers) as a table to join against — one array per column on PostgreSQL
-    (``unnest``), a ``VALUES`` list on SQLite."""
+def rows_of(columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...] | None = None) -> tuple[str, list]:
+    """``WITH g(columns)``: ``rows`` as a table to join against — one array per column on PostgreSQL (``unnest``;
+    ``types`` of the columns, bigint by default), a ``VALUES`` list on SQLite."""
     names = ", ".join(columns)
     if postgres():
-        arrays = ", ".join("%s::bigint[]" for _ in columns)
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types or ["bigint"] * len(columns))
         return (f"WITH g({names}) AS (SELECT * FROM unnest({arrays}))",
                 [[row[n] for row in rows] for n in range(len(columns))])
     values = ", ".join("(" + ", ".join("%s" for _ in columns) + ")" for _ in rows)
     return f"WITH g({names}) AS (VALUES {values})", [value for row in rows for value in row]
+
+
+def json_compared(table: str, columns: tuple[str, ...], documents: str, *, key: str = "key",
+                  json_column: str = "evidence") -> list[tuple]:
+    """For each entry of ``documents`` (a JSON object: key → JSON value) stored in ``table`` under its key: the key,
+    ``columns``, and whether its ``json_column`` equals the entry's value as JSON. One parameter, compared by the
+    database (no row of ``table`` decoded here)."""
+    selected = ", ".join(f"t.{column}" for column in columns)
+    if postgres():
+        return fetch(f"SELECT t.{key}, {selected}, t.{json_column} = g.value FROM jsonb_each(CAST(%s AS jsonb)) g "
+                     f"JOIN {table} t ON t.{key} = g.key", [documents])
+    return fetch(f"SELECT t.{key}, {selected}, json(t.{json_column}) = json(g.value) FROM json_each(%s) g "
+                 f"JOIN {table} t ON t.{key} = g.key", [documents])
 
 
 def invalid_bids_sql() -> str:

@@ -123,12 +123,17 @@ class BidFact(models.Model):
     organisation_id = models.BigIntegerField(null=True)
     state = models.CharField(max_length=24)
     price = ExactDecimalField(max_digits=18, decimal_places=2, null=True)
-    approx = models.FloatField(null=True)  # the price as a float: first passes only, decided on ``price``
+    # For a price point (an opened bid's price or the cap): the price and the two next lower points' (in price,
+    # bid order) as floats, for the first pass of the price signals (decided on ``price``). None elsewhere.
+    approx = models.FloatField(null=True)
+    lower1 = models.FloatField(null=True)
+    lower2 = models.FloatField(null=True)
     repeated = models.BooleanField(default=False)  # some bidder of the section has two or more received bids
 
     class Meta:
         indexes = [models.Index(fields=["section", "price", "bid_id"],
-                                include=["organisation_id", "state", "approx", "repeated"], name="bidfact_order")]
+                                include=["organisation_id", "state", "approx", "lower1", "lower2", "repeated"],
+                                name="bidfact_order")]
 
     def __str__(self) -> str:
         return f"{self.section_id}/{self.bid_id}: {self.price}"

@@ -9,7 +9,6 @@ that is no longer found is removed.
 """
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -53,9 +52,11 @@ def _findings_of(sections_sql: str, params: list, *, every: bool = False) -> lis
     """Every signal and section/project flag of the sections ``sections_sql`` selects (``every``: all that are
     eligible, each indicator one pass over all stored facts)."""
     found = signals.shared_values(sections=sections_sql, section_params=params, every=every)
-    found += signals.prices(sections=sections_sql, section_params=params, every=every)
+    outcomes = flags.section_outcomes(sections=sections_sql, section_params=params, every=every)
+    found += signals.prices(ladders=[row["section"] for row in outcomes if row["ladder"]],
+                            identical=[row["section"] for row in outcomes if row["same"]])
     found += signals.bond_accounts(sections=sections_sql, section_params=params)
-    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params, every=every))
+    found += flags.section_flags(outcomes)
     return found + flags.project_flags(sql.projects_of(sections_sql, params))
 
 
@@ -76,11 +77,19 @@ def _chunks(items: list, size: int = 5000):
         yield items[start:start + size]
 
 
-def _unchanged(value, evidence, finding: signals.Finding) -> bool:
-    """A stored lead's value and evidence say what the finding says (the value as the column keeps it, the
-    evidence as JSON)."""
-    found = None if finding.value is None else finding.value.quantize(VALUE_PLACES)
-    return value == found and evidence == json.loads(json.dumps(finding.evidence, cls=DjangoJSONEncoder))
+def _stored(by_key: dict[str, signals.Finding]) -> dict[str, tuple]:
+    """key → (pk, state, unchanged) of the stored leads under these keys; unchanged: the lead's value and evidence
+    say what the finding says (the value as the column keeps it; the evidence compared as JSON by the database, so
+    that tens of thousands of stored leads are never decoded here)."""
+    stored = {}
+    for chunk in _chunks(list(by_key)):
+        documents = DjangoJSONEncoder().encode({key: by_key[key].evidence for key in chunk})
+        for key, pk, state, value, same in sql.json_compared(Lead._meta.db_table, ("id", "state", "value"),
+                                                             documents):
+            finding = by_key[key].value
+            stored[key] = (pk, state, bool(same) and value == (
+                None if finding is None else finding.quantize(VALUE_PLACES)))
+    return stored
 
 
 def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
@@ -96,21 +105,10 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
         regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
     by_key = {f.key: f for f in found}
-    # What is stored: every lead on a full run (its unhandled ones not found again go), else those found now.
-    fields = ("pk", "key", "state", "value", "evidence")
-    existing: dict[str, tuple] = {}  # key → (pk, state, value, evidence)
-    if full:
-        existing = {row[1]: (row[0], *row[2:]) for row in Lead.objects.values_list(*fields).iterator(5000)}
-    else:
-        for chunk in _chunks(list(by_key)):
-            existing.update({row[1]: (row[0], *row[2:]) for row in Lead.objects.filter(key__in=chunk)
-                             .values_list(*fields)})
+    existing = _stored(by_key)  # key → (pk, state, unchanged)
     # An unhandled lead found again is rewritten only when its value or evidence changed.
-    refreshed = []
-    for key, (pk, state, value, evidence) in existing.items():
-        finding = by_key.get(key)
-        if finding is not None and state == Lead.State.NEW and not _unchanged(value, evidence, finding):
-            refreshed.append(Lead(pk=pk, value=finding.value, evidence=finding.evidence))
+    refreshed = [Lead(pk=pk, value=by_key[key].value, evidence=by_key[key].evidence)
+                 for key, (pk, state, unchanged) in existing.items() if state == Lead.State.NEW and not unchanged]
     Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
     new = [f for f in found if f.key not in existing]
     created = _create(new, regions=regions, now=now)
@@ -119,8 +117,7 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
     unhandled = Lead.objects.filter(state=Lead.State.NEW)
     if full:
-        candidates = [(pk, key) for key, (pk, state, _value, _evidence) in existing.items()
-                      if state == Lead.State.NEW]
+        candidates = list(unhandled.values_list("pk", "key").iterator(5000))
     else:
         candidates = []
         for chunk in _chunks(section_ids, BATCH):

@@ -86,3 +86,19 @@ def test_equal_digests_of_different_values_make_no_lead():
 
     leads_refresh(full=True)
     assert _codes(section) == []
+
+
+def test_a_full_run_rewrites_only_the_leads_whose_evidence_changed():
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    one = bid(section, bidder(), price="900000.00", address="203.0.113.7", manager="王建国")
+    two = bid(section, bidder(), price="910000.00", address="203.0.113.7", manager="王建国")
+    leads_refresh()
+    address = Lead.objects.get(section=section, code="same_address")
+    manager = Lead.objects.get(section=section, code="same_manager")
+    Lead.objects.filter(pk=address.pk).update(evidence={"value": "203.0.113.7", "bids": [one.pk]})
+
+    leads_refresh(full=True)
+    address.refresh_from_db()
+    assert address.evidence == {"value": "203.0.113.7", "bids": sorted([one.pk, two.pk])}
+    assert Lead.objects.get(pk=manager.pk).evidence == manager.evidence
