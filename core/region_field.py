@@ -65,6 +65,10 @@ class RegionWidget(forms.MultiWidget):
         for widget, options, empty in levels:
             widget.choices = [("", empty)] + [(r.code, r.name) for r in options]
         context = super().get_context(name, value, attrs)
+        # A required region needs its province; the lower levels stay optional (a municipality has no prefecture,
+        # and the province itself is a region): a browser must not refuse the form for an empty county.
+        for subwidget in context["widget"]["subwidgets"][1:]:
+            subwidget["attrs"].pop("required", None)
         context["widget"]["children_url"] = reverse("core:region_children")
         return context
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from auctions.models import LotEvent, Sale
+from auctions.models import Lot, Sale
 from audit.models import AuditEvent
 from audit.services import audit_record
 from marketplace.models import Contract as PurchaseContract
@@ -24,10 +24,14 @@ from trading.models import Project, Status
 
 from .models import Release
 from .ocds import ocid_for, project_releases
+from .purchases import STEPS as PURCHASE_ACTIONS
 from .purchases import purchase_code, purchase_releases
 from .sales import sale_releases
 
 SWEEP_WINDOW = dt.timedelta(hours=1)
+SALE_STEPS = ("auctions.notice.publish", "auctions.lot.close", "auctions.approval.decide", "auctions.deal.refuse",
+              "auctions.deal.confirm")
+PURCHASE_STEPS = list(PURCHASE_ACTIONS)
 BATCH = 200
 
 
@@ -70,8 +74,9 @@ def releases_publish(*, projects=(), sales=(), purchases=(), now: dt.datetime | 
 
 def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
     """The sweep: projects changed in the last hour (a transaction still open at the previous sweep is seen by a
-    later one), plus those whose award, contract, contract termination or notice is that recent; sales whose notice,
-    close, decision, refusal or 成交确认书 is; purchases with a step in the audit chain that recent."""
+    later one), plus those whose award, contract, contract termination or notice is that recent; sales and purchases
+    with a published step (notice, close, decision, refusal, 成交确认书; selection, contract, delivery …) recorded in
+    the audit chain that recently."""
     now = now or timezone.now()
     since = now - SWEEP_WINDOW
     changed = _publishable().filter(
@@ -79,16 +84,23 @@ def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
         | Q(sections__award__contract__recorded_at__gte=since) | Q(announcements__published_at__gte=since)
         | Q(sections__award__refused_at__gte=since) | Q(sections__award__contract__terminated_at__gte=since)).distinct()
     stored = _in_batches(changed, now, "projects")
-    lots = LotEvent.objects.filter(at__gte=since, kind__in=("announced", "closed", "approval_decided", "deal_refused",
-                                                            "deal_confirmed")).values("lot__sale_id")
-    stored += _in_batches(_publishable_sales().filter(Q(notice_published_at__gte=since) | Q(pk__in=lots)), now,
-                          "sales")
-    steps = AuditEvent.objects.filter(created_at__gte=since, object_type__in=("marketplace.purchase",
-                                                                              "marketplace.contract"))
-    touched = {int(pk) for pk in steps.filter(object_type="marketplace.purchase").values_list("object_id", flat=True)}
-    touched |= set(PurchaseContract.objects.filter(pk__in=[int(pk) for pk in steps.filter(
-        object_type="marketplace.contract").values_list("object_id", flat=True)]).values_list("purchase_id", flat=True))
+    # Sales and purchases: their steps as the audit chain recorded them when they happened (by the indexed action,
+    # so the sweep never scans the chain or the halls' bid logs).
+    sale_steps = _audited(SALE_STEPS, since)
+    lots = [int(pk) for kind, pk in sale_steps if kind == "auctions.lot"]
+    sales = {int(pk) for kind, pk in sale_steps if kind == "auctions.sale"}
+    sales |= set(Lot.objects.filter(pk__in=lots).values_list("sale_id", flat=True))
+    stored += _in_batches(_publishable_sales().filter(pk__in=sales), now, "sales")
+    purchase_steps = _audited(PURCHASE_STEPS, since)
+    touched = {int(pk) for kind, pk in purchase_steps if kind == "marketplace.purchase"}
+    contracts = [int(pk) for kind, pk in purchase_steps if kind == "marketplace.contract"]
+    touched |= set(PurchaseContract.objects.filter(pk__in=contracts).values_list("purchase_id", flat=True))
     return stored + _in_batches(_publishable_purchases().filter(pk__in=touched), now, "purchases")
+
+
+def _audited(actions, since: dt.datetime) -> list[tuple[str, str]]:
+    return list(AuditEvent.objects.filter(action__in=actions, created_at__gte=since).values_list("object_type",
+                                                                                                  "object_id"))
 
 
 def releases_publish_all(*, now: dt.datetime | None = None) -> int:

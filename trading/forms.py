@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Role
 from core.forms import FlatSelect
 from core.region_field import RegionField
 
@@ -50,6 +50,16 @@ class ProjectForm(forms.Form):
     section_base_amount = forms.DecimalField(label=_("First section: base amount (yuan)"), max_digits=16,
                                              decimal_places=2)
     section_base_type = forms.ChoiceField(label=_("First section: base type"), choices=BaseType.choices)
+
+    def __init__(self, *args, role: str = "", **kwargs):
+        """An agency names the tenderer it works for, a tenderer optionally its agency: neither picks itself."""
+        super().__init__(*args, **kwargs)
+        if role == Role.AGENCY:
+            del self.fields["agency"]
+            self.fields["tenderer"].required = True
+            self.fields["tenderer"].label = _("Tenderer")
+        elif role == Role.TENDERER:
+            del self.fields["tenderer"]
 
 
 def key_files_field(data: dict) -> dict:

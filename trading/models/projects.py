@@ -228,3 +228,14 @@ class ProjectTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def by_name(self) -> str:
+        """Who took the step as the history shows it: the person's name, or the platform for its own steps (at a
+        deadline, after the opening room closed), whose recorded label is a log-in or "system"."""
+        return str(self.by) if self.by_id else str(_("the platform"))
+
+    @property
+    def reason_label(self) -> str:
+        known = self.reason_code in CancelReason.values
+        return str(CancelReason(self.reason_code).label) if known else self.reason_code
