@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from audit.context import Actor, acting_as
 from core.frames import refusal_messages
 
-from . import selectors
+from . import selectors, signin
 from .models import Lot, Sale
 from .services import command_apply
 
@@ -47,6 +47,9 @@ class AuctionSaleSerializer(serializers.Serializer):
 class AuctionBidSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=64, help_text="made by the client; a retry with the same id is applied once")
     amount = serializers.CharField(max_length=24, help_text="yuan, decimal text such as 12300000.00")
+    signature = serializers.CharField(
+        max_length=200, required=False, help_text="where the sale requires certificates: base64 signature by the "
+        "registered certificate's key over `sunshine-hall-bid:<lot id>:<id>:<amount>` (docs/certificates.md)")
 
 
 @extend_schema(responses={200: AuctionSaleSerializer(many=True)})
@@ -94,6 +97,10 @@ def bid(request, pk: int):
     actor = Actor(label=request.user.get_username(), source="api", ip_address=request.META.get("REMOTE_ADDR", ""),
                   user=request.user)
     try:
+        data = form.validated_data
+        if signin.sign_in_required(lot_id=pk):
+            signin.signature_check(user=request.user, signature=data.get("signature"), what="bid", text=signin.bid_text(
+                lot_id=pk, client_id=data["id"], amount=data["amount"]))
         with acting_as(actor):
             result = command_apply(lot_id=pk, user=request.user, client_id=form.validated_data["id"],
                                    amount=form.validated_data["amount"])

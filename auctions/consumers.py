@@ -18,14 +18,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.context import Actor
+from audit.context import Actor, acting_as
 from core.consumers import LeanDispatch
 from core.frames import refusal_messages
 
-from . import rules, selectors
+from . import rules, selectors, signin
 from .models import Lot, Sale, hall_group
 from .services import BidCommand, command_check, commands_apply, lot_advance
 
@@ -91,8 +92,8 @@ class LiveHalls:
             try:
                 return await read(commands_apply)(lot_id=lot_id, commands=commands)
             except Exception:
-                # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile by another
-                # process (the next attempt answers it as a retry), or the database went away.
+                # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile (a retry sent
+                # while the first was under way; the next attempt answers it as a retry), or the database went away.
                 logger.exception("bids for lot %s failed (attempt %s of %s)", lot_id, attempt, BATCH_ATTEMPTS)
         failed = ValidationError(_("Your bid could not be recorded; nothing was changed. Send it again (the same "
                                    "command id is applied at most once)."))
@@ -184,11 +185,17 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.audience = entry["audience"]
+        # Where the sale requires certificates, a bidder signs this connection's challenge before it bids.
+        self.challenge, self.signed_in = "", True
+        if self.audience == selectors.BIDDER and await read(signin.sign_in_required)(lot_id=self.lot_id):
+            self.challenge = signin.challenge_new(lot_id=self.lot_id, bidder_number=entry["bidder_number"])
+            self.signed_in = False
         await self.accept()
         await self.send_json({"type": "hello", "role": self.audience, "lot": self.lot_id,
                               "bidder_number": entry["bidder_number"], "server_time": timezone.now().isoformat(),
                               "countdown_seconds": rules.countdown().total_seconds(),
-                              "warning_seconds": rules.warning_window().total_seconds()})
+                              "warning_seconds": rules.warning_window().total_seconds(),
+                              **({"sign_in": {"challenge": self.challenge}} if self.challenge else {})})
         await self.send(text_data=json.dumps({"type": "events", "since": since, "events": entry["events"]},
                                              ensure_ascii=False))
         await self.send(text_data=json.dumps(entry["snapshot"], ensure_ascii=False))
@@ -222,8 +229,29 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong", "server_time": timezone.now().isoformat(), "echo": content.get("t")})
         elif kind == "command":
             await self._command(content)
+        elif kind == "sign_in":
+            await self._sign_in(content)
         else:
             await self.send_json({"type": "error", "errors": {"type": [_("Send sync, ping or command messages.")]}})
+
+    async def _sign_in(self, content: dict) -> None:
+        """The certificate challenge of this connection, signed (auctions.signin)."""
+        if not self.challenge:
+            await self.send_json({"type": "signed_in", "ok": True})  # nothing to prove here
+            return
+        try:
+            await database_sync_to_async(self._sign_in_check)(content.get("signature"))
+        except (ValidationError, PermissionDenied) as error:
+            await self.send_json({"type": "signed_in", "ok": False, "errors": refusal_messages(error)})
+            return
+        self.signed_in = True
+        await self.send_json({"type": "signed_in", "ok": True})
+
+    def _sign_in_check(self, signature) -> None:
+        client = self.scope.get("client") or ("", 0)
+        actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "", user=self.user)
+        with acting_as(actor), transaction.atomic():
+            signin.signature_check(user=self.user, text=self.challenge, signature=signature, what="sign_in")
 
     async def _command(self, content: dict) -> None:
         client_id = content.get("id")
@@ -231,6 +259,10 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "ack", "id": client_id, "ok": False,
                                   "errors": {"__all__": [_("Only a bidder of this lot bids; this view is read-only.")]},
                                   })
+            return
+        if not self.signed_in:
+            await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": {"certificate": [_(
+                "Sign in to the hall with your certificate first: this sale requires it before bidding.")]}})
             return
         if content.get("action") != "bid":
             await self.send_json({"type": "ack", "id": client_id, "ok": False,
@@ -243,12 +275,12 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             # sent: an accepted bid is never lost.
             answer = await read(command_check)(lot_id=self.lot_id, user=self.user, client_id=client_id,
                                                amount=amount)
-            if answer is None:
+            if not isinstance(answer, dict):
                 client = self.scope.get("client") or ("", 0)
                 actor = Actor(label=self.user.get_username(), source="websocket", ip_address=client[0] or "",
                               user=self.user)
                 answer = await live_halls.bid(self.lot_id, BidCommand(user=self.user, client_id=client_id,
-                                                                      amount=amount, actor=actor))
+                                                                      amount=amount, actor=actor, application=answer))
             if isinstance(answer, Exception):
                 raise answer
         except (ValidationError, PermissionDenied) as error:

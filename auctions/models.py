@@ -65,6 +65,10 @@ class Sale(models.Model):
     reserve_key_pem = models.TextField(blank=True)
     reserve_key_fingerprint = models.CharField(max_length=64, blank=True)
     suspended_reason = models.TextField(blank=True)
+    key_files_allowed = models.BooleanField(
+        _("key files allowed"), default=True,
+        help_text=_("Unticked, a bidder signs in to the hall with a certificate from a CA the platform accepts "
+                    "before it may bid (docs/certificates.md)."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

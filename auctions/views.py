@@ -166,7 +166,8 @@ def sale_new(request):
                     notice_text=values.get("notice_text", ""), lots=[{
                         "title": values.get("lot_title", ""), "starting_price": values.get("starting_price"),
                         "increment": values.get("increment"), "deposit": values.get("deposit"),
-                        "valuation": values.get("valuation") or None}])
+                        "valuation": values.get("valuation") or None}],
+                    key_files_allowed="certificates_only" not in values)
             except ValidationError as error:
                 errors = error.message_dict
             else:

@@ -2,16 +2,19 @@
 
     .venv/bin/python bench/auction_hall.py [--bidders 200 --observers 800 --rate 40 --seconds 60]
 
-Real services: PostgreSQL (its own database, sunshine_bench_auction), Redis (the pub/sub channel layer), one Daphne
-for the hall (config.asgi) and one for the bare relay (bench.relay_asgi), the clients in 2 processes. The lot is in
-限时竞价 with a countdown longer than the run. Bidders (each its own log-in and 竞买号) send RATE bids a second
-over all of them (about half are accepted: the two client processes race, so RATE 40 gives about 20 accepted a
-second): a random bidder of each client process bids the current price (as it saw it) plus 1 to 10 increments; bids
-that race are refused ("another bid came first") and counted by reason. Figures: accepted bids'
-acknowledgement p50/p99 (send → ack); bid → every client p99 (the frame's server stamp `sent_at` → arrival) next
-to the relay (its own send stamp → arrival) with the same clients, the same rate and the same frame; accepted
-bids lost (acknowledged but not in the database, or missing at a client); whether every client ends with the same
-last bid. Appends to bench/RESULTS.md with the date and the machine load.
+Real services: PostgreSQL (its own database, sunshine_bench_auction or BENCH_DATABASE_URL), Redis (the pub/sub
+channel layer), one Daphne for the hall (config.asgi) and one for the bare relay (bench.relay_asgi:lean_application,
+which dispatches as the hall does), the clients in 2 processes; BENCH_PORT_BASE puts the two servers on that port
+and the next. Clients connect at BENCH_CONNECT_RATE a second (100), a refused connect tried again after a second (3
+attempts), as the hall page does. The lot is in 限时竞价 with a countdown longer than the run. Bidders (each its own
+log-in and 竞买号) send RATE bids a second over all of them: a random bidder of each client process bids the current
+price (as it saw it) plus 1 to 10 increments; bids that race are refused ("another bid came first") and counted by
+reason. Figures: accepted bids' acknowledgement p50/p99 (send → ack); bid → every client p50/p99 (the frame's
+server stamp `sent_at` → arrival, each bid of a batched frame counted) next to the relay (its own send stamp →
+arrival) with the same clients, as many frames a second as the hall accepted bids, and the same frame; the CPU
+each server process used; accepted bids lost (acknowledged but not in the database) and accepted bids a client
+never got live; whether every client ends with the same last bid. Writes its section of bench/RESULTS.md (one per
+size) with the date and the machine load.
 """
 
 import argparse
@@ -37,7 +40,8 @@ os.environ.setdefault("CHANNEL_PREFIX", "bench-auction")
 os.environ.setdefault("SUNSHINE_VAR_DIR", str(ROOT / "var" / "bench-auction"))
 COUNTDOWN = "7200"
 CLIENT_PROCESSES = 2
-CONNECT_RATE = 200.0  # new connections a second over all client processes
+CONNECT_RATE = float(os.environ.get("BENCH_CONNECT_RATE", "100"))  # new connections a second, all client processes
+CONNECT_ATTEMPTS = 3  # a refused connect is tried again after a second, as the hall page's client does
 
 
 def free_port(offset: int = 0) -> int:
@@ -108,8 +112,9 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
     import websockets
 
     rng = random.Random()
-    stats = {"connected": 0, "failed": 0, "latencies": [], "acks": [], "accepted": [], "refused": {}, "last": [],
-             "sent": 0}
+    stats = {"connected": 0, "failed": 0, "retried": 0, "latencies": [], "acks": [], "accepted": [], "refused": {},
+             "last": [], "seqs": [], "sent": 0}
+    heard = {"at": time.monotonic()}
     sockets: list = []
     semaphore = asyncio.Semaphore(64)
     current = {"price": 10100000.0, "seq": 0}
@@ -119,13 +124,19 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
     async def one(index: int, cookie):
         await asyncio.sleep(index / (CONNECT_RATE / CLIENT_PROCESSES))
         headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
-        async with semaphore:
-            try:
-                ws = await websockets.connect(url, origin=origin, additional_headers=headers, open_timeout=60,
-                                              max_size=None, ping_interval=None, close_timeout=2)
-            except Exception:
+        for attempt in range(CONNECT_ATTEMPTS):
+            async with semaphore:
+                try:
+                    ws = await websockets.connect(url, origin=origin, additional_headers=headers, open_timeout=60,
+                                                  max_size=None, ping_interval=None, close_timeout=2)
+                    break
+                except Exception:
+                    pass
+            if attempt == CONNECT_ATTEMPTS - 1:
                 stats["failed"] += 1
                 return None
+            stats["retried"] += 1
+            await asyncio.sleep(1)
         stats["connected"] += 1
         sockets.append(ws)
         return ws
@@ -134,18 +145,22 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
         with contextlib.suppress(Exception):
             async for raw in ws:
                 now = time.time()
+                heard["at"] = time.monotonic()
                 message = json.loads(raw)
                 kind_ = message["type"]
-                if kind_ == "event" and message["kind"] == "bid":
-                    state["last"] = (message["seq"], message["payload"]["amount"])
-                    stats["latencies"].append(now - dt.datetime.fromisoformat(message["sent_at"]).timestamp())
-                    if message["seq"] > current["seq"]:
-                        current["seq"], current["price"] = message["seq"], float(message["payload"]["amount"])
-                elif kind_ == "events":
-                    for event in message["events"]:
-                        if event["kind"] == "bid":
-                            state["last"] = (event["seq"], event["payload"]["amount"])
-                elif kind_ == "ack":
+                # live bids come one a frame, or several in one "events" frame (bids accepted in one transaction);
+                # "events" without sent_at is the catch-up on connect
+                live = [message] if kind_ == "event" else message["events"] if kind_ == "events" else []
+                for event in live:
+                    if event["kind"] != "bid":
+                        continue
+                    state["last"] = (event["seq"], event["payload"]["amount"])
+                    state["seqs"].add(event["seq"])
+                    if "sent_at" in message:
+                        stats["latencies"].append(now - dt.datetime.fromisoformat(message["sent_at"]).timestamp())
+                    if event["seq"] > current["seq"]:
+                        current["seq"], current["price"] = event["seq"], float(event["payload"]["amount"])
+                if kind_ == "ack":
                     sent = pending.pop(message["id"], None)
                     if sent is not None:
                         if message["ok"]:
@@ -159,9 +174,9 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
                     stats["latencies"].append(now - message["sent"])
 
     opened = await asyncio.gather(*(one(i, c) for i, c in enumerate(cookies)))
-    states = [{"last": None} for _ in opened]
+    states = [{"last": None, "seqs": set()} for _ in opened]
     readers = [asyncio.ensure_future(read(ws, st)) for ws, st in zip(opened, states, strict=True) if ws]
-    conn.send({"connected": stats["connected"], "failed": stats["failed"]})
+    conn.send({"connected": stats["connected"], "failed": stats["failed"], "retried": stats["retried"]})
     await asyncio.to_thread(conn.recv)  # go
     start.set()
     bidders = [ws for ws, cookie in zip(opened, cookies, strict=True) if ws and cookie]
@@ -185,11 +200,14 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
                 await ws.send(json.dumps({"broadcast": n + 1_000_000 * os.getpid(), "payload": frame}))
             stats["sent"] += 1
             await asyncio.sleep(1 / my_rate)
-    await asyncio.sleep(8)  # let the last frames arrive
+    quiet_until = time.monotonic() + 60  # let the last frames arrive: 3 s with none, at most a minute
+    while time.monotonic() < quiet_until and time.monotonic() - heard["at"] < 3:
+        await asyncio.sleep(0.5)
     for r in readers:
         r.cancel()
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     stats["last"] = [st["last"] for st, ws in zip(states, opened, strict=True) if ws]
+    stats["seqs"] = [st["seqs"] for st, ws in zip(states, opened, strict=True) if ws]
     return stats
 
 
@@ -197,7 +215,13 @@ def client_process(url, cookies, origin, conn, kind, rate, seconds):
     conn.send(asyncio.run(_clients(url, cookies, origin, conn, kind, rate, seconds)))
 
 
-def run(url: str, cookies: list, origin: str, kind: str, rate: float, seconds: float) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(url: str, cookies: list, origin: str, kind: str, rate: float, seconds: float, server_pid: int) -> dict:
     context = multiprocessing.get_context("spawn")
     pipes, procs = [], []
     for i in range(CLIENT_PROCESSES):
@@ -208,13 +232,19 @@ def run(url: str, cookies: list, origin: str, kind: str, rate: float, seconds: f
         pipes.append(parent)
         procs.append(proc)
     connects = [p.recv() for p in pipes]
+    print(f"{kind}: {sum(c['connected'] for c in connects)} connected, {sum(c['failed'] for c in connects)} failed",
+          flush=True)
     time.sleep(2)
+    cpu_before = cpu_seconds(server_pid)
     for p in pipes:
         p.send("go")
     results = [p.recv() for p in pipes]
+    cpu = cpu_seconds(server_pid) - cpu_before
     for proc in procs:
         proc.join(timeout=30)
     merged = {"connected": sum(c["connected"] for c in connects), "failed": sum(c["failed"] for c in connects),
+              "retried": sum(c["retried"] for c in connects), "cpu": cpu,
+              "seqs": [x for r in results for x in r["seqs"]],
               "latencies": sorted(x for r in results for x in r["latencies"]),
               "acks": sorted(x for r in results for x in r["acks"]),
               "accepted": [s for r in results for s in r["accepted"]], "refused": {},
@@ -247,10 +277,11 @@ def main() -> None:
     load_before = os.getloadavg()
     try:
         origin = f"http://127.0.0.1:{hall_port}"
-        room = run(f"ws://127.0.0.1:{hall_port}/ws/hall/{lot_id}/", clients, origin, "hall", args.rate, args.seconds)
+        room = run(f"ws://127.0.0.1:{hall_port}/ws/hall/{lot_id}/", clients, origin, "hall", args.rate, args.seconds,
+                   hall.pid)
         # the relay fans out as many frames a second as the hall accepted bids
         bare = run(f"ws://127.0.0.1:{relay_port}/ws/relay/", clients, f"http://127.0.0.1:{relay_port}", "relay",
-                   len(room["accepted"]) / args.seconds or args.rate, args.seconds)
+                   len(room["accepted"]) / args.seconds or args.rate, args.seconds, relay.pid)
     finally:
         for process in (hall, relay):
             with contextlib.suppress(ProcessLookupError):
@@ -263,6 +294,8 @@ def main() -> None:
     lost = [seq for seq in room["accepted"] if seq not in stored]
     last = Quote.objects.filter(lot_id=lot_id).order_by("-seq").first()
     same_last = sum(1 for entry in room["last"] if entry and entry[0] == last.seq)
+    acked = set(room["accepted"])
+    missing = [len(acked - seqs) for seqs in room["seqs"]]  # accepted bids a client never got live
     p99_room, p99_relay = pct(room["latencies"], 0.99), pct(bare["latencies"], 0.99)
     ratio = round(p99_room / p99_relay, 2) if p99_room and p99_relay else None
     refused = "; ".join(f"{count} × “{reason}”" for reason, count in sorted(room["refused"].items(),
@@ -273,20 +306,22 @@ def main() -> None:
     fanout = (f"{pct(room['latencies'], 0.5)} / {p99_room} | {pct(bare['latencies'], 0.5)} / {p99_relay}")
     scaled = ""
     if args.bidders < 200 or args.observers < 800 or args.seconds < 60 or args.rate < 40:
-        scaled = (f"\nScaled down from the target (200 bidders, 800 observers, ≥ 20 accepted bids/s for a minute): "
-                  f"the shared 2-core machine was swamped (load average {load_before[0]:.1f}) by other work; the "
-                  f"full size is a rerun with no arguments.\n")
+        scaled = ("\nScaled down from the target (200 bidders, 800 observers, ≥ 20 accepted bids/s for a minute); "
+                  "the full size is a run with no arguments.\n")
     text = f"""Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, `{command}`; load average before \
 {load_before[0]:.1f}, after {load_after[0]:.1f} (2 cores, shared with other work).
 
 | | hall (限时竞价) | bare relay, same run |
 |---|---|---|
-| clients connected / failed | {room['connected']} / {room['failed']} | {bare['connected']} / {bare['failed']} |
+| clients connected / failed (connects retried) | {room['connected']} / {room['failed']} ({room['retried']}) | \
+{bare['connected']} / {bare['failed']} ({bare['retried']}) |
 | bids sent / accepted | {room['sent']} / {accepted} | {bare['sent']} broadcasts |
 | accepted bid acknowledged p50 / p99 (ms) | {pct(room['acks'], 0.5)} / {pct(room['acks'], 0.99)} | — |
 | bid → every client p50 / p99 (ms) | {fanout} |
 | p99 hall ÷ relay (target ≤ 1.5) | {ratio} | |
-| accepted bids lost | {len(lost)} | |
+| server process CPU during the run (s, of {args.seconds:g} s) | {room['cpu']:.1f} | {bare['cpu']:.1f} |
+| accepted bids lost (acknowledged, not in the database) | {len(lost)} | |
+| accepted bids a client never got (clients / deliveries) | {sum(1 for m in missing if m)} / {sum(missing)} | |
 | clients ending on the same last bid (seq {last.seq}, {last.amount}) | {same_last} of {len(room['last'])} | |
 
 Refusals (each told its reason): {refused or "none"}.
@@ -294,7 +329,8 @@ Refusals (each told its reason): {refused or "none"}.
     print(text)
     import benchsupport
 
-    benchsupport.results_section_write("Auction hall (限时竞价)", text)
+    benchsupport.results_section_write(
+        f"Auction hall (限时竞价), {args.bidders} bidders + {args.observers} observers, {args.seconds:g} s", text)
 
 
 if __name__ == "__main__":

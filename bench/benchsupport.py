@@ -50,3 +50,18 @@ def results_section_write(title: str, text: str) -> None:
     else:
         updated = current.rstrip("\n") + "\n\n" + section
     path.write_text(updated, encoding="utf-8")
+
+
+def results_section_append(title: str, text: str) -> None:
+    """Append ``text`` at the end of the section ``## title`` of bench/RESULTS.md (kept dated: earlier figures stay)."""
+    import re
+
+    path = ROOT / "bench" / "RESULTS.md"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    found = pattern.search(current)
+    if not found:
+        results_section_write(title, text)
+        return
+    section = found.group(0).rstrip("\n") + f"\n\n{text.strip()}\n\n"
+    path.write_text((current[:found.start()] + section + current[found.end():]).rstrip("\n") + "\n", encoding="utf-8")

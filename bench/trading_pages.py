@@ -87,10 +87,10 @@ def load(n: int) -> None:
                 published = now - dt.timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
                 region = f"3101{rng.randint(1, 20):02d}"
                 status = rng.choice(STATUSES)
-                rows[pk] = (title, published, category, region, status)
+                code = deal_code_make(region=region, category=category, year=published.year, serial=pk)
+                rows[pk] = (title, published, category, region, code)
                 copy.write_row((
-                    pk, title, "", category, deal_code_make(region=region, category=category, year=published.year,
-                                                             serial=pk),
+                    pk, title, "", category, code,
                     tenderer.pk, None, region, "open", "services" if category == "government" else "",
                     "lowest_price", json.dumps([]), published, published + dt.timedelta(days=21), 30, 10, False,
                     status, "", "", user.pk, published, published,
@@ -99,9 +99,11 @@ def load(n: int) -> None:
                       "FROM STDIN") as copy:
             for pk in ids:
                 copy.write_row((pk, "001", "一标段", rng.randint(100_000, 50_000_000), "budget", "[]"))
-        with cur.copy("COPY trading_announcement (project_id, kind, title, body, published_at) FROM STDIN") as copy:
-            for pk, (title, published, category, region, _status) in rows.items():
-                copy.write_row((pk, "tender", title, f"{title}招标公告。项目编号{pk}，区域{region}，类别{category}。"
+        with cur.copy("COPY trading_announcement (project_id, kind, category, region, deal_code, link, title, body, "
+                      "published_at) FROM STDIN") as copy:
+            for pk, (title, published, category, region, code) in rows.items():
+                copy.write_row((pk, "tender", category, region, code, "", title,
+                                f"{title}招标公告。项目编号{pk}，区域{region}，类别{category}。"
                                 "投标人须具备相应资质，按公告要求在线获取招标文件并提交电子投标文件。", published))
         cur.execute("SELECT setval(pg_get_serial_sequence('trading_project', 'id'), "
                     "(SELECT MAX(id) FROM trading_project))")
@@ -188,7 +190,7 @@ def main() -> None:
     if args.write:
         from benchsupport import results_section_write
 
-        results_section_write("Announcement search at 100,000 projects (n-gram index)", (
+        results_section_write(f"Announcement search at {args.projects:,} projects, {dt.date.today()}", (
             f"{dt.date.today()}, {args.projects:,} projects, {args.requests} requests each, PostgreSQL "
             f"{connection.pg_version}; `bench/trading_pages.py --write`. Target (issue #17): every search of 1-4 "
             "characters p95 ≤ 50 ms for the page, served by the n-gram GIN index (docs/trading.md). Load average at "

@@ -197,7 +197,7 @@ def main() -> None:
     if args.write:
         from benchsupport import results_section_write
 
-        results_section_write(f"Statistics at {args.sections:,} awarded sections (rollup)", (
+        results_section_write(f"Statistics at {args.sections:,} awarded sections (rollup), {dt.date.today()}", (
             f"{dt.date.today()}, `bench/trading_statistics.py --sections {args.sections} --write`, {args.runs} runs "
             f"each, rollup {rollup_rows:,} rows, window {flt_start} .. {end} with 同比. Target (issue #17): the page "
             f"p95 ≤ 300 ms and ≤ 0.25× a bare GROUP BY over the award table. Load average at the end "

@@ -20,13 +20,14 @@ def challenge_verify(*, user, challenge: bytes, signature: bytes) -> bool:
     return verify(user=user, challenge=challenge, signature=signature)
 
 
-def certificate_still_valid(*, user) -> None:
+def signing_key_check(*, user, project) -> None:
     """A bidder whose key is a certificate: refused (ValidationError on ``certificate``, with the reason) once the
-    certificate expired, was revoked, or no longer names its organisation."""
+    certificate expired, was revoked, or no longer names its organisation; a bare key file where ``project`` accepts
+    certificates only."""
     from trading.selectors import bidder_key_current as current
-    from trading.services.keys import certificate_still_valid as check
+    from trading.services.keys import signing_key_check as check
 
-    check(key=current(user=user))
+    check(key=current(user=user), key_files_allowed=project.key_files_allowed)
 
 
 def bidder_key_current(*, user):

@@ -149,7 +149,7 @@ def bidder_sign_in(*, session: OpeningSession, user, signature: str) -> RoomBidd
     if not entry.challenge:
         raise ValidationError({"signature": _("Ask for a sign-in challenge first, then sign it with your key.")})
     raw = _b64(signature, "signature")
-    decryption.certificate_still_valid(user=user)
+    decryption.signing_key_check(user=user, project=session.section.project)
     if not decryption.challenge_verify(user=user, challenge=challenge_text(session=session, entry=entry),
                                        signature=raw):
         raise ValidationError({"signature": _(

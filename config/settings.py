@@ -374,6 +374,8 @@ TRADING_DOCUMENT_MAX_BYTES = int(os.environ.get("TRADING_DOCUMENT_MAX_BYTES", st
 # certificates the platform accepts and their revocation lists, PEM files, comma-separated.
 SIGNING_CA_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CAS", "").split(",") if p.strip()]
 SIGNING_CRL_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CRLS", "").split(",") if p.strip()]
+# Intermediate CA certificates (not trusted by themselves: a path through them must end at a SIGNING_CA_FILES CA).
+SIGNING_INTERMEDIATE_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_INTERMEDIATES", "").split(",") if p.strip()]
 
 # Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
 # (grade, minimum score), best first; the last grade takes every lower score.

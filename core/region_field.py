@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .forms import FlatSelect
 from .regions import region_children, region_get
 
 LEVELS = ("province", "city", "county")
@@ -33,7 +34,7 @@ class RegionWidget(forms.MultiWidget):
 
     def __init__(self, attrs=None, *, empty_label="—"):
         self.empty_label = empty_label
-        super().__init__([forms.Select(attrs={"data-level": level}) for level in LEVELS], attrs)
+        super().__init__([FlatSelect(attrs={"data-level": level}) for level in LEVELS], attrs)
 
     def decompress(self, value):
         return _chain(value or "")
@@ -64,6 +65,10 @@ class RegionWidget(forms.MultiWidget):
         for widget, options, empty in levels:
             widget.choices = [("", empty)] + [(r.code, r.name) for r in options]
         context = super().get_context(name, value, attrs)
+        # A required region needs its province; the lower levels stay optional (a municipality has no prefecture,
+        # and the province itself is a region): a browser must not refuse the form for an empty county.
+        for subwidget in context["widget"]["subwidgets"][1:]:
+            subwidget["attrs"].pop("required", None)
         context["widget"]["children_url"] = reverse("core:region_children")
         return context
 

@@ -195,8 +195,10 @@ def draw_detail(request, pk: int):
 
 def _draw_detail_render(request, draw_request: DrawRequest, *, witness_errors: dict | None = None):
     witness = draw_request.draw_format == 2 and witness_may_act(user=request.user, request=draw_request)
+    summary = committee_summary(request=draw_request)
     return render(request, "expert_pool/draw_detail.html", {
-        "draw": draw_request, "summary": committee_summary(request=draw_request),
+        "draw": draw_request, "summary": summary,
+        "committee_complete": summary["confirmed"] >= summary["wanted"] and not summary["waiting"],
         "can_commit": witness and draw_request.state == DrawRequest.State.COMMITTED
         and not draw_request.witness_commitment,
         "can_reveal": witness and draw_request.state == DrawRequest.State.POOL_FIXED,

@@ -35,6 +35,9 @@ DEFAULTS = {
     "MARKETPLACE_DRAW_RESERVES": 2,
     # Format 2 of the draw: minutes the witness (a regulator) has to reveal its secret once the pool is fixed.
     "MARKETPLACE_DRAW_REVEAL_MINUTES": 120,
+    # The contract waits until every participant whose challenge (质疑) was answered has had its complaint period
+    # (supervision: 15 working days, 94号令 art. 17), so signing fast cannot cut a complaint off.
+    "MARKETPLACE_CONTRACT_AFTER_COMPLAINT_PERIOD": True,
     # 比选: default published weights (percent, sum 100); "price" is scored by formula (lowest quote = 100).
     "MARKETPLACE_COMPARISON_WEIGHTS": {"price": 30, "proposal": 50, "experience": 20},
     "MARKETPLACE_COMMITTEE_SIZES": (3, 5, 7),

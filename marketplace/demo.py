@@ -1,7 +1,8 @@
 """Demo marketplace: six intermediaries (one with an expired qualification, one suspended) with log-ins
 intermediary1 .. intermediary6, and purchases of the demo owner ``tenderer`` in every state a visitor should see —
 a rated direct selection, a random draw witnessed by ``regulator`` with its public record (format 2), a random draw
-still open for the regulator's commitment, sealed quotes still open, a comparison waiting for
+still open for the regulator's commitment, a publicised 竞价 whose second challenged the result (supervision's demo
+files its complaint), sealed quotes still open, a comparison waiting for
 the committee's scores, a delivered service with a poor rating that moved the intermediary's credit.
 
 Deadlines that must have passed are moved back in the database after posting (as the tests do): a demo cannot wait.
@@ -69,7 +70,9 @@ def _post(owner, title: str, method: str, cap: str, service_type: str = "ZJZX", 
 
 
 def _close(purchase: Purchase) -> Purchase:
-    Purchase.objects.filter(pk=purchase.pk).update(deadline=timezone.now() - dt.timedelta(hours=1))
+    now = timezone.now()  # posted five days ago, closed an hour ago
+    Purchase.objects.filter(pk=purchase.pk).update(posted_at=now - dt.timedelta(days=5),
+                                                   deadline=now - dt.timedelta(hours=1))
     purchase.refresh_from_db()
     return purchase
 
@@ -118,6 +121,14 @@ def seed(*, stdout) -> None:
     delivery.rating_submit(contract=_deliver(poor, poor.amount), timeliness=2, quality=2, attitude=3, fees=3,
                            comment="成果报告两次退回修改，超期十天交付。")
 
+    challenged = _post(owner, "市档案馆改造工程造价咨询", "bidding", "70000", quote_mode="sealed")
+    for who, quote in ((zj, "63000"), (appraisal, "61500"), (green, "66000")):
+        purchases.application_submit(purchase=challenged, intermediary=who, quote=quote)
+    challenged = selection.bidding_select(purchase=_close(challenged))
+    objection = selection.objection_file(purchase=challenged, organisation=zj.organisation,
+                                         text="中选单位报价明显低于成本，且未按要求提供同类项目业绩证明。")
+    selection.objection_answer(objection=objection, answer="经核查，中选单位已提交三项同类业绩，报价在合理范围内。")
+
     sealed = _post(owner, "市民中心停车场改造造价咨询", "bidding", "45000", quote_mode="sealed")
     for who, quote in ((zj, "41000"), (appraisal, "39500")):
         purchases.application_submit(purchase=sealed, intermediary=who, quote=quote)
@@ -130,7 +141,7 @@ def seed(*, stdout) -> None:
     experts = list(User.objects.filter(role=Role.EXPERT, username__in=["expert01", "expert02", "expert03"]))
     if len(experts) == 3:
         selection.committee_appoint(purchase=_close(comparison), members=experts)
-    stdout.write("marketplace: 6 intermediaries (intermediary1 .. intermediary6) and 6 purchases in every state")
+    stdout.write("marketplace: 6 intermediaries (intermediary1 .. intermediary6) and 7 purchases in every state")
 
 
 def leftovers() -> list[str]:

@@ -11,6 +11,7 @@ from accounts.desk import DeskItem, desk_register
 from accounts.models import Role
 from core.workdays import today
 
+from .holds import contract_hold
 from .models import CommitteeMember, Method, Objection, Purchase
 from .selectors import intermediary_of
 
@@ -43,6 +44,8 @@ def owner_tasks(user):
             if waiting:
                 action = _("Answer the objection")
                 deadline = min((o.reply_due for o in waiting if o.reply_due), default=None)
+            elif day > purchase.publicity_until and contract_hold(purchase):
+                action = _("The contract waits: a complaint on the result is being handled")
             elif day > purchase.publicity_until:
                 action = _("Record the contract")
             else:

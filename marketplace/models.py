@@ -117,6 +117,7 @@ class Purchase(models.Model):
     publicity_until = models.DateField(_("publicised until"), null=True, blank=True)
     failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
     refused = models.JSONField(_("intermediaries who refused"), default=list)
+    voided = models.JSONField(_("selections voided by an upheld complaint"), default=list)
 
     class Meta:
         ordering = ["-posted_at", "-pk"]

@@ -140,11 +140,27 @@ def draw_record(*, purchase: Purchase) -> dict:
         "seed": draw.seed, "pool": draw.pool, "result": {"groups": [{
             "specialty": purchase.service_type, "members": draw.order[:1], "reserves": draw.order[1:]}]},
         "refused": list(purchase.refused),
+        "voided": list(purchase.voided),
         "selected": purchase.winner_id,
     })
     if v2:
         record["events"] = protocol_events(obj=purchase, actions=DRAW_EVENTS)
     return record
+
+
+def purchase_participants(purchase: Purchase) -> set[int]:
+    """The organisations that took part in a purchase's selection (利害关系人): its applicants (withdrawn ones
+    excepted), the candidates of its draw's pool and those screened out of it, the selected intermediary."""
+    organisations = set(purchase.applications.exclude(state=Application.State.WITHDRAWN)
+                        .values_list("intermediary__organisation_id", flat=True))
+    organisations |= set(purchase.exclusions.values_list("intermediary__organisation_id", flat=True))
+    draw = getattr(purchase, "draw", None)
+    if draw is not None and draw.pool:
+        organisations |= set(Intermediary.objects.filter(pk__in=draw.pool[0]["candidates"])
+                             .values_list("organisation_id", flat=True))
+    if purchase.winner_id:
+        organisations.add(purchase.winner.organisation_id)
+    return organisations
 
 
 def qualification_current(*, intermediary: Intermediary, service_type: str, on: dt.date | None = None):

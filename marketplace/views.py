@@ -27,6 +27,7 @@ from core.workdays import today
 from credit.selectors import subject_standing
 
 from . import conf, forms
+from .holds import contract_hold
 from .models import Application, CommitteeMember, Exclusion, Intermediary, Method, Objection, Purchase, Rating
 from .selectors import (
     applications_live,
@@ -91,7 +92,7 @@ def _may_object(user, purchase, intermediary) -> bool:
 
 def _may_contract(user, purchase, intermediary) -> bool:
     return (_owner(Purchase.State.PUBLICISED)(user, purchase, intermediary) and today() > purchase.publicity_until
-            and not purchase.objections.filter(answered_at__isnull=True).exists())
+            and not purchase.objections.filter(answered_at__isnull=True).exists() and contract_hold(purchase) is None)
 
 
 def _may_answer(user, purchase, intermediary) -> bool:
@@ -265,6 +266,9 @@ def _purchase_render(request, purchase: Purchase, intermediary, *, bound=None, s
     context = {
         "can_commit": stage == Stage.COMMITTED and not purchase.draw.witness_commitment,
         "can_reveal": stage == Stage.POOL_FIXED, "witness_errors": witness_errors or {},
+        "contract_hold": contract_hold(purchase) if purchase.state == Purchase.State.PUBLICISED else None,
+        "voided": list(Intermediary.objects.filter(pk__in=purchase.voided)
+                       .values_list("organisation__name", flat=True)),
         "purchase": purchase, "panels": _panels(request, purchase, intermediary, bound),
         "applications": list(purchase.applications.select_related("intermediary__organisation")
                              .exclude(state=Application.State.WITHDRAWN).order_by("rank", "applied_at")),

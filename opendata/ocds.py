@@ -92,6 +92,46 @@ def _ref(org) -> dict:
     return {"id": _party_id(org), "name": org.name}
 
 
+class Parties:
+    """A release's ``parties``: each organisation once, identified by its credit code, with every role it plays."""
+
+    def __init__(self):
+        self.entries: dict[str, dict] = {}
+
+    def add(self, org, role: str) -> dict:
+        """Record ``org`` in ``role``; returns its OrganizationReference."""
+        entry = self.entries.setdefault(_party_id(org), {
+            "id": _party_id(org), "name": org.name,
+            "identifier": {"scheme": PARTY_SCHEME, "id": org.credit_code, "legalName": org.name}, "roles": []})
+        if role not in entry["roles"]:
+            entry["roles"].append(role)
+        return _ref(org)
+
+    def list(self) -> list[dict]:
+        return list(self.entries.values())
+
+
+def release_head(*, ocid: str, event: "Event", buyer: dict) -> dict:
+    """The fields every release starts with."""
+    return {"ocid": ocid, "id": f"{ocid}-{event.key}", "date": when(event.at), "tag": [event.tag],
+            "initiationType": "tender", "language": "zh", "buyer": buyer}
+
+
+def release_finish(release: dict, *, parties: "Parties", awards: list, contracts: list) -> dict:
+    """The parties, and the awards and contracts when there are any."""
+    release["parties"] = parties.list()
+    if awards:
+        release["awards"] = awards
+    if contracts:
+        release["contracts"] = contracts
+    return release
+
+
+def releases_until(facts, build, *, now: dt.datetime) -> list[tuple["Event", dict]]:
+    """Every release of ``facts`` (anything with ``events()``) whose event has happened by ``now``, oldest first."""
+    return [(event, build(facts, event)) for event in facts.events() if event.at <= now]
+
+
 @dataclass
 class Event:
     key: str  # unique within the project: <kind>-<row id>
@@ -204,16 +244,8 @@ def release_build(facts: Facts, event: Event) -> dict:
     ocid = ocid_for(project.deal_code)
     opened = facts.opened_at is not None and facts.opened_at <= at
     section_code = {s.pk: s.code for s in facts.sections}
-    parties: dict[str, dict] = {}
-
-    def party(org, role: str) -> dict:
-        entry = parties.setdefault(_party_id(org), {
-            "id": _party_id(org), "name": org.name,
-            "identifier": {"scheme": PARTY_SCHEME, "id": org.credit_code, "legalName": org.name}, "roles": []})
-        if role not in entry["roles"]:
-            entry["roles"].append(role)
-        return _ref(org)
-
+    parties = Parties()
+    party = parties.add
     buyer = party(project.tenderer, "buyer")
     procuring = party(project.host, "procuringEntity")
     tender = {"id": project.deal_code, "title": project.title, "status": TENDER_STATUS[facts.status_at(at)],
@@ -245,8 +277,7 @@ def release_build(facts: Facts, event: Event) -> dict:
                   for a in facts.amendments if a.published_at <= at]
     if amendments:
         tender["amendments"] = amendments
-    release = {"ocid": ocid, "id": f"{ocid}-{event.key}", "date": when(at), "tag": [event.tag],
-               "initiationType": "tender", "language": "zh", "buyer": buyer}
+    release = release_head(ocid=ocid, event=event, buyer=buyer)
     budget = sum((s.base_amount for s in facts.sections if s.base_type == "budget"), Decimal("0"))
     if budget:
         release["planning"] = {"budget": {"amount": money(budget)}}
@@ -293,15 +324,9 @@ def release_build(facts: Facts, event: Event) -> dict:
                 entry["period"] = {"startDate": when(contract.signed_on), "endDate": when(contract.terminated_on)}
             contracts.append(entry)
     release["tender"] = tender
-    release["parties"] = list(parties.values())
-    if awards:
-        release["awards"] = awards
-    if contracts:
-        release["contracts"] = contracts
-    return release
+    return release_finish(release, parties=parties, awards=awards, contracts=contracts)
 
 
 def project_releases(project: Project, *, now: dt.datetime) -> list[tuple[Event, dict]]:
     """Every release of a project whose event has happened by ``now``, oldest first."""
-    facts = Facts.load(project)
-    return [(event, release_build(facts, event)) for event in facts.events() if event.at <= now]
+    return releases_until(Facts.load(project), release_build, now=now)

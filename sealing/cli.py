@@ -129,6 +129,7 @@ def _seal(args: argparse.Namespace) -> int:
     if out.exists():
         raise InvalidInput(f"{str(out)!r} already exists; choose another name for the envelope")
     signer = private_key_load(_read(args.key, "private key file"), _passphrase(args))
+    certificate = _certificate_der(_read(args.certificate, "certificate")) if args.certificate else None
     info = envelope_seal(
         out,
         summary=summary,
@@ -137,11 +138,26 @@ def _seal(args: argparse.Namespace) -> int:
         opening_key=opening_key,
         labels=_labels(args),
         chunk_size=args.chunk_size,
+        signer_certificate=certificate,
     )
     print(f"sealed {len(documents)} document(s) and the opening summary into {out}")
     _info_print(info)
     print(f"sha256:       {_file_sha256(out)} (the platform's receipt must show this envelope_sha256)")
     return 0
+
+
+def _certificate_der(data: bytes) -> bytes:
+    """A certificate file (PEM or DER) as DER."""
+    import base64
+    import re
+
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        body = re.search(rb"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", data, re.S)
+        try:
+            return base64.b64decode(b"".join(body.group(1).split()), validate=True)
+        except ValueError:
+            raise InvalidInput("the certificate file is not a readable PEM certificate")
+    return data
 
 
 def _open(args: argparse.Namespace) -> int:
@@ -158,6 +174,12 @@ def _open(args: argparse.Namespace) -> int:
 def _info_print(info: EnvelopeInfo) -> None:
     print(f"suite:        {info.suite} (format version {info.version})")
     print(f"signer:       {info.signer_fingerprint}")
+    if info.signer_certificate is not None:
+        from cryptography import x509
+
+        certificate = x509.load_der_x509_certificate(info.signer_certificate)
+        print(f"certificate:  {certificate.subject.rfc4514_string()} (serial {certificate.serial_number:x}, "
+              f"issuer {certificate.issuer.rfc4514_string()})")
     for recipient in info.recipients:
         print(f"sealed to:    {recipient.role} {recipient.key_id}")
     for name, value in sorted(info.labels.items()):
@@ -234,6 +256,8 @@ def parser_build() -> argparse.ArgumentParser:
     seal.add_argument("--label", action="append", metavar="NAME=VALUE", help="public label, e.g. section_code=S001")
     seal.add_argument("--opening-key", required=True, help="the project's opening public key (PEM)")
     seal.add_argument("--key", required=True, help="your encrypted private key (PEM)")
+    seal.add_argument("--certificate", help="your X.509 certificate (PEM or DER) for this key, embedded in the "
+                      "signed header (the platform checks it is the certificate you registered)")
     seal.add_argument("--out", required=True, help="the envelope file to write")
     seal.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help=argparse.SUPPRESS)
     passphrase_option(seal)

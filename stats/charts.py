@@ -11,6 +11,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from core.wording import COLON
+
 BAR = "#d97706"
 BAR_ALT = "#2563eb"
 LINE = "#059669"
@@ -105,7 +107,7 @@ def bar_line_chart(*, key: str, title: str, labels: list[str], bars: list[Decima
         x = LEFT + i * slot
         h = plot_h * value / bar_max
         chart.shapes.append(Rect(x + slot * 0.15, TOP + plot_h - h, slot * 0.7, h, BAR,
-                                 f"{label}: {bar_name} {_fmt(value, bar_unit)} {bar_unit}"))
+                                 f"{label}{COLON}{bar_name} {_fmt(value, bar_unit)} {bar_unit}"))
         if i % every == 0:
             tick, under = ticks[i] if ticks else (label, "")
             chart.shapes.append(Text(x + slot / 2, HEIGHT - BOTTOM + 16, tick, "middle", 10))
@@ -114,12 +116,13 @@ def bar_line_chart(*, key: str, title: str, labels: list[str], bars: list[Decima
         if rate is not None:
             y = TOP + plot_h - plot_h * max(rate, 0) / line_max
             points.append((x + slot / 2, y))
-            chart.shapes.append(Dot(x + slot / 2, y, 3, LINE, f"{label}: {line_name} {rate:.2f}%"))
+            chart.shapes.append(Dot(x + slot / 2, y, 3, LINE, f"{label}{COLON}{line_name} {rate:.2f}%"))
     if len(points) > 1:
         chart.shapes.insert(0, Line(points, LINE, 2))
     _legend(chart, [(BAR, f"{bar_name}（{bar_unit}）"), (LINE, f"{line_name}（%）")])
     chart.description = "; ".join(
-        f"{label}: {bar_name} {_fmt(v, bar_unit)} {bar_unit}" + (f", {line_name} {r:.2f}%" if r is not None else "")
+        f"{label}{COLON}{bar_name} {_fmt(v, bar_unit)} {bar_unit}"
+        + (f", {line_name} {r:.2f}%" if r is not None else "")
         for label, v, r in zip(labels, bar_values, line_values, strict=True))
     return chart
 
@@ -142,10 +145,10 @@ def bar_chart(*, key: str, title: str, labels: list[str], values: list[Decimal |
             continue
         h = plot_h * max(value, 0) / top
         chart.shapes.append(Rect(x + slot * 0.25, TOP + plot_h - h, slot * 0.5, h, color,
-                                 f"{label}: {name} {_fmt(value, unit)} {unit}"))
+                                 f"{label}{COLON}{name} {_fmt(value, unit)} {unit}"))
         chart.shapes.append(Text(x + slot / 2, TOP + plot_h - h - 4, _fmt(value, unit), "middle", 10))
     _legend(chart, [(color, f"{name}（{unit}）")])
-    chart.description = "; ".join(f"{label}: {name} " + ("—" if v is None else f"{_fmt(v, unit)} {unit}")
+    chart.description = "; ".join(f"{label}{COLON}{name} " + ("—" if v is None else f"{_fmt(v, unit)} {unit}")
                                   for label, v in zip(labels, shown, strict=True))
     return chart
 

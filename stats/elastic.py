@@ -6,9 +6,16 @@ periodic task ``stats.tasks.statistics_index``. ``statistics_table_elastic`` ask
 path — per group (terms on category or region, or a calendar date_histogram), per window (the range and the range a
 year earlier, a ``filters`` aggregation) and per base type — and derives every figure with the same code
 (stats.selectors). The database stays the record: its rollup commits with each award; the index follows it.
+
+Projects are counted exactly, not as project-days: the project rollup rows (stats.ProjectRollup: day × the project's
+previous deal day × category × region × source) are indexed too (``doc: projects``), and a second search sums them
+with the same rule as the SQL path — per group and window, the rows in range whose previous deal day lies before the
+window's first day (for a calendar period, before the later of that and the period's first day: one ``filters``
+bucket per period). Plain sums of exact integers: no ``cardinality`` (approximate in Elasticsearch) is involved.
 """
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +24,7 @@ from elasticsearch_dsl import Date, Document, Keyword, Long, connections
 
 from core.regions import region_prefix
 
-from .models import DealRollup
+from .models import DealRollup, ProjectRollup
 from .selectors import (
     StatisticsFilter,
     StatisticsTable,
@@ -35,7 +42,9 @@ def index_name() -> str:
 
 
 class RollupDocument(Document):
+    doc = Keyword()  # "deal" (a DealRollup row) or "projects" (a ProjectRollup row)
     day = Date(format="yyyy-MM-dd")
+    previous = Date(format="yyyy-MM-dd")
     category = Keyword()
     region = Keyword()
     base_type = Keyword()
@@ -58,10 +67,16 @@ def statistics_index() -> int:
     client = _client()
     client.options(ignore_status=404).indices.delete(index=index_name())
     RollupDocument.init(index=index_name(), using="stats")
-    actions = ({"_index": index_name(), "_id": row.pk, "_source": {
-        "day": row.day.isoformat(), "category": row.category, "region": row.region, "base_type": row.base_type,
-        "source": row.source, "awards": row.awards, "projects": row.projects, "base_fen": int(row.base * 100),
-        "amount_fen": int(row.amount * 100)}} for row in DealRollup.objects.exclude(awards=0).iterator())
+    deals = ({"_index": index_name(), "_id": f"deal-{row.pk}", "_source": {
+        "doc": "deal", "day": row.day.isoformat(), "category": row.category, "region": row.region,
+        "base_type": row.base_type, "source": row.source, "awards": row.awards, "projects": row.projects,
+        "base_fen": int(row.base * 100), "amount_fen": int(row.amount * 100)}}
+        for row in DealRollup.objects.exclude(awards=0).iterator())
+    projects = ({"_index": index_name(), "_id": f"projects-{row.pk}", "_source": {
+        "doc": "projects", "day": row.day.isoformat(), "previous": row.previous.isoformat(),
+        "category": row.category, "region": row.region, "source": row.source, "projects": row.projects}}
+        for row in ProjectRollup.objects.exclude(projects=0).iterator())
+    actions = itertools.chain(deals, projects)
     written, _errors = bulk(client, actions, refresh="wait_for")
     return written
 
@@ -103,15 +118,62 @@ def statistics_table_elastic(*, flt: StatisticsFilter) -> StatisticsTable:
         group = {"terms": {"field": flt.group_by, "size": 10000, "order": {"_key": "asc"}}}
     else:
         group = {"filter": {"match_all": {}}}
-    body = {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": {"groups": {**group, "aggs": {
-        "windows": windows}}}}
+    body = {"size": 0, "query": {"bool": {"filter": [{"term": {"doc": "deal"}}, *filters]}},
+            "aggs": {"groups": {**group, "aggs": {"windows": windows}}}}
     response = client.search(index=index_name(), body=body)
     groups = response["aggregations"]["groups"]
     buckets = groups.get("buckets", [{"key": "total", **groups}])
-    raw = [{"key": b.get("key_as_string", b["key"]), **_window_sums(b["windows"]["buckets"]["cur"], "cur_"),
-            **_window_sums(b["windows"]["buckets"]["prev"], "prev_")} for b in buckets]
+    counted = _projects(client, flt, filters)
+    raw = []
+    for b in buckets:
+        key = b.get("key_as_string", b["key"])
+        row = {"key": key, **_window_sums(b["windows"]["buckets"]["cur"], "cur_"),
+               **_window_sums(b["windows"]["buckets"]["prev"], "prev_")}
+        row["cur_projects"], row["prev_projects"] = counted.get((key, "cur"), 0), counted.get((key, "prev"), 0)
+        raw.append(row)
     if flt.group_by in INTERVALS:
         rows, prev = period_rows_from_sums(flt, {dt.date.fromisoformat(r["key"]): r for r in raw})
     else:
         rows, prev = keyed_rows_from_sums(flt, raw)
     return table_from_rows(flt, rows, prev)
+
+
+def _projects(client, flt: StatisticsFilter, filters: list[dict]) -> dict[tuple[str, str], int]:
+    """Exact project counts per (group key, ``cur``/``prev``): Σ projects over the project rollup rows whose day lies
+    in the window (or in the part of a period inside it) and whose previous deal day lies before the window's first
+    day (or the period's first day, if later) — the rule of stats.rollup_query."""
+    windows = {"cur": (flt.date_from, flt.date_to), "prev": (flt.previous.date_from, flt.previous.date_to)}
+    named = {}
+    for label, (start, end) in windows.items():
+        if flt.group_by in INTERVALS:
+            for first, last in _periods(flt.group_by, start, end):
+                since = max(start, first)
+                named[f"{label}|{first.isoformat()}"] = _counted(since, min(end, last), since)
+        else:
+            named[label] = _counted(start, end, start)
+    aggs = {"windows": {"filters": {"filters": named}, "aggs": {"projects": {"sum": {"field": "projects"}}}}}
+    if flt.group_by in ("category", "region"):
+        aggs = {"groups": {"terms": {"field": flt.group_by, "size": 10000}, "aggs": aggs}}
+    body = {"size": 0, "query": {"bool": {"filter": [{"term": {"doc": "projects"}}, *filters]}}, "aggs": aggs}
+    result = client.search(index=index_name(), body=body)["aggregations"]
+    counted = {}
+    for group in result["groups"]["buckets"] if "groups" in result else [{"key": "total", **result}]:
+        for name, bucket in group["windows"]["buckets"].items():
+            label, _bar, period = name.partition("|")
+            counted[(period or group["key"], label)] = int(round(bucket["projects"]["value"]))
+    return counted
+
+
+def _counted(first: dt.date, last: dt.date, before: dt.date) -> dict:
+    return {"bool": {"filter": [_range(first, last), {"range": {"previous": {"lt": before.isoformat()}}}]}}
+
+
+def _periods(group_by: str, start: dt.date, end: dt.date):
+    """The calendar months, quarters or years that overlap [start, end], as (first day, last day)."""
+    months = {"month": 1, "quarter": 3, "year": 12}[group_by]
+    first = start.replace(day=1, month=start.month - (start.month - 1) % months if months < 12 else 1)
+    while first <= end:
+        index = first.year * 12 + first.month - 1 + months
+        after = dt.date(index // 12, index % 12 + 1, 1)
+        yield first, after - dt.timedelta(days=1)
+        first = after

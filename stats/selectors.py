@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, DateField, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Cast, Greatest, TruncMonth, TruncQuarter, TruncYear
+from django.db.models import Aggregate, Case, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,7 +35,7 @@ from core.api import date_in_range, date_message
 from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
-from .models import DealRollup, DealRollupMonth, ProjectRollup, ProjectRollupMonth
+from .rollup_query import Window, rollup_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_PLACES = Decimal("0.0001")
@@ -217,9 +217,10 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
             qs = qs.filter(project__region__startswith=region_prefix(flt.region))
         counts = {row["project__category"]: [row["n"], 0]
                   for row in qs.values("project__category").annotate(n=Count("pk")).order_by()}
-        parts = _rollup_parts(flt, flt, "cur_", lambda _date: F("category"), projects=False)
-        for row in parts[0].union(*parts[1:], all=True):
-            counts.setdefault(row["group"], [0, 0])[1] += row["awards"] or 0
+        for category, _window, _kind, awards, _base, _amount, _projects in rollup_rows(
+                group_by="category", category=flt.category, region_prefix=flt.region and region_prefix(flt.region),
+                windows=[Window("cur_", flt.date_from, flt.date_to)], projects=False):
+            counts.setdefault(category, [0, 0])[1] += awards
         return [FailureRow(key=key, label=str(labels.get(key, "")), failed=f, awarded=a, rate=_ratio(f, f + a))
                 for key, (f, a) in sorted(counts.items()) if f or a]
     awarded = Q(award__awarded_at__gte=start, award__awarded_at__lt=end) & ~Q(project__status=Status.CANCELLED)
@@ -322,7 +323,7 @@ def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistics
     over every group (for the total's 同比)."""
     column = {"category": source.category, "region": source.region}.get(flt.group_by)
     if source is _ROLLUP:
-        return keyed_rows_from_sums(flt, _rollup_sums(flt, lambda _date: F(column) if column else Value("total")))
+        return keyed_rows_from_sums(flt, _rollup_sums(flt))
     current, previous = _window(flt, source), _window(flt.previous, source)
     qs = _facts(flt, source).filter(current | previous)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
@@ -330,25 +331,24 @@ def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistics
     return keyed_rows_from_sums(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
 
 
-def _rollup_sums(flt: StatisticsFilter, group: Callable[[str], Func | F | Value]) -> list[dict]:
+def _rollup_sums(flt: StatisticsFilter) -> list[dict]:
     """The rollup summed per group, base type and window with four plain SUMs (no CASE per figure: the rollup's
     rows already carry one base type each), then pivoted into the raw sums the figures are derived from. Projects
-    come exact from the project rollup in the same query: per window, the rows in range whose previous deal day lies
-    before the window (or before the period's first day, for a calendar period). Each window's whole months are read
-    from the month tables, its edge days from the daily ones (``_rollup_parts``). ``group(column)`` is the group's
-    expression over a date column (``day`` or ``month``)."""
-    parts = [*_rollup_parts(flt, flt, "cur_", group), *_rollup_parts(flt, flt.previous, "prev_", group)]
+    come exact from the project rollup in the same statement (stats.rollup_query)."""
+    windows = [Window("cur_", flt.date_from, flt.date_to), Window("prev_", flt.previous.date_from,
+                                                                  flt.previous.date_to)]
     pivot: dict = {}
     counted: dict = {}
-    for row in parts[0].union(*parts[1:], all=True):
-        if row["kind"] == "":
-            key = (row["group"], row["window"])
-            counted[key] = counted.get(key, 0) + int(row["projects"] or 0)
+    for group, window, kind, awards, base, amount, projects in rollup_rows(
+            group_by=flt.group_by, category=flt.category, region_prefix=flt.region and region_prefix(flt.region),
+            windows=windows):
+        if kind == "":
+            counted[(group, window)] = counted.get((group, window), 0) + int(projects)
             continue
-        by_type = pivot.setdefault(row["group"], {"cur_": {}, "prev_": {}})[row["window"]]
-        before = by_type.get(row["kind"])  # the same base type from the month table and from the edge days
-        by_type[row["kind"]] = row if before is None else {
-            name: before[name] + row[name] for name in ("awards", "projects", "base", "amount")}
+        by_type = pivot.setdefault(group, {"cur_": {}, "prev_": {}})[window]
+        before = by_type.get(kind, {"awards": 0, "projects": 0, "base": 0, "amount": 0})
+        by_type[kind] = {"awards": before["awards"] + awards, "projects": 0, "base": before["base"] + base,
+                         "amount": before["amount"] + amount}  # from the month table and from the edge days
     result = []
     for key in sorted(pivot):
         raw = {"key": key}
@@ -357,90 +357,6 @@ def _rollup_sums(flt: StatisticsFilter, group: Callable[[str], Func | F | Value]
             raw[f"{prefix}projects"] = counted.get((key, prefix), 0)
         result.append(raw)
     return result
-
-
-@dataclass(frozen=True)
-class _Span:
-    """A date range cut at month boundaries: its whole months (the first days of the first and the last, or None)
-    and the days before and after them (up to two inclusive ranges)."""
-
-    months: tuple[dt.date, dt.date] | None
-    days: tuple[tuple[dt.date, dt.date], ...]
-
-
-def _month_after(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-def _span(date_from: dt.date, date_to: dt.date) -> _Span:
-    first = date_from if date_from.day == 1 else _month_after(date_from)
-    last = date_to if _month_after(date_to) - dt.timedelta(days=1) == date_to else (
-        date_to.replace(day=1) - dt.timedelta(days=1))  # the last day of the last whole month
-    if first > last:
-        return _Span(months=None, days=((date_from, date_to),))
-    edges = ((date_from, first - dt.timedelta(days=1)), (last + dt.timedelta(days=1), date_to))
-    return _Span(months=(first, last.replace(day=1)), days=tuple((a, b) for a, b in edges if a <= b))
-
-
-def _in_days(span: _Span) -> Q:
-    q = Q()
-    for a, b in span.days:
-        q |= Q(day__gte=a, day__lte=b)
-    return q
-
-
-def _rollup_parts(flt: StatisticsFilter, window: StatisticsFilter, label: str,
-                  group: Callable[[str], Func | F | Value], *, projects: bool = True) -> list[QuerySet]:
-    """The SELECTs that sum one window (``label``: ``cur_`` or ``prev_``), each as (group, window, kind, awards,
-    projects, base, amount); ``kind`` is the base type, or "" for a project count.
-
-    Deals: the month table's whole months plus the daily rows of the edge days. Projects: a project has a deal in
-    [a, b] when one of its days d in [a, b] has its previous deal day before t = a (for a calendar period starting at
-    p: t = max(a, p)). For edge days the daily rows answer that directly. For whole months, previous < t splits at
-    t's month: previous months before it are summed from the month table; a previous day within t's month but before
-    t (only when t = a is not a month's first day) is read from the daily rows through their index on ``previous``.
-    """
-    period = flt.group_by in PERIODS
-    span = _span(window.date_from, window.date_to)
-    start = Value(window.date_from, output_field=DateField())
-    start_month = Value(window.date_from.replace(day=1), output_field=DateField())
-    money = DecimalField(max_digits=20, decimal_places=2)
-
-    def threshold(column: str, value: Value):  # max(value, the period's first day)
-        return Greatest(value, group(column)) if period else value
-
-    def deals(qs: QuerySet, column: str) -> QuerySet:
-        return (_filtered(qs, flt, _ROLLUP).annotate(group=group(column), window=Value(label), kind=F("base_type"))
-                .values("group", "window", "kind")
-                .annotate(awards=Sum("awards"), projects=Sum(Value(0)), base=Sum("base"), amount=Sum("amount"))
-                .order_by())
-
-    def counted(qs: QuerySet, column: str) -> QuerySet:  # only the projects are read
-        return (_filtered(qs, flt, _ROLLUP).annotate(group=group(column), window=Value(label), kind=Value(""))
-                .values("group", "window", "kind")
-                .annotate(awards=Sum(Value(0)), projects=Sum("projects"), base=Sum(Cast(Value(0), money)),
-                          amount=Sum(Cast(Value(0), money))).order_by())
-
-    parts = []
-    if span.days:
-        parts.append(deals(DealRollup.objects.filter(_in_days(span)), "day"))
-    if span.months:
-        parts.append(deals(DealRollupMonth.objects.filter(month__gte=span.months[0], month__lte=span.months[1]),
-                           "month"))
-    if not projects:
-        return parts
-    if span.days:
-        parts.append(counted(ProjectRollup.objects.filter(_in_days(span), previous__lt=threshold("day", start)),
-                             "day"))
-    if span.months:
-        first, last = span.months
-        parts.append(counted(ProjectRollupMonth.objects.filter(
-            month__gte=first, month__lte=last, previous_month__lt=threshold("month", start_month)), "month"))
-        if window.date_from.day != 1:
-            parts.append(counted(ProjectRollup.objects.filter(
-                day__gte=first, day__lt=_month_after(last), previous__gte=window.date_from.replace(day=1),
-                previous__lt=window.date_from).filter(previous__gte=threshold("day", start_month)), "day"))
-    return parts
 
 
 def window_sums(by_type: dict, prefix: str) -> dict:
@@ -492,7 +408,7 @@ def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[Statistic
     window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
     same period one year before, from the same result."""
     if source is _ROLLUP:
-        raw = _rollup_sums(flt, lambda date: _TRUNC[flt.group_by](date))
+        raw = _rollup_sums(flt)
         return period_rows_from_sums(flt, {_as_date(r["key"]): r for r in raw})
     current, previous = _window(flt, source), _window(flt.previous, source)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}

@@ -1,6 +1,7 @@
 """Demo supervision: a tender whose bids carry collusion signals, the leads computed after its opening, a case
 opened from one with a fine and a warning talk (decisions signed, the fine in credit, published), an expert
-suspended, and a smaller year of cases so the enforcement report has figures."""
+suspended, a smaller year of cases so the enforcement report has figures, and a complaint on a marketplace
+selection result waiting for the regulator."""
 
 import datetime as dt
 from decimal import Decimal
@@ -12,7 +13,7 @@ from core.workdays import today
 from trading.models import Award, Bid, Project, Section, Status
 from trading.services.projects import deal_code_make
 
-from .models import Case, Lead
+from .models import Case, Complaint, Lead
 from .services import cases
 from .services.leads import leads_refresh
 
@@ -52,7 +53,25 @@ def _rigged_project(tenderer_user) -> Project:
     return project
 
 
+def _marketplace_complaint(stdout) -> None:
+    """The intermediary whose challenge to the 市档案馆 selection was answered complains to the regulator: on the
+    regulator's desk to accept and decide (an upheld decision voids the selection)."""
+    from marketplace.models import Purchase
+
+    from .services.purchase_complaints import purchase_complaint_file
+
+    purchase = Purchase.objects.filter(title="市档案馆改造工程造价咨询", state=Purchase.State.PUBLICISED).first()
+    objection = purchase.objections.first() if purchase else None
+    if objection is None or Complaint.objects.filter(purchase=purchase).exists():
+        return
+    person = User.objects.filter(organisation=objection.filed_by).first()
+    purchase_complaint_file(purchase=purchase, user=person, grounds=(
+        "中选单位报价低于成本，其提交的三项业绩中有两项并非同类项目，业主答复未予核实。请求认定选取结果无效。"))
+    stdout.write("supervision: a complaint on a marketplace selection result awaits the regulator's acceptance")
+
+
 def seed(*, stdout) -> None:
+    _marketplace_complaint(stdout)
     if Project.objects.filter(title=TITLE).exists():
         stdout.write("supervision: demo cases already present")
         return

@@ -13,7 +13,7 @@ from .models import Complaint, Objection
 
 def _detail(item) -> str:
     kind = item.get_kind_display() if hasattr(item, "kind") else item.get_track_display()
-    return f"{item.project.deal_code} · {kind}"
+    return f"{item.deal_code} · {kind}"
 
 
 def objections_to_answer(user):
@@ -39,27 +39,27 @@ def bidder_filings(user):
             yield DeskItem(objection.project.title, url, _("Read the answer"), None, _detail(objection))
         else:
             yield DeskItem(objection.project.title, url, _("Answer due"), objection.reply_due, _detail(objection))
-    for complaint in Complaint.objects.filter(organisation_id=org_id).select_related("project"):
+    for complaint in Complaint.objects.filter(organisation_id=org_id).select_related("project", "purchase"):
         url = reverse("supervision:complaint", args=[complaint.pk])
         if complaint.state in Complaint.OPEN_STATES:
             due = complaint.decision_due or complaint.acceptance_due
-            yield DeskItem(complaint.project.title, url, complaint.get_state_display(), due, _detail(complaint))
+            yield DeskItem(complaint.title, url, complaint.get_state_display(), due, _detail(complaint))
         else:
-            yield DeskItem(complaint.project.title, url, _("Read the decision"), None, _detail(complaint))
+            yield DeskItem(complaint.title, url, _("Read the decision"), None, _detail(complaint))
 
 
 def complaints_by_deadline(user):
     """Open complaints: acceptance to decide within 3 working days, then the decision (TL 61, 94)."""
-    for complaint in Complaint.objects.filter(state__in=Complaint.OPEN_STATES).select_related("project"):
+    for complaint in Complaint.objects.filter(state__in=Complaint.OPEN_STATES).select_related("project", "purchase"):
         url = reverse("supervision:complaint", args=[complaint.pk])
         if complaint.state == Complaint.State.RECEIVED:
-            yield DeskItem(complaint.project.title, url, _("Decide on acceptance"), complaint.acceptance_due,
+            yield DeskItem(complaint.title, url, _("Decide on acceptance"), complaint.acceptance_due,
                            _detail(complaint))
         elif complaint.state == Complaint.State.ACCEPTED:
-            yield DeskItem(complaint.project.title, url, _("Decide the complaint"), complaint.decision_due,
+            yield DeskItem(complaint.title, url, _("Decide the complaint"), complaint.decision_due,
                            _detail(complaint))
         else:
-            yield DeskItem(complaint.project.title, url, _("Resume when the testing or review ends"), None,
+            yield DeskItem(complaint.title, url, _("Resume when the testing or review ends"), None,
                            _detail(complaint))
 
 
@@ -70,8 +70,8 @@ def overdue_alerts(user):
         yield DeskItem(objection.project.title, reverse("supervision:objection", args=[objection.pk]),
                        _("Objection not answered in time"), objection.reply_due, _detail(objection))
     for complaint in Complaint.objects.exclude(overdue_since=None).filter(state__in=Complaint.OPEN_STATES) \
-            .select_related("project"):
-        yield DeskItem(complaint.project.title, reverse("supervision:complaint", args=[complaint.pk]),
+            .select_related("project", "purchase"):
+        yield DeskItem(complaint.title, reverse("supervision:complaint", args=[complaint.pk]),
                        _("Complaint past its deadline"), complaint.decision_due or complaint.acceptance_due,
                        _detail(complaint))
 

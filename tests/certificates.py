@@ -123,3 +123,12 @@ class Authorities:
     def revoke(self, certificate: x509.Certificate, *, by: Authority | None = None) -> None:
         (by or self.first).revoked.append(certificate.serial_number)
         self.publish()
+
+
+def signing_key(key: ec.EllipticCurvePrivateKey):
+    """The sealing package's private key for a certificate's key (what the bidder tool and the pages load)."""
+    import sealing
+
+    pem_bytes = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(b"certificate pw"))
+    return sealing.private_key_load(pem_bytes, "certificate pw")

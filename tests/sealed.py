@@ -32,8 +32,9 @@ def key_of(user, suite: str = "intl") -> sealing.PrivateKey:
 
 def envelope_for(section: Section | int, user, *, summary: dict | None = None, documents=(("技术标.txt",
                  "施工组织设计".encode()),), labels: dict | None = None, chunk_size: int = 1 << 20,
-                 suite: str = "intl") -> bytes:
-    """A real envelope for ``section`` signed with ``user``'s registered key and sealed to the opening key."""
+                 suite: str = "intl", certificate: bytes | None = None) -> bytes:
+    """A real envelope for ``section`` signed with ``user``'s registered key and sealed to the opening key (with
+    ``certificate``, DER, embedded as the signer's)."""
     if not isinstance(section, Section):
         section = Section.objects.select_related("project__opening_key").get(pk=section)
     project = section.project
@@ -42,6 +43,7 @@ def envelope_for(section: Section | int, user, *, summary: dict | None = None, d
         path = Path(folder) / "bid.sealed"
         sealing.envelope_seal(path, summary={**SUMMARY, **(summary or {})}, documents=list(documents),
                               signer=key_of(user, suite), opening_key=opening, chunk_size=chunk_size,
+                              signer_certificate=certificate,
                               labels=labels if labels is not None else {"deal_code": project.deal_code,
                                                                         "section_code": section.code})
         return path.read_bytes()

@@ -90,10 +90,16 @@ NEXT_STEP = {
 
 def owner_next_steps(user):
     """Projects waiting for their tenderer or agency: publicity, award, contract (objections come separately)."""
-    projects = _own_projects(user).filter(status__in=list(NEXT_STEP)).order_by("bid_deadline")
+    projects = (_own_projects(user).filter(status__in=list(NEXT_STEP)).order_by("bid_deadline")
+                .annotate(waiting=Exists(Section.objects.filter(project=OuterRef("pk"), failed_at__isnull=True,
+                                                                candidates__isnull=True))))
     for project in projects:
         deadline = project.publicity_ends_at if project.status == Status.READY_TO_AWARD else None
-        yield DeskItem(project.title, project.get_absolute_url() + "#next-steps", NEXT_STEP[project.status],
+        # In evaluation the candidates come from the committee's signed report (or are entered by hand): until every
+        # live section has them there is nothing to publicise yet.
+        action = (_("Enter the candidates, or wait for the committee's report")
+                  if project.status == Status.EVALUATION and project.waiting else NEXT_STEP[project.status])
+        yield DeskItem(project.title, project.get_absolute_url() + "#next-steps", action,
                        deadline, f"{project.deal_code} · {project.get_status_display()}")
 
 

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.models import Organisation, Role
+from core.forms import FlatSelect
 from core.region_field import RegionField
 
 from .criteria_field import CriteriaField
@@ -39,11 +40,33 @@ class ProjectForm(forms.Form):
     decryption_window_minutes = forms.IntegerField(label=_("Decryption window (minutes)"), initial=30, min_value=1)
     objection_window_minutes = forms.IntegerField(label=_("Objection window (minutes)"), initial=10, min_value=1)
     allow_backup_decryption = forms.BooleanField(label=_("Allow backup decryption"), required=False)
+    # Project.key_files_allowed, asked the other way round: a form posted without the box keeps key files possible.
+    certificates_only = forms.BooleanField(
+        label=_("Certificates only (no key files)"), required=False,
+        help_text=_("Tick to accept only certificates from a CA the platform accepts (数字证书) for bids and "
+                    "opening-room sign-ins."))
     section_code = forms.CharField(label=_("First section: code"), initial="001", max_length=8)
     section_name = forms.CharField(label=_("First section: name"), max_length=200)
     section_base_amount = forms.DecimalField(label=_("First section: base amount (yuan)"), max_digits=16,
                                              decimal_places=2)
     section_base_type = forms.ChoiceField(label=_("First section: base type"), choices=BaseType.choices)
+
+    def __init__(self, *args, role: str = "", **kwargs):
+        """An agency names the tenderer it works for, a tenderer optionally its agency: neither picks itself."""
+        super().__init__(*args, **kwargs)
+        if role == Role.AGENCY:
+            del self.fields["agency"]
+            self.fields["tenderer"].required = True
+            self.fields["tenderer"].label = _("Tenderer")
+        elif role == Role.TENDERER:
+            del self.fields["tenderer"]
+
+
+def key_files_field(data: dict) -> dict:
+    """The form's ``certificates_only`` as the project's ``key_files_allowed`` (when the form has it)."""
+    if "certificates_only" in data:
+        data["key_files_allowed"] = not data.pop("certificates_only")
+    return data
 
 
 class ProjectEditForm(forms.Form):
@@ -63,6 +86,7 @@ class ProjectEditForm(forms.Form):
     decryption_window_minutes = ProjectForm.base_fields["decryption_window_minutes"]
     objection_window_minutes = ProjectForm.base_fields["objection_window_minutes"]
     allow_backup_decryption = ProjectForm.base_fields["allow_backup_decryption"]
+    certificates_only = ProjectForm.base_fields["certificates_only"]
 
 
 class SectionForm(forms.Form):
@@ -85,8 +109,9 @@ class AmendForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("All categories")), *Category.choices],
-                                 required=False)
+                                 required=False, widget=FlatSelect)
     region = RegionField(label=_("Region"), required=False, empty_label=_("All regions"))
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False,
+                               widget=FlatSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -42,7 +42,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "id", "deal_code", "title", "description", "category", "tenderer", "agency", "region",
             "procurement_method", "procurement_object", "evaluation_method", "evaluation_criteria",
             "announcement_at", "documents_start", "documents_end", "clarification_deadline", "bid_deadline",
-            "decryption_window_minutes", "objection_window_minutes", "allow_backup_decryption", "status",
+            "decryption_window_minutes", "objection_window_minutes", "allow_backup_decryption", "key_files_allowed",
+            "status",
             "suspended_from", "publicity_ends_at", "end_reason", "retender_of", "sections",
         ]
         read_only_fields = fields
@@ -83,6 +84,7 @@ class ProjectWriteSerializer(serializers.Serializer):
     decryption_window_minutes = serializers.IntegerField(required=False, min_value=1)
     objection_window_minutes = serializers.IntegerField(required=False, min_value=1)
     allow_backup_decryption = serializers.BooleanField(required=False)
+    key_files_allowed = serializers.BooleanField(required=False)
     sections = SectionSerializer(many=True, required=False)
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,12 +21,13 @@ from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
 from .client import client_info
-from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm
+from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, key_files_field
 from .models import (
     Announcement,
     Award,
     Bid,
     CancelReason,
+    Candidate,
     Category,
     NoticeAttachment,
     PortalType,
@@ -57,15 +58,24 @@ IRREVERSIBLE = {Status.FAILED, Status.CANCELLED, Status.ARCHIVED}
 
 
 def _opened_bidders(project: Project) -> list[dict]:
-    """Per section, the bidders whose bids were opened: the candidates and the winner are picked from them by name."""
-    if project.status not in (Status.EVALUATION, Status.READY_TO_AWARD):
+    """Per live section, the bidders whose bids were opened and the ranked candidates (中标候选人) entered so far: the
+    candidates and the winner are picked from them by name, the winner's price offered as the award amount."""
+    if project.status not in (Status.EVALUATION, Status.PUBLICITY, Status.READY_TO_AWARD):
         return []
     bids = Bid.objects.filter(section__project=project, state=Bid.State.OPENED).select_related("organisation")
     by_section: dict[int, list] = {}
     for bid in bids.order_by("organisation__name"):
         by_section.setdefault(bid.section_id, []).append(bid.organisation)
-    return [{"section": section, "bidders": by_section.get(section.pk, [])}
-            for section in project.sections.filter(failed_at__isnull=True).order_by("code")]
+    sections = project.sections.filter(failed_at__isnull=True).order_by("code").prefetch_related(
+        Prefetch("candidates", queryset=Candidate.objects.select_related("organisation")))
+    rows = []
+    for section in sections:
+        candidates = list(section.candidates.all())
+        rows.append({"section": section, "bidders": by_section.get(section.pk, []), "candidates": candidates,
+                     "award": Award.objects.filter(section=section).select_related("organisation").first(),
+                     "by_committee": any(c.score is not None for c in candidates),
+                     "first": candidates[0] if candidates else None})
+    return rows
 
 
 def next_steps(*, user, project: Project) -> list[dict]:
@@ -73,6 +83,13 @@ def next_steps(*, user, project: Project) -> list[dict]:
     steps = []
     for target in lifecycle.allowed_targets(project=project):
         if not lifecycle.can_trigger(user=user, project=project, to=target):
+            continue
+        # The award of each section, then the contract of each award, is recorded first (the forms below the steps);
+        # only then is it confirmed here.
+        if target == Status.AWARDED and project.sections.filter(failed_at__isnull=True, award__isnull=True).exists():
+            continue
+        if target == Status.CONTRACT_SIGNED and Award.objects.filter(section__project=project,
+                                                                      contract__isnull=True).exists():
             continue
         rule = lifecycle.find_transition(project=project, to=target)
         lifting = project.status == Status.SUSPENDED
@@ -284,8 +301,9 @@ def certificate_page(request):
                 for error in errors:
                     messages.error(request, error)
         else:
+            issuer = certificates.certificate_summary(registered.certificate_pem)["issuer_name"]
             messages.success(request, _("Certificate registered: serial number %(serial)s from %(issuer)s.") % {
-                "serial": registered.certificate_serial, "issuer": registered.certificate_issuer})
+                "serial": registered.certificate_serial, "issuer": issuer})
         return redirect("trading:certificate")
     current = selectors.bidder_key_current(user=user)
     shown, problem = None, ""
@@ -307,12 +325,12 @@ def _org(code: str) -> Organisation | None:
 
 @permission_required("trading.project.create")
 def project_create(request):
-    form = ProjectForm(request.POST or None)
+    form = ProjectForm(request.POST or None, role=request.user.role)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = key_files_field(dict(form.cleaned_data))
         section = {"code": data.pop("section_code"), "name": data.pop("section_name"),
                    "base_amount": data.pop("section_base_amount"), "base_type": data.pop("section_base_type")}
-        tenderer, agency = _org(data.pop("tenderer")), _org(data.pop("agency"))
+        tenderer, agency = _org(data.pop("tenderer", "")), _org(data.pop("agency", ""))
         data["evaluation_criteria"] = data.get("evaluation_criteria") or []
         try:
             obj = projects.project_create(user=request.user, sections=[section], tenderer=tenderer, agency=agency,
@@ -331,10 +349,11 @@ def project_edit(request, pk: int):
     obj = get_object_or_404(Project, pk=pk)
     if not selectors.is_party(user=request.user, project=obj):
         raise Http404
-    initial = {name: getattr(obj, name) for name in ProjectEditForm.base_fields}
+    initial = {name: getattr(obj, name) for name in ProjectEditForm.base_fields if name != "certificates_only"}
+    initial["certificates_only"] = not obj.key_files_allowed
     form = ProjectEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = key_files_field({name: form.cleaned_data[name] for name in form.changed_data})
         if "evaluation_criteria" in changed:
             changed["evaluation_criteria"] = changed["evaluation_criteria"] or []
         try:

@@ -6,13 +6,14 @@ the one the record dictates.
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,6 +174,7 @@ class BidCommand:
     client_id: str
     amount: Any
     actor: Actor | None = None
+    application: Application | None = None  # as ``command_check`` read it (its 竞买号 never changes once given)
 
 
 @dataclass
@@ -262,22 +264,38 @@ def _replay(done_user_id: int, result: dict, user) -> dict:
     return {**result, "replayed": True}
 
 
-def command_check(*, lot_id: int, user, client_id, amount) -> dict | None:
-    """Before the lot's lock, one read: the first answer again for a command already applied (``replayed``); a
-    refusal for a bid already beaten (prices only rise, so most refusals of a bidding war need no lock); else None:
-    the bid goes to ``commands_apply``, which decides under the lock."""
+_CHECK_SQL = """
+SELECT lot.starting_price, lot.increment, lot.current_price, cmd.user_id, cmd.result,
+       app.id, app.organisation_id, app.state, app.bidder_number
+  FROM {lot} lot
+  LEFT JOIN {command} cmd ON cmd.lot_id = lot.id AND cmd.client_id = %s
+  LEFT JOIN {application} app ON app.lot_id = lot.id AND app.organisation_id = %s
+ WHERE lot.id = %s"""
+
+
+def command_check(*, lot_id: int, user, client_id, amount) -> dict | Application | None:
+    """Before the lot's lock, one read (by hand: it runs for every bid of a bidding war): the first answer again for
+    a command already applied (``replayed``); a refusal for a bid already beaten (prices only rise, so the refusal
+    stays true; most bids of a bidding war end here). Else the bidder's application (None if it has none), handed
+    to ``commands_apply`` with the bid, which decides under the lock."""
     client_id = _client_id(client_id)
-    done = LotCommand.objects.filter(lot_id=OuterRef("pk"), client_id=client_id)
-    row = (Lot.objects.filter(pk=lot_id).order_by()
-           .annotate(done_user=Subquery(done.values("user_id")[:1]), done_result=Subquery(done.values("result")[:1]))
-           .values("starting_price", "increment", "current_price", "done_user", "done_result").first())
+    sql = _CHECK_SQL.format(lot=Lot._meta.db_table, command=LotCommand._meta.db_table,
+                            application=Application._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [client_id, getattr(user, "organisation_id", None), lot_id])
+        row = cursor.fetchone()
     if row is None:
         return None
-    if row["done_user"] is not None:
-        return _replay(row["done_user"], row["done_result"], user)
-    _minimum_check(Lot(starting_price=row["starting_price"], increment=row["increment"],
-                       current_price=row["current_price"]), rules.money_parse(amount, field="amount"))
-    return None
+    starting_price, increment, current_price, done_user, done_result, *application = row
+    if done_user is not None:
+        return _replay(done_user, json.loads(done_result) if isinstance(done_result, str) else done_result, user)
+    _minimum_check(Lot(starting_price=starting_price, increment=increment, current_price=current_price),
+                   rules.money_parse(amount, field="amount"))
+    if application[0] is None:
+        return None
+    pk, organisation_id, state, bidder_number = application
+    return Application(pk=pk, lot_id=lot_id, organisation_id=organisation_id, state=state,
+                       bidder_number=bidder_number)
 
 
 def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | ValidationError | PermissionDenied]:
@@ -285,7 +303,9 @@ def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | Va
 
     Each is decided exactly as if applied alone after the ones before it: a bid beaten by an earlier one of the same
     batch is refused, a retried client id gets its first answer. Returns, per command, its result or its refusal;
-    everything is committed before this returns, so an acknowledgement sent after it never announces a lost bid."""
+    everything is committed before this returns, so an acknowledgement sent after it never announces a lost bid.
+    The command records are read again under the lock: a retry sent while its first copy was under way (through
+    another connection or process) must get the first answer, not a refusal on the price it set itself."""
     answers: list = [None] * len(commands)
     taken: list[_Taken] = []
     with transaction.atomic():
@@ -300,9 +320,12 @@ def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | Va
                 answers[index] = error
         done = {c.client_id: (c.user_id, c.result)
                 for c in LotCommand.objects.filter(lot=lot, client_id__in=ids).only("client_id", "user_id", "result")}
-        organisations = {c.user.organisation_id for c in commands if c.user is not None and c.user.organisation_id}
-        applications = {a.organisation_id: a for a in Application.objects.filter(
-            lot=lot, organisation_id__in=organisations)}
+        applications = {c.application.organisation_id: c.application for c in commands if c.application is not None}
+        organisations = {c.user.organisation_id for c in commands
+                         if c.user is not None and c.user.organisation_id and c.application is None}
+        if organisations:
+            applications.update({a.organisation_id: a for a in Application.objects.filter(
+                lot=lot, organisation_id__in=organisations)})
         pending: dict[str, _Taken] = {}
         for index, command in enumerate(commands):
             if answers[index] is not None:
@@ -343,9 +366,10 @@ def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | Va
 def command_apply(*, lot_id: int, user, client_id: str, amount) -> dict:
     """One hall command (a bid) applied once per client id: a retry gets the first answer back (``replayed``)."""
     answer = command_check(lot_id=lot_id, user=user, client_id=client_id, amount=amount)
-    if answer is not None:
+    if isinstance(answer, dict):
         return answer
-    answer = commands_apply(lot_id=lot_id, commands=[BidCommand(user=user, client_id=client_id, amount=amount)])[0]
+    answer = commands_apply(lot_id=lot_id, commands=[BidCommand(user=user, client_id=client_id, amount=amount,
+                                                                application=answer)])[0]
     if isinstance(answer, Exception):
         raise answer
     return answer

@@ -4,8 +4,9 @@ The sale notice (出让/转让公告) is published with the sale (``sales.notice
 its outcome: 成交公告 with the signed 网上竞得证明 attached once the lot is sold (at the close, or when the state-assets
 authority approves a deal below 90 % of the valuation), 流拍公告 when there is no deal. It is published by the task
 ``auctions.tasks.lot_result_notice`` that the close and the approval queue: the close stays on the hall's path, the
-PDF is rendered off it. Publishing is idempotent per lot and kind (the notice's ``link`` names the lot). Notices are
-written in Chinese whatever the language of the person who caused them: they are the public record.
+PDF is rendered off it; a winner's refusal to sign voids a published result with a notice of its own (流标 type,
+the lot's second result notice). Publishing is idempotent per lot and kind (the notice's ``link`` names the lot).
+Notices are written in Chinese whatever the language of the person who caused them: they are the public record.
 """
 
 from django.db import transaction
@@ -32,7 +33,7 @@ def _when(moment) -> str:
 
 def lot_link(lot: Lot) -> str:
     """The lot's place on its sale's public page: what its result notice links to (and is known by)."""
-    return f"{reverse('auctions:sale', args=[lot.sale_id])}#lot-{lot.number}"
+    return f"{reverse('auctions:sale', args=[lot.sale_id])}#lot-{lot.pk}"
 
 
 def sale_notice_publish(*, sale: Sale) -> Announcement:
@@ -66,9 +67,9 @@ def sale_notice_publish(*, sale: Sale) -> Announcement:
 def _result_kind(lot: Lot) -> str | None:
     if lot.state == Lot.State.SOLD:
         return Announcement.Kind.AWARD
-    if lot.state == Lot.State.NO_DEAL:
+    if lot.state in (Lot.State.NO_DEAL, Lot.State.REFUSED):
         return Announcement.Kind.FAILURE
-    return None  # still bidding, waiting for approval, or refused by the winner after a published result
+    return None  # still bidding, or waiting for approval
 
 
 def lot_result_notice_publish(*, lot_id: int) -> Announcement | None:
@@ -112,6 +113,13 @@ def lot_result_notice_publish(*, lot_id: int) -> Announcement | None:
                 with open(certificate.storage_path, "rb") as handle:
                     attachments.append((f"网上竞得证明-{lot.deal_key}.pdf", handle.read()))
                 title = _("%(title)s, lot %(n)d: deal notice") % {"title": sale.title, "n": lot.number}
+            elif lot.state == Lot.State.REFUSED:
+                lines += [_("Winner: %(name)s (bidder number %(number)s)") % {
+                              "name": lot.leading.organisation.name, "number": lot.leading.bidder_number},
+                          _("Result: the winner did not sign the deal confirmation; the result is void and the "
+                            "deposit is not refunded. %(reason)s") % {"reason": lot.outcome_reason}]
+                title = _("%(title)s, lot %(n)d: notice that the result is void") % {"title": sale.title,
+                                                                                     "n": lot.number}
             else:
                 lines.append(_("Result: no deal. %(reason)s") % {"reason": lot.outcome_reason})
                 title = _("%(title)s, lot %(n)d: no-deal notice") % {"title": sale.title, "n": lot.number}

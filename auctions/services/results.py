@@ -67,6 +67,7 @@ def deal_refuse(*, lot: Lot, user, reason: str) -> Lot:
         deal_withdraw(source="auctions", key=lot.deal_key)
     rights.forfeit(application=winner, reason=reason.strip(), by=user)
     audit_record(action="auctions.deal.refuse", obj=lot, payload={"lot": lot.deal_key, "reason": reason.strip()})
+    task_on_commit("auctions.tasks.lot_result_notice", lot.pk)  # the result is void: the portal says so
     event_append(lot=lot, kind="deal_refused", payload={"reason": reason.strip()})
     return lot
 

@@ -63,7 +63,8 @@ def _schedule_problems(*, subject: str, method: str, starts_at: dt.datetime, lis
 @transaction.atomic
 def sale_create(*, user, title: str, subject: str, kind: str, method: str, region: str, seller: Organisation,
                 reserve_official, starts_at: dt.datetime, application_deadline: dt.datetime,
-                listing_ends_at: dt.datetime | None = None, notice_text: str = "", lots: list[dict]) -> Sale:
+                listing_ends_at: dt.datetime | None = None, notice_text: str = "", lots: list[dict],
+                key_files_allowed: bool = True) -> Sale:
     """A draft sale with its lots (``number`` from 1; ``title``, ``starting_price``, ``increment``, ``deposit``,
     ``valuation`` for state property). The host is the person's organisation: the seller itself, or its agency."""
     if user.role not in (Role.AGENCY, Role.TENDERER) or user.organisation_id is None:
@@ -85,7 +86,8 @@ def sale_create(*, user, title: str, subject: str, kind: str, method: str, regio
     sale = Sale.objects.create(
         title=title.strip(), subject=subject, kind=kind, method=method, region=region, seller=seller, agency=agency,
         reserve_official=reserve_official, starts_at=starts_at, listing_ends_at=listing_ends_at,
-        application_deadline=application_deadline, notice_text=notice_text, created_by=user)
+        application_deadline=application_deadline, notice_text=notice_text, created_by=user,
+        key_files_allowed=bool(key_files_allowed))
     for number, spec in enumerate(lots, start=1):
         lot_problems = {}
         values = {}

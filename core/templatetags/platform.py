@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from core.regions import region_get
+from core.wording import COLON, LIST_SEPARATOR
 
 register = template.Library()
 
@@ -22,3 +23,15 @@ def money(value) -> str:
     if value is None or value == "":
         return ""
     return f"{Decimal(value):,.2f}"
+
+
+@register.simple_tag
+def colon() -> str:
+    """``{% translate "Tenderer" %}{% colon %}{{ name }}`` reads 招标人：… in Chinese, Tenderer: … in English."""
+    return str(COLON)
+
+
+@register.simple_tag
+def list_separator() -> str:
+    """``{% if not forloop.last %}{% list_separator %}{% endif %}``: 甲、乙 in Chinese, A, B in English."""
+    return str(LIST_SEPARATOR)

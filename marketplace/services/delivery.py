@@ -16,6 +16,7 @@ from credit.services import credit_event_record
 from trading.models import BaseType, Category
 
 from .. import conf
+from ..holds import contract_hold
 from ..models import Breach, Contract, Purchase, Rating
 from .purchases import lock, money
 
@@ -42,6 +43,9 @@ def contract_record(*, purchase: Purchase, signed_on: dt.date, amount, due_on: d
                               % {"day": purchase.publicity_until.isoformat()})
     if purchase.objections.filter(answered_at__isnull=True).exists():
         raise ValidationError(_("Answer every objection before signing the contract."))
+    held = contract_hold(purchase)
+    if held:
+        raise ValidationError(held)
     amount = money(amount, field="amount")
     errors = {}
     if amount > purchase.amount:

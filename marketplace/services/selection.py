@@ -219,7 +219,7 @@ def _next_in_line(purchase: Purchase) -> tuple[Intermediary, Decimal] | None:
     """Who is selected when the winner refuses: the next reserve of the draw, or the next in the ranking."""
     if purchase.method == Method.RANDOM:
         for pk in purchase.draw.order:
-            if pk in purchase.refused:
+            if pk in purchase.refused or pk in purchase.voided:
                 continue
             intermediary = Intermediary.objects.get(pk=pk)
             reasons, detail = intermediary_reasons(intermediary=intermediary, service_type=purchase.service_type)
@@ -231,7 +231,7 @@ def _next_in_line(purchase: Purchase) -> tuple[Intermediary, Decimal] | None:
         return None
     if purchase.method in (Method.BIDDING, Method.COMPARISON):
         ranked = (purchase.applications.filter(state=Application.State.APPLIED, rank__isnull=False)
-                  .exclude(intermediary_id__in=purchase.refused).order_by("rank"))
+                  .exclude(intermediary_id__in=purchase.refused + purchase.voided).order_by("rank"))
         for application in ranked:
             reasons, _detail = intermediary_reasons(intermediary=application.intermediary,
                                                     service_type=purchase.service_type)
@@ -260,6 +260,31 @@ def winner_refuse(*, purchase: Purchase, intermediary: Intermediary, reason: str
         return _fail(purchase, _("The selected intermediary declined and nobody is left in line."))
     return publicise(purchase, winner=following[0], amount=following[1], action="marketplace.select.next",
                       payload={"after_refusal_of": intermediary.pk})
+
+
+@transaction.atomic
+def selection_void(*, purchase: Purchase, reason: str, reference: str) -> Purchase:
+    """An upheld complaint voids the publicised selection (财政部令第94号第三十二条): the selected intermediary is set
+    aside and the purchase goes back to selection — the next of the draw's reserves or of the ranking is selected
+    and publicised anew; a direct selection opens again for the owner; nobody left: the purchase fails."""
+    purchase = lock(purchase)
+    if purchase.state != Purchase.State.PUBLICISED:
+        raise ValidationError(_("Only a publicised selection that has no contract yet can be voided; this purchase is "
+                                "%(state)s.") % {"state": purchase.get_state_display()})
+    voided = purchase.winner
+    purchase.voided.append(voided.pk)
+    audit_record(action="marketplace.select.void", obj=purchase, payload={
+        "intermediary": voided.pk, "amount": purchase.amount, "reason": reason, "by": reference})
+    if purchase.method == Method.DIRECT:
+        purchase.state, purchase.winner, purchase.amount = Purchase.State.OPEN, None, None
+        purchase.selected_at = purchase.publicity_until = None
+        purchase.save()
+        return purchase
+    following = _next_in_line(purchase)
+    if following is None:
+        return _fail(purchase, _("The selection was voided by an upheld complaint and nobody is left in line."))
+    return publicise(purchase, winner=following[0], amount=following[1], action="marketplace.select.next",
+                     payload={"after_void_of": voided.pk, "by": reference})
 
 
 @transaction.atomic

@@ -68,10 +68,21 @@ class EnvelopeInfo:
     chunk_count: int | None = None
     size: int | None = None
     sha256: str | None = None
+    signer_certificate: bytes | None = None  # DER of the signer's X.509 certificate, when the sealer embedded it
 
     @property
     def signer_fingerprint(self) -> str:
         return self.signer.fingerprint
+
+
+def certificate_key_der(certificate_der: bytes) -> bytes:
+    """The SubjectPublicKeyInfo DER of an X.509 certificate (DER); ValueError when it cannot be read."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    certificate = x509.load_der_x509_certificate(certificate_der)
+    return certificate.public_key().public_bytes(serialization.Encoding.DER,
+                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 @dataclass(frozen=True)

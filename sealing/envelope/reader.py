@@ -36,6 +36,7 @@ from sealing.envelope.layout import (
     _damaged,
     _Head,
     _signature_message,
+    certificate_key_der,
 )
 from sealing.envelope.pipeline import _Pipeline, _Ring, _ring_size
 from sealing.errors import BadSignature, DamagedEnvelope, NotAnEnvelope
@@ -187,6 +188,7 @@ def _head_read(reader: _Reader) -> _Head:
         labels=header["labels"],
         signer=signer,
         recipients=tuple(Recipient(entry["role"], entry["key_id"]) for entry in header["recipients"]),
+        signer_certificate=header["_signer_certificate"],
     )
     return _Head(suite, header, header_digest, blocks, info, header["_nonce_prefix"])
 
@@ -219,6 +221,16 @@ def _header_parse(header_bytes: bytes, suite: Suite) -> dict[str, Any]:
         raise _damaged("header", "the signer's public key is not a valid key")
     if header["_signer"].suite != suite.name:
         raise _damaged("header", "the signer's key is not a key of the envelope's suite")
+    header["_signer_certificate"] = None
+    if signer.get("certificate") is not None:
+        certificate = _b64decode(signer.get("certificate"), None, "signer certificate")
+        try:
+            certified = certificate_key_der(certificate)
+        except Exception:
+            raise _damaged("header", "the signer's certificate is not a readable X.509 certificate")
+        if certified != header["_signer"].der():
+            raise _damaged("header", "the signer's certificate is for another key than the signer's")
+        header["_signer_certificate"] = certificate
     recipients = header.get("recipients")
     if not isinstance(recipients, list) or not 1 <= len(recipients) <= MAX_RECIPIENTS:
         raise _damaged("header", "the recipient list is missing or too long")

@@ -31,6 +31,7 @@ from sealing.envelope.layout import (
     _key_check,
     _nonce,
     _signature_message,
+    certificate_key_der,
 )
 from sealing.envelope.pipeline import _Pipeline, _Ring, _ring_size
 from sealing.errors import InvalidInput
@@ -63,13 +64,15 @@ def envelope_seal(
     opening_key: PublicKey,
     labels: Mapping[str, str] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    signer_certificate: bytes | None = None,
 ) -> EnvelopeInfo:
     """Seal ``summary`` and ``documents`` into the envelope file ``dest``.
 
     The content key is wrapped to the signer's own public key (so the bidder can open and
     release it) and to the project's ``opening_key``; the signer signs the envelope. The
     suite follows the keys (P-256 → intl, SM2 → gm). ``labels`` are public, signed text
-    such as the deal and section codes. ``dest`` appears only once complete.
+    such as the deal and section codes. ``signer_certificate`` (DER), the signer's X.509 certificate, is embedded
+    in the signed header; its key must be the signer's. ``dest`` appears only once complete.
     """
     suite = suite_get(signer.suite)
     if opening_key.suite != signer.suite:
@@ -77,6 +80,14 @@ def envelope_seal(
             f"the opening key is a {opening_key.suite} key and the bidder key a {signer.suite} key; "
             "use keys of the same suite"
         )
+    if signer_certificate is not None:
+        try:
+            certified = certificate_key_der(signer_certificate)
+        except ValueError as exc:
+            raise InvalidInput(f"the certificate cannot be read as an X.509 certificate ({exc})")
+        if certified != signer.public_key.der():
+            raise InvalidInput("the certificate is not the certificate of this private key; give the certificate "
+                               "your CA issued for this key")
     if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
         raise InvalidInput(f"the chunk size must be between {MIN_CHUNK_SIZE} and {MAX_CHUNK_SIZE} bytes")
     if not isinstance(summary, OpeningSummary):
@@ -107,7 +118,8 @@ def envelope_seal(
         "chunk_count": chunk_count,
         "nonce_prefix": _b64(nonce_prefix),
         "key_check": _b64(_key_check(suite, content_key)),
-        "signer": {"public_key": _b64(signer.public_key.der())},
+        "signer": {"public_key": _b64(signer.public_key.der()),
+                   **({"certificate": _b64(signer_certificate)} if signer_certificate is not None else {})},
         "recipients": [
             {"role": role, "key_id": key.fingerprint, "digest": suite.digest(block).hex()}
             for role, key, block in blocks
@@ -137,6 +149,7 @@ def envelope_seal(
         recipients=tuple(Recipient(role, key.fingerprint) for role, key, _ in blocks),
         chunk_count=chunk_count,
         size=dest.stat().st_size,
+        signer_certificate=signer_certificate,
     )
 
 

@@ -76,8 +76,37 @@ function addDocument(kind, url, sha) {
   $("documents").appendChild(item);
 }
 
+// Where the sale requires certificates, the hello carries a challenge that the bidder signs with its certificate's
+// key (docs/certificates.md); the key stays in this page and signs again on every reconnection.
+const signIn = { box: $("hall-sign-in"), challenge: "", key: null };
+
+async function signInSend() {
+  const status = $("hall-sign-in-status");
+  try {
+    if (!signIn.key) {
+      const file = $("hall-keyfile").files[0];
+      if (!file) throw new Error(signIn.box.dataset.msgChooseKey);
+      const { privateKeyFromPem } = await import("./sealing.js");
+      signIn.key = await privateKeyFromPem(await file.text(), $("hall-passphrase").value);
+    }
+    const data = new TextEncoder().encode(signIn.challenge);
+    const signature = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signIn.key.signingKey, data));
+    conn.send({ type: "sign_in", signature: btoa(String.fromCharCode(...signature)) });
+  } catch (error) {
+    status.textContent = error.message;
+  }
+}
+
+if (signIn.box) $("hall-sign-in-button").addEventListener("click", signInSend);
+
 class HallConnection extends RoomConnection {
   receive(message) {
+    if (message.type === "signed_in") {
+      $("hall-sign-in-status").textContent = message.ok ? signIn.box.dataset.msgSignedIn
+        : Object.values(message.errors).flat().join(" ");
+      if (!message.ok) signIn.key = null;
+      return;
+    }
     if (message.type === "warning") {
       this.clock(message.server_time);
       $("warning").hidden = false;
@@ -93,6 +122,10 @@ const conn = new HallConnection({
   onHello: (hello) => {
     view.me = hello.bidder_number || "";
     view.warningSeconds = hello.warning_seconds;
+    if (hello.sign_in && signIn.box) {
+      signIn.challenge = hello.sign_in.challenge;
+      if (signIn.key) signInSend();  // a reconnection: sign its new challenge with the key already open
+    }
   },
   onSnapshot: (s) => {
     const lot = s.lot;

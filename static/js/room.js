@@ -252,6 +252,14 @@ export function startRoom(root) {
     },
   });
 
+  // A price as people read money: thousands separators, two places (the text of the decimal, never a float).
+  function money(text) {
+    const match = /^(-?)(\d+)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+    if (!match) return text ?? "—";
+    const whole = match[2].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return `${match[1]}${whole}.${(match[3] || "").padEnd(2, "0")}`;
+  }
+
   function showTable(payload) {
     const body = $("results").querySelector("tbody");
     // A section that asks for a bid bond: one more column, each bid's bond status (shown only now, after opening).
@@ -261,8 +269,8 @@ export function startRoom(root) {
     body.replaceChildren(...payload.table.map((row) => {
       const s = row.summary || {};
       const tr = el("tr", null, { "data-bidder": row.bidder });
-      tr.append(el("td", row.no), el("td", row.bidder), el("td", s.price, { class: "num" }), el("td", s.duration),
-        el("td", s.quality), el("td", s.project_manager));
+      tr.append(el("td", row.no), el("td", row.bidder), el("td", money(s.price), { class: "num" }),
+        el("td", s.duration || "—"), el("td", s.quality || "—"), el("td", s.project_manager || "—"));
       if (bonds) {
         const bond = row.bond || {};
         tr.append(el("td", bond.label || "—", { class: bond.ok ? "bond-ok" : "bond-missing", "data-bond": bond.state }));

@@ -9,11 +9,13 @@ from rest_framework.response import Response
 
 from accounts.permissions import require
 from core.api import JSONParser, service_errors
+from marketplace.models import Purchase
 from trading.models import Project, Section
 
 from .. import selectors as cs
-from ..models import Complaint, Objection, Subject
+from ..models import PROJECT_SUBJECTS, Complaint, Objection
 from ..services import complaints
+from ..services.purchase_complaints import purchase_complaint_file
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -52,7 +54,8 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "project", "section", "track", "subject", "objection", "organisation", "grounds", "known_on",
+        fields = ["id", "project", "purchase", "section", "track", "subject", "objection", "purchase_objection",
+                  "organisation", "grounds", "known_on",
                   "filed_at", "filing_deadline", "state", "acceptance_due", "accepted_at", "decision_due", "outcome",
                   "decision", "decided_at", "malicious", "credit_event", "overdue_since", "evidence", "timeline"]
 
@@ -61,7 +64,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
 
 
 class FilingSerializer(serializers.Serializer):
-    subject = serializers.ChoiceField(choices=Subject.choices)
+    subject = serializers.ChoiceField(choices=PROJECT_SUBJECTS)
     grounds = serializers.CharField(allow_blank=True)
     section = serializers.IntegerField(required=False, allow_null=True)
     known_on = serializers.DateField(required=False, allow_null=True)
@@ -135,11 +138,36 @@ def project_complaints(request, pk: int):
                             serializer=ComplaintSerializer)
 
 
+class PurchaseFilingSerializer(serializers.Serializer):
+    grounds = serializers.CharField(allow_blank=True)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+@extend_schema(request=PurchaseFilingSerializer, responses=ComplaintSerializer(many=True))
+@api_view(["GET", "POST"])
+@parser_classes([JSONParser, MultiPartParser, FormParser])
+@service_errors
+def purchase_complaints(request, pk: int):
+    """GET: a marketplace purchase's complaints you may see. POST (an intermediary that took part, after its
+    challenge): complain about the selection result."""
+    purchase = get_object_or_404(Purchase, pk=pk)
+    if request.method == "POST":
+        require(request.user, "supervision.complaint.file")
+        data = PurchaseFilingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filed = purchase_complaint_file(purchase=purchase, user=request.user, grounds=data.validated_data["grounds"],
+                                        files=request.FILES.getlist("files"))
+        return Response(ComplaintSerializer(filed).data, status=status.HTTP_201_CREATED)
+    require(request.user, "supervision.complaint.list")
+    rows = cs.complaints_for(user=request.user).filter(purchase=purchase).prefetch_related("evidence")
+    return Response(ComplaintSerializer(rows, many=True).data)
+
+
 @extend_schema(responses=ComplaintSerializer)
 @api_view(["GET"])
 def complaint_detail(request, pk: int):
-    complaint = get_object_or_404(Complaint.objects.select_related("project"), pk=pk)
-    if not cs.may_see(user=request.user, project=complaint.project, organisation_id=complaint.organisation_id):
+    complaint = get_object_or_404(Complaint.objects.select_related("project", "purchase"), pk=pk)
+    if not cs.may_see_complaint(user=request.user, complaint=complaint):
         return Response(status=status.HTTP_404_NOT_FOUND)
     return Response(ComplaintSerializer(complaint).data)
 

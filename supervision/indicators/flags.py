@@ -2,7 +2,8 @@
 indicators where one exists (R003, R018, R024, R035, R036), so that the same flags computed from the OCDS export
 give the same answer (``supervision.indicators.cardinal`` computes them from OCDS data; a test compares both).
 
-Per section (R018, R024, R035, R036, CAP) in one aggregate over the bids of the sections in hand; per project
+Per section (R018, R024, R035, R036, CAP) in one aggregate over the stored bid facts of the sections in hand
+(``facts``), returning only the sections where one of them can be raised; per project
 (R003, AMENDMENT); over the whole platform (REPEAT_WINNER, FAILURE_RATE), cheap aggregates over awards and
 sections recomputed on every run.
 """
@@ -19,53 +20,95 @@ from django.utils import timezone
 from trading.models import Announcement, Award, BaseType, Bid, ProcurementMethod, Project, Section
 
 from .. import conf
-from . import sql
+from . import signals, sql
 from .signals import Finding
 
 # Cardinal's "competitive" methods (R018): OCDS open and selective (our invited tendering, 邀请招标).
 COMPETITIVE = (ProcurementMethod.OPEN, ProcurementMethod.INVITED)
 
 
-def section_outcomes(*, sections: str, section_params: list) -> list[dict]:
-    """Per section: its project, method, base, winner, and the facts of its bids R018/R024/R035/R036/CAP read."""
-    price, price_params = sql.json_text("b.opened_summary", "price")
-    received = ", ".join(f"'{state}'" for state in sql.RECEIVED)
-    opened = f"b.state = '{Bid.State.OPENED}'"
+# The database keeps only the sections where a flag can be raised, by the same conditions widened by this margin
+# (so that its arithmetic never drops a case at the boundary); ``section_flags`` then decides exactly, in Decimal.
+MARGIN = Decimal("0.000001")
+
+
+def section_outcomes(*, sections: str, section_params: list, every: bool = False) -> list[dict]:
+    """Per section where R018, R024, R035, R036 or CAP can be raised, or a price signal can be found (``ladder``,
+    ``same``: the candidates of ``signals.prices``): its project, method, base, winner, and the facts of its bids
+    those flags read: one aggregate over the stored bid facts (``facts``), in index order."""
+    from ..models import BidFact
+
+    opened, revoked = f"f.state = '{Bid.State.OPENED}'", f"f.state = '{Bid.State.REVOKED}'"
     # Disqualified: rejected by the evaluation, or not decrypted through the bidder's fault (撤销) — both are
     # "disqualified" bids in the OCDS export, which Cardinal reads.
-    valid = f"{opened} AND i.bid_id IS NULL"
-    disqualified = f"(({opened} AND i.bid_id IS NOT NULL) OR b.state = '{Bid.State.REVOKED}')"
-    winner = "b.organisation_id = a.organisation_id"
+    rejected = "COALESCE(f.bid_id IN (SELECT bid_id FROM i), FALSE)"
+    valid, disqualified, winner = "b.valid = 1", "b.disqualified = 1", "b.org = a.organisation_id"
+    r024, r035 = conf.flag("R024")["threshold"], max(int(conf.flag("R035")["threshold"]), 1)
+    cap = Decimal(str(conf.flag("CAP")["ratio"]))
+    close = "" if r024 is None else "AND o.next_valid - o.winner_price <= %s * o.winner_price"
+
+    # The price signals' first pass, in the same pass: the cap's row (bid 0, no bidder) counts only there.
+    ladder, same = signals.price_candidates("b.approx", "b.lower1", "b.lower2")
+
+    def aggregate(repeated: bool) -> str:
+        """Per section, in the index's order (each bid's validity computed once: ``OFFSET 0`` keeps the subquery
+        whole). Where no bidder has two received bids in the section (``repeated`` false, the usual case), counting
+        the bidders needs no per-section sort: a count of rows is the count of distinct bidders."""
+        distinct = "DISTINCT " if repeated else ""
+        where = "" if every else f"AND f.section_id IN ({sections})"
+        return f"""
+            SELECT b.section_id,
+                   COUNT({distinct}b.org) AS tenderers,
+                   COUNT({distinct}CASE WHEN {valid} THEN b.org END) AS valid_tenderers,
+                   COUNT({distinct}CASE WHEN {disqualified} AND NOT ({winner}) THEN b.org END) AS disqualified_others,
+                   MIN(CASE WHEN {valid} AND {winner} THEN b.price END) AS winner_price,
+                   MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END) AS next_valid,
+                   MIN(CASE WHEN {valid} THEN b.price END) AS lowest_valid,
+                   MIN(CASE WHEN {disqualified} THEN b.price END) AS lowest_disqualified,
+                   COUNT({distinct}CASE WHEN {valid} AND NOT ({winner}) THEN b.org END) AS valid_others,
+                   MAX(CASE WHEN {ladder} THEN 1 ELSE 0 END) AS ladder,
+                   MAX(CASE WHEN {same} THEN 1 ELSE 0 END) AS same
+            FROM (SELECT f.section_id, f.organisation_id AS org, {sql.stored_number("f.price")} AS price,
+                         f.approx, f.lower1, f.lower2,
+                         CASE WHEN {opened} AND NOT {rejected} THEN 1 ELSE 0 END AS valid,
+                         CASE WHEN ({opened} AND {rejected}) OR {revoked} THEN 1 ELSE 0 END AS disqualified
+                  FROM {BidFact._meta.db_table} f
+                  WHERE f.repeated = {"TRUE" if repeated else "FALSE"} {where}
+                  {sql.no_pushdown()}) b
+            LEFT JOIN {Award._meta.db_table} a ON a.section_id = b.section_id
+            GROUP BY b.section_id"""
+
     query = f"""
         WITH i AS ({sql.invalid_bids_sql()}),
-        b AS (SELECT b.id, b.section_id, b.organisation_id, b.state, {sql.number(price)} AS price
-              FROM {Bid._meta.db_table} b WHERE b.section_id IN ({sections}) AND b.state IN ({received}))
+        o AS ({aggregate(False)} UNION ALL {aggregate(True)})
         SELECT s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type,
-               a.organisation_id, a.amount,
-               COUNT(DISTINCT b.organisation_id),
-               COUNT(DISTINCT CASE WHEN {valid} THEN b.organisation_id END),
-               COUNT(DISTINCT CASE WHEN {disqualified} AND NOT ({winner}) THEN b.organisation_id END),
-               MIN(CASE WHEN {valid} AND {winner} THEN b.price END),
-               MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END),
-               MIN(CASE WHEN {valid} THEN b.price END),
-               MIN(CASE WHEN {disqualified} THEN b.price END),
-               COUNT(DISTINCT CASE WHEN {valid} AND NOT ({winner}) THEN b.organisation_id END)
+               a.organisation_id, a.amount, COALESCE(o.tenderers, 0), COALESCE(o.valid_tenderers, 0),
+               COALESCE(o.disqualified_others, 0), o.winner_price, o.next_valid, o.lowest_valid,
+               o.lowest_disqualified, COALESCE(o.valid_others, 0), COALESCE(o.ladder, 0), COALESCE(o.same, 0)
         FROM {Section._meta.db_table} s JOIN {Project._meta.db_table} p ON p.id = s.project_id
         LEFT JOIN {Award._meta.db_table} a ON a.section_id = s.id
-        LEFT JOIN b ON b.section_id = s.id
-        LEFT JOIN i ON i.bid_id = b.id
-        WHERE s.id IN ({sections})
-        GROUP BY s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type, a.organisation_id,
-                 a.amount"""
+        LEFT JOIN o ON o.section_id = s.id
+        WHERE s.id IN ({sections}) AND (o.ladder = 1 OR o.same = 1
+            OR (p.procurement_method IN ({", ".join("%s" for _ in COMPETITIVE)}) AND o.tenderers = 1)
+            OR (a.organisation_id IS NOT NULL AND (
+                (o.winner_price > 0 AND o.next_valid >= o.winner_price {close})
+                OR (o.valid_tenderers = 1 AND o.winner_price IS NOT NULL AND o.disqualified_others >= %s)
+                OR (o.lowest_disqualified IS NOT NULL
+                    AND (o.lowest_valid IS NULL OR o.lowest_disqualified < o.lowest_valid))
+                OR (s.base_type IN (%s, %s) AND s.base_amount <> 0 AND a.amount >= %s * s.base_amount))))"""
+    params = ([] if every else section_params * 2) + section_params + list(COMPETITIVE)
+    if r024 is not None:
+        params.append(Decimal(str(r024)) * (1 + MARGIN))
+    params += [r035, BaseType.PRICE_CAP, BaseType.BUDGET, cap * (1 - MARGIN)]
     names = ["section", "project", "method", "region", "base_amount", "base_type", "winner", "award_amount",
              "tenderers", "valid_tenderers", "disqualified_others", "winner_price", "next_valid", "lowest_valid",
-             "lowest_disqualified", "valid_others"]
+             "lowest_disqualified", "valid_others", "ladder", "same"]
 
     def decimal(value):
         return None if value is None else Decimal(str(value))
 
     rows = []
-    for row in sql.fetch(query, price_params + section_params + section_params):
+    for row in sql.fetch(query, params):
         item = dict(zip(names, row, strict=True))
         for name in ("base_amount", "award_amount", "winner_price", "next_valid", "lowest_valid",
                      "lowest_disqualified"):

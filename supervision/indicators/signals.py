@@ -1,24 +1,23 @@
-"""Collusion signals (TL 40) over the bids of sections whose opening is over: set-based, one pass per kind of data.
+"""Collusion signals (TL 40) over the bids of sections whose opening is over: set-based, over the stored facts.
 
 Each bid yields values (its upload address, installation id, project manager, price, the submitter's phone, the
-agent named in its summary; each document's hash and authors). A signal is a (section, indicator, value) shared by
-bids of two or more bidders. A first pass finds the sections where any value repeats at all (per section, a distinct
-count below the plain count: small sorts per section, no grouping of every (section, value) pair); the rows of those
-sections only are then read and grouped, with their evidence. Prices in a regular pattern are found with window
-functions over each section's sorted prices.
+agent named in its summary; each document's hash and authors), stored once as ``BidValue`` rows (``facts``). A
+signal is a (section, indicator, value) shared by bids of two or more bidders: one ordered pass over the covering
+index finds the (section, indicator, digest) groups naming two or more bidders, and only their rows are read, with
+their evidence. Prices in a regular pattern are found with window functions over each section's prices in the order
+the ``BidFact`` index keeps them.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from accounts.models import User
 from deposits.models import DepositAccount, DepositRequirement, Movement
 from trading.bonds import PURPOSE as BOND_PURPOSE
-from trading.models import BaseType, Bid, OpenedDocument, Section
+from trading.models import Bid
 
 from .. import conf
-from . import sql
+from . import facts, sql
 
 
 @dataclass
@@ -35,105 +34,38 @@ class Finding:
     evidence: dict = field(default_factory=dict)
 
 
-Value = tuple[str, str, list]  # (indicator, SQL of the value, its parameters)
+def _grouped(query: str, sections: str, params: list, *, every: bool) -> str:
+    """``query`` (a grouping over stored facts, ``section_id`` among its columns) restricted to ``sections``: after
+    the grouping when ``every`` section is in hand (one ordered pass over the covering index, the few groups found
+    then filtered), before it otherwise (the index read for those sections only). ``query`` contains ``{where}``."""
+    if every:
+        return (f"SELECT * FROM ({query.format(where='')} {sql.no_pushdown()}) AS g "
+                f"WHERE g.section_id IN ({sections})")
+    return query.format(where=f"WHERE section_id IN ({sections})")
 
 
-def _bid_values() -> list[Value]:
-    """The values each bid yields, per indicator."""
-    summary_price, price_params = sql.json_text("b.opened_summary", "price")
-    manager, manager_params = sql.json_text("b.opened_summary", "project_manager")
-    agents, agent_params = [], []
-    for name in conf.signals()["contact_fields"]:
-        text, params = sql.json_text("b.opened_summary", "fields", name)
-        agents.append(f"NULLIF(TRIM({text}), '')")
-        agent_params += params
-    agent = f"COALESCE({', '.join(agents)})" if agents else "NULL"
-    opened = f"b.state = '{Bid.State.OPENED}'"
-    return [
-        ("same_address", "b.client_address", []),
-        ("same_installation", "b.client_installation", []),
-        ("same_manager", f"CASE WHEN {opened} THEN LOWER(TRIM({manager})) END", manager_params),
-        ("identical_price", f"CASE WHEN {opened} THEN {sql.money_text(sql.number(summary_price))} END",
-         price_params),
-        ("same_contact", "CASE WHEN u.phone <> '' THEN 'phone:' || u.phone END", []),
-        ("same_contact", f"CASE WHEN {opened} THEN 'agent:' || {agent} END", agent_params),
-    ]
+def shared_values(*, sections: str, section_params: list, every: bool = False) -> list[Finding]:
+    """Signals of the selected sections whose value is shared by two or more bidders, with their evidence: the
+    stored values grouped by (section, indicator, digest) in index order, the groups naming two or more bidders kept,
+    then their rows read and grouped by the value itself."""
+    from ..models import BidValue
 
-
-def _document_values() -> list[Value]:
-    return [
-        ("same_document", "d.sha256", []),
-        ("same_author", "CASE WHEN d.author <> '' THEN 'author:' || LOWER(d.author) END", []),
-        ("same_author", "CASE WHEN d.last_modified_by <> '' THEN 'editor:' || LOWER(d.last_modified_by) END", []),
-        ("same_author", "CASE WHEN d.company <> '' THEN 'company:' || LOWER(d.company) END", []),
-    ]
-
-
-def _unpivot(source: str, where: str, where_params: list, values: list[Value]) -> tuple[str, list]:
-    """Rows (section_id, bid_id, org, code, value) of ``source``: one scan with LATERAL VALUES on PostgreSQL."""
-    if sql.postgres():
-        rows = ", ".join(f"('{code}', {expr})" for code, expr, _ in values)
-        return (f"SELECT b.section_id, b.id AS bid_id, b.organisation_id AS org, v.code, v.value FROM {source} "
-                f"CROSS JOIN LATERAL (VALUES {rows}) AS v(code, value) WHERE {where} AND v.value <> ''",
-                [p for _, _, params in values for p in params] + where_params)
-    parts, params = [], []
-    for code, expr, expr_params in values:
-        parts.append(f"SELECT b.section_id, b.id AS bid_id, b.organisation_id AS org, '{code}' AS code, "
-                     f"{expr} AS value FROM {source} WHERE {where} AND ({expr}) <> ''")
-        params += expr_params + where_params + expr_params
-    return " UNION ALL ".join(parts), params
-
-
-def _rows_sql(sections: str, section_params: list) -> tuple[str, list]:
-    """Every (section, bid, organisation, indicator, value) of the sections selected by ``sections``."""
-    bid, user, document = Bid._meta.db_table, User._meta.db_table, OpenedDocument._meta.db_table
-    states = ", ".join(f"'{state}'" for state in sql.RECEIVED + (Bid.State.SUPERSEDED,))
-    where = f"b.section_id IN ({sections}) AND b.state IN ({states})"
-    bids, bid_params = _unpivot(f"{bid} b JOIN {user} u ON u.id = b.submitted_by_id", where, section_params,
-                                _bid_values())
-    documents, document_params = _unpivot(f"{document} d JOIN {bid} b ON b.id = d.bid_id", where, section_params,
-                                          _document_values())
-    return f"{bids} UNION ALL {documents}", bid_params + document_params
-
-
-def _repeating(source: str, where: str, where_params: list, values: list[Value]) -> tuple[str, list]:
-    """``SELECT section_id`` of the sections where some value of ``values`` occurs twice or more among the rows of
-    ``source`` (bids or documents), among two or more bidders: per section, per value, a distinct count below the
-    plain count. One ordered pass with small per-section sorts, where grouping every (section, value) pair would
-    hash or sort four million rows at a million bids."""
-    tests, params = [], []
-    for _code, expr, expr_params in values:
-        value = f"NULLIF({expr}, '')"
-        tests.append(f"COUNT(DISTINCT {value}) < COUNT({value})")
-        params += expr_params + expr_params
-    return (f"SELECT b.section_id FROM {source} WHERE {where} GROUP BY b.section_id "
-            f"HAVING COUNT(DISTINCT b.organisation_id) > 1 AND ({' OR '.join(tests)})", where_params + params)
-
-
-def _candidates(sections: str, section_params: list) -> list[int]:
-    """The sections where a shared value is possible (some value repeats among the bids of two or more bidders)."""
-    bid, user, document = Bid._meta.db_table, User._meta.db_table, OpenedDocument._meta.db_table
-    states = ", ".join(f"'{state}'" for state in sql.RECEIVED + (Bid.State.SUPERSEDED,))
-    where = f"b.section_id IN ({sections}) AND b.state IN ({states})"
-    ids = set()
-    for source, values in ((f"{bid} b JOIN {user} u ON u.id = b.submitted_by_id", _bid_values()),
-                           (f"{document} d JOIN {bid} b ON b.id = d.bid_id", _document_values())):
-        query, params = _repeating(source, where, section_params, values)
-        ids.update(row[0] for row in sql.fetch(query, params))
-    return sorted(ids)
-
-
-def shared_values(*, sections: str, section_params: list) -> list[Finding]:
-    """Signals of the selected sections whose value is shared by two or more bidders, with their evidence: first
-    the sections where a value repeats at all, then the exact (section, indicator, value) groups of those only."""
-    candidates = _candidates(sections, section_params)
-    if not candidates:
+    values = BidValue._meta.db_table
+    found = sql.fetch(_grouped(f"SELECT section_id, kind, digest FROM {values} {{where}} "
+                               f"GROUP BY section_id, kind, digest HAVING MIN(organisation_id) <> MAX(organisation_id)",
+                               sections, section_params, every=every), section_params)
+    if not found:
         return []
-    only, only_params = sql.in_list("s.id", candidates)
-    rows_sql, params = _rows_sql(f"SELECT s.id FROM {Section._meta.db_table} s WHERE {only}", only_params)
+    # The rows of those groups only, by the index (a join of the groups found against every row would scan them all).
+    rows = []
+    for start in range(0, len(found), 5000):
+        groups_sql, groups_params = sql.rows_of(("section_id", "kind", "digest"), found[start:start + 5000])
+        rows += sql.fetch(f"{groups_sql} SELECT v.section_id, v.bid_id, v.organisation_id, v.kind, v.value FROM g "
+                          f"JOIN {values} v ON v.section_id = g.section_id AND v.kind = g.kind "
+                          f"AND v.digest = g.digest", groups_params)
     groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    for section, bid_id, org, code, value in sql.fetch(rows_sql, params):
-        groups[(section, code, value)].append((bid_id, org))
+    for section, bid_id, org, kind, value in rows:
+        groups[(section, facts.VALUE_CODES[kind], value)].append((bid_id, org))
     return [_finding(code, section, value, members) for (section, code, value), members in sorted(groups.items())
             if len({org for _, org in members}) > 1]
 
@@ -145,41 +77,69 @@ def _finding(code: str, section: int, value: str, members: list[tuple[int, int]]
                    organisation_ids=organisations, evidence={"value": value, "bids": bids})
 
 
-def price_patterns(*, sections: str, section_params: list) -> list[Finding]:
+def _points() -> str:
+    """The price points of the stored facts: the opened bids' prices and the caps (bid 0)."""
+    from ..models import BidFact
+
+    return (f"SELECT section_id, bid_id, organisation_id, {sql.stored_number('price')} AS price "
+            f"FROM {BidFact._meta.db_table} WHERE (state = '{Bid.State.OPENED}' OR bid_id = 0) AND price IS NOT NULL")
+
+
+def price_candidates(price: str, lower1: str, lower2: str) -> tuple[str, str]:
+    """SQL conditions on a price point and the two next lower ones (floats) that hold wherever that point ends two
+    equal steps (a price pattern can start there), and wherever it is less than a fen above the next lower one (an
+    identical price can be there): a superset, decided exactly (``prices``) on the sections where they hold.
+
+    Equal after rounding to the fen (or to ``ratio_places`` for a ratio) means at most a fen (a unit of those
+    places) apart; 1% more, and 10⁻¹² of the values compared, cover the floats' rounding (about 10⁻¹⁶ of them)."""
+    settings = conf.signals()
+    need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
+    a, b, c = price, lower1, lower2
+    ladder = "TRUE" if need < 3 else (
+        f"(ABS(({a} - {b}) - ({b} - {c})) <= 0.0101 + 1e-12 * ABS({a}) "
+        f"OR ABS({a} / NULLIF({b}, 0) - {b} / NULLIF({c}, 0)) <= {Decimal(10) ** -places * Decimal('1.01')} "
+        f"+ 1e-12 * ABS({a} / NULLIF({b}, 0)))")
+    return ladder, f"{a} - {b} <= 0.0101 + 1e-12 * ABS({a})"
+
+
+def prices(*, ladders: list[int], identical: list[int]) -> list[Finding]:
+    """Prices in a regular pattern in the sections ``ladders`` and identical prices in the sections ``identical``
+    (the candidates :func:`price_candidates` found), decided exactly, in ``numeric``."""
+    settings = conf.signals()
+    need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
+    return _price_patterns(ladders, need=need, places=places) + _identical_prices(identical)
+
+
+def _identical_prices(section_ids: list[int]) -> list[Finding]:
+    """Identical prices (to the fen, as money text) of opened bids of two or more bidders in these sections."""
+    from ..models import BidFact
+
+    if not section_ids:
+        return []
+    only, params = sql.in_list("section_id", section_ids)
+    groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
+    for section, bid_id, org, value in sql.fetch(
+            f"SELECT section_id, bid_id, organisation_id, {sql.money_text('price')} FROM {BidFact._meta.db_table} "
+            f"WHERE {only} AND state = '{Bid.State.OPENED}' AND price IS NOT NULL", params):
+        groups[(section, value)].append((bid_id, org))
+    return [_finding("identical_price", section, value, members) for (section, value), members
+            in sorted(groups.items()) if len({org for _, org in members}) > 1]
+
+
+def _price_patterns(section_ids: list[int], *, need: int, places: int) -> list[Finding]:
     """Sections where sorted prices step by an equal amount or an equal ratio over ``pattern_min_points`` prices,
     the section's price cap (招标控制价) counting as a price (bids set at 99%, 98.01% … of the cap form a ladder
     from it), with bids of at least two bidders in the run."""
-    settings = conf.signals()
-    need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
-    price, price_params = sql.json_text("b.opened_summary", "price")
-    bid, section = Bid._meta.db_table, Section._meta.db_table
-    cap = f"s.base_type = '{BaseType.PRICE_CAP}'"
-    points = f"""
-        WITH p AS (
-            SELECT b.section_id, b.id AS bid_id, {sql.number(price)} AS price FROM {bid} b
-            WHERE b.section_id IN ({{sections}}) AND b.state = '{Bid.State.OPENED}'
-            UNION ALL SELECT s.id, 0, s.base_amount FROM {section} s WHERE s.id IN ({{sections}}) AND {cap})"""
-    if need >= 3:
-        # A run of three or more points has two equal steps side by side: one ordered pass finds the sections
-        # where that happens at all, and only those are searched for runs.
-        candidates = sql.fetch(points.format(sections=sections) + f"""
-            SELECT DISTINCT section_id FROM (
-                SELECT section_id, price, LAG(price) OVER w AS p1, LAG(price, 2) OVER w AS p2
-                FROM p WHERE price IS NOT NULL WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)) x
-            WHERE (ROUND(price - p1, 2) > 0 AND ROUND(price - p1, 2) = ROUND(p1 - p2, 2))
-               OR (ROUND(price / NULLIF(p1, 0), {places}) > 1
-                   AND ROUND(price / NULLIF(p1, 0), {places}) = ROUND(p1 / NULLIF(p2, 0), {places}))""",
-                               price_params + section_params + section_params)
-        if not candidates:
-            return []
-        only, section_params = sql.in_list("s.id", sorted(row[0] for row in candidates))
-        sections = f"SELECT s.id FROM {section} s WHERE {only}"
-    query = points.format(sections=sections) + f""",
-        s AS (
+    if not section_ids:
+        return []
+    points, window = _points(), "WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)"
+    only, section_params = sql.in_list("section_id", section_ids)
+    query = f"""
+        WITH s AS (
             SELECT section_id, bid_id, price, ROW_NUMBER() OVER w AS rn,
                    ROUND(price - LAG(price) OVER w, 2) AS gap,
                    ROUND(price / NULLIF(LAG(price) OVER w, 0), {places}) AS ratio
-            FROM p WHERE price IS NOT NULL WINDOW w AS (PARTITION BY section_id ORDER BY price, bid_id)),
+            FROM ({points}) p WHERE {only} {window}),
         steps AS (
             SELECT section_id, rn, 'gap' AS kind, gap AS step FROM s WHERE gap > 0
             UNION ALL SELECT section_id, rn, 'ratio', ratio FROM s WHERE ratio > 1),
@@ -188,20 +148,13 @@ def price_patterns(*, sections: str, section_params: list) -> list[Finding]:
                    AS island, rn FROM steps)
         SELECT section_id, kind, step, MIN(rn) - 1 AS first, MAX(rn) AS last FROM runs
         GROUP BY section_id, kind, step, island HAVING COUNT(*) >= %s ORDER BY section_id, first"""
-    found = sql.fetch(query, price_params + section_params + section_params + [need - 1])
+    found = sql.fetch(query, section_params + [need - 1])
     if not found:
         return []
-    matched = sorted({row[0] for row in found})
-    only, only_params = sql.in_list("b.section_id", matched)
+    matched, matched_params = sql.in_list("section_id", sorted({row[0] for row in found}))
     ordered = defaultdict(list)
-    rows = sql.fetch(f"SELECT b.section_id, b.id, b.organisation_id, {sql.number(price)} FROM {bid} b "
-                     f"WHERE {only} AND b.state = '{Bid.State.OPENED}' AND {sql.number(price)} IS NOT NULL",
-                     price_params + only_params + price_params)
-    for section_id, bid_id, org, value in rows:
+    for section_id, bid_id, org, value in sql.fetch(f"SELECT * FROM ({points}) p WHERE {matched}", matched_params):
         ordered[section_id].append((Decimal(str(value)), bid_id, org))
-    for section_id, base in Section.objects.filter(pk__in=matched, base_type=BaseType.PRICE_CAP).values_list(
-            "pk", "base_amount"):
-        ordered[section_id].append((base, 0, None))
     findings, seen = [], set()
     for section_id, kind, step, first, last in found:
         run = sorted(ordered[section_id])[first - 1:last]

@@ -1,8 +1,8 @@
 """SQL that differs between PostgreSQL (deployments, benchmarks) and SQLite (the embedded default).
 
 Each indicator is written once, as SQL assembled from these pieces, so both databases compute the same thing; on
-PostgreSQL the per-bid values of every signal come from one scan (``LATERAL (VALUES …)``), on SQLite from a
-``UNION ALL`` of the same expressions.
+PostgreSQL the per-bid values of every signal are extracted in one scan (``LATERAL (VALUES …)``), on SQLite from a
+``UNION ALL`` of the same expressions (``facts``).
 """
 
 from django.db import connection
@@ -34,6 +34,20 @@ def number(text_sql: str) -> str:
     return f"CAST(NULLIF({text_sql}, '') AS REAL)"
 
 
+def stored_number(column: str) -> str:
+    """A stored decimal column as the indicators compute with it: ``numeric`` on PostgreSQL; on SQLite, where a
+    decimal column keeps 990000.00 as the integer 990000 (and integers divide as integers), a REAL as
+    :func:`number` gives."""
+    return column if postgres() else f"CAST({column} AS REAL)"
+
+
+def float_of(number_sql: str) -> str:
+    """A number as a double-precision float (an approximation, for cheap first passes)."""
+    if postgres():
+        return f"CAST({number_sql} AS double precision)"
+    return f"CAST({number_sql} AS REAL)"
+
+
 def money_text(number_sql: str) -> str:
     """A number as text with two decimals, so that 100, 100.0 and 100.00 compare equal."""
     if postgres():
@@ -45,6 +59,31 @@ def in_list(column: str, ids: list[int]) -> tuple[str, list]:
     if postgres():
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join('%s' for _ in ids)})", list(ids)
+
+
+def rows_of(columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...] | None = None) -> tuple[str, list]:
+    """``WITH g(columns)``: ``rows`` as a table to join against — one array per column on PostgreSQL (``unnest``;
+    ``types`` of the columns, bigint by default), a ``VALUES`` list on SQLite."""
+    names = ", ".join(columns)
+    if postgres():
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types or ["bigint"] * len(columns))
+        return (f"WITH g({names}) AS (SELECT * FROM unnest({arrays}))",
+                [[row[n] for row in rows] for n in range(len(columns))])
+    values = ", ".join("(" + ", ".join("%s" for _ in columns) + ")" for _ in rows)
+    return f"WITH g({names}) AS (VALUES {values})", [value for row in rows for value in row]
+
+
+def json_compared(table: str, columns: tuple[str, ...], documents: str, *, key: str = "key",
+                  json_column: str = "evidence") -> list[tuple]:
+    """For each entry of ``documents`` (a JSON object: key → JSON value) stored in ``table`` under its key: the key,
+    ``columns``, and whether its ``json_column`` equals the entry's value as JSON. One parameter, compared by the
+    database (no row of ``table`` decoded here)."""
+    selected = ", ".join(f"t.{column}" for column in columns)
+    if postgres():
+        return fetch(f"SELECT t.{key}, {selected}, t.{json_column} = g.value FROM jsonb_each(CAST(%s AS jsonb)) g "
+                     f"JOIN {table} t ON t.{key} = g.key", [documents])
+    return fetch(f"SELECT t.{key}, {selected}, json(t.{json_column}) = json(g.value) FROM json_each(%s) g "
+                 f"JOIN {table} t ON t.{key} = g.key", [documents])
 
 
 def invalid_bids_sql() -> str:
@@ -60,33 +99,45 @@ def invalid_bids_sql() -> str:
             f"WHERE {table}.state = '{reported}'")
 
 
-def eligible_sections(now, ids: list[int] | None = None, *, unscanned: bool = False) -> tuple[str, list]:
+def eligible_sections(now, ids: list[int] | None = None, *, unscanned: str | None = None) -> tuple[str, list]:
     """``SELECT id FROM sections`` whose opening is over at ``now`` (optionally only those in ``ids``; with
-    ``unscanned``, only those never scanned or whose project changed since their scan)."""
+    ``unscanned``, a facts version, only those never scanned, whose project changed since their scan or whose facts
+    come from another extraction)."""
     from ..models import SectionScan
 
     section, project = Section._meta.db_table, Project._meta.db_table
     states = ", ".join("%s" for _ in BEFORE_OPENING_OVER)
-    scans, due = "", ""
-    if unscanned:
+    scans, due, due_params = "", "", []
+    if unscanned is not None:
         scans = f"LEFT JOIN {SectionScan._meta.db_table} c ON c.section_id = s.id "
-        due = "AND (c.section_id IS NULL OR p.updated_at > c.scanned_at) "
+        due = "AND (c.section_id IS NULL OR p.updated_at > c.scanned_at OR c.facts <> %s) "
+        due_params = [unscanned]
     sql = (f"SELECT s.id FROM {section} s JOIN {project} p ON p.id = s.project_id {scans}"
            f"WHERE p.bid_deadline IS NOT NULL AND p.bid_deadline < %s AND p.status NOT IN ({states}) "
            f"AND NOT (p.status = %s AND p.suspended_from IN ({states})) {due}")
-    params = [now, *BEFORE_OPENING_OVER, Status.SUSPENDED, *BEFORE_OPENING_OVER]
+    params = [now, *BEFORE_OPENING_OVER, Status.SUSPENDED, *BEFORE_OPENING_OVER, *due_params]
     if ids is not None:
         only, only_params = in_list("s.id", ids)
         sql, params = f"{sql} AND {only}", params + only_params
     return sql, params
 
 
+def no_pushdown() -> str:
+    """Closes a subquery so that conditions outside it are applied to its result, not pushed into it (PostgreSQL
+    would push a filter on a grouping column below the grouping, losing the ordered index pass)."""
+    return "OFFSET 0" if postgres() else "LIMIT -1 OFFSET 0"
+
+
+ANALYTIC_SETTINGS = {"jit": "off"}
+
+
 def analytic_session() -> None:
-    """For the rest of the transaction, no JIT compilation on PostgreSQL: the indicator queries are many and
-    expression-heavy, and compiling them costs seconds that the plain interpreter never spends on these sizes."""
+    """For the rest of the transaction on PostgreSQL: no JIT compilation (the indicator queries are many and
+    expression-heavy, and compiling them costs seconds that the plain interpreter never spends on these sizes)."""
     if postgres():
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
+            for name, value in ANALYTIC_SETTINGS.items():
+                cursor.execute(f"SET LOCAL {name} = '{value}'")
 
 
 def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:

@@ -1,8 +1,9 @@
 """The supervision models, split by sub-domain. Import them from ``supervision.models``."""
 
-from .complaints import Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
+from .complaints import PROJECT_SUBJECTS, Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
 from .enforcement import Case, CaseEvidence, CaseParty, Measure
-from .indicators import SEVERITY_ORDER, Lead, SectionScan, Severity
+from .indicators import SEVERITY_ORDER, BidFact, BidValue, Lead, SectionScan, Severity
 
-__all__ = ["SEVERITY_ORDER", "Case", "CaseEvidence", "CaseParty", "Complaint", "ComplaintEvidence", "ComplaintPause",
-           "Lead", "Measure", "Objection", "SectionScan", "Severity", "Subject", "Track"]
+__all__ = ["PROJECT_SUBJECTS", "SEVERITY_ORDER", "BidFact", "BidValue", "Case", "CaseEvidence", "CaseParty",
+           "Complaint", "ComplaintEvidence", "ComplaintPause", "Lead", "Measure", "Objection", "SectionScan",
+           "Severity", "Subject", "Track"]

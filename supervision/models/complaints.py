@@ -25,7 +25,12 @@ class Subject(models.TextChoices):
     DOCUMENTS = "documents", _("Tender documents (招标文件)")
     OPENING = "opening", _("The opening (开标)")
     RESULT = "result", _("The evaluation result (评标结果)")
+    SELECTION = "selection", _("The marketplace selection result (中介选取结果)")
     PROCEDURE = "procedure", _("Another step of the procedure")
+
+
+# What a tender project's objection or complaint may be about (the selection result is the marketplace's).
+PROJECT_SUBJECTS = [(value, label) for value, label in Subject.choices if value != Subject.SELECTION]
 
 
 class Objection(models.Model):
@@ -72,6 +77,14 @@ class Objection(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} {self.project.deal_code}"
 
+    @property
+    def deal_code(self) -> str:
+        return self.project.deal_code
+
+    @property
+    def title(self) -> str:
+        return self.project.title
+
 
 class Complaint(models.Model):
     """A complaint (投诉) to the regulator, from filing to a written decision.
@@ -96,12 +109,18 @@ class Complaint(models.Model):
 
     OPEN_STATES = (State.RECEIVED, State.ACCEPTED, State.PAUSED)
 
-    project = models.ForeignKey("trading.Project", on_delete=models.PROTECT, related_name="complaints")
+    # A complaint is about a tender project, or about the selection result of a marketplace purchase (中介超市).
+    project = models.ForeignKey("trading.Project", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="complaints")
+    purchase = models.ForeignKey("marketplace.Purchase", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="complaints", verbose_name=_("marketplace purchase"))
     section = models.ForeignKey("trading.Section", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     track = models.CharField(_("rules"), max_length=12, choices=Track.choices)
     subject = models.CharField(_("subject"), max_length=10, choices=Subject.choices)
     objection = models.ForeignKey(Objection, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="complaints", verbose_name=_("prior objection or challenge"))
+    purchase_objection = models.ForeignKey("marketplace.Objection", null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="complaints", verbose_name=_("prior challenge to the owner"))
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="complaints")
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     grounds = models.TextField(_("facts, grounds and requests"))
@@ -127,9 +146,21 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         indexes = [models.Index(fields=["state", "acceptance_due", "decision_due"], name="complaint_state_due")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(project__isnull=False, purchase__isnull=True)
+            | models.Q(project__isnull=True, purchase__isnull=False), name="complaint_project_or_purchase")]
 
     def __str__(self) -> str:
-        return f"{_('Complaint')} #{self.pk} {self.project.deal_code}"
+        return f"{_('Complaint')} #{self.pk} {self.deal_code}"
+
+    @property
+    def deal_code(self) -> str:
+        """The project's deal code, or the marketplace purchase's number."""
+        return self.project.deal_code if self.project_id else self.purchase.number
+
+    @property
+    def title(self) -> str:
+        return self.project.title if self.project_id else self.purchase.title
 
     @property
     def due(self):

@@ -65,10 +65,12 @@ class Lead(models.Model):
 
 
 class SectionScan(models.Model):
-    """When the leads of a section were last computed: the incremental sweep recomputes only what changed since."""
+    """When the facts and leads of a section were last computed: the incremental sweep recomputes only what changed
+    since; ``facts`` names the extraction the stored facts come from (``indicators.facts.version``)."""
 
     section = models.OneToOneField("trading.Section", primary_key=True, on_delete=models.CASCADE, related_name="+")
     scanned_at = models.DateTimeField()
+    facts = models.CharField(max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("section scan")
@@ -76,3 +78,62 @@ class SectionScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_id} @ {self.scanned_at}"
+
+
+class BidValue(models.Model):
+    """One value a bid yields for a shared-value signal (its upload address, installation, project manager,
+    submitter's phone, agent; each document's hash and authors), stored when its section is scanned so that a full
+    run groups stored values instead of re-reading every bid. ``digest`` is a 64-bit hash of ``value``: the covering
+    index groups by it (a value of any length fits), equal digests are then checked by the value itself.
+
+    ``bid_id`` and ``organisation_id`` are the ids as recorded (bids are never deleted once opened)."""
+
+    section = models.ForeignKey("trading.Section", on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
+    kind = models.PositiveSmallIntegerField()  # position in indicators.facts.VALUE_CODES
+    digest = models.BigIntegerField()
+    organisation_id = models.BigIntegerField()
+    bid_id = models.BigIntegerField()
+    value = models.TextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["section", "kind", "digest", "organisation_id", "bid_id"],
+                                name="bidvalue_group")]
+
+    def __str__(self) -> str:
+        return f"{self.section_id}/{self.kind}: {self.value}"
+
+
+class ExactDecimalField(models.DecimalField):
+    """``numeric`` without a fixed scale on PostgreSQL: a price stored as a bid wrote it (500000 stays 500000, the
+    evidence shows what the bid said); ``max_digits``/``decimal_places`` elsewhere."""
+
+    def db_type(self, connection):
+        return "numeric" if connection.vendor == "postgresql" else super().db_type(connection)
+
+
+class BidFact(models.Model):
+    """One bid that reached the deadline, with its state and price (the red flags' per-section outcomes, the price
+    patterns and identical prices read these), and one row per price-capped section for its cap (``bid_id`` 0, no
+    organisation): stored when the section is scanned. The index keeps each section's points in price order."""
+
+    section = models.ForeignKey("trading.Section", on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)
+    bid_id = models.BigIntegerField()
+    organisation_id = models.BigIntegerField(null=True)
+    state = models.CharField(max_length=24)
+    price = ExactDecimalField(max_digits=18, decimal_places=2, null=True)
+    # For a price point (an opened bid's price or the cap): the price and the two next lower points' (in price,
+    # bid order) as floats, for the first pass of the price signals (decided on ``price``). None elsewhere.
+    approx = models.FloatField(null=True)
+    lower1 = models.FloatField(null=True)
+    lower2 = models.FloatField(null=True)
+    repeated = models.BooleanField(default=False)  # some bidder of the section has two or more received bids
+
+    class Meta:
+        indexes = [models.Index(fields=["section", "price", "bid_id"],
+                                include=["organisation_id", "state", "approx", "lower1", "lower2", "repeated"],
+                                name="bidfact_order")]
+
+    def __str__(self) -> str:
+        return f"{self.section_id}/{self.bid_id}: {self.price}"

@@ -5,6 +5,7 @@ from .complaints import (
     complaint_timeline,
     complaints_for,
     may_see,
+    may_see_complaint,
     objection_holds,
     objection_timeline,
     objections_for,
@@ -15,6 +16,7 @@ from .complaints import (
 )
 from .enforcement import in_region, regulator_due
 
-__all__ = ["Step", "complaint_timeline", "complaints_for", "in_region", "may_see", "objection_holds",
+__all__ = ["Step", "complaint_timeline", "complaints_for", "in_region", "may_see", "may_see_complaint",
+           "objection_holds",
            "objection_timeline", "objections_for", "open_complaints", "overdue_complaints", "overdue_objections",
            "regulator_due", "working_days_left"]

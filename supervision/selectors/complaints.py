@@ -36,24 +36,36 @@ def may_see(*, user, project: Project, organisation_id: int) -> bool:
     return user.role == Role.BIDDER and user.organisation_id == organisation_id
 
 
-def _visible_to(qs: QuerySet, *, user) -> QuerySet:
-    """Regulators see every filing; the tenderer and agency those on their projects; a bidder its own."""
-    qs = qs.select_related("project", "organisation")
+def may_see_complaint(*, user, complaint: Complaint) -> bool:
+    """A tender's complaint as ``may_see``; a marketplace purchase's: the filer, the owner and regulators."""
+    if complaint.project_id:
+        return may_see(user=user, project=complaint.project, organisation_id=complaint.organisation_id)
+    if not user.is_authenticated:
+        return False
+    return user.role == Role.REGULATOR or (user.organisation_id is not None and user.organisation_id in (
+        complaint.organisation_id, complaint.purchase.owner_id))
+
+
+def _visible_to(qs: QuerySet, *, user, owned: Q | None = None) -> QuerySet:
+    """Regulators see every filing; the tenderer and agency those on their projects (and ``owned``); a bidder its
+    own."""
     if user.role == Role.REGULATOR:
         return qs
     if user.role in (Role.TENDERER, Role.AGENCY):
-        return qs.filter(Q(project__tenderer_id=user.organisation_id) | Q(project__agency_id=user.organisation_id))
+        theirs = Q(project__tenderer_id=user.organisation_id) | Q(project__agency_id=user.organisation_id)
+        return qs.filter(theirs | owned if owned is not None else theirs)
     if user.role == Role.BIDDER:
         return qs.filter(organisation_id=user.organisation_id)
     return qs.none()
 
 
 def objections_for(*, user) -> QuerySet[Objection]:
-    return _visible_to(Objection.objects.all(), user=user)
+    return _visible_to(Objection.objects.select_related("project", "organisation"), user=user)
 
 
 def complaints_for(*, user) -> QuerySet[Complaint]:
-    return _visible_to(Complaint.objects.all(), user=user)
+    return _visible_to(Complaint.objects.select_related("project", "purchase", "organisation"), user=user,
+                       owned=Q(purchase__owner_id=user.organisation_id))
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,7 @@ def overdue_objections() -> QuerySet[Objection]:
 
 def open_complaints() -> QuerySet[Complaint]:
     return Complaint.objects.filter(state__in=Complaint.OPEN_STATES).select_related(
-        "project", "organisation").order_by("filed_at")
+        "project", "purchase", "organisation").order_by("filed_at")
 
 
 def overdue_complaints() -> QuerySet[Complaint]:

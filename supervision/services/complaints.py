@@ -38,7 +38,7 @@ from trading.lifecycle import project_transition
 from trading.models import Category, Project, Registration, Section, Status
 from trading.selectors import is_party
 
-from ..models import Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
+from ..models import PROJECT_SUBJECTS, Complaint, ComplaintEvidence, ComplaintPause, Objection, Subject, Track
 
 # Periods, by law; in settings only so that a local rule can lengthen them.
 DOCUMENTS_OBJECTION_DAYS_BEFORE_DEADLINE = 10  # TL 22
@@ -117,10 +117,10 @@ def _check_files(files: Sequence) -> None:
                                    % {"name": f.name, "mb": limit // (1024 * 1024)}})
 
 
-def _save_files(files: Sequence, *, user, project: Project, **owner) -> list[dict]:
+def _save_files(files: Sequence, *, user, folder: str, **owner) -> list[dict]:
     saved = []
     for f in files:
-        stored = storage.store(f, folder=f"complaints/{project.pk}", max_bytes=_max_bytes(), field="files")
+        stored = storage.store(f, folder=folder, max_bytes=_max_bytes(), field="files")
         row = ComplaintEvidence.objects.create(name=f.name[:200], path=stored.relative_path, size=stored.size,
                                                sha256=stored.sha256, uploaded_by=user, uploaded_at=timezone.now(),
                                                **owner)
@@ -178,7 +178,7 @@ def objection_file(*, project: Project, user, subject: str, grounds: str, sectio
     project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_interested_bidder(user, project)
     _check_section(section, project)
-    if subject not in Subject.values:
+    if subject not in dict(PROJECT_SUBJECTS):
         raise ValidationError({"subject": _("Choose what the objection is about.")})
     grounds = _check_text(grounds, "grounds", _("State the facts, the grounds and what you ask for."))
     _check_files(files)
@@ -240,7 +240,7 @@ def objection_file(*, project: Project, user, subject: str, grounds: str, sectio
         project=project, section=section, kind=kind, subject=subject, organisation=user.organisation, filed_by=user,
         grounds=grounds, known_on=known_on, filed_at=now, filing_deadline=filing_deadline, reply_due=reply_due,
         holds_procedure=holds)
-    saved = _save_files(files, user=user, project=project, objection=objection)
+    saved = _save_files(files, user=user, folder=f"complaints/{project.pk}", objection=objection)
     audit_record(action="supervision.objection.file", obj=objection, payload={
         "deal_code": project.deal_code, "kind": kind, "subject": subject, "bidder": user.organisation.credit_code,
         "known_on": known_on, "filing_deadline": filing_deadline, "reply_due": reply_due, "holds_procedure": holds,
@@ -266,7 +266,7 @@ def objection_answer(*, objection: Objection, user, answer: str, files: Sequence
     objection.answered_by = user
     objection.overdue_since = None
     objection.save()
-    saved = _save_files(files, user=user, project=project, objection=objection)
+    saved = _save_files(files, user=user, folder=f"complaints/{project.pk}", objection=objection)
     audit_record(action="supervision.objection.answer", obj=objection, payload={
         "deal_code": project.deal_code, "answer": answer, "late": today() > objection.reply_due, "files": saved})
     if objection.holds_procedure and project.status == Status.PUBLICITY:
@@ -297,7 +297,7 @@ def complaint_file(*, project: Project, user, subject: str, grounds: str, sectio
     project = Project.objects.select_for_update(no_key=True).get(pk=project.pk)
     _require_interested_bidder(user, project)
     _check_section(section, project)
-    if subject not in Subject.values:
+    if subject not in dict(PROJECT_SUBJECTS):
         raise ValidationError({"subject": _("Choose what the complaint is about.")})
     grounds = _check_text(grounds, "grounds", _("State the facts, the grounds, the evidence and what you ask for."))
     _check_files(files)
@@ -350,7 +350,7 @@ def complaint_file(*, project: Project, user, subject: str, grounds: str, sectio
         filed_at=timezone.now(), filing_deadline=filing_deadline,
         acceptance_due=complaint_acceptance_due(track=track, received_on=day),
         decision_due=complaint_decision_due(start=day) if track == Track.GOVERNMENT else None)
-    saved = _save_files(files, user=user, project=project, complaint=complaint)
+    saved = _save_files(files, user=user, folder=f"complaints/{project.pk}", complaint=complaint)
     audit_record(action="supervision.complaint.file", obj=complaint, payload={
         "deal_code": project.deal_code, "track": track, "subject": subject, "bidder": user.organisation.credit_code,
         "objection": objection.pk if objection else None, "counted_from": counted_from,
@@ -361,7 +361,8 @@ def complaint_file(*, project: Project, user, subject: str, grounds: str, sectio
 
 def _locked_complaint(complaint: Complaint, user) -> Complaint:
     _require_regulator(user)
-    return Complaint.objects.select_for_update(no_key=True).select_related("project").get(pk=complaint.pk)
+    return (Complaint.objects.select_for_update(no_key=True, of=("self",)).select_related("project", "purchase")
+            .get(pk=complaint.pk))
 
 
 def _refuse_state(complaint: Complaint, expected: tuple, action: str) -> None:
@@ -384,7 +385,7 @@ def complaint_accept(*, complaint: Complaint, user) -> Complaint:
         complaint.decision_due = complaint_decision_due(start=day)
     complaint.save()
     audit_record(action="supervision.complaint.accept", obj=complaint, payload={
-        "deal_code": complaint.project.deal_code, "late": day > complaint.acceptance_due,
+        "deal_code": complaint.deal_code, "late": day > complaint.acceptance_due,
         "decision_due": complaint.decision_due})
     return complaint
 
@@ -403,7 +404,7 @@ def complaint_reject(*, complaint: Complaint, user, reasons: str) -> Complaint:
     complaint.overdue_since = None
     complaint.save()
     audit_record(action="supervision.complaint.reject", obj=complaint, payload={
-        "deal_code": complaint.project.deal_code, "reasons": reasons})
+        "deal_code": complaint.deal_code, "reasons": reasons})
     return complaint
 
 
@@ -417,7 +418,7 @@ def complaint_pause(*, complaint: Complaint, user, reason: str) -> ComplaintPaus
     complaint.state = Complaint.State.PAUSED
     complaint.save(update_fields=["state"])
     audit_record(action="supervision.complaint.pause", obj=complaint, payload={
-        "deal_code": complaint.project.deal_code, "reason": reason})
+        "deal_code": complaint.deal_code, "reason": reason})
     return pause
 
 
@@ -437,7 +438,7 @@ def complaint_resume(*, complaint: Complaint, user) -> Complaint:
     complaint.overdue_since = None
     complaint.save()
     audit_record(action="supervision.complaint.resume", obj=complaint, payload={
-        "deal_code": complaint.project.deal_code, "working_days_excluded": pause.working_days,
+        "deal_code": complaint.deal_code, "working_days_excluded": pause.working_days,
         "decision_due_before": before, "decision_due": complaint.decision_due})
     return complaint
 
@@ -470,14 +471,24 @@ def complaint_decide(*, complaint: Complaint, user, outcome: str, decision: str,
     if malicious:
         complaint.credit_event = credit_event_record(
             behaviour_code="malicious-complaint", organisation=complaint.organisation,
-            deal_code=complaint.project.deal_code, by=user,
+            deal_code=complaint.deal_code, by=user,
             evidence=_("Complaint #%(n)d judged malicious: %(decision)s") % {"n": complaint.pk, "decision": decision})
     complaint.save()
+    if complaint.purchase_id and outcome == Complaint.Outcome.UPHELD:
+        from .purchase_complaints import purchase_complaint_upheld  # it builds on this module's helpers
+
+        purchase_complaint_upheld(complaint)
     audit_record(action="supervision.complaint.decide", obj=complaint, payload={
-        "deal_code": complaint.project.deal_code, "outcome": outcome, "decision": decision, "malicious": malicious,
+        "deal_code": complaint.deal_code, "outcome": outcome, "decision": decision, "malicious": malicious,
         "credit_event": complaint.credit_event_id, "late": complaint.decision_due is not None
         and today() > complaint.decision_due})
     return complaint
+
+
+def _refuse_purchase(complaint: Complaint) -> None:
+    if complaint.purchase_id:
+        raise ValidationError({"state": _("A marketplace purchase needs no suspension: its contract waits by itself "
+                                          "while the complaint is open.")})
 
 
 @transaction.atomic
@@ -485,6 +496,7 @@ def complaint_suspend_procedure(*, complaint: Complaint, user, note: str) -> Pro
     """The regulator suspends the procedure while it handles the complaint (TL 62; 94号令 art. 25)."""
 
     complaint = _locked_complaint(complaint, user)
+    _refuse_purchase(complaint)
     if complaint.state not in Complaint.OPEN_STATES:
         raise ValidationError({"state": _("The complaint is closed; suspend the project from its page if needed.")})
     note = _check_text(note, "note", _("Write down the grounds for the suspension; it is published."))
@@ -500,6 +512,7 @@ def complaint_lift_suspension(*, complaint: Complaint, user, note: str) -> Proje
     """Lift the suspension: the project returns to the state it was in."""
 
     complaint = _locked_complaint(complaint, user)
+    _refuse_purchase(complaint)
     project = complaint.project
     if project.status != Status.SUSPENDED:
         raise ValidationError({"state": _("The project is not suspended.")})

@@ -1,13 +1,14 @@
 """Computing leads (signals and red flags) and handling them: open a case from one, or dismiss it with a reason.
 
-``leads_refresh`` is incremental: it computes the sections whose opening is over and that were never scanned or
-changed since their last scan (``SectionScan``); ``full=True`` recomputes every eligible section. A finding is
+``leads_refresh`` is incremental: it extracts the facts of the sections whose opening is over and that were never
+scanned or changed since their last scan (``SectionScan``), and computes their indicators from them; ``full=True``
+computes every eligible section's indicators from the stored facts, ``rebuild=True`` extracts every section's facts
+again first. A finding is
 stored once under its key; a lead a regulator has handled is never changed or removed by a later run, a new one
 that is no longer found is removed.
 """
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from core.workdays import today
 from trading.models import Project, Section
 
 from .. import conf
-from ..indicators import flags, signals, sql
+from ..indicators import facts, flags, signals, sql
 from ..indicators.catalogue import BY_CODE
 from ..models import Lead, SectionScan
 
@@ -40,24 +41,30 @@ class RefreshResult:
     removed: int
 
 
-def _due_sections(now: dt.datetime, *, full: bool) -> list[int]:
-    """Every eligible section (``full``), or those never scanned or whose project changed since: one query."""
-    return sorted(row[0] for row in sql.fetch(*sql.eligible_sections(now, unscanned=not full)))
+def _stale_sections(now: dt.datetime, *, rebuild: bool) -> list[int]:
+    """The eligible sections whose facts are to be extracted: never scanned, their project changed since their
+    scan, their facts from another extraction (or every eligible section, ``rebuild``): one query."""
+    query = sql.eligible_sections(now) if rebuild else sql.eligible_sections(now, unscanned=facts.version())
+    return sorted(row[0] for row in sql.fetch(*query))
 
 
-def _findings_of(sections_sql: str, params: list) -> list[signals.Finding]:
-    """Every signal and section/project flag of the sections ``sections_sql`` selects."""
-    found = signals.shared_values(sections=sections_sql, section_params=params)
-    found += signals.price_patterns(sections=sections_sql, section_params=params)
+def _findings_of(sections_sql: str, params: list, *, every: bool = False) -> list[signals.Finding]:
+    """Every signal and section/project flag of the sections ``sections_sql`` selects (``every``: all that are
+    eligible, each indicator one pass over all stored facts)."""
+    found = signals.shared_values(sections=sections_sql, section_params=params, every=every)
+    outcomes = flags.section_outcomes(sections=sections_sql, section_params=params, every=every)
+    found += signals.prices(ladders=[row["section"] for row in outcomes if row["ladder"]],
+                            identical=[row["section"] for row in outcomes if row["same"]])
     found += signals.bond_accounts(sections=sections_sql, section_params=params)
-    found += flags.section_flags(flags.section_outcomes(sections=sections_sql, section_params=params))
+    found += flags.section_flags(outcomes)
     return found + flags.project_flags(sql.projects_of(sections_sql, params))
 
 
 def _findings(section_ids: list[int], *, now: dt.datetime, full: bool) -> list[signals.Finding]:
-    """A full run reads every eligible section in one pass; an incremental one the changed sections in batches."""
+    """A full run reads the facts of every eligible section in one pass; an incremental one those of the changed
+    sections, in batches."""
     if full:
-        found = _findings_of(*sql.eligible_sections(now))
+        found = _findings_of(*sql.eligible_sections(now), every=True)
     else:
         found = []
         for start in range(0, len(section_ids), BATCH):
@@ -70,11 +77,19 @@ def _chunks(items: list, size: int = 5000):
         yield items[start:start + size]
 
 
-def _unchanged(value, evidence, finding: signals.Finding) -> bool:
-    """A stored lead's value and evidence say what the finding says (the value as the column keeps it, the
-    evidence as JSON)."""
-    found = None if finding.value is None else finding.value.quantize(VALUE_PLACES)
-    return value == found and evidence == json.loads(json.dumps(finding.evidence, cls=DjangoJSONEncoder))
+def _stored(by_key: dict[str, signals.Finding]) -> dict[str, tuple]:
+    """key → (pk, state, unchanged) of the stored leads under these keys; unchanged: the lead's value and evidence
+    say what the finding says (the value as the column keeps it; the evidence compared as JSON by the database, so
+    that tens of thousands of stored leads are never decoded here)."""
+    stored = {}
+    for chunk in _chunks(list(by_key)):
+        documents = DjangoJSONEncoder().encode({key: by_key[key].evidence for key in chunk})
+        for key, pk, state, value, same in sql.json_compared(Lead._meta.db_table, ("id", "state", "value"),
+                                                             documents):
+            finding = by_key[key].value
+            stored[key] = (pk, state, bool(same) and value == (
+                None if finding is None else finding.quantize(VALUE_PLACES)))
+    return stored
 
 
 def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
@@ -90,21 +105,10 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
         regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
     by_key = {f.key: f for f in found}
-    # What is stored: every lead on a full run (its unhandled ones not found again go), else those found now.
-    fields = ("pk", "key", "state", "value", "evidence")
-    existing: dict[str, tuple] = {}  # key → (pk, state, value, evidence)
-    if full:
-        existing = {row[1]: (row[0], *row[2:]) for row in Lead.objects.values_list(*fields).iterator(5000)}
-    else:
-        for chunk in _chunks(list(by_key)):
-            existing.update({row[1]: (row[0], *row[2:]) for row in Lead.objects.filter(key__in=chunk)
-                             .values_list(*fields)})
+    existing = _stored(by_key)  # key → (pk, state, unchanged)
     # An unhandled lead found again is rewritten only when its value or evidence changed.
-    refreshed = []
-    for key, (pk, state, value, evidence) in existing.items():
-        finding = by_key.get(key)
-        if finding is not None and state == Lead.State.NEW and not _unchanged(value, evidence, finding):
-            refreshed.append(Lead(pk=pk, value=finding.value, evidence=finding.evidence))
+    refreshed = [Lead(pk=pk, value=by_key[key].value, evidence=by_key[key].evidence)
+                 for key, (pk, state, unchanged) in existing.items() if state == Lead.State.NEW and not unchanged]
     Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
     new = [f for f in found if f.key not in existing]
     created = _create(new, regions=regions, now=now)
@@ -113,8 +117,7 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
     unhandled = Lead.objects.filter(state=Lead.State.NEW)
     if full:
-        candidates = [(pk, key) for key, (pk, state, _value, _evidence) in existing.items()
-                      if state == Lead.State.NEW]
+        candidates = list(unhandled.values_list("pk", "key").iterator(5000))
     else:
         candidates = []
         for chunk in _chunks(section_ids, BATCH):
@@ -158,31 +161,37 @@ def _create(new: list[signals.Finding], *, regions: dict, now: dt.datetime) -> i
 
 
 def _scanned(section_ids: list[int], now: dt.datetime) -> None:
-    """Record the scan of these sections (one upsert on PostgreSQL)."""
+    """Record the scan of these sections and the extraction their facts come from (one upsert on PostgreSQL)."""
+    version = facts.version()
     if sql.postgres():
-        sql.fetch(f"INSERT INTO {SectionScan._meta.db_table} (section_id, scanned_at) SELECT unnest(%s::bigint[]), %s "
-                  f"ON CONFLICT (section_id) DO UPDATE SET scanned_at = EXCLUDED.scanned_at RETURNING 1",
-                  [section_ids, now])
+        sql.fetch(f"INSERT INTO {SectionScan._meta.db_table} (section_id, scanned_at, facts) "
+                  f"SELECT unnest(%s::bigint[]), %s, %s "
+                  f"ON CONFLICT (section_id) DO UPDATE SET scanned_at = EXCLUDED.scanned_at, facts = EXCLUDED.facts "
+                  f"RETURNING 1", [section_ids, now, version])
         return
-    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now) for pk in section_ids],
-                                    update_conflicts=True, unique_fields=["section"], update_fields=["scanned_at"],
-                                    batch_size=500)
+    SectionScan.objects.bulk_create([SectionScan(section_id=pk, scanned_at=now, facts=version) for pk in section_ids],
+                                    update_conflicts=True, unique_fields=["section"],
+                                    update_fields=["scanned_at", "facts"], batch_size=500)
 
 
 @transaction.atomic
-def leads_refresh(*, full: bool = False, now: dt.datetime | None = None) -> RefreshResult:
-    """Compute the signals and red flags of the sections whose opening is over (only what changed, unless
-    ``full``) and store them as leads."""
+def leads_refresh(*, full: bool = False, rebuild: bool = False, now: dt.datetime | None = None) -> RefreshResult:
+    """Compute the signals and red flags of the sections whose opening is over and store them as leads.
+
+    First the facts of the sections new or changed since their scan are extracted from their bids (``rebuild``:
+    of every eligible section); then the indicators are computed from the stored facts — of those sections only,
+    or of every eligible section (``full``)."""
     now = now or timezone.now()
     sql.analytic_session()
-    section_ids = _due_sections(now, full=full)
-    found = _findings(section_ids, now=now, full=full)
-    created, removed = _store(found, section_ids=section_ids, now=now, full=full)
+    section_ids = _stale_sections(now, rebuild=rebuild)
+    facts.extract(section_ids)
+    found = _findings(section_ids, now=now, full=full or rebuild)
+    created, removed = _store(found, section_ids=section_ids, now=now, full=full or rebuild)
     _scanned(section_ids, now)
     result = RefreshResult(sections=len(section_ids), found=len(found), created=created, removed=removed)
     if created or removed:
         audit_record(action="supervision.leads.refresh", obj=None, payload={
-            "full": full, "sections": result.sections, "found": result.found, "created": created,
+            "full": full or rebuild, "sections": result.sections, "found": result.found, "created": created,
             "removed": removed})
     return result
 

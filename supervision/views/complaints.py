@@ -7,18 +7,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import can, permission_required, require
+from marketplace.models import Purchase
 from trading import storage
 from trading.models import Project, Section
 from trading.selectors import is_party
 
 from .. import selectors as cs
-from ..models import Complaint, ComplaintEvidence, Objection, Subject
+from ..models import PROJECT_SUBJECTS, Complaint, ComplaintEvidence, Objection
 from ..services import complaints
+from ..services.purchase_complaints import purchase_complaint_file
 
 
 def messages_from(request, exc: Exception) -> None:
@@ -71,7 +74,7 @@ def project_complaints(request, pk: int):
     found = cs.complaints_for(user=user).filter(project=project)
     context = {
         "project": project, "objections": objections, "complaints": found,
-        "subjects": Subject.choices, "sections": project.sections.all(),
+        "subjects": PROJECT_SUBJECTS, "sections": project.sections.all(),
         "track": complaints.track_of(project),
         "can_file": can(user, "supervision.complaint.file"),
     }
@@ -107,6 +110,33 @@ def complaint_new(request, pk: int):
 
 
 @login_required
+def purchase_complaints(request, pk: int):
+    """A marketplace purchase's complaints (投诉) on its selection result and the form to file one."""
+    purchase = get_object_or_404(Purchase.objects.select_related("owner", "winner__organisation"), pk=pk)
+    user = request.user
+    found = cs.complaints_for(user=user).filter(purchase=purchase)
+    return render(request, "supervision/purchase.html", {
+        "purchase": purchase, "complaints": found,
+        "can_file": user.role == Role.BIDDER and can(user, "supervision.complaint.file")
+        and purchase.state == Purchase.State.PUBLICISED,
+        "grounds": request.POST.get("grounds", "") if request.method == "POST" else ""})
+
+
+@login_required
+@require_POST
+def purchase_complaint_new(request, pk: int):
+    purchase = get_object_or_404(Purchase, pk=pk)
+
+    def call():
+        require(request.user, "supervision.complaint.file")
+        purchase_complaint_file(purchase=purchase, user=request.user, grounds=request.POST.get("grounds", ""),
+                                files=request.FILES.getlist("files"))
+
+    return _run(request, call, _("Complaint filed with the regulator; the contract waits for its decision."),
+                reverse("supervision:purchase_complaints", args=[pk]))
+
+
+@login_required
 def objection_detail(request, pk: int):
     objection = get_object_or_404(Objection.objects.select_related("project", "organisation"), pk=pk)
     if not cs.may_see(user=request.user, project=objection.project, organisation_id=objection.organisation_id):
@@ -128,8 +158,8 @@ def objection_answer(request, pk: int):
 
 @login_required
 def complaint_detail(request, pk: int):
-    complaint = get_object_or_404(Complaint.objects.select_related("project", "organisation"), pk=pk)
-    if not cs.may_see(user=request.user, project=complaint.project, organisation_id=complaint.organisation_id):
+    complaint = get_object_or_404(Complaint.objects.select_related("project", "purchase", "organisation"), pk=pk)
+    if not cs.may_see_complaint(user=request.user, complaint=complaint):
         raise Http404
     return render(request, "supervision/complaint.html", {
         "complaint": complaint, "timeline": cs.complaint_timeline(complaint),
@@ -164,6 +194,10 @@ def evidence_download(request, pk: int):
     evidence = get_object_or_404(ComplaintEvidence.objects.select_related("objection__project",
                                                                           "complaint__project"), pk=pk)
     owner = evidence.objection or evidence.complaint
-    if not cs.may_see(user=request.user, project=owner.project, organisation_id=owner.organisation_id):
+    if evidence.complaint_id:
+        visible = cs.may_see_complaint(user=request.user, complaint=evidence.complaint)
+    else:
+        visible = cs.may_see(user=request.user, project=owner.project, organisation_id=owner.organisation_id)
+    if not visible:
         raise Http404
     return FileResponse(storage.protected_path(evidence.path).open("rb"), as_attachment=True, filename=evidence.name)

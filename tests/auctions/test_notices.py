@@ -48,7 +48,7 @@ def test_a_sold_lot_gets_one_deal_notice_naming_the_winner_with_the_signed_certi
     notices = Announcement.objects.filter(deal_code=sale.deal_code, kind=Announcement.Kind.AWARD)
     assert notices.count() == 1
     notice = notices.get()
-    assert notice.portal_type == "result" and notice.link == f"/auctions/sales/{sale.pk}/#lot-1"
+    assert notice.portal_type == "result" and notice.link == f"/auctions/sales/{sale.pk}/#lot-{lot.pk}"
     assert apps[1].organisation.name in notice.body and apps[1].bidder_number in notice.body
     assert "10,100,000.00" in notice.body
     attachment = notice.attachments.get()
@@ -86,3 +86,15 @@ def test_a_deal_waiting_for_approval_is_announced_only_once_decided(w, django_ca
         services.approval_decide(lot=lot, user=w.official, approved=True)
     assert [n.kind for n in results] == [Announcement.Kind.AWARD]
     assert results.get().category == "property"
+
+
+def test_a_winner_who_refuses_to_sign_voids_the_published_result_with_a_notice(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sale, lot, apps = sold(w)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deal_refuse(lot=lot, user=w.agency, reason="竞得人在规定期限内未签订成交确认书")
+    notices = Announcement.objects.filter(deal_code=sale.deal_code).exclude(kind=Announcement.Kind.TENDER)
+    assert [n.kind for n in notices.order_by("pk")] == [Announcement.Kind.AWARD, Announcement.Kind.FAILURE]
+    void = notices.get(kind=Announcement.Kind.FAILURE)
+    assert apps[1].organisation.name in void.body and "竞得人在规定期限内未签订成交确认书" in void.body
+    assert void.portal_type == "result"

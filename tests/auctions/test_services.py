@@ -366,7 +366,23 @@ def test_a_bid_already_beaten_is_refused_before_the_lock_and_a_retry_answered_fr
     with pytest.raises(ValidationError) as refused:  # another bidder's command id
         services.command_check(lot_id=lot.pk, user=w.bidders[1], client_id="c-1", amount="10000000")
     assert "id" in refused.value.message_dict
-    assert services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-4", amount="10600000") is None
+    # a bid still in the running: handed on with the bidder's application, read in the same query
+    application = services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-4", amount="10600000")
+    assert (application.pk, application.bidder_number) == (apps[0].pk, apps[0].bidder_number)
+
+
+def test_a_retry_sent_while_its_first_copy_was_under_way_gets_the_first_answer(w):
+    # given a bid that passed the check, then was applied through another connection before its batch ran
+    sale, lot, apps = listing_with(w, n=3)
+    application = services.command_check(lot_id=lot.pk, user=w.bidders[0], client_id="c-1", amount="10000000")
+    first = services.command_apply(lot_id=lot.pk, user=w.bidders[0], client_id="c-1", amount="10000000")
+    batch = [services.BidCommand(user=w.bidders[1], client_id="c-2", amount="10100000"),
+             services.BidCommand(user=w.bidders[0], client_id="c-1", amount="10000000", application=application)]
+    # when its batch runs: the other bid is taken, the repeated one answered with its first result (not refused on
+    # the price it set itself)
+    answers = services.commands_apply(lot_id=lot.pk, commands=batch)
+    assert answers[0]["amount"] == "10100000.00" and answers[1] == {**first, "replayed": True}
+    assert Quote.objects.filter(lot=lot).count() == 2
 
 
 # State property and suspension -----------------------------------------------------------------------------------

@@ -75,10 +75,6 @@ def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documen
     key and sealed to the project's opening key split among the default custodians. ``documents``: bidder index →
     the documents of its envelope (default one small text file). ``unsealed``: bidder indexes that get a key but no
     bid, to seal one themselves (the deadline then stays an hour ahead; the test moves it)."""
-    from pathlib import Path
-
-    from django.conf import settings
-
     from tests import sealed
     from trading.services.custody import opening_key_create
 
@@ -88,22 +84,35 @@ def sealed_opening(*, bidders: int = 4, prices: list[str] | None = None, documen
         sealed.key_register(custodian)
     opening_key_create(project=world.project)
     for i, person in enumerate(world.bidders):
-        key = sealed.key_register(person)
+        sealed.key_register(person)
         if i in unsealed:
             continue
         price = (prices or [])[i] if prices and i < len(prices) else f"{880000 + i * 1000}.00"
         extra = {"documents": documents[i], "chunk_size": 1 << 16} if documents and i in documents else {}
-        content = sealed.envelope_for(world.section, person, summary={"price": price}, **extra)
-        relative = f"bids/{uuid.uuid4().hex}.bin"
-        path = Path(settings.PROTECTED_ROOT) / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        bid = bid_for(world.section, person, content)
-        Bid.objects.filter(pk=bid.pk).update(storage_path=relative, signer_fingerprint=key.public_key.fingerprint)
-        world.bids.append(Bid.objects.get(pk=bid.pk))
+        world.bids.append(sealed_bid(world.section, person, summary={"price": price}, **extra))
     if not unsealed:
         opening_starts(world)
     return world
+
+
+def sealed_bid(section: Section, person, **envelope) -> Bid:
+    """A real sealed envelope of ``person`` (its key registered: tests/sealed.py) stored as bid_submit stores it;
+    ``envelope``: what tests.sealed.envelope_for takes (summary, documents, chunk_size)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tests import sealed
+
+    content = sealed.envelope_for(section, person, **envelope)
+    relative = f"bids/{uuid.uuid4().hex}.bin"
+    path = Path(settings.PROTECTED_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    bid = bid_for(section, person, content)
+    Bid.objects.filter(pk=bid.pk).update(storage_path=relative,
+                                         signer_fingerprint=sealed.key_of(person).public_key.fingerprint)
+    return Bid.objects.get(pk=bid.pk)
 
 
 def opening_starts(world: Opening) -> None:

@@ -22,6 +22,13 @@ def session_cookie(user) -> str:
     return store.session_key
 
 
+def logged_in_page(browser, user, **context_options):
+    """A new Chromium page signed in as ``user`` (its own browser context, so several people can act side by side)."""
+    context = browser.new_context(**context_options)
+    context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "domain": "127.0.0.1", "path": "/"}])
+    return context.new_page()
+
+
 def postgres_env(tmp_path, *, redis_db_prefix: str) -> dict[str, str]:
     """Daphne on pytest's own test database and Redis, the sweeps in-process, files where the tests put them."""
     db = connection.settings_dict

@@ -118,7 +118,7 @@ def test_host_three_bidders_and_a_regulator_complete_an_opening_in_chromium(chro
             page.wait_for_selector("#room[data-state=confirming]", timeout=WAIT)
         tables = [page.eval_on_selector_all("#results tbody tr", "rows => rows.map(r => r.dataset.bidder + ' ' + "
                                             "r.querySelector('.num').textContent)") for page in everyone]
-        expected = [f"{p.organisation.name} {880000 + i * 1000}.00" for i, p in enumerate(world.bidders)]
+        expected = [f"{p.organisation.name} {880000 + i * 1000:,}.00" for i, p in enumerate(world.bidders)]
         assert all(table == expected for table in tables), tables
 
         # one bidder objects; the host answers it in the room; everyone sees both

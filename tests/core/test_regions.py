@@ -53,3 +53,15 @@ def test_children_lookup(client):
     assert response.status_code == 200
     assert {"code": "310104", "name": "徐汇区"} in response.json()["regions"]
     assert client.get("/regions/children.json", {"parent": "999999"}).status_code == 404
+
+
+def test_a_required_region_asks_the_browser_for_its_province_only():
+    from django import forms
+
+    class Form(forms.Form):
+        region = RegionField(label="region", initial="310000")
+
+    # a municipality has no prefecture and a province is a region: an empty lower level must not block the form
+    html = str(Form()["region"])
+    assert 'name="region_0" data-level="province" maxlength="6" required' in html
+    assert html.count("required") == 1

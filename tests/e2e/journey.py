@@ -36,7 +36,17 @@ class Journey:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', label.lower())}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        # A full-page screenshot leaves the page scrolled where Chromium's capture left it and restores its own
+        # position later: a click computed in between lands elsewhere (a form's button on the form). From the top,
+        # the next action scrolls its element into view itself.
+        self.page.evaluate("window.scrollTo(0, 0)")
         if check:
             problems = page_problems(self.page.content())
             assert not problems, f"{label} ({self.page.url}): {problems}"
         return path
+
+    def failed(self, server_log=None) -> None:
+        """After a failure: the page as it was (``failed.png`` beside the steps) and the server's last lines."""
+        self.page.screenshot(path=str(self.folder / "failed.png"), full_page=True)
+        if server_log is not None and server_log.exists():
+            print(server_log.read_text()[-4000:])

@@ -18,7 +18,6 @@ ALLOWED_WORDS = {
     "Excel",  # the spreadsheet format people name it by (the statistics import takes .xlsx)
     "SM2", "SM3", "SM4", "AES", "GCM", "RSA", "OAEP", "ECDSA", "ECC", "P-256", "Ed25519", "BLAKE3",
     "intl", "gm",  # the two sealing suites, named as on the keys page
-    "pdf",  # the extension of an uploaded file's own name (招标文件.pdf)
 }
 SKIP_TAGS = {"script", "style", "template", "noscript"}
 # Fingerprints, hashes and file names sit in <code>: not prose, but a command line there is still one.
@@ -31,6 +30,8 @@ _HEX = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 # Identifiers people use as they are: certificate and reference numbers (SH-PBZJ-0001, SH-2026-0042).
 _IDENTIFIER = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)*-\d[\w-]*")
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|/[\w./-]*\w")
+# A file name's extension, as people see it in a file name or a list of accepted files (招标文件.pdf, .cer、.pem).
+_EXTENSION = re.compile(r"(?<![A-Za-z0-9])\.[A-Za-z][A-Za-z0-9]{1,4}\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 _SIX_DIGITS = re.compile(r"(?<![\d.,])\d{6}(?![\d.,])")
 _SPECIALTY = re.compile(r"\b[A-Z]\d{2}(?:\d{2}){0,2}\b")
@@ -95,7 +96,7 @@ def _near(text: str, start: int, name: str, span: int = 40) -> bool:
 
 def text_problems(text: str, code: str = "") -> list[str]:
     problems = []
-    words = _HEX.sub(" ", _EMAIL_OR_URL.sub(" ", _IDENTIFIER.sub(" ", text)))
+    words = _HEX.sub(" ", _EXTENSION.sub(" ", _EMAIL_OR_URL.sub(" ", _IDENTIFIER.sub(" ", text))))
     english = sorted({w for w in _WORD.findall(words)
                       if w not in ALLOWED_WORDS and sum(c.isalpha() for c in w) >= 2})
     if english:

@@ -179,32 +179,71 @@ def test_an_expert_confirms_evaluates_and_signs_the_report(browser, server):
     assert room.state == Evaluation.State.REPORTED and room.report_sha256
 
 
-def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_report(browser, server):
+def test_a_regulator_watches_an_opening_then_decides_a_complaint_and_reads_the_enforcement_report(browser, tmp_path):
     from django.utils import timezone
 
     from supervision.models import Complaint
     from supervision.services import complaints
+    from tests.bidding_room.factories import sealed_opening
+    from tests.bidding_room.test_browser import enter, key_file, load_key, serve, sign_in
     from tests.supervision.complaint_helpers import project_in
     from tests.trading.conftest import World
 
-    # given a bidder's complaint about the procedure of a project in publicity
+    # given an opening room going live (its deadline just passed) and a bidder's complaint about the procedure of
+    # another project, in publicity
     catalogue_seed()
     world = World()
+    opening = sealed_opening(bidders=3, decryption_minutes=120, objection_minutes=120)
     for n, user in enumerate([world.tenderer, world.agency, *world.bidders, world.regulator, world.outsider_agency,
-                              world.officer]):
+                              world.officer, opening.agency, opening.regulator, *opening.bidders]):
         chinese(user, f"演示人员{n}")
     project = project_in(world)
     complaint = complaints.complaint_file(project=project, user=world.bidders[3], subject="procedure",
                                           grounds="代理机构在开标前泄露了投标人名单。",
                                           known_on=timezone.localdate())
     chinese_organisations()
-    trip = journey_of(browser, server, world.regulator, "regulator")
-    # when the regulator opens it from the desk, accepts it and decides it
+    server = serve(opening, tmp_path)
+    try:
+        trip = journey_of(browser, server, world.regulator, "regulator")
+        sid = opening.session.pk
+        # when the regulator watches the room from the desk while the bidders sign in, live
+        trip.go("/accounts/dashboard/")
+        trip.page.wait_for_selector(f"a[href='/opening/{sid}/']")
+        trip.step("desk-room-live")
+        trip.page.click(f"a[href='/opening/{sid}/']")
+        trip.page.wait_for_selector("#room[data-connected=yes]")
+        trip.page.wait_for_selector("#room[data-state=sign_in]")
+        trip.step("watch-room-opens")
+        rooms = [enter(browser, server, person, sid) for person in opening.bidders]
+        for room, person in zip(rooms, opening.bidders, strict=True):
+            room.wait_for_selector("#room[data-state=sign_in]", timeout=WAIT)
+            load_key(room, key_file(tmp_path, person))
+            sign_in(room)
+        trip.page.wait_for_selector("#bidders tr[data-signed-in=yes] >> nth=2")
+        trip.step("watch-bidders-signed-in")
+        assert trip.page.locator("#start-decryption:visible, #sign-in:visible, #release:visible").count() == 0
+        for room in rooms:
+            room.context.close()
+        _complaint_decided(trip, complaint)
+    except BaseException:
+        trip.failed(tmp_path / "daphne.log")
+        raise
+    finally:
+        server.kill()
+    # then the complaint is decided
+    assert Complaint.objects.get(pk=complaint.pk).outcome == "upheld"
+
+
+def _complaint_decided(trip, complaint) -> None:
+    """From the desk: open the complaint, accept it, decide it (upheld), then the enforcement report."""
     trip.go("/accounts/dashboard/")
-    trip.step("desk")
+    trip.step("desk-complaint")
     trip.page.click(f"a[href='/complaints/{complaint.pk}/']")
     trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/accept/']")
     trip.step("complaint-received")
+    title = trip.page.text_content("h1")  # a title a person writes: who complains about which project
+    complaint = type(complaint).objects.select_related("project", "organisation").get(pk=complaint.pk)
+    assert complaint.project.title in title and complaint.organisation.name in title, title
     trip.page.click(f"form[action='/complaints/{complaint.pk}/accept/'] button")
     trip.page.wait_for_selector(f"form[action='/complaints/{complaint.pk}/decide/']")
     trip.step("complaint-accepted")
@@ -214,8 +253,6 @@ def test_a_regulator_accepts_and_decides_a_complaint_then_reads_the_enforcement_
     decide.locator("button").click()
     trip.page.wait_for_selector("text=经调查，投诉事项属实")
     trip.step("complaint-decided")
-    # then the complaint is decided, and the enforcement report is one click from the desk
-    assert Complaint.objects.get(pk=complaint.pk).outcome == "upheld"
     assert trip.page.locator("div.card h3").count() == 0  # no empty 处理 card once nothing is left to do
     trip.go("/supervision/report/")
     trip.page.wait_for_selector("table")
@@ -296,5 +333,210 @@ def test_a_bidder_downloads_seals_gets_a_receipt_and_confirms_at_the_opening(bro
         trip.step("confirmed")
     finally:
         server.kill()
-    assert PRICE in [p.strip() for p in prices], prices
+    assert f"{Decimal(PRICE):,}" in [p.strip() for p in prices], prices
     assert Bid.objects.get(pk=bid.pk).state != Bid.State.REVOKED
+
+
+def _local(moment) -> str:
+    """A datetime as a datetime-local field takes it, in the platform's (Beijing) time."""
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_an_agency_creates_publishes_hosts_draws_publicises_and_awards(browser, tmp_path):
+    from django.utils import timezone
+
+    from accounts.models import Organisation
+    from bidding_room.models import OpeningSession
+    from bidding_room.services import session_schedule
+    from expert_pool.evaluation import selectors as evaluation_selectors
+    from expert_pool.evaluation import services as evaluation
+    from expert_pool.models import DrawRequest, Evaluation, Seat
+    from expert_pool.services import draws
+    from tests import sealed
+    from tests.bidding_room.factories import sealed_bid
+    from tests.bidding_room.live import postgres_env
+    from tests.bidding_room.test_browser import enter, key_file, load_key, release, sign_in
+    from tests.expert_pool import factories as expert_factories
+    from trading.lifecycle import project_advance_due
+    from trading.models import Announcement, Award, Candidate, Project, Status
+
+    # given an agency, the tenderer it works for, three bidders with keys, the custodians of opening keys and an
+    # expert pool (the data migrations' specialties again: a transactional test before this one flushed them)
+    importlib.import_module("expert_pool.migrations.0002_specialty_taxonomy").load(apps, None)
+    catalogue_seed()
+    agency = chinese(factories.user(role=Role.AGENCY), "钱代理")
+    tenderer = factories.organisation(org_type=Organisation.Type.TENDERER)
+    regulator = chinese(factories.user(role=Role.REGULATOR), "孙监管")
+    officer = chinese(factories.user(role=Role.ADMIN), "李安全")
+    for custodian in (agency, regulator, officer):
+        sealed.key_register(custodian)
+    bidders = [chinese(factories.user(role=Role.BIDDER), f"投标人员{n}") for n in range(3)]
+    for person in bidders:
+        sealed.key_register(person)
+    experts = [expert_factories.expert() for _ in range(8)]
+    for n, expert in enumerate(experts):
+        chinese(expert.user, f"专家{n:02d}")
+    chinese_organisations()
+    tenderer.refresh_from_db()
+    server = Daphne(env={**postgres_env(tmp_path, redis_db_prefix="journey-agency"), "DJANGO_DEBUG": "0",
+                         "DJANGO_ALLOW_ASYNC_UNSAFE": ""}, log_path=tmp_path / "daphne.log").start()
+    try:
+        trip = journey_of(browser, server, agency, "agency")
+        page = trip.page
+        # when the agency goes from its desk to a new project and fills it in with the editors (names, pickers,
+        # rows of criteria: no code and no JSON typed)
+        trip.go("/accounts/dashboard/")
+        trip.step("desk")
+        page.click("nav a[href='/projects/new/']")
+        page.wait_for_selector("form input[name=title]")
+        page.fill("input[name=title]", "阳光市滨江公园配套用房工程施工")
+        page.select_option("select[name=category]", "construction")
+        page.select_option("select[name=tenderer]", label=tenderer.name)
+        page.select_option("select[name=procurement_method]", "open")
+        page.select_option("select[name=evaluation_method]", "comprehensive")
+        for i, (name, kind, weight) in enumerate([("价格", "price", "40"), ("技术", "technical", "50"),
+                                                  ("商务", "business", "10")]):
+            page.fill(f"input[name=evaluation_criteria-name-{i}]", name)
+            page.select_option(f"select[name=evaluation_criteria-kind-{i}]", kind)
+            page.fill(f"input[name=evaluation_criteria-weight-{i}]", weight)
+        page.wait_for_selector(".criteria-editor output.row-total:has-text('100')")
+        deadline = timezone.now() + dt.timedelta(days=25)
+        page.fill("input[name=bid_deadline]", _local(deadline))
+        page.fill("input[name=documents_end]", _local(deadline - dt.timedelta(days=2)))
+        page.fill("input[name=clarification_deadline]", _local(deadline - dt.timedelta(days=16)))
+        page.fill("input[name=section_name]", "施工总承包")
+        page.fill("input[name=section_base_amount]", "1200000")
+        page.select_option("select[name=section_base_type]", "price_cap")
+        trip.step("new-project")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("#next-steps")
+        trip.step("draft")
+        project = Project.objects.get(title="阳光市滨江公园配套用房工程施工")
+        assert project.status == Status.DRAFT and project.tenderer == tenderer and project.region == "310000"
+        assert [c["weight"] for c in project.evaluation_criteria] == [40, 50, 10], project.evaluation_criteria
+        # uploads the tender document and publishes the tender notice
+        (tmp_path / "招标文件.pdf").write_bytes(b"%PDF-1.7 tender documents")
+        page.click("summary:has-text('上传招标文件')")
+        page.set_input_files("form[action$='/upload/'] input[type=file]", str(tmp_path / "招标文件.pdf"))
+        page.click("form[action$='/upload/'] button")
+        page.wait_for_selector("a[href^='/documents/']")
+        page.click(".next-steps form.step:has(input[value=published]) button")
+        page.wait_for_selector("text=招标公告")
+        trip.step("published")
+        project.refresh_from_db()
+        assert project.status == Status.PUBLISHED
+        # the bidders seal their bids (as the bidder journey does in the page); the deadline passes (moved in the
+        # record) and the room opens by itself
+        section = project.sections.get()
+        for n, person in enumerate(bidders):
+            sealed_bid(section, person, summary={"price": f"{1_080_000 + n * 10_000}.00"})
+        session = session_schedule(section=section)
+        Project.objects.filter(pk=project.pk).update(bid_deadline=timezone.now() - dt.timedelta(seconds=1))
+        OpeningSession.objects.filter(pk=session.pk).update(opens_at=timezone.now() - dt.timedelta(seconds=1))
+        # the agency hosts the opening from its desk: the bidders sign in and release their keys, confirm, and the
+        # host closes the opening
+        trip.go("/accounts/dashboard/")
+        page.wait_for_selector(f"a[href='/opening/{session.pk}/']")
+        trip.step("desk-opening-to-host")
+        page.click(f"a[href='/opening/{session.pk}/']")
+        page.wait_for_selector("#room[data-state=sign_in]")
+        trip.step("room-sign-in")
+        rooms = [enter(browser, server, person, session.pk) for person in bidders]
+        for room, person in zip(rooms, bidders, strict=True):
+            room.wait_for_selector("#room[data-state=sign_in]", timeout=WAIT)
+            load_key(room, key_file(tmp_path, person))
+            sign_in(room)
+        page.wait_for_selector("#bidders tr[data-signed-in=yes] >> nth=2")
+        trip.step("room-signed-in")
+        page.click("#start-decryption")
+        for room in rooms:
+            room.wait_for_selector("#room[data-state=decrypting]", timeout=WAIT)
+            release(room)
+        page.wait_for_selector("#results[data-published=yes]")
+        page.wait_for_selector("#room[data-state=confirming]")
+        trip.step("room-results")
+        for room in rooms:
+            room.click("#confirm")
+            room.wait_for_selector("#me[data-confirmed=yes]", timeout=WAIT)
+        page.wait_for_selector("#bidders tr[data-confirmed=yes] >> nth=2")
+        page.click("#close")
+        page.wait_for_selector("#record-link")
+        trip.step("room-closed")
+        for room in rooms:
+            room.context.close()
+        project.refresh_from_db()
+        assert project.status == Status.EVALUATION
+        # requests the expert draw from the desk with the group editor (specialty by name, a count) and draws
+        trip.go("/accounts/dashboard/")
+        page.click(f"a[href='/experts/sections/{section.pk}/draw/']")
+        page.wait_for_selector("select[name=composition-specialty-0]")
+        starts, ends = expert_factories.evaluation_window()
+        page.fill("input[name=evaluation_starts_at]", _local(starts))
+        page.fill("input[name=evaluation_ends_at]", _local(ends))
+        page.select_option("select[name=composition-specialty-0]", "A0801")
+        page.fill("input[name=composition-count-0]", "5")
+        page.select_option("select[name=composition-specialty-1]", "")
+        page.fill("input[name=composition-count-1]", "")
+        page.wait_for_selector(".row-editor output.row-total:has-text('5')")
+        trip.step("draw-request")
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("form:has(input[value=perform]) button")
+        trip.step("draw-committed")
+        page.click("form:has(input[value=perform]) button")
+        page.wait_for_selector("text=已抽取")
+        trip.step("draw-drawn")
+        request = DrawRequest.objects.get(section=section)
+        # the experts confirm (the expert journey does it in the page); the agency opens the evaluation room
+        for seat in Seat.objects.filter(request=request, role=Seat.Role.MEMBER, state=Seat.State.NOTIFIED):
+            draws.seat_answer(seat=seat, accept=True)
+        page.reload()
+        page.click(f"form[action='/experts/sections/{section.pk}/evaluation/open/'] button")
+        page.wait_for_selector("h1")
+        trip.step("evaluation-open")
+        # the committee scores, the leader aggregates and signs (the expert journey does it in the page)
+        room = Evaluation.objects.get(section=section)
+        members = list(Seat.objects.filter(request=request, role=Seat.Role.MEMBER, state=Seat.State.CONFIRMED)
+                       .select_related("expert__user").order_by("group", "position"))
+        for n, seat in enumerate(members):
+            evaluation.score_save(evaluation=room, user=seat.expert.user, scores={
+                str(b["bid"]): {"技术": str(80 + n), "商务": "90"} for b in room.bids})
+            evaluation.score_submit(evaluation=room, user=seat.expert.user)
+        leader = evaluation_selectors.leader_seat(evaluation=room).expert.user
+        evaluation.low_price_check_run(evaluation=room, user=leader)
+        evaluation.evaluation_aggregate(evaluation=room, user=leader)
+        evaluation.evaluation_report(evaluation=room, user=leader)
+        # then the agency publicises the candidates (中标候选人公示) from its desk
+        trip.go("/accounts/dashboard/")
+        trip.step("desk-candidates-to-publicise")
+        page.click(f"a[href='/projects/{project.pk}/#next-steps']")
+        page.wait_for_selector(".next-steps form.step:has(input[value=publicity]) button")
+        trip.step("candidates")
+        page.click(".next-steps form.step:has(input[value=publicity]) button")
+        page.wait_for_selector("text=中标候选人公示")
+        trip.step("publicity")
+        project.refresh_from_db()
+        assert project.status == Status.PUBLICITY
+        assert Announcement.objects.filter(project=project, kind="candidates").exists()
+        # the publicity period ends (moved in the record) and the agency records the award and confirms it
+        Project.objects.filter(pk=project.pk).update(publicity_ends_at=timezone.now() - dt.timedelta(seconds=1))
+        assert project_advance_due(project_id=project.pk) == Status.READY_TO_AWARD
+        trip.go("/accounts/dashboard/")
+        page.click(f"a[href='/projects/{project.pk}/#next-steps']")
+        page.wait_for_selector("form[action$='/award/'] select[name=organisation]")
+        trip.step("award-form")
+        page.click("form[action$='/award/'] button")
+        page.wait_for_selector(".next-steps form.step:has(input[value=awarded]) button")
+        page.click(".next-steps form.step:has(input[value=awarded]) button")
+        page.wait_for_selector("text=中标结果公告")
+        trip.step("awarded")
+    except BaseException:
+        trip.failed(tmp_path / "daphne.log")
+        raise
+    finally:
+        server.kill()
+    project.refresh_from_db()
+    award, first = Award.objects.get(section=section), Candidate.objects.get(section=section, rank=1)
+    assert project.status == Status.AWARDED
+    assert (award.organisation, award.amount) == (first.organisation, first.price)

@@ -7,6 +7,7 @@ from tests.e2e.page_checks import page_problems, text_problems
 def test_english_words_codes_json_and_command_lines_are_found():
     problems = text_problems('操作人 bidder4；{"name": "价格"}；python -m sealing keygen；地区 310000；专业 A0801')
     assert any(p.startswith("English: bidder4") for p in problems)
+    assert text_problems("文件 report.final 已上传") == ["English: final, report"]
     assert "bare region code 310000 (上海市)" in problems
     assert "bare specialty code A0801 (房屋建筑)" in problems
     assert any(p.startswith("JSON object") for p in problems)
@@ -15,6 +16,7 @@ def test_english_words_codes_json_and_command_lines_are_found():
 
 def test_names_with_their_codes_hashes_and_allowed_words_pass():
     assert text_problems("上海市 310000 · 房屋建筑 A0801 · 下载 PDF、CSV · SHA-256 9e35047e68a3f1c2 · 77.9 GiB") == []
+    assert text_problems("招标文件.pdf · 证书文件（.cer、.crt、.pem 或 .der）") == []
     assert text_problems("回执 1e2fabcd-abd4-4c6d-91d5-0123456789ab · 证书 SH-PBZJ-20260001") == []
 
 

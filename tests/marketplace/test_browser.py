@@ -13,7 +13,7 @@ from accounts.models import Role
 from core.workdays import today
 from marketplace.models import Purchase
 from tests import factories
-from tests.bidding_room.live import catalogue_seed, postgres_env, session_cookie
+from tests.bidding_room.live import catalogue_seed, logged_in_page, postgres_env
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.marketplace import factories as mf
 from tests.servers import Daphne
@@ -45,10 +45,7 @@ def test_an_owner_selects_by_comparison_and_rates_the_service_in_chromium(chromi
                          "DJANGO_ALLOW_ASYNC_UNSAFE": ""}, log_path=tmp_path / "daphne.log").start()
 
     def page_of(user):
-        context = chromium.new_context()
-        context.add_cookies([{"name": "sessionid", "value": session_cookie(user), "domain": "127.0.0.1",
-                              "path": "/"}])
-        return context.new_page()
+        return logged_in_page(chromium, user)
 
     try:
         # the owner posts a 比选 purchase through the form

@@ -1,5 +1,7 @@
-"""The demo world as OCDS 1.1: every release package and record package validates with libcoveocds offline
-(0 errors), and ``ocdskit compile`` of the releases gives the platform's compiled records exactly."""
+"""The demo world as OCDS 1.1 — trading's projects, the sales of land, mining rights and state property, the
+marketplace's purchases: every release package and record package validates with libcoveocds offline (0 errors),
+``ocdskit compile`` of the releases gives the platform's compiled records exactly, and the change feed and the bulk
+files carry them all."""
 
 import datetime as dt
 import functools
@@ -18,8 +20,12 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from auctions import services as auction_services
+from auctions.models import Sale
+from marketplace.models import Purchase
 from opendata.models import Release
-from opendata.ocds import EXTENSIONS
+from opendata.ocds import EXTENSIONS, ocid_for
+from opendata.purchases import purchase_code
 from opendata.services import releases_publish_all
 from stats.demo import DEMO_MARK
 from tests.servers import free_port
@@ -111,6 +117,7 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
 
         history_import_start(user=factories.user(role="official"), file_name="sample.csv",
                              content=SAMPLE_FILE.read_bytes())
+    new = sales_and_purchases_beyond_the_demo()
     releases_publish_all()
     # This walk reads two packages per ocid, hundreds a minute: a harvester the operator has given a higher rate
     # than the anonymous default (the throttle itself is tested in tests/accounts).
@@ -119,8 +126,20 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     api = APIClient()
     ocids = sorted(set(Release.objects.values_list("ocid", flat=True)))
     assert len(ocids) > 200 and Release.objects.filter(imported=True).values("ocid").distinct().count() == 6
-    assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract", "contractTermination"} <= set(
-        Release.objects.values_list("tag", flat=True))
+    assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract", "contractTermination",
+            "awardUpdate", "awardCancellation", "tenderCancellation"} <= set(Release.objects.values_list("tag",
+                                                                                                      flat=True))
+    # The demo's sales (sold and confirmed; approved below 90 %; 流拍) and purchases (every state), and the cases
+    # made above (a winner who refused to sign; a purchase failed, one cancelled, one whose winner declined).
+    sales = {ocid_for(code) for code in Sale.objects.exclude(notice_published_at=None).values_list("deal_code",
+                                                                                                    flat=True)}
+    purchases = {ocid_for(purchase_code(p)) for p in Purchase.objects.all()}
+    assert len(sales) >= 4 and len(purchases) >= 8 and new <= sales | purchases and (sales | purchases) <= set(ocids)
+    sale_tags = set(Release.objects.filter(ocid__in=sales).values_list("tag", flat=True))
+    assert {"tender", "award", "tenderUpdate", "awardUpdate", "awardCancellation", "contract"} <= sale_tags
+    purchase_tags = set(Release.objects.filter(ocid__in=purchases).values_list("tag", flat=True))
+    assert {"tender", "award", "awardCancellation", "tenderUpdate", "tenderCancellation", "contract",
+            "contractTermination"} <= purchase_tags
 
     release_packages, record_packages = {}, {}
     for ocid in ocids:
@@ -128,6 +147,7 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
         record_packages[ocid] = api.get(f"/api/opendata/records/{ocid}/").json()
     hand_made = [ocid for ocid in ocids if not release_packages[ocid]["releases"][0]["tender"]["title"]
                  .startswith(DEMO_MARK)]
+    assert (sales | purchases) <= set(hand_made)  # every sale's and purchase's packages validated on their own
     # Each package of the hand-made procedures on its own; the bulk demo's in one package of each kind (the same
     # items, the same package fields: libcoveocds reports errors item by item).
     for ocid in hand_made:
@@ -150,3 +170,38 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     assert set(theirs) == set(ours) == set(ocids)
     different = [ocid for ocid in ocids if theirs[ocid] != ours[ocid]]
     assert different == []
+
+    # The change feed and the month's bulk file carry them like any release.
+    fed, cursor = set(), 0
+    while cursor is not None:
+        page = api.get("/api/opendata/releases/", {"cursor": cursor, "limit": 1000}).json()
+        fed |= {r["ocid"] for r in page["releases"]}
+        cursor = page["next_cursor"]
+    assert (sales | purchases) <= fed
+    bulked = set()
+    for month in api.get("/api/opendata/bulk/").json():
+        bulk = json.loads(b"".join(api.get(f"/api/opendata/bulk/{month['month']}.json").streaming_content))
+        bulked |= {r["ocid"] for r in bulk["releases"]}
+    assert (sales | purchases) <= bulked
+
+
+def sales_and_purchases_beyond_the_demo() -> set[str]:
+    """The outcomes the demo world does not show: a winner who refuses to sign the 成交确认书; a purchase that failed
+    (no quote), one cancelled, one whose drawn intermediary declined (the next in line selected). Their ocids."""
+    from marketplace.services import draws, selection
+    from marketplace.services import purchases as purchase_services
+    from tests.auctions import factories as af
+    from tests.auctions.test_results import sold
+    from tests.marketplace import factories as mf
+
+    w = af.world()
+    sale, lot, _apps = sold(w)
+    auction_services.deal_refuse(lot=lot, user=w.agency, reason="竞得人在规定期限内未签订成交确认书")
+    failed = selection.bidding_select(purchase=mf.deadline_passes(mf.purchase(method="bidding",
+                                                                              quote_mode="sealed")))
+    cancelled = purchase_services.purchase_cancel(purchase=mf.purchase(method="random"), reason="项目调整，取消选取")
+    [mf.intermediary() for _ in range(3)]
+    drawn = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
+    drawn = selection.winner_refuse(purchase=drawn, intermediary=drawn.winner, reason="人手不足")
+    assert failed.state == Purchase.State.FAILED and drawn.state == Purchase.State.PUBLICISED
+    return {ocid_for(sale.deal_code)} | {ocid_for(purchase_code(p)) for p in (failed, cancelled, drawn)}

@@ -194,7 +194,8 @@ def test_each_table_is_one_query(four_bases):
     for group_by in ("category", "region", "month", "quarter", "year"):
         with CaptureQueriesContext(connection) as queries:
             statistics_table(flt=flt(group_by=group_by))
-        assert len(queries) == 1, group_by
+        # one statement reads the data (on PostgreSQL the others set and restore the parallel-worker setting)
+        assert len([q for q in queries if "stats_" in q["sql"] or "trading_" in q["sql"]]) == 1, group_by
 
 
 def test_awards_of_cancelled_projects_are_not_counted(people):

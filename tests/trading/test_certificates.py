@@ -48,6 +48,22 @@ def test_certificates_from_either_configured_ca_register_and_their_key_signs_the
     assert BidderKey.objects.filter(user=bidder).count() == 2
 
 
+def two_sections_and_a_key(world):
+    """A published project of two sections; the first bidder with a key pair (its private key also as
+    ``cryptography``'s, for the test CA to certify)."""
+    from tests import sealed
+    from tests.trading.test_submission import _published
+
+    project = _published(world, sections=[
+        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
+        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
+    one, two = (s["id"] for s in project["sections"])
+    bidder = world.bidders[0]
+    key = sealed.key_of(bidder)
+    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    return bidder, key, own, one, two
+
+
 def refused(bidder, data, reason: str) -> None:
     before = BidderKey.objects.filter(user=bidder).count()
     with pytest.raises(ValidationError) as caught:
@@ -145,18 +161,11 @@ def test_the_opening_room_signs_in_by_certificate_challenge_and_refuses_a_revoke
 
 
 def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificate_cannot_bid(cas, world):
-    from tests import sealed
     from tests.trading.conftest import upload_bid
-    from tests.trading.test_submission import _joined, _published
+    from tests.trading.test_submission import _joined
 
     first, publish = cas.first, cas.publish
-    project = _published(world, sections=[
-        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
-        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
-    one, two = (s["id"] for s in project["sections"])
-    bidder = world.bidders[0]
-    key = sealed.key_of(bidder)
-    own = serialization.load_pem_private_key(key.pem("pw"), password=b"pw")
+    bidder, key, own, one, two = two_sections_and_a_key(world)
     certificate, _ = issue(first, credit_code=bidder.organisation.credit_code, key=own)
     registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
     _joined(world, bidder, one)
@@ -174,3 +183,85 @@ def test_the_envelope_is_signed_by_the_certificates_key_and_a_revoked_certificat
     refused = upload_bid(world, bidder, two)
     assert refused.status_code == 400 and "was revoked by its CA" in str(refused.json()), refused.content
     assert not Bid.objects.filter(section_id=two).exists()
+
+
+def test_a_project_that_allows_no_key_files_refuses_a_bare_key_at_sign_in_and_bid(cas, world):
+    """Key files stay possible where a project allows them (the default); unticked, the opening room's sign-in and
+    the bid refuse a bare key with the reason, and take the same bidder's certificate."""
+    import base64
+
+    from bidding_room import services
+    from tests import sealed
+    from tests.bidding_room.factories import sealed_opening
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined, _published
+    from trading.models import Project
+
+    room = sealed_opening(bidders=3)
+    Project.objects.filter(pk=room.session.section.project_id).update(key_files_allowed=False)
+    services.session_open_due(session_id=room.session.pk)
+    bare, holder = room.bidders[:2]
+
+    def sign_in(person):
+        challenge = services.signin_challenge(session=room.session, user=person)
+        signature = sealing.signature_sign(sealed.private_keys[person.pk], challenge.encode())
+        return services.bidder_sign_in(session=room.session, user=person,
+                                       signature=base64.b64encode(signature).decode())
+
+    with pytest.raises(ValidationError, match="accepts only a certificate"):
+        sign_in(bare)
+    own = serialization.load_pem_private_key(sealed.private_keys[holder.pk].pem("pw"), password=b"pw")
+    certificate_register(user=holder, certificate_pem=pem(issue(cas.first, credit_code=holder.organisation.credit_code,
+                                                                key=own)[0]))
+    assert sign_in(holder).signed_in_at is not None
+
+    project = _published(world)
+    Project.objects.filter(pk=project["id"]).update(key_files_allowed=False)
+    section = project["sections"][0]["id"]
+    bidder = world.bidders[0]
+    sealed.key_of(bidder)
+    _joined(world, bidder, section)
+    refused = upload_bid(world, bidder, section)
+    assert refused.status_code == 400 and "accepts only a certificate" in str(refused.json()), refused.content
+
+
+def test_an_envelope_embeds_the_signers_certificate_which_must_be_the_registered_one(cas, world, tmp_path, capsys):
+    """The bidder tool's --certificate: the certificate rides in the signed header (an offline reader sees who
+    signed); the platform takes it only when it is the registered certificate; a certificate of another key is
+    refused by the tool."""
+    from sealing.cli import main
+    from tests import sealed
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined
+    from trading.models import Bid
+
+    bidder, key, own, one, two = two_sections_and_a_key(world)
+    registered, _ = issue(cas.first, credit_code=bidder.organisation.credit_code, key=own)
+    unregistered, _ = issue(cas.second, credit_code=bidder.organisation.credit_code, key=own)
+    certificate_register(user=bidder, certificate_pem=pem(registered))
+    _joined(world, bidder, one)
+    _joined(world, bidder, two)
+
+    der = registered.public_bytes(serialization.Encoding.DER)
+    accepted = upload_bid(world, bidder, one, content=sealed.envelope_for(one, bidder, certificate=der))
+    assert accepted.status_code == 201, accepted.content
+    other = unregistered.public_bytes(serialization.Encoding.DER)
+    refused_bid = upload_bid(world, bidder, two, content=sealed.envelope_for(two, bidder, certificate=other))
+    assert refused_bid.status_code == 400 and "not the one you registered" in str(refused_bid.json())
+    assert not Bid.objects.filter(section_id=two).exists()
+
+    # the tool: seal with --certificate, inspect shows it; a certificate of another key is refused
+    key_file, cert_file, opening = tmp_path / "key.pem", tmp_path / "me.cer", tmp_path / "opening.pem"
+    key_file.write_bytes(key.pem("a passphrase 2026"))
+    cert_file.write_text(pem(registered))
+    opening.write_text(sealing.keypair_generate("intl").public_key.pem())
+    (tmp_path / "pass").write_text("a passphrase 2026")
+    common = ["seal", "--price", "100.00", "--opening-key", str(opening), "--key", str(key_file),
+              "--passphrase-file", str(tmp_path / "pass")]
+    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "a.env")]) == 0
+    assert main(["inspect", "--verify", str(tmp_path / "a.env")]) == 0
+    assert f"serial {registered.serial_number:x}" in capsys.readouterr().out
+    stranger, _ = issue(cas.first, credit_code=bidder.organisation.credit_code)
+    cert_file.write_text(pem(stranger))
+    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "b.env")]) == 2
+    assert "not the certificate of this private key" in capsys.readouterr().err

@@ -147,3 +147,34 @@ def test_only_the_parties_edit_and_only_a_draft(world):
     assert "Only a draft can be changed" in str(response.context["form"].errors)
     after = Project.objects.filter(pk=project.pk).values().get()
     assert after["title"] == before["title"]
+
+
+def test_the_award_form_proposes_the_first_candidate_and_its_price(world):
+    from tests.supervision.complaint_helpers import project_in
+    from trading.models import Award, Status
+
+    # given a project whose publicity ended, three ranked candidates entered
+    project = project_in(world, status=Status.READY_TO_AWARD)
+    first = project.sections.get().candidates.get(rank=1)
+    # when its agency opens it
+    page = _login(world.agency).get(project.get_absolute_url()).content.decode()
+    # then the candidates are listed with their prices, and the award form proposes the first one at its price
+    assert "910,000.00" in page and "920,000.00" in page
+    assert f'<option value="{first.organisation.credit_code}" selected>' in page
+    assert 'name="amount" inputmode="decimal" required value="910000.00"' in page
+    assert 'value="awarded"' not in page  # nothing to confirm before the award is recorded
+    # and saving the form as proposed records that award
+    _login(world.agency).post(f"/projects/{project.pk}/award/", {
+        "section": project.sections.get().pk, "organisation": first.organisation.credit_code, "amount": "910000.00"})
+    award = Award.objects.get(section__project=project)
+    assert (award.organisation, str(award.amount)) == (first.organisation, "910000.00")
+    # then the award is confirmed from the next step, and its form is gone
+    page = _login(world.agency).get(project.get_absolute_url()).content.decode()
+    assert 'value="awarded"' in page and f'action="/projects/{project.pk}/award/"' not in page
+
+
+def test_an_agency_names_the_tenderer_and_is_never_asked_for_itself(world):
+    page = _login(world.agency).get("/projects/new/").content.decode()
+    assert 'name="tenderer"' in page and 'name="agency"' not in page
+    page = _login(world.tenderer).get("/projects/new/").content.decode()
+    assert 'name="agency"' in page and 'name="tenderer"' not in page

@@ -128,3 +128,43 @@ def test_short_words_are_answered_from_the_ngram_index(titles_and_bodies, query)
         plan = str(filtered(query=query, filters=SearchFilters()).explain())
         cursor.execute("RESET enable_seqscan; RESET enable_indexscan")
     assert "_grams" in plan and "Bitmap Index Scan" in plan, plan
+
+
+@pytest.mark.parametrize("query", ["院", "医院", "中医院", "人民医院", "医院 门诊"])
+def test_the_walk_through_the_newest_announcements_gives_the_index_paths_pages(world, monkeypatch, query):
+    """A frequent word's pages come from a bounded walk through the newest announcements; they, their order (title
+    matches first) and the total equal what the n-gram index path gives, on every page."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from trading.models import Announcement, Project
+    from trading.search import database
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the walk is PostgreSQL's")
+    project = Project.objects.get(pk=create_project(world, seconds=3600, title="中医院门诊楼改造")["id"])
+    now = timezone.now()
+    titles = ["中医院门诊楼改造工程", "第一人民医院设备采购", "实验中学 操场改造", "人民 医院绿化", "中 医院物业服务",
+              "滨江公园绿化养护"]
+    bodies = ["本项目为中医院门诊楼配套。", "第一人民医院门诊楼采购公告。", "施工期间注意医院救护车通道。",
+              "无关正文。"]
+    Announcement.objects.bulk_create([
+        Announcement(project=project, kind="tender", category=project.category, region=project.region,
+                     title=f"{titles[i % len(titles)]}（{i}）", body=bodies[i % len(bodies)],
+                     published_at=now - dt.timedelta(hours=i * 7 % 61, minutes=i))
+        for i in range(140)])
+
+    def pages(walk: int):
+        monkeypatch.setattr(database, "WALK", walk)
+        monkeypatch.setattr(database, "WORD_COUNT_LIMIT", 15)  # small, so "15+" is exercised too
+        found = []
+        for page in range(1, 5):
+            result = search_announcements(query, SearchFilters(), page, backend="database")
+            found.append(([a.pk for a in result.results], result.total, result.more))
+        return found
+
+    through_index = pages(0)  # no row walked: every page through the n-gram indexes
+    assert through_index == pages(60) == pages(1000), query  # partly, and every announcement walked
+    assert through_index[0][0], query

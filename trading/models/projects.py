@@ -124,6 +124,10 @@ class Project(models.Model):
     decryption_window_minutes = models.PositiveIntegerField(_("decryption window (minutes)"), default=30)
     objection_window_minutes = models.PositiveIntegerField(_("objection window (minutes)"), default=10)
     allow_backup_decryption = models.BooleanField(_("allow backup decryption by custodians"), default=False)
+    key_files_allowed = models.BooleanField(
+        _("key files allowed"), default=True,
+        help_text=_("Bidders may sign with a bare key file; unticked, only a certificate from a CA the platform "
+                    "accepts signs envelopes and opening-room sign-ins (docs/certificates.md)."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     suspended_from = models.CharField(_("state before suspension"), max_length=16, choices=Status.choices, blank=True)
     publicity_ends_at = models.DateTimeField(_("publicity ends at"), null=True, blank=True)
@@ -224,3 +228,14 @@ class ProjectTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def by_name(self) -> str:
+        """Who took the step as the history shows it: the person's name, or the platform for its own steps (at a
+        deadline, after the opening room closed), whose recorded label is a log-in or "system"."""
+        return str(self.by) if self.by_id else str(_("the platform"))
+
+    @property
+    def reason_label(self) -> str:
+        known = self.reason_code in CancelReason.values
+        return str(CancelReason(self.reason_code).label) if known else self.reason_code

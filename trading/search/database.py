@@ -9,10 +9,10 @@ then those that match in the body, newest first within each. On SQLite it is a p
 order. A 20-digit word is taken as a deal code and matched exactly.
 """
 
-import contextlib
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q
@@ -101,67 +101,108 @@ def search(*, query: str, filters: SearchFilters, page: int) -> SearchPage:
     matching = qs
     for word in words:
         matching = matching.filter(_in("title", word) | _in("body", word))
-    # Title matches first: two slices (title matches, then body-only matches), each newest first.
-    titles = qs.filter(in_title).order_by("-published_at", "-pk")
-    body_only = matching.exclude(in_title).order_by("-published_at", "-pk")
-    with _newest_first_if_frequent(words):
+    # Title matches first, then body-only matches, each newest first: from the walk through the newest
+    # announcements when it holds them (a frequent word), else through the n-gram indexes (a rarer one).
+    walked = _walk(qs, words) if _indexed() and WALK > 0 else None
+    if walked is not None and len(walked.title_ids) >= start + PAGE_SIZE:
+        results = _load(walked.title_ids[start:start + PAGE_SIZE])
+    else:
+        titles = qs.filter(in_title).order_by("-published_at", "-pk")
         results = list(titles[start:start + PAGE_SIZE])
         if len(results) < PAGE_SIZE:
             in_titles = start + len(results) if results else titles[:start + 1].count()
-            skip = max(0, start - in_titles)
-            results += list(body_only[skip:skip + PAGE_SIZE - len(results)])
-    return _page(matching, results, start, page, limit=WORD_COUNT_LIMIT)
+            skip, wanted = max(0, start - in_titles), PAGE_SIZE - len(results)
+            if walked is not None and len(walked.body_ids) >= skip + wanted:
+                results += _load(walked.body_ids[skip:skip + wanted])
+            else:
+                body_only = matching.exclude(in_title).order_by("-published_at", "-pk")
+                results += list(body_only[skip:skip + wanted])
+    total = None
+    if walked is not None and walked.rows < WALK:  # the walk read every announcement the filters leave
+        total = walked.matches
+    elif walked is not None and walked.matches * _estimate(qs) / walked.rows > 2 * WORD_COUNT_LIMIT:
+        total = WORD_COUNT_LIMIT + 1  # by the share of matches among the newest announcements
+    return _page(matching, results, start, page, limit=WORD_COUNT_LIMIT, total=total)
 
 
 WORD_COUNT_LIMIT = 1_000  # totals of word searches above this show as "1000+" (listings: COUNT_LIMIT)
-FREQUENT_SHARE = 0.05  # a word in at least this share of announcements: walk the newest-first index
+WALK = 500  # the newest announcements (under the filters) read first for a word's title matches
 
 
-@contextlib.contextmanager
-def _newest_first_if_frequent(words: list[str]):
-    """For a frequent word, read newest first along the published_at index and test each row.
+@dataclass(frozen=True)
+class _Walked:
+    title_ids: list[int]  # the title matches among the newest WALK announcements, newest first
+    body_ids: list[int]  # the body-only matches among them, newest first
+    matches: int  # announcements among them matching in the title or the body
+    rows: int  # how many announcements the walk read (fewer than WALK: all there are under the filters)
 
-    PostgreSQL estimates an AND of bigrams as if they were independent ("中医" & "医院" → a few dozen rows), so
-    for a frequent three- or four-character word it would fetch and sort thousands of matches through the n-gram
-    index. Each character pair's own estimate is good (the statistics of the vectors); the rarest pair of each word
-    bounds how many rows can match. When even that bound is large, the newest-first walk is chosen for the page.
+
+def _walk(qs, words: list[str]) -> _Walked:
+    """Read the newest ``WALK`` announcements under the filters along the published_at index and test each.
+
+    A frequent word (one in a few percent of the announcements or more) has its first pages of title matches among
+    them, so those pages cost a bounded read of at most WALK rows, whatever the word's length. Through the n-gram
+    index instead, PostgreSQL would fetch and sort every match — and it cannot tell which is cheaper: it estimates
+    an AND of character pairs as if they were independent ("中医" & "医院" → a few dozen rows, really thousands).
+    A subquery with a LIMIT is read first, so the plan is fixed by the statement's shape, not by estimates.
     """
-    if not _indexed() or min(_bound(word) for word in words) < max(1000, FREQUENT_SHARE * _table_rows()):
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
-                       "SET LOCAL enable_sort = off")
-        yield
-
-
-def _table_rows() -> float:
+    newest = qs.order_by("-published_at", "-pk").values("pk", "published_at", "title", "body")[:WALK]
+    inner, params = newest.query.sql_with_params()
+    in_title, in_any, match_params = [], [], []
+    for word in words:
+        title, title_params = _match_sql("title", word)
+        body, body_params = _match_sql("body", word)
+        in_title.append(title)
+        in_any.append(f"({title} OR {body})")
+        match_params.append((title_params, body_params))
+    title, any_word = " AND ".join(in_title), " AND ".join(in_any)
+    # The column names are ours and the words go in as parameters.
+    sql = (f"SELECT array_agg(pk ORDER BY published_at DESC, pk DESC) FILTER (WHERE {title}), "  # noqa: S608
+           f"array_agg(pk ORDER BY published_at DESC, pk DESC) FILTER (WHERE {any_word} AND NOT ({title})), "
+           f"count(*) FILTER (WHERE {any_word}), count(*) FROM ({inner}) newest")
+    title_params = [p for title_word, _body in match_params for p in title_word]
+    any_params = [p for title_word, body in match_params for p in (*title_word, *body)]
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM trading_announcement")
+        cursor.execute(sql, [*title_params, *any_params, *title_params, *any_params, *params])
+        title_ids, body_ids, matches, rows = cursor.fetchone()
+    return _Walked(title_ids=title_ids or [], body_ids=body_ids or [], matches=matches, rows=rows)
+
+
+def _load(ids: list[int]) -> list:
+    by_id = Announcement.objects.select_related("project").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _match_sql(column: str, word: str) -> tuple[str, list]:
+    """``word`` is in ``column`` of a walked row, as ``_in`` finds it through the index: a word of one or two
+    characters anywhere in the text with its whitespace taken out (the n-grams skip it), a longer one as a substring
+    of the text itself (the index's candidates are confirmed that way). Tested on the text, not the vectors, which
+    would each be read from their TOAST storage."""
+    if len(re.sub(r"\s+", "", word)) <= 2:
+        return (f"(strpos(lower(translate({column}, E' \\t\\n\\r\\f\u3000', '')), %s) > 0)",
+                [re.sub(r"\s+", "", word).lower()])
+    return f"(strpos(upper({column}), %s) > 0)", [word.upper()]
+
+
+def _estimate(qs) -> float:
+    """How many announcements the filters leave, by the planner's estimate (one EXPLAIN, no rows read)."""
+    with connection.cursor() as cursor:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         return _plan_rows(cursor.fetchone()[0])
-
-
-def _bound(word: str) -> float:
-    """At most how many announcements hold ``word``: the planner's estimate for its rarest character pair."""
-    text = re.sub(r"\s+", "", word).lower()
-    grams = [text] if len(text) <= 2 else [text[i:i + 2] for i in range(len(text) - 1)]
-    bound = float("inf")
-    with connection.cursor() as cursor:
-        for gram in set(grams):
-            cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM trading_announcement "
-                           "WHERE title_grams @@ %s::tsquery OR body_grams @@ %s::tsquery",
-                           [grams_query(gram)] * 2)
-            bound = min(bound, _plan_rows(cursor.fetchone()[0]))
-    return bound
 
 
 def _plan_rows(plan) -> float:
     return (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]["Plan Rows"]
 
 
-def _page(matching, results: list, start: int, page: int, *, limit: int = COUNT_LIMIT) -> SearchPage:
-    exact = 0 < len(results) < PAGE_SIZE or (page == 1 and not results)
-    total = start + len(results) if exact else _count(matching, limit)
+def _page(matching, results: list, start: int, page: int, *, limit: int = COUNT_LIMIT,
+          total: int | None = None) -> SearchPage:
+    """The page with its total: exact when this page is the last, else ``total`` if known, else counted."""
+    if 0 < len(results) < PAGE_SIZE or (page == 1 and not results):
+        total = start + len(results)
+    elif total is None:
+        total = _count(matching, limit)
     return SearchPage(results=results, total=min(total, limit), page=page, backend="database", more=total > limit)
 
 

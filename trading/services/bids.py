@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +30,7 @@ from .. import storage
 from ..client import NO_CLIENT, ClientInfo
 from ..models import Bid, BidderKey, Project, Registration, Section, Status
 from ..selectors import bidder_key_current
-from .keys import certificate_still_valid
+from .keys import signing_key_check
 from .participation import _refuse_blacklisted
 
 
@@ -95,7 +96,8 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
         raise ValidationError({"key": _("Register your public key (Keys page, or `python -m sealing keygen` and "
                                         "upload the public key) before bidding: the platform checks the signature "
                                         "of your envelope against it.")})
-    certificate_still_valid(key=key)  # a key registered as a certificate: still valid, not revoked
+    # a certificate: still valid, not revoked; a bare key file: only where the project allows key files
+    signing_key_check(key=key, key_files_allowed=project.key_files_allowed)
     return project, key
 
 
@@ -118,6 +120,19 @@ def _envelope_refusal(exc: sealing.EnvelopeError) -> ValidationError:
     return ValidationError({"file": message % {"detail": str(exc), "where": exc.where}}, code="envelope")
 
 
+def _envelope_certificate_check(*, info: sealing.EnvelopeInfo, key: BidderKey) -> None:
+    """An envelope that embeds its signer's certificate embeds the certificate registered for the key."""
+    if info.signer_certificate is None:
+        return
+    from .certificates import certificate_parse
+
+    registered = certificate_parse(key.certificate_pem).public_bytes(Encoding.DER) if key.certificate_pem else None
+    if info.signer_certificate != registered:
+        raise ValidationError({"file": _(
+            "The envelope carries a certificate that is not the one you registered. Seal with your registered "
+            "certificate, or register this certificate first.")}, code="signer")
+
+
 def envelope_check(*, path: Path, project: Project, section: Section, key: BidderKey) -> sealing.EnvelopeInfo:
     """Verify the envelope at ``path`` for this section and bidder key; ValidationError naming what is wrong."""
     try:
@@ -129,6 +144,7 @@ def envelope_check(*, path: Path, project: Project, section: Section, key: Bidde
             "The envelope is signed with the key %(got)s…, which is not your registered key %(want)s…. Seal with "
             "your registered private key, or register this key first.") % {
             "got": info.signer_fingerprint[:16], "want": key.fingerprint[:16]}}, code="signer")
+    _envelope_certificate_check(info=info, key=key)
     deal, code = info.labels.get("deal_code"), info.labels.get("section_code")
     if deal != project.deal_code or code != section.code:
         raise ValidationError({"section": _(

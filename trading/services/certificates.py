@@ -65,6 +65,8 @@ class CertificateIdentity:
     credit_code: str
     subject: str
     not_after: dt.datetime
+    intermediates: tuple = ()  # the CA certificates between it and the configured CA, from the upload
+
 
     @property
     def public_key_pem(self) -> str:
@@ -73,7 +75,9 @@ class CertificateIdentity:
 
     @property
     def pem(self) -> str:
-        return self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+        """The certificate, followed by the intermediate CA certificates it came with (kept for the next checks)."""
+        return "".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii")
+                       for c in (self.certificate, *self.intermediates))
 
 
 def _files(setting: str) -> list[Path]:
@@ -90,13 +94,17 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _load_trust() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
-    """The configured CA certificates and revocation lists, read again when a file changes."""
+def _load_trust() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList], list[x509.Certificate]]:
+    """The configured CA certificates, revocation lists and intermediate CA certificates, read again when a file
+    changes."""
     cas, crls = _files("SIGNING_CA_FILES"), _files("SIGNING_CRL_FILES")
-    marker = tuple((str(p), *_stamp(p)) for p in (*cas, *crls))
+    intermediates = _files("SIGNING_INTERMEDIATE_FILES")
+    marker = tuple((str(p), *_stamp(p)) for p in (*cas, *crls, *intermediates))
     with _lock:
         if marker not in _cache:
             authorities = [c for path in cas if path.exists() for c in x509.load_pem_x509_certificates(
+                path.read_bytes())]
+            pool = [c for path in intermediates if path.exists() for c in x509.load_pem_x509_certificates(
                 path.read_bytes())]
             lists = []
             for path in crls:
@@ -105,11 +113,17 @@ def _load_trust() -> tuple[list[x509.Certificate], list[x509.CertificateRevocati
                     pem = b"-----BEGIN" in data
                     lists.append(x509.load_pem_x509_crl(data) if pem else x509.load_der_x509_crl(data))
             _cache.clear()
-            _cache[marker] = (authorities, lists)
+            _cache[marker] = (authorities, lists, pool)
         return _cache[marker]
 
 
 def certificate_parse(data: str | bytes) -> x509.Certificate:
+    """The (first) certificate of an upload, PEM or DER."""
+    return certificate_bundle_parse(data)[0]
+
+
+def certificate_bundle_parse(data: str | bytes) -> list[x509.Certificate]:
+    """The certificates of an upload: the holder's first, then any intermediate CA certificates (a PEM bundle)."""
     raw = data.encode("ascii", "replace") if isinstance(data, str) else bytes(data or b"")
     if b"PRIVATE KEY" in raw:
         raise ValidationError({"certificate": _(
@@ -117,7 +131,9 @@ def certificate_parse(data: str | bytes) -> x509.Certificate:
     if not raw.strip():
         raise ValidationError({"certificate": _("Upload the certificate file (.cer/.crt/.pem) your CA issued.")})
     try:
-        return x509.load_pem_x509_certificate(raw) if b"-----BEGIN" in raw else x509.load_der_x509_certificate(raw)
+        if b"-----BEGIN" in raw:
+            return x509.load_pem_x509_certificates(raw)
+        return [x509.load_der_x509_certificate(raw)]
     except ValueError as exc:
         raise ValidationError({"certificate": _(
             "This file is not an X.509 certificate (%(problem)s). Upload the .cer/.crt/.pem file your CA issued.")
@@ -148,6 +164,54 @@ def _person_code(certificate: x509.Certificate) -> str:
     return ""
 
 
+MAX_INTERMEDIATES = 4
+
+
+def _may_issue(authority: x509.Certificate) -> bool:
+    """Whether a certificate is a CA's (basicConstraints cA, keyCertSign when key usage is present)."""
+    try:
+        if not authority.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca:
+            return False
+    except x509.ExtensionNotFound:
+        return False
+    try:
+        return authority.extensions.get_extension_for_oid(ExtensionOID.KEY_USAGE).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return True
+
+
+def _path_length(authority: x509.Certificate) -> int | None:
+    try:
+        return authority.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.path_length
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _chain(certificate: x509.Certificate, anchors: list[x509.Certificate],
+           pool: list[x509.Certificate]) -> list[x509.Certificate] | None:
+    """The issuers from ``certificate`` up to a configured CA (``anchors``), through intermediate CA certificates of
+    ``pool`` (each a CA, its signature verified, path lengths honoured); None when no such path exists."""
+    path: list[x509.Certificate] = []
+    current = certificate
+    while len(path) <= MAX_INTERMEDIATES:
+        anchor = _issuer_of(current, anchors)
+        if anchor is not None:
+            path.append(anchor)
+            break
+        step = _issuer_of(current, [c for c in pool if c not in path and _may_issue(c)])
+        if step is None or step == current:
+            return None
+        path.append(step)
+        current = step
+    else:
+        return None
+    for below, authority in enumerate(path):  # ``below``: intermediate CAs between it and the holder's certificate
+        limit = _path_length(authority)
+        if limit is not None and below > limit:
+            return None
+    return path
+
+
 def _issuer_of(certificate: x509.Certificate, authorities: list[x509.Certificate]) -> x509.Certificate | None:
     for authority in authorities:
         if authority.subject != certificate.issuer:
@@ -168,15 +232,15 @@ def _revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt
     own = [crl for crl in lists if crl.issuer == authority.subject]
     if not own:
         return _("The platform holds no revocation list of %(ca)s, so it cannot check this certificate; the "
-                 "operator must configure the CA's list.") % {"ca": authority.subject.rfc4514_string()}
+                 "operator must configure the CA's list.") % {"ca": name_of(authority.subject)}
     for crl in own:
         if not crl.is_signature_valid(authority.public_key()):
             return _("The revocation list of %(ca)s is not signed by that CA; the operator must replace it.") % {
-                "ca": authority.subject.rfc4514_string()}
+                "ca": name_of(authority.subject)}
         if crl.next_update_utc is not None and crl.next_update_utc < now:
             return _("The revocation list of %(ca)s expired on %(date)s; the platform cannot check revocation "
                      "until the operator loads the current list.") % {
-                "ca": authority.subject.rfc4514_string(), "date": f"{crl.next_update_utc:%Y-%m-%d}"}
+                "ca": name_of(authority.subject), "date": f"{crl.next_update_utc:%Y-%m-%d}"}
         entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
         if entry is not None:
             return _("This certificate was revoked by its CA on %(date)s. Ask your CA for a new certificate.") % {
@@ -188,7 +252,8 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
                       at: dt.datetime | None = None) -> CertificateIdentity:
     """The certificate's identity if one of the configured CAs issued it and it may sign now (at ``at``) for
     ``organisation`` (or ``holder``); else ValidationError({"certificate": reason})."""
-    certificate = data if isinstance(data, x509.Certificate) else certificate_parse(data)
+    bundle = [data] if isinstance(data, x509.Certificate) else certificate_bundle_parse(data)
+    certificate, offered = bundle[0], bundle[1:]
     now = at or timezone.now()
 
     def refuse(message: str):
@@ -198,12 +263,15 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         refuse(_("This certificate's key is not ECDSA P-256. The platform accepts P-256 certificates; SM2 "
                  "certificates are not supported yet."))
-    authorities, lists = _load_trust()
-    authority = _issuer_of(certificate, authorities)
-    if authority is None:
+    authorities, lists, configured_intermediates = _load_trust()
+    path = _chain(certificate, authorities, [*offered, *configured_intermediates])
+    if path is None:
         refuse(_("No CA the platform accepts issued this certificate (issuer: %(issuer)s). Use a certificate from "
-                 "a CA the platform accepts.") % {"issuer": certificate.issuer.rfc4514_string()})
-    for subject, label in ((certificate, _("This certificate")), (authority, _("Its CA's certificate"))):
+                 "a CA the platform accepts.") % {"issuer": name_of(certificate.issuer)})
+    authority = path[0]
+    labels = [(certificate, _("This certificate"))] + [(ca, _("Its CA's certificate (%(ca)s)") % {
+        "ca": name_of(ca.subject)}) for ca in path]
+    for subject, label in labels:
         if now < subject.not_valid_before_utc:
             refuse(_("%(what)s is not valid before %(date)s.") % {
                 "what": label, "date": f"{subject.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"})
@@ -216,9 +284,12 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
         usage = None
     if usage is not None and not (usage.digital_signature or usage.content_commitment):
         refuse(_("This certificate may not be used for signatures (its key usage). Use your signing certificate."))
-    problem = _revoked(certificate, authority, now, lists)
-    if problem:
-        refuse(problem)
+    for held, issuer in zip([certificate, *path[:-1]], path, strict=True):  # each link against its issuer's list
+        problem = _revoked(held, issuer, now, lists)
+        if problem:
+            refuse(problem if held is certificate else _("Its CA's certificate (%(ca)s) cannot be accepted: "
+                                                         "%(problem)s") % {"ca": name_of(held.subject),
+                                                                           "problem": problem})
     if organisation is not None:
         holder = Holder.of_organisation(organisation)
     if holder is not None and holder.kind == "person":
@@ -238,7 +309,8 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
                 "code": code, "name": holder.name, "own": holder.code})
     return CertificateIdentity(
         certificate=certificate, issuer=authority.subject.rfc4514_string(), serial=f"{certificate.serial_number:x}",
-        credit_code=code, subject=certificate.subject.rfc4514_string(), not_after=certificate.not_valid_after_utc)
+        credit_code=code, subject=certificate.subject.rfc4514_string(), not_after=certificate.not_valid_after_utc,
+        intermediates=tuple(ca for ca in path[:-1]))
 
 
 def certificate_describe(data: str | bytes) -> dict:
@@ -258,6 +330,7 @@ def certificate_summary(data: str | bytes) -> dict:
     """What a registered certificate says, for its holder's page (no trust checks: ``certificate_check`` does)."""
     certificate = certificate_parse(data)
     return {"subject": certificate.subject.rfc4514_string(), "issuer": certificate.issuer.rfc4514_string(),
+            "holder_name": name_of(certificate.subject), "issuer_name": name_of(certificate.issuer),
             "serial": f"{certificate.serial_number:x}", "not_before": certificate.not_valid_before_utc,
             "not_after": certificate.not_valid_after_utc, "credit_code": _credit_code(certificate),
             "person_code": _person_code(certificate), "sha256": certificate_fingerprint(certificate)}
@@ -265,8 +338,17 @@ def certificate_summary(data: str | bytes) -> dict:
 
 def authorities_summary() -> list[dict]:
     """The CAs the platform accepts (their names and end of validity), for the registration page."""
-    authorities, _lists = _load_trust()
-    return [{"subject": a.subject.rfc4514_string(), "not_after": a.not_valid_after_utc} for a in authorities]
+    authorities = _load_trust()[0]
+    return [{"subject": a.subject.rfc4514_string(), "name": name_of(a.subject), "not_after": a.not_valid_after_utc}
+            for a in authorities]
+
+
+def name_of(name: x509.Name) -> str:
+    """A distinguished name as people read it: its common name, else its organisation, else the whole name."""
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        for attribute in name.get_attributes_for_oid(oid):
+            return str(attribute.value)
+    return name.rfc4514_string()
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:

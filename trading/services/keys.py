@@ -139,6 +139,16 @@ def certificate_still_valid(*, key: BidderKey | None) -> None:
     certificate_check(key.certificate_pem, holder=holder)
 
 
+def signing_key_check(*, key: BidderKey | None, key_files_allowed: bool = True) -> None:
+    """Whether ``key`` may sign here (a bid, a sign-in): a certificate must still be valid; a bare key file only where
+    the project allows key files. ValidationError on ``certificate`` with the reason, else nothing."""
+    if key is not None and not key.certificate_pem and not key_files_allowed:
+        raise ValidationError({"certificate": _(
+            "This project accepts only a certificate from a CA the platform accepts (数字证书), not a key file. "
+            "Register your certificate on the Certificate page, then sign with its key.")})
+    certificate_still_valid(key=key)
+
+
 @transaction.atomic
 def bidder_key_revoke(*, user) -> BidderKey:
     """Revoke ``user``'s current key (lost or compromised); envelopes it signed can no longer be submitted."""

@@ -30,6 +30,7 @@ EDITABLE_FIELDS = (
     "title", "description", "category", "region", "procurement_method", "procurement_object",
     "evaluation_method", "evaluation_criteria", "documents_start", "documents_end", "clarification_deadline",
     "bid_deadline", "decryption_window_minutes", "objection_window_minutes", "allow_backup_decryption",
+    "key_files_allowed",
 )
 SCHEDULE_FIELDS = ("documents_start", "documents_end", "clarification_deadline", "bid_deadline")
 

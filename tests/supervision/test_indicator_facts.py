@@ -1,0 +1,104 @@
+"""The facts the indicators read are extracted once per section and kept in step with what they come from."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Role
+from accounts.services import user_update
+from supervision.indicators import facts
+from supervision.models import BidFact, BidValue, Lead, SectionScan
+from supervision.services.leads import leads_refresh
+from tests import factories
+
+from .indicator_helpers import bid, bidder, project
+
+pytestmark = pytest.mark.django_db
+
+
+def _codes(section):
+    return sorted(Lead.objects.filter(section=section, family="signal").values_list("code", "evidence__value"))
+
+
+def test_facts_are_extracted_once_and_a_full_run_reads_them():
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    one = bid(section, bidder(), price="900000.00", address="203.0.113.7", manager="王建国")
+    two = bid(section, bidder(), price="910000", address="203.0.113.7", manager="李明")
+
+    assert leads_refresh().sections == 1
+    address = facts.KIND["same_address"]
+    assert sorted(BidValue.objects.filter(section=section, kind=address).values_list("bid_id", "value")) == [
+        (one.pk, "203.0.113.7"), (two.pk, "203.0.113.7")]
+    # the price as the bid wrote it, and the cap
+    stored = sorted(BidFact.objects.filter(section=section).values_list("bid_id", "state", "price"))
+    assert stored == [(0, "", Decimal("1000000")), (one.pk, "opened", Decimal("900000")),
+                      (two.pk, "opened", Decimal("910000"))]
+    assert SectionScan.objects.get(section=section).facts == facts.version()
+
+    # nothing changed: a second sweep extracts nothing, a full run recomputes from the facts and finds the same
+    assert leads_refresh().sections == 0
+    assert leads_refresh(full=True).sections == 0
+    assert _codes(section) == [("same_address", "203.0.113.7")]
+    # a rebuild extracts every eligible section again and finds the same
+    assert leads_refresh(full=True, rebuild=True).sections == 1
+    assert _codes(section) == [("same_address", "203.0.113.7")]
+
+
+def test_a_submitters_phone_change_makes_the_section_due_again():
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    first, second = bidder(phone="13800000001"), bidder(phone="13900000002")
+    bid(section, first, price="900000.00")
+    bid(section, second, price="910000.00")
+    leads_refresh()
+    assert _codes(section) == []
+
+    user_update(user=second, phone="13800000001")
+    assert not SectionScan.objects.filter(section=section).exists()
+    assert leads_refresh().sections == 1
+    assert _codes(section) == [("same_contact", "phone:13800000001")]
+
+
+def test_another_extraction_setting_extracts_the_facts_again(settings):
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    for person in (bidder(), bidder()):
+        bid(section, person, price="900000.00" if person.pk % 2 else "910000.00", fields={"经办人": "陈某"})
+    leads_refresh()
+    assert _codes(section) == []
+
+    settings.SUPERVISION_SIGNALS = {"contact_fields": ["经办人"]}
+    assert leads_refresh().sections == 1
+    assert _codes(section) == [("same_contact", "agent:陈某")]
+
+
+def test_equal_digests_of_different_values_make_no_lead():
+    """The covering index groups by a 64-bit digest; a lead needs the values themselves to be equal."""
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    bid(section, bidder(), price="900000.00", address="203.0.113.7")
+    bid(section, bidder(), price="910000.00", address="198.51.100.23")
+    leads_refresh()
+    rows = BidValue.objects.filter(section=section, kind=facts.KIND["same_address"])
+    assert rows.count() == 2 and rows.values("digest").distinct().count() == 2
+    rows.update(digest=12345)  # as if two addresses hashed alike
+
+    leads_refresh(full=True)
+    assert _codes(section) == []
+
+
+def test_a_full_run_rewrites_only_the_leads_whose_evidence_changed():
+    tenderer = factories.user(role=Role.TENDERER)
+    section = project(tenderer_user=tenderer).sections.get()
+    one = bid(section, bidder(), price="900000.00", address="203.0.113.7", manager="王建国")
+    two = bid(section, bidder(), price="910000.00", address="203.0.113.7", manager="王建国")
+    leads_refresh()
+    address = Lead.objects.get(section=section, code="same_address")
+    manager = Lead.objects.get(section=section, code="same_manager")
+    Lead.objects.filter(pk=address.pk).update(evidence={"value": "203.0.113.7", "bids": [one.pk]})
+
+    leads_refresh(full=True)
+    address.refresh_from_db()
+    assert address.evidence == {"value": "203.0.113.7", "bids": sorted([one.pk, two.pk])}
+    assert Lead.objects.get(pk=manager.pk).evidence == manager.evidence
