@@ -446,7 +446,8 @@ def project_action(request, pk: int, action: str):
         try:
             data = json.loads(post.get("share", ""))
         except ValueError:
-            raise ValidationError({"share": _("Paste the JSON that `python -m sealing share-decrypt` printed.")})
+            raise ValidationError({"share": _("Paste everything the bidder tool printed when it opened your share "
+                                              "(see the bidder tool page).")})
         custody.custody_share_submit(project=obj, user=user, share=data)
         return _("Your share is handed in.")
 
@@ -456,8 +457,8 @@ def project_action(request, pk: int, action: str):
         try:
             data = json.loads(post.get("answer", ""))
         except ValueError:
-            raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
-                                               "key check.")})
+            raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key "
+                                               "check (see the bidder tool page).")})
         custody.custody_check_answer(project=obj, user=user, answer=data)
         return _("Your key is proven: it opens what the platform wraps to it. Keep it safe for the opening.")
 

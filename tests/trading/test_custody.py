@@ -92,7 +92,7 @@ def test_the_key_check_on_the_project_page(world):
     opened = sealing.share_decrypt(sealed.private_keys[world.officer.pk], sealing.EncryptedShare.from_dict(challenge))
     action = f"/projects/{project['id']}/custody_check/"
     page = client.post(action, {"answer": "not json"}, follow=True).content.decode()
-    assert "Paste the JSON" in page
+    assert "Paste everything the bidder tool printed" in page
     answer = json.dumps({"key_id": opened.key_id, "index": 1, "threshold": 1, "secret": opened.secret.hex()})
     page = client.post(action, {"answer": answer}, follow=True).content.decode()
     assert "Your key is proven" in page and "Your key was proven at" in page

@@ -93,9 +93,9 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
     _refuse_blacklisted(user.organisation)
     key = bidder_key_current(user=user)
     if key is None:
-        raise ValidationError({"key": _("Register your public key (Keys page, or `python -m sealing keygen` and "
-                                        "upload the public key) before bidding: the platform checks the signature "
-                                        "of your envelope against it.")})
+        raise ValidationError({"key": _("Register your public key on the Keys page before bidding (the bidder tool "
+                                        "makes the key pair): the platform checks the signature of your envelope "
+                                        "against it.")})
     # a certificate: still valid, not revoked; a bare key file: only where the project allows key files
     signing_key_check(key=key, key_files_allowed=project.key_files_allowed)
     return project, key
@@ -103,8 +103,8 @@ def bid_preconditions(*, section: Section, user, lock: bool = True) -> tuple[Pro
 
 def _envelope_refusal(exc: sealing.EnvelopeError) -> ValidationError:
     if isinstance(exc, sealing.NotAnEnvelope):
-        message = _("This file is not a sealed envelope: it is NOT encrypted; seal it with the bidder tool "
-                    "(`python -m sealing seal`) or the bid page and upload the envelope it writes. (%(detail)s)")
+        message = _("This file is not a sealed envelope: it is NOT encrypted; seal it with the bidder tool or the "
+                    "bid page and upload the envelope it writes. (%(detail)s)")
     elif isinstance(exc, sealing.BadSignature):
         message = _("The envelope's signature does not match its content (%(detail)s) Seal the bid again and upload "
                     "the new envelope.")

@@ -255,13 +255,13 @@ def custody_check_answer(*, project: Project, user, answer) -> Custodian:
     if not custodian.check_challenge:
         raise ValidationError({"answer": _("Download a key check first, then open it with your key.")})
     if not isinstance(answer, dict):
-        raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
-                                           "key check.")})
+        raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key check "
+                                           "(see the bidder tool page).")})
     try:
         opened = share_parse(answer)
     except ValidationError:
-        raise ValidationError({"answer": _("Paste the JSON that `python -m sealing share-decrypt` printed for the "
-                                           "key check.")})
+        raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key check "
+                                           "(see the bidder tool page).")})
     if opened.key_id != custodian.check_challenge.get("key_id"):
         raise ValidationError({"answer": _("This is not the answer to your latest key check (or it is a share); "
                                            "open the key check you downloaded last.")})
@@ -288,8 +288,8 @@ def share_parse(data) -> sealing.Share:
         share = sealing.Share(key_id=str(data["key_id"]), index=int(data["index"]), threshold=int(data["threshold"]),
                               secret=raw)
     except (KeyError, TypeError, ValueError, binascii.Error):
-        raise ValidationError({"shares": _("This is not a decrypted share. Decrypt your share with "
-                                           "`python -m sealing share-decrypt` and hand in what it prints.")})
+        raise ValidationError({"shares": _("This is not a decrypted share. Open your share with the bidder tool (see "
+                                           "the bidder tool page) and hand in everything it prints.")})
     if len(share.secret) != 16:
         raise ValidationError({"shares": _("A decrypted share holds 16 secret bytes; this one does not.")})
     return share

@@ -24,15 +24,15 @@ def public_key_parse(pem: str | bytes) -> sealing.PublicKey:
     text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else (pem or "")
     if "PRIVATE KEY" in text:
         raise ValidationError({"public_key": _(
-            "This is a PRIVATE key. Never upload it: register the public key file (…public.pem) that "
-            "`python -m sealing keygen` wrote next to it.")})
+            "This is a PRIVATE key. Never upload it: register the public key file (…public.pem) that the bidder tool "
+            "wrote next to it.")})
     if not text.strip():
         raise ValidationError({"public_key": _("Paste or upload your public key (PEM “PUBLIC KEY”).")})
     try:
         return sealing.public_key_load(text.strip())
     except sealing.KeyFileError as exc:
-        raise ValidationError({"public_key": _("This public key cannot be read (%(problem)s). Upload the "
-                                               "public key file written by `python -m sealing keygen`.")
+        raise ValidationError({"public_key": _("This public key cannot be read (%(problem)s). Upload the public key "
+                                               "file the bidder tool wrote.")
                                % {"problem": exc}})
 
 
@@ -46,8 +46,8 @@ def bidder_key_register(*, user, public_key_pem: str | bytes, certificate=None) 
     fingerprint = key.fingerprint
     taken = BidderKey.objects.filter(fingerprint=fingerprint).exclude(user=user).exists()
     if taken:
-        raise ValidationError({"public_key": _("This key is registered by another person. Each person registers "
-                                               "its own key pair: run `python -m sealing keygen`.")})
+        raise ValidationError({"public_key": _("This key is registered by another person. Each person registers its "
+                                               "own key pair, made with the bidder tool.")})
     now = timezone.now()
     current = BidderKey.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True).first()
     same_certificate = certificate is None or (current is not None and current.certificate_pem == certificate.pem)
