@@ -111,3 +111,11 @@ def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(cli
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("accounts:login"))
     assert "Log in" in page.content.decode() and page["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("role", ["agency", "tenderer"])
+def test_a_new_agency_or_tenderer_starts_a_project_from_its_desk(client, role):
+    client.force_login(factories.user(role=role))
+    page = client.get(reverse("accounts:dashboard_role", args=[role])).content.decode()
+    assert f'href="{reverse("trading:project_create")}"' in page and "新建项目" in page
+    assert f'href="{reverse("trading:desk")}"' in page and "我的全部项目" in page
