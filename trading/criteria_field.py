@@ -17,6 +17,13 @@ KINDS = [("price", _("Price")), ("technical", _("Technical")), ("business", _("B
 BLANK_ROWS = 3
 
 
+def criteria_rows(criteria) -> list[dict]:
+    """The criteria as a page shows them: name, the kind's label and the weight (rows of another shape skipped)."""
+    labels = dict(KINDS)
+    return [{"name": c.get("name", ""), "kind": labels.get(c.get("kind"), c.get("kind", "")), "weight": c.get("weight")}
+            for c in (criteria if isinstance(criteria, list) else []) if isinstance(c, dict)]
+
+
 class CriteriaWidget(forms.Widget):
     template_name = "trading/criteria_widget.html"
 

@@ -21,6 +21,7 @@ from core.forms import form_add_service_errors
 
 from . import lifecycle, receipts, selectors, storage
 from .client import client_info
+from .criteria_field import criteria_rows
 from .forms import AmendForm, ProjectEditForm, ProjectForm, SearchForm, SectionForm, key_files_field
 from .models import (
     Announcement,
@@ -177,7 +178,8 @@ def project(request, pk: int):
     if obj.status == Status.DRAFT and not can(user, "trading.project.draft", obj):
         raise Http404
     context = {"project": obj, "sections": obj.sections.all(), "documents": obj.documents.all(),
-               "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj)}
+               "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj),
+               "criteria": criteria_rows(obj.evaluation_criteria)}
     if can(user, "trading.project.inspect", obj):
         context.update({
             "inspect": True, "history": obj.transitions.select_related("by"),

@@ -106,3 +106,15 @@ def test_the_project_list_filters_by_state_searches_and_pages(world):
     assert "滨江绿地养护" in only_published and "城区道路维护00" not in only_published
     found = client.get("/trading/desk/", {"q": "道路维护2"}).content.decode()
     assert "城区道路维护26" in found and "滨江绿地养护" not in found
+
+
+def test_the_draft_and_the_published_project_show_the_criteria_they_publish(world):
+    project = create_project(world)
+    agency = Client()
+    agency.force_login(world.agency)
+    draft = agency.get(f"/projects/{project['id']}/").content.decode()
+    assert "评审因素与权重" in draft
+    assert all(cell in draft for cell in ("<td>技术</td><td>技术</td>", "<td>商务</td><td>商务</td>", "<td>价格</td><td>价格</td>"))
+    assert transition(world, world.agency, project["id"], "published").status_code == 200
+    public = Client().get(f"/projects/{project['id']}/").content.decode()
+    assert "评审因素与权重" in public and '<td class="num">50</td>' in public
