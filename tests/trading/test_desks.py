@@ -114,7 +114,8 @@ def test_the_draft_and_the_published_project_show_the_criteria_they_publish(worl
     agency.force_login(world.agency)
     draft = agency.get(f"/projects/{project['id']}/").content.decode()
     assert "评审因素与权重" in draft
-    assert all(cell in draft for cell in ("<td>技术</td><td>技术</td>", "<td>商务</td><td>商务</td>", "<td>价格</td><td>价格</td>"))
+    rows = ("<td>技术</td><td>技术</td>", "<td>商务</td><td>商务</td>", "<td>价格</td><td>价格</td>")
+    assert all(row in draft for row in rows)
     assert transition(world, world.agency, project["id"], "published").status_code == 200
     public = Client().get(f"/projects/{project['id']}/").content.decode()
     assert "评审因素与权重" in public and '<td class="num">50</td>' in public
