@@ -477,6 +477,8 @@ SPECTACULAR_SETTINGS = {
         "CaseEvidenceKindEnum": "supervision.models.enforcement.CaseEvidence.Kind",
         "MeasureKindEnum": "supervision.models.enforcement.Measure.Kind",
         "LeadStateEnum": "supervision.models.indicators.Lead.State",
+        "ComplaintSubjectEnum": "supervision.models.complaints.Subject",
+        "SaleSubjectEnum": "auctions.models.Subject",
     },
 }
 

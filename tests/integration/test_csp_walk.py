@@ -26,7 +26,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 START = ["/", "/announcements/", "/credit/", "/accounts/dashboard/"]
 # Not pages: downloads, the log-out and language forms' targets, files.
-SKIP = re.compile(r"(\.(pdf|csv|pem|json|zip|env|ico|svg)$)|/logout/|/i18n/|/download|/documents/\d|/record|"
+SKIP = re.compile(r"(\.(pdf|csv|pem|json|zip|env|ico|svg)$)|/logout/|/i18n/|/download|/documents/\d|/files/\d|/record|"
                   r"/my-envelope|/receipt|/admin/logout")
 MAX_PAGES = 24
 
