@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import connection
 
@@ -79,3 +81,20 @@ def cas(tmp_path, settings):
                    settings=settings, folder=tmp_path)
     made.publish()
     return made
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Chromium for a browser test (tests/browser.py launches it the one way this project allows); the test's thread
+    may use the ORM beside Playwright's loop."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, launch
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

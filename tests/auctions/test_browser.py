@@ -1,32 +1,16 @@
 """A whole 限时竞价 in real Chromium against a real Daphne: two bidders and an observer, to the 成交确认书."""
 
-import os
-
 import pytest
 
 from auctions.models import Lot, LotDocument
 from tests.auctions import factories as f
 from tests.auctions.test_hall import COUNTDOWN, step, timed_bidding
 from tests.bidding_room.live import postgres_env, session_cookie
-from tests.browser import CHROMIUM, launch, wait_for_js
+from tests.browser import wait_for_js
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT = 30_000  # ms
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    # The ORM is used between browser steps; Playwright's sync API keeps an event loop in this thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def enter(browser, daphne: Daphne, user, path: str):

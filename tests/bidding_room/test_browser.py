@@ -7,7 +7,6 @@ project's "minute" one second.
 """
 
 import hashlib
-import os
 
 import pytest
 
@@ -16,26 +15,11 @@ from credit.models import CreditEvent
 from tests import sealed
 from tests.bidding_room.factories import sealed_opening
 from tests.bidding_room.live import catalogue_seed, postgres_env, session_cookie
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Daphne
 from trading.models import Bid
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT = 30_000  # ms
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    # The ORM is used between browser steps; Playwright's sync API keeps an event loop in this thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def serve(world, tmp_path) -> Daphne:

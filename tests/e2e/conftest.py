@@ -18,3 +18,9 @@ def demo_database(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def browser(chromium):
+    """The journeys' name for the shared Chromium (tests/conftest.py)."""
+    return chromium

@@ -3,7 +3,6 @@ sees it registered; an expired, a revoked, a foreign-CA and another organisation
 reason in Chinese, and the registered one stays. Screenshots under var/journeys/certificate-page/."""
 
 import datetime as dt
-import os
 import socket
 
 import pytest
@@ -13,7 +12,6 @@ from django.db import connection
 from accounts.models import Organisation, Role
 from tests import factories
 from tests.bidding_room.live import session_cookie
-from tests.browser import CHROMIUM, launch
 from tests.certificates import NOW, authority, issue, pem, publish
 from tests.servers import Daphne
 
@@ -50,19 +48,6 @@ def server(transactional_db, tmp_path, settings, trusted):
     }, log_path=tmp_path / "daphne.log").start()
     yield daphne
     daphne.kill()
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def test_a_bidder_uploads_its_certificate_and_wrong_ones_are_refused_with_the_reason(browser, server, trusted,

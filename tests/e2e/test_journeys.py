@@ -17,7 +17,7 @@ from django.db import connection
 from accounts.models import Role
 from tests import factories
 from tests.bidding_room.live import catalogue_seed, session_cookie
-from tests.browser import CHROMIUM, launch, wait_for_js
+from tests.browser import wait_for_js
 from tests.servers import Daphne
 
 from .journey import WAIT, Journey
@@ -37,19 +37,6 @@ def server(transactional_db, tmp_path, settings):
     }, log_path=tmp_path / "daphne.log").start()
     yield daphne
     daphne.kill()
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM from this thread, beside Playwright's loop
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 def journey_of(browser, server, user, name: str) -> Journey:

@@ -3,7 +3,6 @@ by the published weights (比选), the owner records contract and delivery and r
 
 import datetime as dt
 import importlib
-import os
 
 import pytest
 from django.apps import apps
@@ -14,25 +13,11 @@ from core.workdays import today
 from marketplace.models import Purchase
 from tests import factories
 from tests.bidding_room.live import catalogue_seed, logged_in_page, postgres_env
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.marketplace import factories as mf
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT = 30_000
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_an_owner_selects_by_comparison_and_rates_the_service_in_chromium(chromium, tmp_path):

@@ -2,7 +2,6 @@
 published decision (read by an anonymous visitor)."""
 
 import importlib
-import os
 
 import pytest
 from django.apps import apps
@@ -13,26 +12,12 @@ from supervision.models import Lead, Measure
 from supervision.services.leads import leads_refresh
 from tests import factories
 from tests.bidding_room.live import catalogue_seed, logged_in_page, postgres_env, session_cookie
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Daphne
 
 from .indicator_helpers import bid, bidder, project
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT = 30_000
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_a_regulator_goes_from_a_signal_to_a_published_fine_in_chromium(chromium, tmp_path, settings):
