@@ -87,23 +87,12 @@ def setup(bidders: int):
     settings.AUCTIONS_COUNTDOWN_SECONDS = float(COUNTDOWN)
     factories._serial = itertools.count(random.randint(30_000_000, 90_000_000))
     f._refs = itertools.count(random.randint(1_000_000, 9_000_000))  # seller names and bank references, per run
-    from auctions import services
-    from auctions.models import Lot
     from audit.context import Actor, acting_as
+    from tests.auctions.test_hall import timed_bidding  # the hall tests' live lot, at the bench's size
     from tests.bidding_room.live import session_cookie
 
     with acting_as(Actor(label="bench", source="command")):
-        w = f.world(bidders=bidders)
-        sale = f.sale(w)
-        lot = Lot.objects.get(sale=sale)
-        for user in w.bidders:
-            f.bidder_ready(w, lot, user)
-        f.starts_now(sale)
-        services.quote_place(lot=lot, user=w.bidders[0], amount="10000000")
-        services.quote_place(lot=lot, user=w.bidders[1], amount="10100000")
-        f.listing_ends(sale)
-        lot = services.lot_advance(lot_id=lot.pk)
-    assert lot.state == Lot.State.LIVE
+        w, lot, _ = timed_bidding(bidders)
     return lot.pk, [session_cookie(user) for user in w.bidders]
 
 
