@@ -15,9 +15,18 @@ BIN = Path(sys.executable).parent
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free local port: within $SUNSHINE_TEST_PORTS ("8600-8699") when set (engineers sharing a machine each keep
+    to their range), else any."""
+    first, _, last = os.environ.get("SUNSHINE_TEST_PORTS", "").partition("-")
+    candidates = range(int(first), int(last) + 1) if first and last else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in SUNSHINE_TEST_PORTS={os.environ['SUNSHINE_TEST_PORTS']}")
 
 
 def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
