@@ -110,3 +110,12 @@ def chromium(monkeypatch):
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop any server a test left running (its fixture or test should have; tests/servers.py keeps the list)."""
+    from tests.servers import stop_leftovers
+
+    leaked = stop_leftovers()
+    if leaked:
+        print(f"\nstopped {len(leaked)} server process(es) a test left running: {leaked}")
