@@ -494,6 +494,10 @@ if CACHE_URL.startswith("redis"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The public search page's rendered content is kept in that cache until an announcement write retires it
+# (trading.search.cache); SEARCH_CACHE_SECONDS bounds an entry's life, 0 turns the cache off.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "600"))
+
 # Log-in lock-out (django-axes; docs/security.md): after AXES_FAILURE_LIMIT wrong passwords for one user name from
 # one address, that pair is locked for AXES_COOLOFF_TIME, on the log-in page and on /api/trading/token/ alike.
 # Locking the pair, not the user name alone, keeps an attacker from locking a bidder out at the deadline.
