@@ -13,7 +13,10 @@ and slows its later pages. Then, in the same run:
    (keyset paging, release package JSON), every page from the first to the last, each timed twice: the server's
    page (request to response bytes) and the client's decoding of it (json.loads of ~1.2 MB, which the platform does
    not do: it is the reader's cost, reported apart);
-3. baselines on a bare cursor at the start, middle and end of the table: the same keyset SELECT, and OFFSET paging
+3. the same pages side by side: the server's page at five depths (start, quarter, middle, three quarters, end) in
+   turn, round after round, so that whatever else the shared machine runs weighs on every depth alike (the walk's
+   tenths follow the machine's load as much as the depth);
+4. baselines on a bare cursor at the start, middle and end of the table: the same keyset SELECT, and OFFSET paging
    (what a feed without a cursor would do), whose cost grows with the depth.
 
 Prints the page times by tenth of the walk (a steady rate: the last tenth as fast as the first) and the baselines.
@@ -128,6 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--releases", type=int, default=1_000_000)
     parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=30, help="rounds of the side-by-side pages")
     parser.add_argument("--write", action="store_true", help="record the figures in bench/RESULTS.md")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
@@ -178,6 +182,21 @@ def main() -> None:
         print(f"  {label:>16}: server page median {median:7.1f} ms  p95 {high_p:7.1f} ms   "
               f"client decoding median {parsed:6.1f} ms")
 
+    depths = {"start": 0, "quarter": args.releases // 4, "middle": args.releases // 2,
+              "three quarters": 3 * args.releases // 4, "end": args.releases - args.page}
+    side = {label: [] for label in depths}
+    for _ in range(args.rounds):
+        for label, depth in depths.items():
+            start = time.perf_counter()
+            response = client.get(f"/api/opendata/releases/?cursor={low - 1 + depth}&limit={args.page}")
+            side[label].append(time.perf_counter() - start)
+            assert response.status_code == 200, response.status_code
+    interleaved = [(label, depths[label], statistics.median(side[label]) * 1000, p95(side[label]) * 1000)
+                   for label in depths]
+    for label, depth, median, high_p in interleaved:
+        print(f"  side by side at the {label:14} (row {depth:>9,}): server page median {median:7.1f} ms  "
+              f"p95 {high_p:7.1f} ms ({args.rounds} rounds)")
+
     def bare(sql: str, params: list) -> float:
         samples = []
         for _ in range(5):
@@ -197,8 +216,10 @@ def main() -> None:
         print(f"  bare SQL at the {label:6} (row {depth:>9,}): keyset {keyset:7.1f} ms   OFFSET {offset:7.1f} ms")
     first, last = rows[0][1], rows[-1][1]
     middle = statistics.median(row[1] for row in rows)
-    verdict = (f"the last tenth's median server page {last:.1f} ms vs the first tenth's {first:.1f} ms "
-               f"({last / first:.2f}×; the median tenth {middle:.1f} ms)")
+    ends = interleaved[-1][2] / interleaved[0][2]
+    verdict = (f"side by side, the server's page at the end {interleaved[-1][2]:.1f} ms vs at the start "
+               f"{interleaved[0][2]:.1f} ms ({ends:.2f}×); along the walk, the last tenth's median {last:.1f} ms vs "
+               f"the first tenth's {first:.1f} ms ({last / first:.2f}×; the median tenth {middle:.1f} ms)")
     print(verdict)
     if args.write:
         from benchsupport import results_section_append
@@ -208,6 +229,10 @@ def main() -> None:
                               for label, median, high_p, parsed in rows))
         plan = "| where | page query's plan | buffers, time |\n|---|---|---|\n" + "\n".join(
             f"| {label} (row {depth:,}) | {scan} | {detail} |" for label, depth, scan, detail in explained)
+        sides = (f"The same pages side by side ({args.rounds} rounds, the five depths in turn):\n\n"
+                 "| where | server page median | p95 |\n|---|---|---|\n" + "\n".join(
+                     f"| {label} (row {depth:,}) | {median:.1f} ms | {high_p:.1f} ms |"
+                     for label, depth, median, high_p in interleaved))
         base = "| where | keyset SELECT (bare) | OFFSET SELECT (bare) |\n|---|---|---|\n" + "\n".join(
             f"| {label} (row {depth:,}) | {keyset:.1f} ms | {offset:.1f} ms |" for label, depth, keyset, offset
             in baselines)
@@ -216,7 +241,7 @@ def main() -> None:
             f"GET /api/opendata/releases/ page by page ({args.page} releases a page, Django test client, JSON "
             f"release packages); table {size}, vacuumed before the walk. The whole walk: {walk:.1f} s, "
             f"{count / walk:,.0f} releases/s. Load average {load_before[0]:.1f} before the walk, "
-            f"{load_after[0]:.1f} after (shared 2-core machine).\n\n{plan}\n\n{table}\n\n"
+            f"{load_after[0]:.1f} after (shared 2-core machine).\n\n{plan}\n\n{table}\n\n{sides}\n\n"
             f"Baselines, same run, bare cursor ({args.page} rows):\n\n{base}\n\n{verdict}."))
 
 

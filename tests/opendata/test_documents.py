@@ -65,7 +65,7 @@ def test_the_opening_record_is_a_document_once_the_opening_has_ended_and_any_rea
     ended = timezone.now()
     ProjectTransition.objects.create(project=project, from_status=Status.OPENING, to_status=Status.EVALUATION,
                                      by_label="平台", at=ended)
-    releases_publish(projects=[project])
+    assert releases_publish_recent() == 2  # the sweep: the opening's end and the record
     published = releases(ocid)
     release = published[f"record-{record.pk}"]
     assert release["tag"] == ["tenderUpdate"] and release["date"] == when(ended)  # not before the opening's end
