@@ -42,7 +42,7 @@ from .models import (
     kinds_of,
 )
 from .notice_pdf import notice_filename, notice_pdf
-from .search import SearchFilters, search_announcements
+from .search.page import announcements_content
 from .services import awards, bids, certificates, custody, keys, notices, participation, projects, refusals
 
 # The lifecycle's next steps as people name them (the button's label), and those that cannot be undone.
@@ -113,21 +113,13 @@ def home(request):
 
 @throttle_view(SearchThrottle)
 def announcements(request):
-    """Public listing with filters and full-text search."""
-    form = SearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = SearchFilters(category=data.get("category", ""), region=data.get("region", ""),
-                            status=data.get("status", ""), published_from=data.get("date_from"),
-                            published_to=data.get("date_to"))
+    """Public listing with filters and full-text search (its content from the search cache: trading.search.page)."""
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
-    result = search_announcements(data.get("q", ""), filters, page)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "trading/announcements.html", {"form": form, "result": result,
-                                                          "querystring": query.urlencode()})
+    content = announcements_content(form=SearchForm(request.GET or None), page=page)
+    return render(request, "trading/announcements.html", {"content": content})
 
 
 def announcement(request, pk: int):

@@ -45,6 +45,12 @@ class World:
 
 
 @pytest.fixture
+def bidder(db):
+    """A bidder of its own organisation (the certificate tests')."""
+    return factories.user(role=Role.BIDDER)
+
+
+@pytest.fixture
 def world(db):
     return World()
 
