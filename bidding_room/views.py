@@ -68,6 +68,7 @@ def room_words() -> dict:
         "no_envelope": _("Your bid file could not be fetched"), "colon": _(": "),
         "you_signed_in": _("You are signed in"), "you_not_signed_in": _("You are not signed in"),
         "bid_bond": _("Bid bond"),
+        "backup_decrypt": _("Decrypt with the custodians' shares"),
     }
 
 

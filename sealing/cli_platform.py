@@ -96,8 +96,13 @@ def _release(args: argparse.Namespace, passphrase: Callable[[argparse.Namespace]
 def _share_decrypt(args: argparse.Namespace, passphrase: Callable[[argparse.Namespace], str]) -> int:
     key = private_key_load(Path(args.key).read_bytes(), passphrase(args))
     share = share_decrypt(key, EncryptedShare.from_dict(json.loads(Path(args.share).read_text(encoding="utf-8"))))
-    print(json.dumps({"key_id": share.key_id, "index": share.index, "threshold": share.threshold,
-                      "secret": share.secret.hex()}))
+    opened = json.dumps({"key_id": share.key_id, "index": share.index, "threshold": share.threshold,
+                         "secret": share.secret.hex()})
+    if args.out:
+        Path(args.out).write_text(opened, encoding="utf-8")
+        print(f"share {share.index} opened and saved to {args.out}: choose that file on the project page")
+    else:
+        print(opened)
     return 0
 
 
@@ -139,5 +144,7 @@ def commands_add(commands, passphrase_option: Callable[[argparse.ArgumentParser]
     share = commands.add_parser("share-decrypt", help="custodian: decrypt your share of an opening key")
     share.add_argument("share", help="the share JSON downloaded from the project page")
     share.add_argument("--key", required=True, help="your encrypted private key (PEM)")
+    share.add_argument("--out", help="save the opened share to this file (to choose on the project page) instead of "
+                                     "printing it")
     passphrase_option(share)
     share.set_defaults(run=lambda args: _share_decrypt(args, passphrase))

@@ -222,6 +222,12 @@ export function startRoom(root) {
           });
           tr.append(el("td", b.bidder), el("td", b.signed_in ? "✔" : "—"), el("td", b.decryption_label),
             el("td", `${b.progress}%`), el("td", b.confirmed ? "✔" : "—"));
+          if (role === "host" && b.backup && s.state === "decrypting") {
+            // EB 31: a bid that failed through no fault of its bidder, opened with the shares the custodians handed in
+            const button = el("button", w("backup_decrypt"), { type: "button", class: "backup-decrypt" });
+            button.onclick = () => act("backup_decrypt", { entry: b.id });
+            tr.children[2].append(" ", button);
+          }
           return tr;
         }));
       }

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 
 import sealing
-from accounts.models import Role
 from tests import factories
 from tests.certificates import NOW, Authority, crl_of, issue, pem
 from tests.certificates import authority as _authority
@@ -17,11 +16,6 @@ from trading.models import BidderKey
 from trading.services.keys import certificate_register, certificate_still_valid, challenge_verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bidder():
-    return factories.user(role=Role.BIDDER)
 
 
 def test_certificates_from_either_configured_ca_register_and_their_key_signs_the_challenge(cas, bidder):
