@@ -333,6 +333,9 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announceme
 
 # Open data (OCDS 1.1, docs/opendata.md). The ocid prefix is the one the Open Contracting Partnership registered
 # for this publisher ("ocds-" + 6 characters); the ocid of a procedure is that prefix + "-" + its deal code.
+# The platform's address as its readers reach it (scheme, host, port; no trailing slash): open data links each
+# published document (signed PDFs, notice attachments) with an absolute URL under it. The default is `make run`'s.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 OPENDATA_OCID_PREFIX = os.environ.get("OPENDATA_OCID_PREFIX", "ocds-sunshn")
 OPENDATA_PUBLISHER = {
     "name": os.environ.get("OPENDATA_PUBLISHER_NAME", "阳光公共资源交易平台"),

@@ -33,6 +33,10 @@ def test_a_bidder_is_led_from_the_commitment_to_the_bid_and_its_receipt(world):
     assert "签署信用承诺" in page and f'href="/projects/{project["id"]}/#participate"' in page
 
     client.post(f"/api/trading/registrations/{registration['id']}/commitment/", {"accepted": True}, format="json")
+    assert "下载招标文件" in _desk(bidder)
+
+    document = client.get(f"/api/trading/projects/{project['id']}/documents/").json()[0]
+    assert client.get(f"/api/trading/documents/{document['id']}/download/").status_code == 200
     assert "加密封装并上传投标文件" in _desk(bidder)
 
     assert upload_bid(world, bidder, section_id).status_code == 201

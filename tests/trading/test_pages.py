@@ -29,6 +29,10 @@ def test_an_agency_registers_publishes_and_a_bidder_bids_through_the_pages(world
     project = Project.objects.get(title="城北污水处理厂设备采购")
     assert response.status_code == 302 and response["Location"] == project.get_absolute_url()
 
+    refused = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
+    assert "Upload the tender document" in refused.content.decode()
+    assert Project.objects.get(pk=project.pk).status == "draft"
+    agency.post(f"/projects/{project.pk}/upload/", {"file": SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 tender")})
     response = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
     assert Project.objects.get(pk=project.pk).status == "published"
     assert "城北污水处理厂设备采购" in Client().get("/").content.decode()
