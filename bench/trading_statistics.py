@@ -82,11 +82,12 @@ def load(sections: int, *, end: dt.date) -> None:
             with cur.copy("COPY trading_project (id, title, description, category, tenderer_id, region, "
                           "procurement_method, procurement_object, evaluation_method, evaluation_criteria, "
                           "decryption_window_minutes, objection_window_minutes, allow_backup_decryption, status, "
-                          "suspended_from, end_reason, imported, created_by_id, created_at, updated_at) "
-                          "FROM STDIN") as copy:
+                          "suspended_from, end_reason, imported, key_files_allowed, created_by_id, created_at, "
+                          "updated_at) FROM STDIN") as copy:
                 for pk, _s, category, region, _b, _bt, _a, at in plans:
                     copy.write_row((pk, f"{MARK}{pk}", "", category, tenderer.pk, region, "open", "",
-                                    "lowest_price", "[]", 30, 10, False, "archived", "", "", False, user.pk, at, at))
+                                    "lowest_price", "[]", 30, 10, False, "archived", "", "", False, False, user.pk, at,
+                                    at))
             with cur.copy("COPY trading_section (id, project_id, code, name, base_amount, base_type, "
                           "announced_items) FROM STDIN") as copy:
                 for pk, section, _c, _r, base, base_type, _a, _at in plans:
@@ -128,13 +129,36 @@ def timed(fn, runs: int) -> tuple[float, float, object]:
     return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], result
 
 
+def profile(client, query: dict, runs: int) -> None:
+    """The page under cProfile, in this process: the cumulative and the own time of the costliest functions."""
+    import cProfile
+    import pstats
+
+    client.get("/statistics/", query)  # warm-up: templates, translations, connections
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    for _ in range(runs):
+        assert client.get("/statistics/", query).status_code == 200
+    profiler.disable()
+    print(f"{runs} pages {query}: {(time.perf_counter() - t0) / runs * 1000:.1f} ms each under the profiler; "
+          f"load {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sections", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--write", action="store_true", help="record the figures in bench/RESULTS.md")
+    parser.add_argument("--profile", metavar="GROUP_BY", help="only profile the page (cProfile, in-process) grouped "
+                        "by GROUP_BY over --runs requests and print where the time goes")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
+    # The page is timed, not the throttle: its 20 pages a minute would refuse a fast run's requests.
+    os.environ.setdefault("THROTTLE_STATISTICS", "100000/min")
     setup_django(BENCH_URL)
     from django.db import connection
     from django.test import Client
@@ -150,6 +174,9 @@ def main() -> None:
     official, _ = User.objects.get_or_create(username=f"{MARK}official", defaults={"role": Role.OFFICIAL})
     client = Client()
     client.force_login(official)
+    if args.profile:
+        profile(client, {"group_by": args.profile, "from": flt_start.isoformat(), "to": end.isoformat()}, args.runs)
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM stats_dealrollup")
         rollup_rows = cursor.fetchone()[0]

@@ -319,9 +319,11 @@ def certificate_page(request):
         except ValidationError as exc:
             problem = " ".join(exc.messages)
     history = user.public_keys.exclude(revoked_at=None).exclude(certificate_pem="")
+    suite = custody.opening_suite()
     return render(request, "trading/certificate.html", {
         "current": current, "certificate": shown, "problem": problem, "history": history,
-        "authorities": certificates.authorities_summary()})
+        "authorities": certificates.authorities_summary(), "sealing_suite": suite,
+        "sealing_suite_name": "SM2" if suite == "gm" else "ECDSA P-256"})
 
 
 def _org(code: str) -> Organisation | None:

@@ -345,7 +345,7 @@ export function startRoom(root) {
     return key;
   }
 
-  if (role === "bidder") {
+  if (role === "bidder" && $("sign-in")) {  // an SM2 certificate's holder signs with the bidder tool instead
     $("sign-in").onclick = async () => {
       try {
         const k = await loadKey();
@@ -370,6 +370,8 @@ export function startRoom(root) {
         setMessage(error.message);
       }
     };
+  }
+  if (role === "bidder") {
     $("confirm").onclick = () => act("confirm");
     $("object").onclick = async () => {
       const ack = await act("object", { text: $("objection-text").value });

@@ -18,7 +18,7 @@ import sealing
 from tests import factories
 from tests.certificates import NOW, Authority, crl_of, issue, new_key, pem
 from tests.certificates import authority as _authority
-from tests.trading.test_certificates import refused
+from tests.trading.test_certificates import refused, tool_seals_with
 from trading.models import BidderKey
 from trading.services.certificates import certificate_key
 from trading.services.keys import certificate_register, certificate_still_valid, challenge_verify
@@ -117,3 +117,153 @@ def test_openssl_verifies_the_test_sm2_cas_certificates(sm2_cas, tmp_path):
     tampered[-5] ^= 1  # inside the signature
     (tmp_path / "holder.pem").write_text(pem(x509.load_der_x509_certificate(bytes(tampered))))
     assert subprocess.run(command, capture_output=True, check=False).returncode != 0
+
+
+def test_an_sm2_certificates_key_signs_the_envelope_that_carries_the_certificate(sm2_cas, world, settings, tmp_path,
+                                                                                    capsys):
+    """On a platform that seals with SM2 (SEALING_OPENING_SUITE gm): the bidder tool seals with the certificate's
+    key and embeds the certificate; the platform takes the envelope only with the registered certificate, and no
+    longer once the CA revokes it."""
+    from tests import sealed
+    from tests.trading.conftest import upload_bid
+    from tests.trading.test_submission import _joined, _published
+    from trading.models import Bid
+
+    settings.SEALING_OPENING_SUITE = "gm"
+    for custodian in (world.agency, world.regulator, world.officer):
+        sealed.key_register(custodian, "gm")
+    project = _published(world, sections=[
+        {"code": "001", "name": "土建", "base_amount": "1000000.00", "base_type": "price_cap"},
+        {"code": "002", "name": "安装", "base_amount": "500000.00", "base_type": "price_cap"}])
+    one, two = (s["id"] for s in project["sections"])
+    bidder = world.bidders[0]
+    certificate, key = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    registered = certificate_register(user=bidder, certificate_pem=pem(certificate))
+    sealed.private_keys[bidder.pk] = key  # the certificate's key signs the envelope
+    _joined(world, bidder, one)
+    _joined(world, bidder, two)
+
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    envelope = sealed.envelope_for(one, bidder, suite="gm", certificate=der)
+    info = sealing.envelope_verify(sealed.stream(envelope))
+    assert info.suite == "gm" and info.signer_certificate == der
+    accepted = upload_bid(world, bidder, one, content=envelope)
+    assert accepted.status_code == 201, accepted.content
+    assert Bid.objects.get(section_id=one).signer_fingerprint == registered.fingerprint == key.public_key.fingerprint
+
+    # the same key certified by the P-256 CA, not registered: refused
+    unregistered, _ = issue(sm2_cas.second, credit_code=bidder.organisation.credit_code, key=key)
+    other = sealed.envelope_for(two, bidder, suite="gm", certificate=unregistered.public_bytes(
+        serialization.Encoding.DER))
+    refused = upload_bid(world, bidder, two, content=other)
+    assert refused.status_code == 400 and "not the one you registered" in str(refused.json()), refused.content
+    sm2_cas.revoke(certificate)
+    refused = upload_bid(world, bidder, two, content=sealed.envelope_for(two, bidder, suite="gm", certificate=der))
+    assert refused.status_code == 400 and "was revoked by its CA" in str(refused.json()), refused.content
+    assert not Bid.objects.filter(section_id=two).exists()
+
+    # the tool: seal with the SM2 certificate, inspect names it; a certificate of another SM2 key is refused
+    stranger, _ = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    assert "suite:        gm" in tool_seals_with(tmp_path, capsys, key, certificate, stranger)
+
+
+def test_the_pages_tell_an_sm2_holder_to_use_the_bidder_tool(sm2_cas, bidder, client):
+    certificate, _ = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    certificate_register(user=bidder, certificate_pem=pem(certificate))
+    client.force_login(bidder)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/trading/certificate/").content.decode()
+    assert 'id="certificate-key">SM2<' in page and "浏览器无法使用 SM2 密钥签名" in page, page
+    assert "/help/bidder-tool/#sm2" in page
+    tool = client.get("/help/bidder-tool/").content.decode()
+    assert 'id="sm2"' in tool and "hall-bid" in tool and "sign-in" in tool
+
+
+@pytest.fixture
+def platform(transactional_db, tmp_path, sm2_cas, settings):
+    """Daphne on the test database, accepting the two test CAs (it reads their files again when they change)."""
+    from tests.bidding_room.live import postgres_env
+    from tests.servers import Daphne
+
+    env = {**postgres_env(tmp_path, redis_db_prefix=f"sm2-tool-{tmp_path.name}"), "EMBEDDED_SCHEDULER": "0",
+           "DJANGO_DEBUG": "0", "SUNSHINE_SIGNING_CAS": ",".join(settings.SIGNING_CA_FILES),
+           "SUNSHINE_SIGNING_CRLS": ",".join(settings.SIGNING_CRL_FILES)}
+    with Daphne(env=env, log_path=tmp_path / "daphne.log") as daphne:
+        yield daphne
+
+
+def tool(platform, user, tmp_path, key, *args) -> subprocess.CompletedProcess:
+    """The bidder tool, as the holder runs it: its certificate's key file, its token, the platform's address."""
+    from rest_framework.authtoken.models import Token
+
+    from tests import sealed
+    from tests.trading.test_live_submission import _tool
+
+    key_file = tmp_path / f"key-{user.pk}.pem"
+    key_file.write_bytes(key.pem(sealed.PASSPHRASE))
+    token, _ = Token.objects.get_or_create(user=user)
+    return _tool(*args, "--key", str(key_file), cwd=tmp_path, SEALING_SERVER=platform.url, SEALING_TOKEN=token.key)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_sm2_holder_signs_in_to_the_opening_room_with_the_bidder_tool(sm2_cas, platform, tmp_path, client):
+    from bidding_room import services
+    from bidding_room.models import RoomBidder
+    from tests.bidding_room.factories import sealed_opening
+    from trading.models import Project
+
+    room = sealed_opening(bidders=3)  # fewer than three bids: no opening (流标)
+    Project.objects.filter(pk=room.session.section.project_id).update(key_files_allowed=False)
+    services.session_open_due(session_id=room.session.pk)
+    holder, revoked_holder = room.bidders[:2]
+    keys = {}
+    for person in (holder, revoked_holder):
+        certificate, keys[person.pk] = issue(sm2_cas.first, credit_code=person.organisation.credit_code)
+        certificate_register(user=person, certificate_pem=pem(certificate))
+        if person == revoked_holder:
+            sm2_cas.revoke(certificate)
+
+    done = tool(platform, holder, tmp_path, keys[holder.pk], "sign-in", "--opening", str(room.session.pk))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"signed in to opening {room.session.pk}" in done.stdout
+    assert RoomBidder.objects.get(session=room.session, bid__organisation=holder.organisation).signed_in_at
+
+    refused = tool(platform, revoked_holder, tmp_path, keys[revoked_holder.pk], "sign-in", "--opening",
+                   str(room.session.pk))
+    assert refused.returncode == 1 and "被签发机构吊销" in refused.stderr, refused.stdout + refused.stderr
+    assert RoomBidder.objects.filter(session=room.session, signed_in_at__isnull=False).count() == 1
+
+    # the room's page says what the SM2 holder does, with the opening's number, and offers no key file box
+    client.force_login(revoked_holder)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/opening/{room.session.pk}/").content.decode()
+    assert 'id="sign-with-tool"' in page and f"本开标的编号：{room.session.pk}" in page, page
+    assert 'id="keyfile"' not in page
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_sm2_holder_bids_in_a_hall_that_requires_certificates_with_the_bidder_tool(sm2_cas, platform, tmp_path,
+                                                                                      client):
+    from auctions.models import Quote
+    from tests.auctions.test_certificate_sign_in import listing
+
+    w, lot = listing(key_files_allowed=False)
+    holder = w.bidders[0]
+    certificate, key = issue(sm2_cas.first, credit_code=holder.organisation.credit_code)
+    certificate_register(user=holder, certificate_pem=pem(certificate))
+
+    done = tool(platform, holder, tmp_path, key, "hall-bid", "--lot", str(lot.pk), "--amount", "10000000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert Quote.objects.filter(lot=lot).count() == 1
+    stranger = tool(platform, holder, tmp_path, new_key("gm"), "hall-bid", "--lot", str(lot.pk), "--amount",
+                    "10100000")
+    assert stranger.returncode == 1 and "签名" in stranger.stderr, stranger.stdout + stranger.stderr
+    assert Quote.objects.filter(lot=lot).count() == 1
+
+    client.force_login(holder)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/auctions/lots/{lot.pk}/hall/").content.decode()
+    assert 'id="bid-with-tool"' in page and f"本标的的编号：{lot.pk}" in page, page
+    assert 'id="bid-form"' not in page and 'id="hall-keyfile"' not in page
