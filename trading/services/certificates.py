@@ -30,6 +30,7 @@ import re
 import threading
 from pathlib import Path
 
+from asn1crypto import pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtensionOID, NameOID
@@ -135,6 +136,10 @@ def certificate_bundle_parse(data: str | bytes) -> list[x509.Certificate]:
             "This is a PRIVATE key. Never upload it: upload the certificate file (.cer/.crt/.pem) your CA issued.")})
     if not raw.strip():
         raise ValidationError({"certificate": _("Upload the certificate file (.cer/.crt/.pem) your CA issued.")})
+    if _is_pfx(raw):
+        raise ValidationError({"certificate": _(
+            "This is a .pfx (PKCS#12) file: it holds your PRIVATE key. Never upload it: take the certificate file out "
+            "of it with the bidder tool (its help page says how) and upload that.")})
     try:
         if b"-----BEGIN" in raw:
             return x509.load_pem_x509_certificates(raw)
@@ -143,6 +148,14 @@ def certificate_bundle_parse(data: str | bytes) -> list[x509.Certificate]:
         raise ValidationError({"certificate": _(
             "This file is not an X.509 certificate (%(problem)s). Upload the .cer/.crt/.pem file your CA issued.")
             % {"problem": str(exc)[:120]}})
+
+
+def _is_pfx(raw: bytes) -> bool:
+    try:
+        pfx = pkcs12.Pfx.load(raw, strict=True)
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in ("data", "signed_data")
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def _credit_code(certificate: x509.Certificate) -> str:
