@@ -65,7 +65,7 @@ def test_the_opening_record_is_a_document_once_the_opening_has_ended_and_any_rea
     ended = timezone.now()
     ProjectTransition.objects.create(project=project, from_status=Status.OPENING, to_status=Status.EVALUATION,
                                      by_label="平台", at=ended)
-    releases_publish(projects=[project])
+    assert releases_publish_recent() == 2  # the sweep: the opening's end and the record
     published = releases(ocid)
     release = published[f"record-{record.pk}"]
     assert release["tag"] == ["tenderUpdate"] and release["date"] == when(ended)  # not before the opening's end
@@ -165,3 +165,24 @@ def test_a_land_project_is_published_as_a_sale_with_negative_amounts():
     releases_publish(projects=[construction])
     assert all(lot["value"]["amount"] > 0 for release in releases(ocid_for(construction.deal_code)).values()
                for lot in release["tender"]["lots"])
+
+
+def test_an_award_notices_attachments_are_documents_of_the_awards_it_announced():
+    from trading.services.notices import announcement_publish
+
+    project, _ = procedure(upto=Status.AWARDED)
+    ocid = ocid_for(project.deal_code)
+    data = b"%PDF-1.7\n% a signed award notice attachment\n"
+    notice = announcement_publish(project=project, kind="award", title="中标结果公告", body="中标人见附件",
+                                  attachments=[("中标通知书.pdf", data)])
+    releases_publish(projects=[project])
+    release = releases(ocid)[f"notice-{notice.pk}"]
+    assert release["tag"] == ["awardUpdate"] and release["date"] == when(notice.published_at)
+    attachment = notice.attachments.get()
+    expected = {"id": f"notice-{notice.pk}-{attachment.pk}", "documentType": "awardNotice", "title": "中标通知书.pdf",
+                "url": f"{SITE}/announcements/{notice.pk}/files/{attachment.pk}/", "format": "application/pdf",
+                "datePublished": when(notice.published_at), "language": "zh"}
+    assert [award["documents"] for award in release["awards"]] == [[expected], [expected]]
+    assert fetched(expected["url"], attachment.sha256) == data
+    assert all("documents" not in award for award in releases(ocid)[next(
+        k for k in releases(ocid) if k.startswith("award-"))]["awards"])  # not before the notice
