@@ -176,7 +176,10 @@ def project(request, pk: int):
         raise Http404
     context = {"project": obj, "sections": obj.sections.all(), "documents": obj.documents.all(),
                "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj),
-               "criteria": criteria_rows(obj.evaluation_criteria)}
+               "criteria": criteria_rows(obj.evaluation_criteria),
+               # a link only for who may download (an anonymous reader's leads to the log-in)
+               "documents_open": not user.is_authenticated or participation.documents_may_download(user=user,
+                                                                                                    project=obj)}
     if can(user, "trading.project.inspect", obj):
         context.update({
             "inspect": True, "history": obj.transitions.select_related("by"),

@@ -579,9 +579,12 @@ def test_custodians_check_their_keys_hand_in_their_shares_and_the_opening_decryp
     trip = journey_of(browser, server, regulator, "custodian")
     page = trip.page
     try:
-        # when the regulator checks its key on the project page, first with a public key file, then with a wrong
-        # passphrase, then with another custodian's key: each refused in the page, in Chinese, and nothing stored
-        trip.go(project_url)
+        # when the regulator goes from its desk to the key check on the project page, and tries first with a public
+        # key file, then with a wrong passphrase, then with another custodian's key: each refused in the page, in
+        # Chinese, and nothing stored
+        trip.go("/accounts/dashboard/")
+        trip.step("desk-key-check")
+        page.click(f"a[href='{project_url}#custody']")
         wait_for_js(page, "window.custodyPageReady === true")
         trip.step("custody-before-deadline")
         public = tmp_path / "regulator.pub.pem"
@@ -622,8 +625,11 @@ def test_custodians_check_their_keys_hand_in_their_shares_and_the_opening_decryp
         failed = Bid.objects.get(pk=world.bids[2].pk)
         assert failed.state == Bid.State.SUBMITTED and failed.decrypt_bidder_fault is False, failed.decrypt_error
 
-        # the regulator hands in its share: a share of another project's opening key is refused in the page first
-        trip.go(project_url)
+        # the regulator's desk asks for its share; it hands it in: a share of another project's opening key is
+        # refused in the page first
+        trip.go("/accounts/dashboard/")
+        trip.step("desk-share")
+        page.click(f"a[href='{project_url}#custody']")
         wait_for_js(page, "window.custodyPageReady === true")
         trip.step("share-to-hand-in")
         _sealed_key, others = sealing.key_split(sealing.keypair_generate("intl"), [

@@ -267,3 +267,21 @@ def test_an_sm2_holder_bids_in_a_hall_that_requires_certificates_with_the_bidder
     page = client.get(f"/auctions/lots/{lot.pk}/hall/").content.decode()
     assert 'id="bid-with-tool"' in page and f"本标的的编号：{lot.pk}" in page, page
     assert 'id="bid-form"' not in page and 'id="hall-keyfile"' not in page
+
+
+def test_a_good_sm2_signature_is_remembered_and_a_changed_one_is_still_refused(sm2_cas):
+    """Every sign-in and bid checks the same certificate and list again: the good SM2 signatures are remembered
+    (an SM2 verification is pure Python); a signature or signed bytes that differ are verified, and refused."""
+    from trading.services import certificates
+
+    certificate, _ = issue(sm2_cas.first, credit_code="91350100M000100Y43")
+    certificates._sm2_good.clear()
+    assert certificates._signed_by(certificate, sm2_cas.first.certificate)
+    assert len(certificates._sm2_good) == 1
+    assert certificates._signed_by(certificate, sm2_cas.first.certificate)
+    assert len(certificates._sm2_good) == 1
+    der = bytearray(certificate.public_bytes(serialization.Encoding.DER))
+    der[-5] ^= 1  # inside the signature
+    assert not certificates._signed_by(x509.load_der_x509_certificate(bytes(der)), sm2_cas.first.certificate)
+    assert not certificates._signed_by(certificate, sm2_cas.second.certificate)  # a P-256 CA's key
+    assert len(certificates._sm2_good) == 1
