@@ -195,7 +195,10 @@ def main() -> None:
             with connection.cursor() as cursor:
                 for sql in statements:
                     cursor.execute(sql)
-                    cursor.fetchall()
+                    while cursor.description is None and cursor.nextset():
+                        pass  # a statement sent with its planner hint ("SET LOCAL …; SELECT …"): read the SELECT
+                    if cursor.description is not None:
+                        cursor.fetchall()
 
         cold_times = [cold() for _ in range(args.requests)]
         warm_times = timed(page, args.requests)

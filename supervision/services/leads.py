@@ -92,18 +92,23 @@ def _stored(by_key: dict[str, signals.Finding]) -> dict[str, tuple]:
     return stored
 
 
-def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
-           full: bool) -> tuple[int, int]:
-    """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
+def _placed(new: list[signals.Finding]) -> dict[int, str]:
+    """Name the project of the new section findings that lack it; project → region of the new findings."""
     section_project = {}
-    for chunk in _chunks(sorted({f.section_id for f in found if f.section_id and not f.project_id})):
+    for chunk in _chunks(sorted({f.section_id for f in new if f.section_id and not f.project_id})):
         section_project.update(Section.objects.filter(pk__in=chunk).values_list("pk", "project_id"))
-    for finding in found:
+    for finding in new:
         if finding.section_id and not finding.project_id:
             finding.project_id = section_project[finding.section_id]
     regions = {}
-    for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
+    for chunk in _chunks(sorted({f.project_id for f in new if f.project_id})):
         regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
+    return regions
+
+
+def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
+           full: bool) -> tuple[int, int]:
+    """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
     by_key = {f.key: f for f in found}
     existing = _stored(by_key)  # key → (pk, state, unchanged)
     # An unhandled lead found again is rewritten only when its value or evidence changed.
@@ -111,13 +116,16 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
                  for key, (pk, state, unchanged) in existing.items() if state == Lead.State.NEW and not unchanged]
     Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
     new = [f for f in found if f.key not in existing]
-    created = _create(new, regions=regions, now=now)
+    created = _create(new, regions=_placed(new), now=now)
     # What a run no longer finds goes, unless a regulator handled it: every platform-wide flag, and the leads of
     # the sections (and their projects) the run computed.
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
     unhandled = Lead.objects.filter(state=Lead.State.NEW)
     if full:
-        candidates = list(unhandled.values_list("pk", "key").iterator(5000))
+        # Every unhandled lead is found again or new, unless some are no longer found: only then read them all.
+        again = sum(1 for _, state, _ in existing.values() if state == Lead.State.NEW)
+        candidates = [] if unhandled.count() == again + created else list(
+            unhandled.values_list("pk", "key").iterator(5000))
     else:
         candidates = []
         for chunk in _chunks(section_ids, BATCH):

@@ -8,7 +8,7 @@ from accounts.models import Role
 from accounts.services import user_update
 from supervision.indicators import facts
 from supervision.models import BidFact, BidValue, Lead, SectionScan
-from supervision.services.leads import leads_refresh
+from supervision.services.leads import lead_dismiss, leads_refresh
 from tests import factories
 
 from .indicator_helpers import bid, bidder, project
@@ -106,3 +106,23 @@ def test_a_full_run_rewrites_only_the_leads_whose_evidence_changed():
     address.refresh_from_db()
     assert address.evidence == {"value": "203.0.113.7", "bids": sorted([one.pk, two.pk])}
     assert Lead.objects.get(pk=manager.pk).evidence == manager.evidence
+
+
+def test_a_lead_no_longer_found_goes_unless_a_regulator_handled_it(users):
+    from trading.models import Award
+
+    from .indicator_helpers import award
+
+    tenderer = factories.user(role=Role.TENDERER)
+    sections = [project(tenderer_user=tenderer).sections.get() for _ in range(2)]
+    for section in sections:
+        award(section, bid(section, bidder(), price="995000.00"))
+    leads_refresh()
+    kept, gone = (Lead.objects.get(section=section, code="CAP") for section in sections)
+    lead_dismiss(lead=kept, user=users["regulator"], reason="控制价编制偏低，已另行核查")
+    Award.objects.filter(section__in=sections).update(amount=Decimal("900000.00"))  # no longer near the cap
+
+    assert leads_refresh().removed == 0  # nothing due: the sweep computes no section
+    assert leads_refresh(full=True).removed == 1
+    assert not Lead.objects.filter(pk=gone.pk).exists()
+    assert Lead.objects.get(pk=kept.pk).state == Lead.State.DISMISSED

@@ -97,6 +97,8 @@ def test_an_invalid_date_still_lists_and_is_not_kept(published):
 def test_a_page_rendered_while_a_notice_is_being_published_is_not_served_after_it(world):
     """A page rendered before the publishing transaction commits cannot see the notice, and is cached; the commit
     retires it, so the next request shows the notice — and nothing shows it before the commit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's shared test database locks the table against the other connection's read")
     client = Client()
     seen = {}
 
