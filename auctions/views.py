@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import permission_required
+from trading.selectors import signs_with_tool
 
 from . import rights, rules, selectors, services
 from .models import Application, Lot, LotDocument, Method, Sale, Subject
@@ -197,7 +198,9 @@ def hall(request, pk: int):
         application = services.bidding_right_ensure(application=application)
     return render(request, "auctions/hall.html", {
         "lot": lot, "sale": lot.sale, "audience": audience, "application": application,
-        "countdown_seconds": int(rules.countdown().total_seconds())})
+        "countdown_seconds": int(rules.countdown().total_seconds()),
+        "signs_with_tool": application is not None and not lot.sale.key_files_allowed and signs_with_tool(
+            user=request.user)})
 
 
 @permission_required("auctions.watch")

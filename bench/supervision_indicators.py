@@ -10,9 +10,10 @@ price ladder; evaluations disqualify a bid in one section in ten. Measured:
 - baseline: the bare SQL of the largest indicator, the per-bid GROUP BY of the shared values (address) over every
   bid — what any implementation must at least read;
 - full, first run: ``leads_refresh(full=True)`` with no stored facts — every section's facts extracted from its
-  bids, every signal and red flag computed and stored;
+  bids (its shared values, bid facts and order statistics), every signal and red flag computed and stored;
 - full, facts in place: the same again (the indicators computed from the stored facts; nothing new to store);
-- incremental: 1,000 new projects (10,000 bids) opened, ``leads_refresh()`` computes only them.
+- incremental: 1,000 new projects (10,000 bids) opened, ``leads_refresh()`` computes only them; then again with
+  nothing new.
 Figures are appended, dated, to bench/RESULTS.md ("Supervision indicators").
 """
 
@@ -43,11 +44,11 @@ def build(projects: int, per_section: int, *, first: int = 1) -> None:
         c.execute(f"""
             INSERT INTO trading_project (id, title, description, category, tenderer_id, region, procurement_method,
                 procurement_object, evaluation_method, evaluation_criteria, announcement_at, bid_deadline,
-                decryption_window_minutes, objection_window_minutes, allow_backup_decryption, status,
-                suspended_from, end_reason, created_by_id, created_at, updated_at)
+                decryption_window_minutes, objection_window_minutes, allow_backup_decryption, key_files_allowed,
+                status, suspended_from, end_reason, created_by_id, created_at, updated_at)
             SELECT g, '基准项目' || g, '', 'construction', {tenderer}, '310000', 'open', '', 'lowest_price', '[]',
                    {deadline} - ((CASE WHEN g % 50 = 0 THEN 12 ELSE 20 + g % 10 END) * interval '1 day'),
-                   {deadline}, 30, 10, false, 'awarded', '', '',
+                   {deadline}, 30, 10, false, true, 'awarded', '', '',
                    {user}, now(), now() - interval '1 day'
             FROM generate_series({first}, {last}) g""")
         c.execute(f"""
@@ -147,7 +148,8 @@ def main() -> None:
         with connection.cursor() as c:
             c.execute("TRUNCATE trading_project, trading_section, trading_bid, trading_award, expert_pool_drawrequest, "
                       "expert_pool_evaluation, supervision_lead, supervision_sectionscan, trading_openeddocument, "
-                      "supervision_lead_organisations CASCADE")
+                      "supervision_lead_organisations, supervision_bidvalue, supervision_bidfact, "
+                      "supervision_sectionfact CASCADE")
         seed_people()
         started = time.perf_counter()
         with transaction.atomic():
@@ -173,18 +175,31 @@ def main() -> None:
     def facts_vacuum() -> None:
         """What autovacuum does after a large insert: the visibility map set (index-only scans), statistics."""
         with connection.cursor() as c:
-            for table in ("supervision_bidvalue", "supervision_bidfact"):
+            for table in ("supervision_bidvalue", "supervision_bidfact", "supervision_sectionfact"):
                 c.execute(f"VACUUM (ANALYZE) {table}")
 
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     Lead.objects.all().delete()
     SectionScan.objects.all().delete()
     with connection.cursor() as c:
-        c.execute("TRUNCATE supervision_bidvalue, supervision_bidfact")
+        c.execute("TRUNCATE supervision_bidvalue, supervision_bidfact, supervision_sectionfact")
     baseline_before = min(timed(bare, 3), timed(bare_jit_off, 3))
     cold = timed(lambda: leads_refresh(full=True))
     leads = Lead.objects.count()
     facts_vacuum()
     again = timed(lambda: leads_refresh(full=True), 3)
+
+    def leads_digest() -> str:
+        with connection.cursor() as c:
+            c.execute("SELECT md5(string_agg(key || ':' || COALESCE(value::text, '') || ':' || evidence::text, ',' "
+                      "ORDER BY key)) FROM supervision_lead")
+            return c.fetchone()[0]
+
+    # The same leads the slow way: every section's red flags from its bids instead of its order statistics.
+    found_by_facts = leads_digest()
+    per_bid = timed(lambda: leads_refresh(full=True, per_bid=True))
+    same = "the same leads, value for value and evidence for evidence" if leads_digest() == found_by_facts \
+        else "DIFFERENT leads"
     baseline_after = min(timed(bare, 3), timed(bare_jit_off, 3))
     baseline = min(baseline_before, baseline_after)
     with transaction.atomic():
@@ -199,6 +214,7 @@ def main() -> None:
                 f"DELETE FROM supervision_sectionscan WHERE section_id {extra}",
                 f"DELETE FROM supervision_bidvalue WHERE section_id {extra}",
                 f"DELETE FROM supervision_bidfact WHERE section_id {extra}",
+                f"DELETE FROM supervision_sectionfact WHERE section_id {extra}",
                 f"DELETE FROM expert_pool_evaluation WHERE section_id {extra}",
                 f"DELETE FROM expert_pool_drawrequest WHERE section_id {extra}",
                 f"DELETE FROM trading_award WHERE section_id {extra}",
@@ -210,9 +226,10 @@ def main() -> None:
         f"### {dt.date.today().isoformat()}, {time.strftime('%H:%M UTC', time.gmtime())}: {args.projects:,} projects / "
         f"{bids:,} bids, stored facts",
         "",
-        f"PostgreSQL, this machine, shared 2 cores, load average at the end {load}. {leads:,} leads found. The full "
-        "run computes every indicator from the facts stored when each section was scanned (docs/supervision.md); "
-        "the first run extracts them all.",
+        f"PostgreSQL, this machine, shared 2 cores, load average before {load_before}, at the end {load}. "
+        f"{leads:,} leads found. The full run computes every indicator from the facts stored when each section was "
+        "scanned — one row of order statistics per section, the values two bidders share, the bids only of the "
+        "sections whose outcome needs them (docs/supervision.md); the first run extracts them all.",
         "",
         "| run | seconds | × bare SQL |",
         "|---|---:|---:|",
@@ -221,6 +238,8 @@ def main() -> None:
         f"| full, first run: every section's facts extracted, every signal and red flag computed and stored "
         f"| {cold:.2f} | {cold / baseline:.1f} |",
         f"| full, facts in place (median of 3; nothing new to store) | {again:.2f} | {again / baseline:.1f} |",
+        f"| full, facts in place, every section's red flags from its bids (check: {same}) | {per_bid:.2f} "
+        f"| {per_bid / baseline:.1f} |",
         f"| incremental: 1,000 new projects / {1000 * args.bids_per_section:,} bids (facts extracted, computed) "
         f"| {incremental:.2f} | {incremental / baseline:.2f} |",
         f"| incremental: nothing new | {nothing_new:.2f} | {nothing_new / baseline:.2f} |",

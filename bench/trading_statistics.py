@@ -1,6 +1,6 @@
 """Transaction statistics at 100,000 (default) or 1,000,000 awarded sections, in PostgreSQL.
 
-Run: .venv/bin/python bench/trading_statistics.py [--sections N] [--runs N] [--write]
+Run: .venv/bin/python bench/trading_statistics.py [--sections N] [--runs N] [--write] [--page-only] [--profile GROUP_BY]
 
 Loads its own database (sunshine_bench_stats by default, BENCH_DATABASE_URL to change) once
 (COPY, 50,000 rows a statement, the rollup triggers firing; later runs reuse the rows), then times in the same run,
@@ -82,11 +82,12 @@ def load(sections: int, *, end: dt.date) -> None:
             with cur.copy("COPY trading_project (id, title, description, category, tenderer_id, region, "
                           "procurement_method, procurement_object, evaluation_method, evaluation_criteria, "
                           "decryption_window_minutes, objection_window_minutes, allow_backup_decryption, status, "
-                          "suspended_from, end_reason, imported, created_by_id, created_at, updated_at) "
-                          "FROM STDIN") as copy:
+                          "suspended_from, end_reason, imported, key_files_allowed, created_by_id, created_at, "
+                          "updated_at) FROM STDIN") as copy:
                 for pk, _s, category, region, _b, _bt, _a, at in plans:
                     copy.write_row((pk, f"{MARK}{pk}", "", category, tenderer.pk, region, "open", "",
-                                    "lowest_price", "[]", 30, 10, False, "archived", "", "", False, user.pk, at, at))
+                                    "lowest_price", "[]", 30, 10, False, "archived", "", "", False, False, user.pk, at,
+                                    at))
             with cur.copy("COPY trading_section (id, project_id, code, name, base_amount, base_type, "
                           "announced_items) FROM STDIN") as copy:
                 for pk, section, _c, _r, base, base_type, _a, _at in plans:
@@ -117,15 +118,37 @@ BARE = {
 }
 
 
-def timed(fn, runs: int) -> tuple[float, float, object]:
+def timed(fn, runs: int) -> tuple[float, float, float, object]:
+    """Median and p95 wall time, and the mean CPU time of this process (Python's share, whatever the load)."""
     result = fn()  # warm-up
     times = []
+    cpu = time.process_time()
     for _ in range(runs):
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
+    cpu = (time.process_time() - cpu) / runs
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], result
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], cpu, result
+
+
+def profile(client, query: dict, runs: int) -> None:
+    """The page under cProfile, in this process: the cumulative and the own time of the costliest functions."""
+    import cProfile
+    import pstats
+
+    client.get("/statistics/", query)  # warm-up: templates, translations, connections
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    for _ in range(runs):
+        assert client.get("/statistics/", query).status_code == 200
+    profiler.disable()
+    print(f"{runs} pages {query}: {(time.perf_counter() - t0) / runs * 1000:.1f} ms each under the profiler; "
+          f"load {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def main() -> None:
@@ -133,8 +156,14 @@ def main() -> None:
     parser.add_argument("--sections", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--write", action="store_true", help="record the figures in bench/RESULTS.md")
+    parser.add_argument("--page-only", action="store_true", help="time only the page (to compare two versions of "
+                        "it on the same rows, run after each other)")
+    parser.add_argument("--profile", metavar="GROUP_BY", help="only profile the page (cProfile, in-process) grouped "
+                        "by GROUP_BY over --runs requests and print where the time goes")
     args = parser.parse_args()
     ensure_database(BENCH_URL)
+    # The page is timed, not the throttle: its 20 pages a minute would refuse a fast run's requests.
+    os.environ.setdefault("THROTTLE_STATISTICS", "100000/min")
     setup_django(BENCH_URL)
     from django.db import connection
     from django.test import Client
@@ -150,12 +179,15 @@ def main() -> None:
     official, _ = User.objects.get_or_create(username=f"{MARK}official", defaults={"role": Role.OFFICIAL})
     client = Client()
     client.force_login(official)
+    if args.profile:
+        profile(client, {"group_by": args.profile, "from": flt_start.isoformat(), "to": end.isoformat()}, args.runs)
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM stats_dealrollup")
         rollup_rows = cursor.fetchone()[0]
     print(f"{args.sections:,} awarded sections, rollup {rollup_rows:,} rows; window {flt_start} .. {end} "
           f"(同比 against one year earlier); {args.runs} timed runs each")
-    print(f"{'grouping':10} {'what':52} {'median':>9} {'p95':>9} {'rows':>6}")
+    print(f"{'grouping':10} {'what':52} {'median':>9} {'p95':>9} {'cpu':>9} {'rows':>6}")
     lines, figures = [], {}
     for group_by in ("category", "month"):
         flt = StatisticsFilter(group_by=group_by, date_from=flt_start, date_to=end)
@@ -177,27 +209,33 @@ def main() -> None:
                   lambda flt=flt: statistics_table(flt=flt).rows),
                  ("statistics_table over the awards (raw path, same figures)",
                   lambda flt=flt: statistics_table(flt=flt, raw=True).rows),
-                 ("the statistics page (table, 2 chart tables, 流标, SVG, template)", page))
+                 ("the statistics page (table, charts, 流标, SVG, template)", page))
+        if args.page_only:
+            cases = cases[-1:]
         for label, fn in cases:
-            median, p95, result = timed(fn, args.runs)
+            median, p95, cpu, result = timed(fn, args.runs)
             figures[(group_by, label.split(" ")[0])] = p95
-            lines.append((group_by, label, median, p95))
-            print(f"{group_by:10} {label:52} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {len(result):6}", flush=True)
+            lines.append((group_by, label, median, p95, cpu))
+            print(f"{group_by:10} {label:52} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {cpu * 1000:7.1f}ms "
+                  f"{len(result):6}", flush=True)
+    if args.page_only:
+        print(f"load {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        return
     t0 = time.perf_counter()
     differences = rollup_differences()
     proof = time.perf_counter() - t0
     print(f"rebuild_statistics proof: {'equal' if not differences else f'{len(differences)} rows differ'} "
           f"({proof:.1f} s)")
-    table = "| grouping | what | median | p95 |\n|---|---|---|---|\n" + "\n".join(
-        f"| {g} | {label} | {m * 1000:.1f} ms | {p * 1000:.1f} ms |" for g, label, m, p in lines)
+    table = "| grouping | what | median | p95 | CPU (this process) |\n|---|---|---|---|---|\n" + "\n".join(
+        f"| {g} | {label} | {m * 1000:.1f} ms | {p * 1000:.1f} ms | {c * 1000:.1f} ms |" for g, label, m, p, c in lines)
     ratios = {g: figures[(g, "the")] / figures[(g, "baseline:")] for g in ("category", "month")}
     verdict = "; ".join(f"{g}: page p95 {figures[(g, 'the')] * 1000:.0f} ms = {ratios[g]:.2f}× the bare GROUP BY"
                         for g in ratios)
     print(verdict)
     if args.write:
-        from benchsupport import results_section_write
+        from benchsupport import results_section_append
 
-        results_section_write(f"Statistics at {args.sections:,} awarded sections (rollup), {dt.date.today()}", (
+        results_section_append(f"Statistics at {args.sections:,} awarded sections (rollup), {dt.date.today()}", (
             f"{dt.date.today()}, `bench/trading_statistics.py --sections {args.sections} --write`, {args.runs} runs "
             f"each, rollup {rollup_rows:,} rows, window {flt_start} .. {end} with 同比. Target (issue #17): the page "
             f"p95 ≤ 300 ms and ≤ 0.25× a bare GROUP BY over the award table. Load average at the end "

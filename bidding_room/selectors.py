@@ -71,12 +71,14 @@ def session_head(*, session_id: int) -> tuple[int, int, str]:
     return OpeningSession.objects.filter(pk=session_id).values_list("last_seq", "status_version", "state").get()
 
 
-def _entry_dict(entry: RoomBidder, *, named: bool) -> dict:
+def _entry_dict(entry: RoomBidder, *, named: bool, backup: bool = False) -> dict:
     row = {"id": entry.pk, "signed_in": entry.signed_in_at is not None, "decryption": entry.decryption,
            "decryption_label": str(entry.get_decryption_display()), "progress": entry.progress,
            "confirmed": entry.confirmed_at is not None, "error": entry.error}
     if named:
         row["bidder"] = entry.organisation.name
+    if backup:  # the custodians' shares may decrypt it (EB 31): failed through no fault of its bidder
+        row["backup"] = entry.decryption == RoomBidder.Decryption.FAILED and entry.bidder_fault is False
     return row
 
 
@@ -84,7 +86,8 @@ def snapshots(*, session_id: int) -> dict:
     """Every snapshot variant of one room from one read: observers get each bidder's status, bidders their own
     and the counts. Sent periodically and only when something changed, so deliveries grow with clients, not
     with clients × bidders."""
-    session = OpeningSession.objects.get(pk=session_id)
+    session = OpeningSession.objects.select_related("section__project").get(pk=session_id)
+    backup = session.section.project.allow_backup_decryption
     entries = list(RoomBidder.objects.filter(session_id=session_id).select_related("organisation").order_by("pk"))
     counts = {
         "bidders": len(entries),
@@ -100,7 +103,7 @@ def snapshots(*, session_id: int) -> dict:
             "opens_at": _iso(session.opens_at), "decrypt_ends_at": _iso(session.decrypt_ends_at),
             "confirm_ends_at": _iso(session.confirm_ends_at), "counts": counts}
     return {
-        "observer": {**base, "bidders": [_entry_dict(e, named=True) for e in entries]},
+        "observer": {**base, "bidders": [_entry_dict(e, named=True, backup=backup) for e in entries]},
         "public": base,
         "by_org": {e.organisation_id: {**base, "me": _entry_dict(e, named=True)} for e in entries},
     }

@@ -255,8 +255,11 @@ def bid_decrypt_run(*, entry_id: int) -> str:
 
 
 @transaction.atomic
-def backup_decrypt(*, session: OpeningSession, user, entry_id: int, shares: list) -> RoomBidder:
-    """The custodians' backup for a bid that failed through no fault of its bidder (where the project allows it)."""
+def backup_decrypt(*, session: OpeningSession, user, entry_id: int, shares: list | None = None) -> RoomBidder:
+    """The custodians' backup for a bid that failed through no fault of its bidder (where the project allows it).
+
+    ``shares``: decrypted shares given with the command; None uses those the custodians handed in on the project page.
+    """
     session = session_lock(session_id=session.pk)
     if not is_host(user, session):
         raise PermissionDenied(_("Only the host of the opening (the agency) may do this."))
@@ -548,10 +551,14 @@ def _run(action: str, session: OpeningSession, user, args: dict) -> dict:
         return {"state": session_close(session_id=session.pk, user=user)}
     if action == "backup_decrypt":
         shares = args.get("shares")
-        if not isinstance(shares, list):
+        if shares is not None and not isinstance(shares, list):
             raise ValidationError({"shares": _("Give the custodians' shares as a list.")})
-        backup_decrypt(session=session, user=user, entry_id=int(args.get("entry", 0)), shares=shares)
-        return {}
+        try:
+            entry_id = int(args.get("entry", 0))
+        except (TypeError, ValueError):
+            raise ValidationError({"entry": _("Name the bid to decrypt.")})
+        backup_decrypt(session=session, user=user, entry_id=entry_id, shares=shares)
+        return {"state": decryption_finish(session_id=session.pk)}  # the results, once it was the last bid
     raise ValidationError({"action": _("Unknown command “%(action)s”.") % {"action": action}})
 
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from accounts.permissions import permission_required
 from core.frames import refusal_messages
 from trading.models import Bid
+from trading.selectors import signs_with_tool
 from trading.storage import protected_path
 
 from . import selectors
@@ -45,7 +46,8 @@ def room(request, pk: int):
     record = OpeningRecord.objects.filter(session=session).first()
     return render(request, "bidding_room/room.html", {
         "session": session, "section": session.section, "project": session.section.project, "audience": audience,
-        "record": record, "words": room_words()})
+        "record": record, "words": room_words(),
+        "signs_with_tool": audience == selectors.BIDDER and signs_with_tool(user=request.user)})
 
 
 def room_words() -> dict:
@@ -68,6 +70,7 @@ def room_words() -> dict:
         "no_envelope": _("Your bid file could not be fetched"), "colon": _(": "),
         "you_signed_in": _("You are signed in"), "you_not_signed_in": _("You are not signed in"),
         "bid_bond": _("Bid bond"),
+        "backup_decrypt": _("Decrypt with the custodians' shares"),
     }
 
 

@@ -333,6 +333,9 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "sunshine-announceme
 
 # Open data (OCDS 1.1, docs/opendata.md). The ocid prefix is the one the Open Contracting Partnership registered
 # for this publisher ("ocds-" + 6 characters); the ocid of a procedure is that prefix + "-" + its deal code.
+# The platform's address as its readers reach it (scheme, host, port; no trailing slash): open data links each
+# published document (signed PDFs, notice attachments) with an absolute URL under it. The default is `make run`'s.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 OPENDATA_OCID_PREFIX = os.environ.get("OPENDATA_OCID_PREFIX", "ocds-sunshn")
 OPENDATA_PUBLISHER = {
     "name": os.environ.get("OPENDATA_PUBLISHER_NAME", "阳光公共资源交易平台"),
@@ -490,6 +493,10 @@ if CACHE_URL.startswith("redis"):
                           "KEY_PREFIX": os.environ.get("CHANNEL_PREFIX", "sunshine")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The public search page's rendered content is kept in that cache until an announcement write retires it
+# (trading.search.cache); SEARCH_CACHE_SECONDS bounds an entry's life, 0 turns the cache off.
+SEARCH_CACHE_SECONDS = int(os.environ.get("SEARCH_CACHE_SECONDS", "600"))
 
 # Log-in lock-out (django-axes; docs/security.md): after AXES_FAILURE_LIMIT wrong passwords for one user name from
 # one address, that pair is locked for AXES_COOLOFF_TIME, on the log-in page and on /api/trading/token/ alike.

@@ -15,22 +15,30 @@ Events and their tags (docs/opendata.md has the full mapping):
 | award refused by the winner (TL 74)              | awardUpdate       |
 | contract recorded (合同)                         | contract          |
 | contract terminated (合同终止)                   | contractTermination |
+| suspended by a regulator (暂停) / lifted (恢复)  | tenderAmendment   |
+| opening record signed (开标记录)                 | tenderUpdate      |
+| award notice published with attachments         | awardUpdate       |
 
 Each release carries everything public at its date and nothing more: bids (statistics and details: who bid,
 at what price) only from the end of the opening; registrations and downloads never (EB 23/24); the awards and
-contracts recorded by then. Drafts publish nothing.
+contracts recorded by then; the signed documents published by then, linked under ``SITE_URL``. Drafts publish
+nothing. Land and property projects are sales: their amounts are negative, as for ``opendata.sales``.
 """
 
 import datetime as dt
+import mimetypes
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+from django.urls import reverse
 
+from bidding_room.models import OpeningRecord
 from expert_pool.models import Evaluation
-from trading.models import Announcement, Award, Bid, Contract, Project, ProjectTransition, Status
+from trading.models import Announcement, Award, Bid, Contract, NoticeAttachment, Project, ProjectTransition, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CURRENCY = "CNY"
@@ -57,6 +65,10 @@ TENDER_STATUS = {
 BID_STATUS = {Bid.State.OPENED: "valid", Bid.State.SUBMITTED: "pending", Bid.State.REVOKED: "disqualified",
               Bid.State.WITHDRAWN_AT_OPENING: "withdrawn"}
 BIDS_AT_DEADLINE = tuple(BID_STATUS)  # superseded or withdrawn before the deadline: never a bid
+# Land and property are sold, not bought: the public body receives the money (docs/opendata.md "Sales").
+SALE_CATEGORIES = ("land", "property")
+# A step out of the opening or the evaluation that is not its end: nothing of the bids becomes public by it.
+NOT_AN_END = (Status.SUSPENDED, Status.CANCELLED)
 
 
 def ocid_for(deal_code: str) -> str:
@@ -82,6 +94,44 @@ def when(moment: dt.datetime | dt.date) -> str:
 def money(amount: Decimal) -> dict:
     """OCDS amounts are JSON numbers; yuan with 2 places convert exactly (well below 2**53 fen)."""
     return {"amount": float(amount), "currency": CURRENCY}
+
+
+def document(*, id: str, document_type: str, title: str, path: str, published: dt.datetime,
+             name: str = ".pdf", lots: tuple[str, ...] = ()) -> dict:
+    """A published document as OCDS links it: ``documentType`` from the codelist, the URL absolute (``SITE_URL`` +
+    the platform's public path, served to anyone), the format from the file's name (the signed PDFs': PDF)."""
+    entry = {"id": id, "documentType": document_type, "title": title, "url": f"{settings.SITE_URL}{path}",
+             "format": mimetypes.guess_type(f"x{name}" if name.startswith(".") else name)[0]
+             or "application/octet-stream", "datePublished": when(published), "language": "zh"}
+    if lots:
+        entry["relatedLots"] = list(lots)
+    return entry
+
+
+@dataclass
+class Published:
+    """A signed document (or a notice's attachments) published at ``event``: in the release of that event and every
+    later one, under ``tender`` or under one award (``award``: the award's own key) or contract."""
+
+    event: "Event"
+    entries: list
+    award: object = None
+    contract: object = None
+
+
+def documents_at(documents: list["Published"], at: dt.datetime, *, award=None, contract=None) -> list[dict]:
+    return [entry for published in documents if published.event.at <= at and published.award == award
+            and published.contract == contract for entry in published.entries]
+
+
+def suspension_amendment(*, key: str, at: dt.datetime, what: str, reason: str | None) -> dict:
+    """A regulator's suspension (暂停, with the reason its notice publishes) or its lifting (恢复, ``reason`` None) as
+    a tender amendment: OCDS 1.1's tenderStatus codelist is closed and has no "suspended" (the tender stays
+    ``active``), and the national portal files a suspension under 变更公告, a change to the procedure."""
+    if reason is not None:
+        return {"id": key, "date": when(at), "rationale": reason.strip() or "行政监督部门决定暂停",
+                "description": f"暂停：行政监督部门暂停本{what}，暂停期间不进行任何交易活动，恢复后继续。"}
+    return {"id": key, "date": when(at), "description": f"恢复：行政监督部门解除暂停，本{what}恢复进行。"}
 
 
 def _party_id(org) -> str:
@@ -151,6 +201,8 @@ class Facts:
     contracts: dict = field(default_factory=dict)
     bids: list = field(default_factory=list)
     rejected: set = field(default_factory=set)  # ids of bids the evaluation rejected (否决投标)
+    records: list = field(default_factory=list)  # the signed opening records (开标记录)
+    award_notices: list = field(default_factory=list)  # award notices with attachments (公告附件)
 
     @classmethod
     def load(cls, project: Project) -> "Facts":
@@ -170,18 +222,28 @@ class Facts:
             bids=list(Bid.objects.filter(section_id__in=section_ids, state__in=BIDS_AT_DEADLINE)
                       .select_related("organisation").order_by("section_id", "submitted_at", "pk")),
             rejected=_rejected(section_ids),
+            records=list(OpeningRecord.objects.filter(session__section_id__in=section_ids).select_related(
+                "session__section").order_by("created_at", "pk")),
+            award_notices=list(Announcement.objects.filter(project=project, kind=Announcement.Kind.AWARD,
+                                                           attachments__isnull=False).distinct()
+                               .prefetch_related(Prefetch("attachments",
+                                                          queryset=NoticeAttachment.objects.order_by("pk")))
+                               .order_by("published_at", "pk")),
         )
 
     @property
     def opened_at(self) -> dt.datetime | None:
-        """The end of the opening (唱标 done): from then on bids are public."""
-        return next((t.at for t in self.transitions if t.from_status == Status.OPENING), None)
+        """The end of the opening (唱标 done): from then on bids are public. A suspension or a cancellation during
+        the opening is not its end."""
+        return next((t.at for t in self.transitions if t.from_status == Status.OPENING
+                     and t.to_status not in NOT_AN_END), None)
 
     @property
     def evaluated_at(self) -> dt.datetime | None:
         """The end of the evaluation (评标结束: the candidates go to publicity, or the award follows): from then on
         the bids it rejected are public, with the candidates (《招标公告和公示信息发布管理办法》第六条)."""
-        ended = next((t.at for t in self.transitions if t.from_status == Status.EVALUATION), None)
+        ended = next((t.at for t in self.transitions if t.from_status == Status.EVALUATION
+                      and t.to_status not in NOT_AN_END), None)
         if ended is None and self.awards:
             return min(a.awarded_at for a in self.awards)
         return ended
@@ -203,14 +265,19 @@ class Facts:
                 if budget:
                     events.append(Event(f"planning-{t.pk}", "planning", t.at))
                 events.append(Event(f"tender-{t.pk}", "tender", t.at))
+            elif t.to_status == Status.SUSPENDED:
+                events.append(Event(f"suspended-{t.pk}", "tenderAmendment", t.at))
+            elif t.to_status == Status.CANCELLED:
+                events.append(Event(f"cancelled-{t.pk}", "tenderCancellation", t.at))
+            elif t.from_status == Status.SUSPENDED:
+                events.append(Event(f"resumed-{t.pk}", "tenderAmendment", t.at))
             elif t.from_status == Status.OPENING:
                 events.append(Event(f"opening-{t.pk}", "tenderUpdate", t.at))
             elif t.from_status == Status.EVALUATION and self.rejected:
                 events.append(Event(f"evaluated-{t.pk}", "tenderUpdate", t.at))
             elif t.to_status == Status.FAILED:
                 events.append(Event(f"failed-{t.pk}", "tenderUpdate", t.at))
-            elif t.to_status == Status.CANCELLED:
-                events.append(Event(f"cancelled-{t.pk}", "tenderCancellation", t.at))
+        events.extend(published.event for published in self.documents)
         published = next((t.at for t in self.transitions if t.to_status == Status.PUBLISHED), None)
         for a in self.amendments:
             if published is not None and a.published_at >= published:
@@ -225,6 +292,45 @@ class Facts:
                 if contract.terminated_at is not None:
                     events.append(Event(f"termination-{contract.pk}", "contractTermination", contract.terminated_at))
         return sorted(events, key=lambda e: e.at)
+
+    @cached_property
+    def documents(self) -> list[Published]:
+        """The signed documents as they are published: each opening record once the opening has ended (it names
+        the bidders and their prices), each award notice's attachments with the notice, under the awards it
+        announced. Never the evaluation report: the law publishes the candidates (公示), not the report, which
+        only the committee, the parties and the regulator read (DOMAIN.md "Evaluation")."""
+        published = []
+        opened = self.opened_at
+        for record in self.records if opened is not None else ():
+            section = record.session.section
+            published.append(Published(Event(f"record-{record.pk}", "tenderUpdate", max(record.created_at, opened)),
+                                       [document(id=f"opening-record-{section.code}", document_type="bidders",
+                                                 title=f"开标记录（{section.name}）",
+                                                 path=reverse("bidding_room:record", args=[record.session_id]),
+                                                 published=record.created_at, lots=(section.code,))]))
+        for notice in self.award_notices:
+            entries = [document(id=f"notice-{notice.pk}-{a.pk}", document_type="awardNotice", title=a.name,
+                                path=a.get_absolute_url(), published=notice.published_at, name=a.name)
+                       for a in notice.attachments.all()]
+            live = [a.pk for a in self.awards if a.awarded_at <= notice.published_at
+                    and not (a.refused_at and a.refused_at <= notice.published_at)]
+            event = Event(f"notice-{notice.pk}", "awardUpdate", notice.published_at)
+            published.extend([Published(event, entries, award=pk) for pk in live] or [Published(event, entries)])
+        return published
+
+    def amendments_at(self, at: dt.datetime) -> list[dict]:
+        """The clarification and amendment notices, and the regulator's suspensions and their lifting, by ``at``."""
+        amendments = [{"id": str(a.pk), "date": when(a.published_at), "description": a.title}
+                      for a in self.amendments if a.published_at <= at]
+        for t in self.transitions:
+            if t.at > at:
+                break
+            if t.to_status == Status.SUSPENDED:
+                amendments.append(suspension_amendment(key=f"suspension-{t.pk}", at=t.at, what="项目",
+                                                       reason=t.note))
+            elif t.from_status == Status.SUSPENDED and t.to_status != Status.CANCELLED:
+                amendments.append(suspension_amendment(key=f"resumption-{t.pk}", at=t.at, what="项目", reason=None))
+        return sorted(amendments, key=lambda a: a["date"])
 
 
 def _rejected(section_ids: list[int]) -> set[int]:
@@ -242,6 +348,9 @@ def release_build(facts: Facts, event: Event) -> dict:
     """The release of one event: the project's public state at ``event.at``."""
     project, at = facts.project, event.at
     ocid = ocid_for(project.deal_code)
+    # A sale (land, property): every amount the winner would pay is negative, "payments from the supplier to the
+    # buyer" (OCDS 1.1, tender/awards/contracts value; a negative budget is "anticipated income").
+    sign = -1 if project.category in SALE_CATEGORIES else 1
     opened = facts.opened_at is not None and facts.opened_at <= at
     section_code = {s.pk: s.code for s in facts.sections}
     parties = Parties()
@@ -271,16 +380,18 @@ def release_build(facts: Facts, event: Event) -> dict:
             status = "unsuccessful"
         elif s.pk in awarded:
             status = "complete"
-        lots.append({"id": s.code, "title": s.name, "status": status, "value": money(s.base_amount)})
+        lots.append({"id": s.code, "title": s.name, "status": status, "value": money(sign * s.base_amount)})
     tender["lots"] = lots
-    amendments = [{"id": str(a.pk), "date": when(a.published_at), "description": a.title}
-                  for a in facts.amendments if a.published_at <= at]
+    amendments = facts.amendments_at(at)
     if amendments:
         tender["amendments"] = amendments
+    documents = documents_at(facts.documents, at)
+    if documents:
+        tender["documents"] = documents
     release = release_head(ocid=ocid, event=event, buyer=buyer)
     budget = sum((s.base_amount for s in facts.sections if s.base_type == "budget"), Decimal("0"))
     if budget:
-        release["planning"] = {"budget": {"amount": money(budget)}}
+        release["planning"] = {"budget": {"amount": money(sign * budget)}}
     bid_ids = {}
     if opened and facts.bids:
         details, statistics = [], []
@@ -290,7 +401,7 @@ def release_build(facts: Facts, event: Event) -> dict:
                       "tenderers": [party(bid.organisation, "tenderer")], "relatedLots": [section_code[bid.section_id]]}
             price = (bid.opened_summary or {}).get("price")
             if price and bid.state == Bid.State.OPENED:
-                detail["value"] = money(Decimal(price))
+                detail["value"] = money(sign * Decimal(price))
             details.append(detail)
         for s in facts.sections:
             mine = [b for b in facts.bids if b.section_id == s.pk]
@@ -308,15 +419,18 @@ def release_build(facts: Facts, event: Event) -> dict:
             continue
         award_id = f"{project.deal_code}-{award.of_section.code}-{award.pk}"
         entry = {"id": award_id, "status": "cancelled" if award.refused_at and award.refused_at <= at else "active",
-                 "date": when(award.awarded_at), "value": money(award.amount),
+                 "date": when(award.awarded_at), "value": money(sign * award.amount),
                  "suppliers": [party(award.organisation, "supplier")], "relatedLots": [award.of_section.code]}
         if award.bid_id in bid_ids:
             entry["relatedBid"] = bid_ids[award.bid_id]
+        notices = documents_at(facts.documents, at, award=award.pk)
+        if notices:
+            entry["documents"] = notices
         awards.append(entry)
         contract = facts.contracts.get(award.pk)
         if contract and contract.recorded_at <= at:
             entry = {"id": f"{award_id}-{contract.pk}", "awardID": award_id, "status": "active",
-                     "dateSigned": when(contract.signed_on), "value": money(contract.amount)}
+                     "dateSigned": when(contract.signed_on), "value": money(sign * contract.amount)}
             if contract.terminated_at is not None and contract.terminated_at <= at:
                 # The fact and the day, from the moment it is recorded; the reason stays in the platform's record
                 # (it may name business matters of the parties).

@@ -8,6 +8,9 @@
 | the state-assets authority decides a deal below 90 %  | awardUpdate       |
 | the winner refuses to sign (deposit forfeited)        | awardCancellation |
 | the winner signs the 成交确认书                        | contract          |
+| the signed 网上竞得证明 is published                   | awardUpdate       |
+| the signed 成交确认书 is published                     | contractUpdate    |
+| the regulator suspends the sale (暂停) / lifts it     | tenderAmendment   |
 
 A sale is not a purchase, and OCDS says so with its own conventions (docs/opendata.md "Sales"): the public body that
 sells is the ``buyer`` (the government side of the contract), the winner the ``supplier`` of the award, and every
@@ -23,11 +26,26 @@ names. From the close: each quote (time, amount, the bidder's 竞买号 in its i
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils import timezone
 
-from auctions.models import Application, Kind, Lot, LotEvent, Method, Quote, Sale, Subject
+from auctions.documents import TITLES
+from auctions.models import Application, Kind, Lot, LotDocument, LotEvent, Method, Quote, Sale, Subject
 
-from .ocds import Event, Parties, money, ocid_for, release_finish, release_head, releases_until, when
+from .ocds import (
+    Event,
+    Parties,
+    Published,
+    document,
+    documents_at,
+    money,
+    ocid_for,
+    release_finish,
+    release_head,
+    releases_until,
+    suspension_amendment,
+    when,
+)
 
 SUBJECT_DETAILS = {Subject.LAND: "国有建设用地使用权", Subject.MINING: "矿业权", Subject.PROPERTY: "国有产权"}
 KIND_DETAILS = {Kind.GRANT: "出让", Kind.TRANSFER: "转让"}
@@ -40,6 +58,9 @@ CLOSE_OUTCOME = {Lot.State.SOLD: SOLD, Lot.State.PENDING_APPROVAL: PENDING, Lot.
 LOT_STATUS = {None: "active", PENDING: "active", SOLD: "complete", NO_DEAL: "unsuccessful",
               NOT_APPROVED: "unsuccessful", REFUSED: "unsuccessful"}
 AWARD_STATUS = {PENDING: "pending", SOLD: "active", NOT_APPROVED: "unsuccessful", REFUSED: "cancelled"}
+# The lot's signed result documents: (release tag, OCDS documentType, where in the release).
+DOCUMENTS = {LotDocument.Kind.CERTIFICATE: ("awardUpdate", "awardNotice", "award"),
+             LotDocument.Kind.CONFIRMATION: ("contractUpdate", "contractSigned", "contract")}
 
 
 def _yuan(amount) -> str:
@@ -72,6 +93,8 @@ class LotFacts:
 class SaleFacts:
     sale: Sale
     lots: list = field(default_factory=list)
+    documents: list = field(default_factory=list)  # [Published]: the signed 网上竞得证明 and 成交确认书
+    suspensions: list = field(default_factory=list)  # [(LotEvent key, at, reason or None for the lifting)]
 
     @classmethod
     def load(cls, sale: Sale) -> "SaleFacts":
@@ -81,8 +104,9 @@ class SaleFacts:
         for quote in Quote.objects.filter(lot_id__in=ids).select_related("application").order_by("lot_id", "seq"):
             quotes[quote.lot_id].append(quote)
         events: dict[int, list] = {pk: [] for pk in ids}
-        for event in LotEvent.objects.filter(lot_id__in=ids, kind__in=("closed", "approval_decided",
-                                                                        "deal_refused")).order_by("lot_id", "seq"):
+        for event in LotEvent.objects.filter(lot_id__in=ids, kind__in=("closed", "approval_decided", "deal_refused",
+                                                                        "suspended", "resumed")).order_by("lot_id",
+                                                                                                          "seq"):
             events[event.lot_id].append(event)
         applications = {pk: [0, 0] for pk in ids}
         for lot_id, number in Application.objects.filter(lot_id__in=ids).values_list("lot_id", "bidder_number"):
@@ -104,7 +128,21 @@ class SaleFacts:
                     one.outcomes.append((event.at, REFUSED))
                     one.decided.append((f"refusal-{lot.number}", "awardCancellation", event.at))
             facts.append(one)
-        return cls(sale=sale, lots=facts)
+        # A suspension is the sale's: every lot's log has it, in the same transaction; the first lot's tells it.
+        suspensions = [(f"{e.kind}-{e.seq}", e.at, e.payload.get("reason", "") if e.kind == "suspended" else None)
+                       for e in events[ids[0]] if e.kind in ("suspended", "resumed")] if ids else []
+        numbers = {lot.pk: lot for lot in lots}
+        documents = []
+        for doc in LotDocument.objects.filter(lot_id__in=ids).order_by("created_at", "pk"):
+            lot = numbers[doc.lot_id]
+            tag, document_type, where = DOCUMENTS[doc.kind]
+            entry = document(id=f"{lot.deal_key}-{doc.kind}-pdf", document_type=document_type,
+                             title=TITLES[doc.kind],
+                             path=reverse("auctions:document", args=[lot.pk, doc.kind]), published=doc.created_at,
+                             lots=(lot.deal_key,))
+            documents.append(Published(Event(f"{doc.kind}-{lot.number}", tag, doc.created_at), [entry],
+                                       **{where: lot.pk}))
+        return cls(sale=sale, lots=facts, documents=documents, suspensions=suspensions)
 
     def events(self) -> list[Event]:
         if self.sale.notice_published_at is None:
@@ -118,6 +156,8 @@ class SaleFacts:
             events.extend(Event(key, tag, at) for key, tag, at in one.decided)
             if lot.confirmed_at is not None:
                 events.append(Event(f"contract-{lot.number}", "contract", lot.confirmed_at))
+        events.extend(Event(key, "tenderAmendment", at) for key, at, _reason in self.suspensions)
+        events.extend(published.event for published in self.documents)
         return sorted(events, key=lambda e: e.at)
 
 
@@ -166,6 +206,10 @@ def release_build(facts: SaleFacts, event: Event) -> dict:
     }
     if sale.notice_text.strip():
         tender["description"] = sale.notice_text.strip()
+    amendments = [suspension_amendment(key=key, at=moment, what="交易", reason=reason)
+                  for key, moment, reason in facts.suspensions if moment <= at]
+    if amendments:
+        tender["amendments"] = amendments
     lots, details, statistics, awards, contracts = [], [], [], [], []
     for one, outcome in zip(facts.lots, outcomes, strict=True):
         lot = one.lot
@@ -193,11 +237,17 @@ def release_build(facts: SaleFacts, event: Event) -> dict:
         winning = [q for q in one.quotes if q.application_id == lot.leading_id and q.amount == lot.deal_price]
         if winning:
             award["relatedBid"] = _bid_id(lot, winning[0])
+        certificate = documents_at(facts.documents, at, award=lot.pk)
+        if certificate:
+            award["documents"] = certificate
         awards.append(award)
         if lot.confirmed_at is not None and lot.confirmed_at <= at:
-            contracts.append({"id": f"{lot.deal_key}-confirmation", "awardID": award_id, "title": "成交确认书",
-                              "status": "active", "dateSigned": when(lot.confirmed_at),
-                              "value": money(-lot.deal_price)})
+            contract = {"id": f"{lot.deal_key}-confirmation", "awardID": award_id, "title": "成交确认书",
+                        "status": "active", "dateSigned": when(lot.confirmed_at), "value": money(-lot.deal_price)}
+            signed = documents_at(facts.documents, at, contract=lot.pk)
+            if signed:
+                contract["documents"] = signed
+            contracts.append(contract)
     tender["lots"] = lots
     release = {**release_head(ocid=ocid, event=event, buyer=buyer), "tender": tender}
     if details:

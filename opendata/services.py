@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from auctions.models import Lot, Sale
+from auctions.models import Lot, LotDocument, Sale
 from audit.models import AuditEvent
 from audit.services import audit_record
 from marketplace.models import Contract as PurchaseContract
@@ -30,7 +30,7 @@ from .sales import sale_releases
 
 SWEEP_WINDOW = dt.timedelta(hours=1)
 SALE_STEPS = ("auctions.notice.publish", "auctions.lot.close", "auctions.approval.decide", "auctions.deal.refuse",
-              "auctions.deal.confirm")
+              "auctions.deal.confirm", "auctions.document.publish", "auctions.sale.suspend", "auctions.sale.resume")
 PURCHASE_STEPS = list(PURCHASE_ACTIONS)
 BATCH = 200
 
@@ -74,20 +74,23 @@ def releases_publish(*, projects=(), sales=(), purchases=(), now: dt.datetime | 
 
 def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
     """The sweep: projects changed in the last hour (a transaction still open at the previous sweep is seen by a
-    later one), plus those whose award, contract, contract termination or notice is that recent; sales and purchases
-    with a published step (notice, close, decision, refusal, 成交确认书; selection, contract, delivery …) recorded in
-    the audit chain that recently."""
+    later one), plus those whose award, contract, contract termination, notice or opening record is that recent;
+    sales and purchases with a published step (notice, close, decision, refusal, 成交确认书, signed document,
+    suspension; selection, contract, delivery …) recorded in the audit chain that recently."""
     now = now or timezone.now()
     since = now - SWEEP_WINDOW
     changed = _publishable().filter(
         Q(updated_at__gte=since) | Q(sections__award__awarded_at__gte=since)
         | Q(sections__award__contract__recorded_at__gte=since) | Q(announcements__published_at__gte=since)
-        | Q(sections__award__refused_at__gte=since) | Q(sections__award__contract__terminated_at__gte=since)).distinct()
+        | Q(sections__award__refused_at__gte=since) | Q(sections__award__contract__terminated_at__gte=since)
+        | Q(sections__opening__record__created_at__gte=since)).distinct()
     stored = _in_batches(changed, now, "projects")
     # Sales and purchases: their steps as the audit chain recorded them when they happened (by the indexed action,
     # so the sweep never scans the chain or the halls' bid logs).
     sale_steps = _audited(SALE_STEPS, since)
     lots = [int(pk) for kind, pk in sale_steps if kind == "auctions.lot"]
+    lots += LotDocument.objects.filter(pk__in=[int(pk) for kind, pk in sale_steps if kind == "auctions.lotdocument"]
+                                       ).values_list("lot_id", flat=True)
     sales = {int(pk) for kind, pk in sale_steps if kind == "auctions.sale"}
     sales |= set(Lot.objects.filter(pk__in=lots).values_list("sale_id", flat=True))
     stored += _in_batches(_publishable_sales().filter(pk__in=sales), now, "sales")

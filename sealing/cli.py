@@ -1,6 +1,7 @@
 """The bidder tool: ``python -m sealing <command>``.
 
     keygen          make a key pair: passphrase-protected private key + public key, print the fingerprint
+    pfx-import      the private key and the certificate of a CA's PKCS#12 file (.pfx/.p12), SM2 or P-256
     seal            seal the opening summary and documents into an envelope
     open            open an envelope with your own private key, to check it before submitting
     inspect         show an envelope's header (and with --verify, check its signature) without a key
@@ -29,7 +30,8 @@ from sealing.envelope import (
     envelope_verify,
 )
 from sealing.errors import InvalidInput, KeyFileError, SealingError
-from sealing.keys import SUITES, keypair_generate, private_key_load, public_key_load
+from sealing.keys import SUITES, PrivateKey, keypair_generate, private_key_load, public_key_load
+from sealing.pfx import pfx_load
 from sealing.receipts import receipt_verify
 from sealing.summary import OpeningSummary
 
@@ -64,15 +66,44 @@ def _keygen(args: argparse.Namespace) -> int:
     if len(passphrase) < MIN_PASSPHRASE:
         raise InvalidInput(f"choose a passphrase of at least {MIN_PASSPHRASE} characters")
     key = keypair_generate(args.suite)
-    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(key.pem(passphrase))
+    _private_write(private_path, key, passphrase)
     public_path.write_text(key.public_key.pem(), encoding="ascii")
     print(f"private key (encrypted): {private_path}")
     print(f"public key:              {public_path}")
     print(f"suite:                   {key.suite}")
     print(f"fingerprint:             {key.public_key.fingerprint}")
     print("Register the public key with the platform and check that it shows this fingerprint.")
+    return 0
+
+
+def _private_write(path: Path, key: PrivateKey, passphrase: str) -> None:
+    """The encrypted private key file, readable by its owner only, never over an existing file."""
+    data = key.pem(passphrase)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
+
+
+def _pfx_import(args: argparse.Namespace) -> int:
+    private_path, certificate_path = Path(args.private), Path(args.certificate)
+    for path in (private_path, certificate_path):
+        if path.exists():
+            raise InvalidInput(f"{str(path)!r} already exists; choose another name (files are never overwritten)")
+    passphrase = _passphrase(args)
+    key, certificate = pfx_load(_read(args.pfx, ".pfx file"), passphrase)
+    _private_write(private_path, key, passphrase)
+    print(f"private key (encrypted with the .pfx file's passphrase): {private_path}")
+    print(f"suite:       {key.suite} ({'SM2' if key.suite == 'gm' else 'ECDSA P-256'})")
+    print(f"fingerprint: {key.public_key.fingerprint}")
+    if certificate is None:
+        print("the .pfx file holds no certificate of this key; use the certificate file your CA gave you")
+        return 0
+    import base64
+    import textwrap
+
+    body = "\n".join(textwrap.wrap(base64.b64encode(certificate).decode("ascii"), 64))
+    certificate_path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n", encoding="ascii")
+    print(f"certificate: {certificate_path} (register it on the platform's Certificate page)")
     return 0
 
 
@@ -243,6 +274,14 @@ def parser_build() -> argparse.ArgumentParser:
     keygen.add_argument("--public", default="bidder-public.pem", help="where to write the public key")
     passphrase_option(keygen)
     keygen.set_defaults(run=_keygen)
+
+    pfx = commands.add_parser("pfx-import", help="take the key and certificate out of your CA's .pfx/.p12 file")
+    pfx.add_argument("pfx", help="the PKCS#12 file (.pfx or .p12) your CA issued, SM2 or ECDSA P-256")
+    pfx.add_argument("--private", default="certificate-key.pem", help="where to write the private key (encrypted "
+                     "with the .pfx file's passphrase)")
+    pfx.add_argument("--certificate", default="certificate.cer", help="where to write the certificate (PEM)")
+    passphrase_option(pfx)
+    pfx.set_defaults(run=_pfx_import)
 
     seal = commands.add_parser("seal", help="seal a bid into an envelope")
     seal.add_argument("--summary", help="JSON file with the opening summary (price, duration, quality, "

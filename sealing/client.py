@@ -2,6 +2,8 @@
 
     PlatformClient(server, token).upload(envelope_path, section_id)   resumable upload → the receipt
     PlatformClient(server, token).release(bid_id, content_key)        hand over the content key at the opening
+    PlatformClient(server, token).opening_command(opening_id, action)  one opening-room command (sign-in)
+    PlatformClient(server, token).hall_bid(lot_id, client_id, amount, signature)   a signed bid in the auction hall
 
 The upload keeps its state in ``<envelope>.upload.json`` (the upload id), so running ``submit``
 again after an interruption resumes at the offset the server reports.
@@ -193,3 +195,12 @@ class PlatformClient:
     def release(self, bid_id: int, content_key: bytes) -> dict:
         return self._ok("POST", f"/api/trading/bids/{bid_id}/release/",
                         json_body={"content_key": base64.b64encode(content_key).decode("ascii")})
+
+    def opening_command(self, opening_id: int, action: str, **args: Any) -> dict:
+        """One command of the opening room (as its page sends them), applied once: the id is new each time."""
+        return self._ok("POST", f"/api/opening/{opening_id}/commands/",
+                        json_body={"id": uuid.uuid4().hex, "action": action, **args})
+
+    def hall_bid(self, lot_id: int, client_id: str, amount: str, signature: bytes) -> dict:
+        return self._ok("POST", f"/api/auctions/lots/{lot_id}/bids/", json_body={
+            "id": client_id, "amount": amount, "signature": base64.b64encode(signature).decode("ascii")})

@@ -28,9 +28,9 @@ from .models import DealRollup, ProjectRollup
 from .selectors import (
     StatisticsFilter,
     StatisticsTable,
-    keyed_rows_from_sums,
-    period_rows_from_sums,
-    table_from_rows,
+    keyed_groups,
+    period_groups,
+    table_from_groups,
     window_sums,
 )
 
@@ -132,10 +132,10 @@ def statistics_table_elastic(*, flt: StatisticsFilter) -> StatisticsTable:
         row["cur_projects"], row["prev_projects"] = counted.get((key, "cur"), 0), counted.get((key, "prev"), 0)
         raw.append(row)
     if flt.group_by in INTERVALS:
-        rows, prev = period_rows_from_sums(flt, {dt.date.fromisoformat(r["key"]): r for r in raw})
+        groups, prev = period_groups(flt, {dt.date.fromisoformat(r["key"]): r for r in raw})
     else:
-        rows, prev = keyed_rows_from_sums(flt, raw)
-    return table_from_rows(flt, rows, prev)
+        groups, prev = keyed_groups(flt, raw)
+    return table_from_groups(flt, groups, prev)
 
 
 def _projects(client, flt: StatisticsFilter, filters: list[dict]) -> dict[tuple[str, str], int]:

@@ -3,8 +3,9 @@
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -15,12 +16,19 @@ from trading.models import BaseType, Category
 
 from . import charts
 from .selectors import (
+    FIGURE_SPECS,
     FIGURES,
+    ChartSums,
     FailureRow,
+    GroupSums,
     StatisticsFilter,
     StatisticsTable,
+    derive_figures,
+    period_label,
+    statistics_chart_sums,
     statistics_failures,
-    statistics_table,
+    statistics_groups,
+    year_on_year,
 )
 
 TEN_THOUSAND = Decimal("10000")
@@ -42,51 +50,114 @@ def group_labels() -> dict[str, str]:
             "year": _("Year")}
 
 
+# The figures the page's table shows (and the PDF's), each with its 同比 under it.
+SHOWN = ("projects", "awards", "total_base", "total_amount", "savings", "savings_rate", "premium", "premium_rate",
+         "value_added")
+
+
+class ShownRow(NamedTuple):
+    """A row of the page's (and the PDF's) table as text: the group's label and, per figure of ``SHOWN``, its value
+    and its 同比 ("" when not comparable), formatted as the CSV's and API's figures read."""
+
+    key: str
+    label: str
+    cells: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class StatisticsReport:
-    table: StatisticsTable
-    monthly: StatisticsTable
-    by_category: StatisticsTable
+    filter: StatisticsFilter
+    rows: list[ShownRow]
+    total: ShownRow
     failures: list[FailureRow]
     charts: list[charts.Chart]
 
 
 def statistics_report(*, flt: StatisticsFilter) -> StatisticsReport:
-    """The table asked for plus the monthly and by-category views the charts need (one query each)."""
-    table = statistics_table(flt=flt)
-    monthly = table if flt.group_by == "month" else statistics_table(flt=replace(flt, group_by="month"))
-    by_category = table if flt.group_by == "category" else statistics_table(flt=replace(flt, group_by="category"))
-    return StatisticsReport(table=table, monthly=monthly, by_category=by_category,
-                            failures=statistics_failures(flt=flt), charts=report_charts(monthly, by_category))
+    """What the page and the PDF show: the table asked for (one query, only the figures shown), the charts' months and
+    categories (one query: the current range's deals by category × month, summed both ways) and the 流标 table (its
+    awarded sections from the same sums; one query for the failed ones)."""
+    groups, total = statistics_groups(flt=flt)
+    chart_sums = statistics_chart_sums(flt=flt)
+    points = _("%(sign)s%(points).2f pp")
+    return StatisticsReport(
+        filter=flt, rows=[shown_row(group, points) for group in groups], total=shown_row(total, points),
+        failures=statistics_failures(flt=flt, awarded={key: raw["awards"] for key, raw in chart_sums.by_category}),
+        charts=report_charts(chart_sums))
 
 
-def month_ticks(keys: list[str]) -> list[tuple[str, str]]:
-    """Axis labels for months (keys 2025-03-01): the month's short name, the year under the first and each 一月."""
+def shown_row(group: GroupSums, points: str | None = None) -> ShownRow:
+    """The figures of ``SHOWN`` of one group as text, derived from its raw sums as ``statistics_table`` derives them.
+    ``points``: the translated "%(sign)s%(points).2f pp" (looked up once per table)."""
+    points = points or _("%(sign)s%(points).2f pp")
+    now, before = derive_figures(group.current), derive_figures(group.previous)
+    cells = []
+    for name in SHOWN:
+        kind = FIGURE_SPECS[name].kind
+        value = now.get(name)
+        cells.append((value_text(kind, value), yoy_text(kind, year_on_year(value, before.get(name), kind), points)))
+    return ShownRow(group.key, group.label, tuple(cells))
+
+
+def value_text(kind: str, value) -> str:
+    """Counts as integers, money with thousands separators, rates in percent; — when not applicable."""
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return percent(value)
+    if kind == "money":
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def yoy_text(kind: str, yoy: Decimal | None, points: str | None = None) -> str:
+    """同比: growth in percent, or the change in percentage points for a rate; empty when not comparable."""
+    if yoy is None:
+        return ""
+    sign = "+" if yoy >= 0 else ""
+    if kind == "rate":
+        return (points or _("%(sign)s%(points).2f pp")) % {"sign": sign, "points": yoy * 100}
+    return f"{sign}{yoy * 100:.2f}%"
+
+
+def percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def month_ticks(months: list[dt.date]) -> list[tuple[str, str]]:
+    """Axis labels for months: the month's short name, the year under the first and each 一月."""
     ticks = []
-    for index, key in enumerate(keys):
-        month = dt.date.fromisoformat(key)
+    for index, month in enumerate(months):
         year = pgettext("statistics period", "%(year)s") % {"year": month.year}
         ticks.append((date_format(month, "M"), year if index == 0 or month.month == 1 else ""))
     return ticks
 
 
-def report_charts(monthly: StatisticsTable, by_category: StatisticsTable) -> list[charts.Chart]:
-    categories = [row.label for row in by_category.rows]
+def report_charts(sums: ChartSums) -> list[charts.Chart]:
+    """The three charts from the range's sums by month and by category."""
+    return figure_charts(monthly=[(month, derive_figures(raw)) for month, raw in sums.monthly],
+                         by_category=[(key, derive_figures(raw)) for key, raw in sums.by_category])
+
+
+def figure_charts(*, monthly: list[tuple[dt.date, dict]], by_category: list[tuple[str, dict]]) -> list[charts.Chart]:
+    """Award amount and savings rate by month, savings and premium rate by category, from each group's figures."""
+    labels = dict(Category.choices)
+    categories = [str(labels.get(key, key)) for key, _figures in by_category]
     return [
         charts.bar_line_chart(
             key="chart-monthly", title=_("Award amount by month, with the savings rate"),
-            labels=[row.label for row in monthly.rows],
-            bars=[row["total_amount"].value / TEN_THOUSAND for row in monthly.rows], bar_unit=_("10k yuan"),
-            bar_name=_("Award amount"), line=[row["savings_rate"].value for row in monthly.rows],
-            line_name=_("Savings rate"), ticks=month_ticks([row.key for row in monthly.rows])),
+            labels=[period_label(month, "month") for month, _figures in monthly],
+            bars=[figures["total_amount"] / TEN_THOUSAND for _month, figures in monthly], bar_unit=_("10k yuan"),
+            bar_name=_("Award amount"), line=[figures["savings_rate"] for _month, figures in monthly],
+            line_name=_("Savings rate"), ticks=month_ticks([month for month, _figures in monthly])),
         charts.bar_chart(
             key="chart-savings", title=_("Savings by category"), labels=categories,
-            values=[None if row["savings"].value is None else row["savings"].value / TEN_THOUSAND
-                    for row in by_category.rows],
+            values=[None if figures["savings"] is None else figures["savings"] / TEN_THOUSAND
+                    for _key, figures in by_category],
             unit=_("10k yuan"), name=_("Savings")),
         charts.bar_chart(
             key="chart-premium", title=_("Premium rate by category"), labels=categories,
-            values=[row["premium_rate"].value for row in by_category.rows], unit="%", name=_("Premium rate"),
+            values=[figures["premium_rate"] for _key, figures in by_category], unit="%", name=_("Premium rate"),
             color=charts.LINE),
     ]
 
@@ -127,33 +198,21 @@ def filter_summary(flt: StatisticsFilter) -> str:
     return _("; ").join(parts)
 
 
-# The PDF's table: the page's columns, each figure with its 同比 under it as on the page.
-PDF_COLUMNS = ("projects", "awards", "total_base", "total_amount", "savings", "savings_rate", "premium",
-               "premium_rate", "value_added")
-
-
 def statistics_pdf(*, report: StatisticsReport, title: str) -> bytes:
-    """A PDF report: title, filters, the summary table and the charts, the same figures as the page."""
+    """A PDF report: title, filters, the summary table and the charts, the same figures as the page (the same
+    ``ShownRow`` texts, the same charts)."""
     from core import pdf
 
-    from .templatetags.statistics_tags import figure_value, figure_yoy, percent
-
-    table = report.table
     labels = figure_labels()
-    columns = [pdf.Column(group_labels()[table.filter.group_by]),
-               *[pdf.Column(labels[name], kind=pdf.FIGURE) for name in PDF_COLUMNS]]
-    rows = []
-    for row in [*table.rows, table.total]:
-        cells = [row.label]
-        for name in PDF_COLUMNS:
-            figure = row[name]
-            yoy = figure_yoy(figure)
-            cells.append(figure_value(figure) + (f"\n{_('YoY')} {yoy}" if yoy else ""))
-        rows.append(cells)
-    story = [pdf.title(title), pdf.text(filter_summary(table.filter)),
+    columns = [pdf.Column(group_labels()[report.filter.group_by]),
+               *[pdf.Column(labels[name], kind=pdf.FIGURE) for name in SHOWN]]
+    yoy_word = _("YoY")
+    rows = [[row.label, *(value + (f"\n{yoy_word} {yoy}" if yoy else "") for value, yoy in row.cells)]
+            for row in [*report.rows, report.total]]
+    story = [pdf.title(title), pdf.text(filter_summary(report.filter)),
              pdf.small(_("Amounts in yuan. Under each figure: year-on-year change (同比) against the same period "
                          "of the previous year; rates change in percentage points.")), pdf.space(2),
-             pdf.table(columns, rows, total=True) if table.rows else pdf.text(_("No awards in this range.")),
+             pdf.table(columns, rows, total=True) if report.rows else pdf.text(_("No awards in this range.")),
              pdf.space(5)]
     for chart in report.charts:
         story.append(pdf.together(pdf.heading(chart.title), charts.to_drawing(chart, font=pdf.font_name())))

@@ -8,7 +8,7 @@ compiling that many querysets cost more time than PostgreSQL needs to answer the
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 
 PERIODS = ("month", "quarter", "year")
 
@@ -62,6 +62,8 @@ class _Statement:
 
     def group(self, column: str) -> str:
         """The group's SQL over a date column (``day`` or ``month``): a period, a column, or one total."""
+        if self.group_by == "month" and column == "month":
+            return "month"  # the month tables' rows are months already
         if self.group_by in PERIODS:
             return f"CAST(date_trunc('{self.group_by}', {column}) AS date)"
         return {"category": "category", "region": "region"}.get(self.group_by, "'total'")
@@ -70,10 +72,16 @@ class _Statement:
         """A day before which the previous deal day must lie: the parameter, or the period's first day if later."""
         return f"GREATEST(%s, {self.group(column)})" if self.group_by in PERIODS else "CAST(%s AS date)"
 
-    def add(self, select: str, table: str, where: str, params: list, group_kind: bool) -> None:
+    def add(self, select: str, table: str, where: str, params: list, group_kind: bool, group: str = "1") -> None:
         self.parts.append(f"SELECT {select} FROM {table} WHERE {where}{self.filters} "
-                          f"GROUP BY 1{', 3' if group_kind else ''}")
+                          f"GROUP BY {group}{', 3' if group_kind else ''}")
         self.params += [*params, *self.filter_params]
+
+    def rows(self) -> list[tuple]:
+        # Without parallel workers: the rollup tables say so themselves (stats/migrations/0005_rollup_serial_scans).
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(self.parts), self.params)
+            return cursor.fetchall()
 
 
 def _days(days: tuple[tuple[dt.date, dt.date], ...]) -> tuple[str, list]:
@@ -117,13 +125,20 @@ def rollup_rows(*, group_by: str, category: str, region_prefix: str, windows: li
                       f"day >= %s AND day < %s AND previous >= %s AND previous < %s "
                       f"AND previous >= {s.threshold('day')}",
                       [w.label, first, month_after(last), start_month, w.date_from, start_month], False)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A few thousand rows: parallel workers would only add their start-up, which on a busy machine waits for a
-        # CPU (measured: 60 ms instead of 15 at load 9 on two cores). SET LOCAL ends with this block's transaction.
-        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), "
-                       "set_config('max_parallel_workers_per_gather', '0', true)")
-        before = cursor.fetchone()[0]
-        cursor.execute(" UNION ALL ".join(s.parts), s.params)
-        rows = cursor.fetchall()
-        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', %s, true)", [before])
-    return rows
+    return s.rows()
+
+
+def rollup_grid(*, category: str, region_prefix: str, date_from: dt.date, date_to: dt.date) -> list[tuple]:
+    """Rows (category, month, base type, awards, base, amount): the deals of one range per category, calendar month
+    and base type, whole months from the month table and the edge days from the daily one (rows of one category,
+    month and base type may repeat: the caller adds them up). No projects: what the charts read."""
+    s = _Statement("month", category, region_prefix)
+    deals = "category, {month} AS month, base_type AS kind, SUM(awards), SUM(base), SUM(amount)"
+    cut = span(date_from, date_to)
+    if cut.days:
+        days, day_params = _days(cut.days)
+        s.add(deals.format(month=s.group("day")), "stats_dealrollup", days, day_params, True, group="1, 2")
+    if cut.months:
+        s.add(deals.format(month="month"), "stats_dealrollupmonth", "month BETWEEN %s AND %s", list(cut.months),
+              True, group="1, 2")
+    return s.rows()

@@ -21,6 +21,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -28,14 +30,14 @@ from django.db import connection
 from django.db.models import Aggregate, Case, Count, DecimalField, F, Func, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncYear
 from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from core.api import date_in_range, date_message
 from core.regions import region_name, region_prefix
 from trading.models import Award, BaseType, Category, Section, Status
 
-from .rollup_query import Window, rollup_rows
+from .rollup_query import Window, rollup_grid, rollup_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_PLACES = Decimal("0.0001")
@@ -113,10 +115,20 @@ class StatisticsRow:
     label: str
     figures: dict[str, Figure]
     base_type_awards: dict[str, int] = field(default_factory=dict)
-    raw_current: dict = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> Figure:
         return self.figures[name]
+
+
+class GroupSums(NamedTuple):
+    """One group's raw sums (named as in ``_SUMS``) in the range and the same group's a year earlier (empty when it
+    had no award then), and its awards per base type: every figure of a row is derived from these."""
+
+    key: str
+    label: str
+    current: dict
+    previous: dict
+    mix: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -188,23 +200,62 @@ def statistics_table(*, flt: StatisticsFilter, raw: bool = False) -> StatisticsT
 
     Reads the rollup (``DealRollup``) on PostgreSQL, the awards themselves on SQLite or with ``raw=True``.
     """
+    groups, total = statistics_groups(flt=flt, raw=raw)
+    return StatisticsTable(filter=flt, rows=[_row(group) for group in groups], total=_row(total))
+
+
+def statistics_groups(*, flt: StatisticsFilter, raw: bool = False) -> tuple[list[GroupSums], GroupSums]:
+    """The raw sums of every group with an award in the range, and of their total; one SQL query. What
+    ``statistics_table`` derives its figures from, and the page only the figures it shows."""
     source = _source(raw)
-    rows, previous = _period_rows(flt, source) if flt.group_by in PERIODS else _keyed_rows(flt, source)
-    return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
+    groups, previous = _period_groups(flt, source) if flt.group_by in PERIODS else _keyed_groups(flt, source)
+    return groups, _total(groups, previous)
 
 
 def statistics_headline(*, today: dt.date) -> StatisticsRow:
     """This year to date against the same days of last year: what the official's desk shows."""
     flt = StatisticsFilter(group_by="total", date_from=dt.date(today.year, 1, 1), date_to=today)
-    rows, previous = _keyed_rows(flt, _source(False))
-    return rows[0] if rows else _row("total", _("Total"), {}, previous, {})
+    groups, previous = _keyed_groups(flt, _source(False))
+    return _row(groups[0] if groups else GroupSums("total", _("Total"), {}, previous, {}))
 
 
-def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
+@dataclass(frozen=True)
+class ChartSums:
+    """The current window's raw sums by month and by category (groups with an award only, in order): what the
+    charts and the 流标 table's awarded sections read."""
+
+    monthly: list[tuple[dt.date, dict]]
+    by_category: list[tuple[str, dict]]
+
+
+def statistics_chart_sums(*, flt: StatisticsFilter) -> ChartSums:
+    """The range's deals by month and by category. On PostgreSQL one query over the rollups, grouped by category and
+    month together (no projects, no year before: the charts show neither) and summed both ways here; on SQLite the
+    two groupings over the awards."""
+    if not rollup_in_use():
+        months, _previous = _period_groups(replace(flt, group_by="month"), _RAW)
+        categories, _previous = _keyed_groups(replace(flt, group_by="category"), _RAW)
+        return ChartSums(monthly=[(dt.date.fromisoformat(g.key), g.current) for g in months],
+                         by_category=[(g.key, g.current) for g in categories])
+    by_month: dict = {}
+    by_category: dict = {}
+    for category, month, kind, awards, base, amount in rollup_grid(
+            category=flt.category, region_prefix=flt.region and region_prefix(flt.region), date_from=flt.date_from,
+            date_to=flt.date_to):
+        _add_deals(by_month.setdefault(month, {}), kind, awards, base, amount)
+        _add_deals(by_category.setdefault(category, {}), kind, awards, base, amount)
+    monthly = [(month, window_sums(by_type, "")) for month, by_type in sorted(by_month.items())]
+    categories = [(key, window_sums(by_type, "")) for key, by_type in sorted(by_category.items())]
+    return ChartSums(monthly=[(m, raw) for m, raw in monthly if raw["awards"]],
+                     by_category=[(key, raw) for key, raw in categories if raw["awards"]])
+
+
+def statistics_failures(*, flt: StatisticsFilter, awarded: Mapping[str, int] | None = None) -> list[FailureRow]:
     """流标 by category in the range: failed sections, awarded sections and the failure rate.
 
     One query over sections on SQLite; on PostgreSQL the failed sections (a partial index on ``failed_at``)
-    and the awarded ones from the rollup, two small queries.
+    and the awarded ones from the rollup, two small queries — one when the caller gives the awarded sections per
+    category of the same filter (``ChartSums.by_category``).
     """
     start, end = _bounds(flt)
     failed = Q(failed_at__gte=start, failed_at__lt=end)
@@ -217,9 +268,14 @@ def statistics_failures(*, flt: StatisticsFilter) -> list[FailureRow]:
             qs = qs.filter(project__region__startswith=region_prefix(flt.region))
         counts = {row["project__category"]: [row["n"], 0]
                   for row in qs.values("project__category").annotate(n=Count("pk")).order_by()}
-        for category, _window, _kind, awards, _base, _amount, _projects in rollup_rows(
-                group_by="category", category=flt.category, region_prefix=flt.region and region_prefix(flt.region),
-                windows=[Window("cur_", flt.date_from, flt.date_to)], projects=False):
+        if awarded is None:
+            awarded = {}
+            for category, _window, _kind, awards, _base, _amount, _projects in rollup_rows(
+                    group_by="category", category=flt.category,
+                    region_prefix=flt.region and region_prefix(flt.region),
+                    windows=[Window("cur_", flt.date_from, flt.date_to)], projects=False):
+                awarded[category] = awarded.get(category, 0) + awards
+        for category, awards in awarded.items():
             counts.setdefault(category, [0, 0])[1] += awards
         return [FailureRow(key=key, label=str(labels.get(key, "")), failed=f, awarded=a, rate=_ratio(f, f + a))
                 for key, (f, a) in sorted(counts.items()) if f or a]
@@ -317,18 +373,18 @@ def _window(flt: StatisticsFilter, source: _Source) -> Q:
     return Q(awarded_at__gte=start, awarded_at__lt=end)
 
 
-def _keyed_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[StatisticsRow], dict]:
+def _keyed_groups(flt: StatisticsFilter, source: _Source) -> tuple[list[GroupSums], dict]:
     """Group by category or region (or nothing): the current and the previous year's window as
     conditional sums side by side, so one query gives both. Also returns the previous window's sums
     over every group (for the total's 同比)."""
     column = {"category": source.category, "region": source.region}.get(flt.group_by)
     if source is _ROLLUP:
-        return keyed_rows_from_sums(flt, _rollup_sums(flt))
+        return keyed_groups(flt, _rollup_sums(flt))
     current, previous = _window(flt, source), _window(flt.previous, source)
     qs = _facts(flt, source).filter(current | previous)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = qs.values(column).annotate(**annotations).order_by(column) if column else [qs.aggregate(**annotations)]
-    return keyed_rows_from_sums(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
+    return keyed_groups(flt, [{**raw, "key": raw[column] if column else "total"} for raw in result])
 
 
 def _rollup_sums(flt: StatisticsFilter) -> list[dict]:
@@ -345,10 +401,8 @@ def _rollup_sums(flt: StatisticsFilter) -> list[dict]:
         if kind == "":
             counted[(group, window)] = counted.get((group, window), 0) + int(projects)
             continue
-        by_type = pivot.setdefault(group, {"cur_": {}, "prev_": {}})[window]
-        before = by_type.get(kind, {"awards": 0, "projects": 0, "base": 0, "amount": 0})
-        by_type[kind] = {"awards": before["awards"] + awards, "projects": 0, "base": before["base"] + base,
-                         "amount": before["amount"] + amount}  # from the month table and from the edge days
+        # from the month table and from the edge days
+        _add_deals(pivot.setdefault(group, {"cur_": {}, "prev_": {}})[window], kind, awards, base, amount)
     result = []
     for key in sorted(pivot):
         raw = {"key": key}
@@ -357,6 +411,14 @@ def _rollup_sums(flt: StatisticsFilter) -> list[dict]:
             raw[f"{prefix}projects"] = counted.get((key, prefix), 0)
         result.append(raw)
     return result
+
+
+def _add_deals(by_type: dict, kind: str, awards: int, base: Decimal, amount: Decimal) -> None:
+    """Add a rollup row's deals to its base type's totals ({base type: {awards, projects, base, amount}})."""
+    before = by_type.get(kind)
+    by_type[kind] = {"awards": awards, "projects": 0, "base": base, "amount": amount} if before is None else {
+        "awards": before["awards"] + awards, "projects": 0, "base": before["base"] + base,
+        "amount": before["amount"] + amount}
 
 
 def window_sums(by_type: dict, prefix: str) -> dict:
@@ -381,9 +443,10 @@ def window_sums(by_type: dict, prefix: str) -> dict:
     return out
 
 
-def keyed_rows_from_sums(flt: StatisticsFilter, result: list[dict]) -> tuple[list[StatisticsRow], dict]:
-    """Rows from each group's raw sums (``key``, ``cur_<sum>``, ``prev_<sum>``, ``cur_n_<base type>``), whoever
-    computed them: the SQL above or the Elasticsearch aggregations (stats.elastic)."""
+def keyed_groups(flt: StatisticsFilter, result: list[dict]) -> tuple[list[GroupSums], dict]:
+    """Groups from each group's raw sums (``key``, ``cur_<sum>``, ``prev_<sum>``, ``cur_n_<base type>``), whoever
+    computed them: the SQL above or the Elasticsearch aggregations (stats.elastic). Also returns the previous
+    window's sums over every group (for the total's 同比)."""
     labels = dict(Category.choices) if flt.group_by == "category" else {}
     if flt.group_by == "region":
         labels = {raw["key"]: region_name(raw["key"]) for raw in result}
@@ -396,29 +459,29 @@ def keyed_rows_from_sums(flt: StatisticsFilter, result: list[dict]) -> tuple[lis
         cur = {name: raw[f"cur_{name}"] for name in _SUMS}
         prev = {name: raw[f"prev_{name}"] for name in _SUMS} if raw["prev_awards"] else {}
         mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
-        rows.append(_row(key, str(labels.get(key, key)), cur, prev, mix))
+        rows.append(GroupSums(key, str(labels.get(key, key)), cur, prev, mix))
     return rows, all_previous
 
 
 _TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
 
 
-def _period_rows(flt: StatisticsFilter, source: _Source) -> tuple[list[StatisticsRow], dict]:
+def _period_groups(flt: StatisticsFilter, source: _Source) -> tuple[list[GroupSums], dict]:
     """Group by calendar period over the range and the same range a year earlier (conditional sums per
     window, so overlapping windows never mix); a period's 同比 reads the previous-window sums of the
     same period one year before, from the same result."""
     if source is _ROLLUP:
         raw = _rollup_sums(flt)
-        return period_rows_from_sums(flt, {_as_date(r["key"]): r for r in raw})
+        return period_groups(flt, {_as_date(r["key"]): r for r in raw})
     current, previous = _window(flt, source), _window(flt.previous, source)
     annotations = {**_sum_annotations("cur_", current, source), **_sum_annotations("prev_", previous, source)}
     result = (_facts(flt, source).filter(current | previous).annotate(period=source.trunc(flt.group_by))
               .values("period").annotate(**annotations).order_by("period"))
-    return period_rows_from_sums(flt, {_as_date(raw["period"]): raw for raw in result})
+    return period_groups(flt, {_as_date(raw["period"]): raw for raw in result})
 
 
-def period_rows_from_sums(flt: StatisticsFilter, by_period: dict) -> tuple[list[StatisticsRow], dict]:
-    """Rows from each period's raw sums (keyed by the period's first day), whoever computed them."""
+def period_groups(flt: StatisticsFilter, by_period: dict) -> tuple[list[GroupSums], dict]:
+    """Groups from each period's raw sums (keyed by the period's first day), whoever computed them."""
     rows, all_previous = [], {}
     for period, raw in sorted(by_period.items()):
         _accumulate(all_previous, {name: raw[f"prev_{name}"] for name in _SUMS})
@@ -428,16 +491,22 @@ def period_rows_from_sums(flt: StatisticsFilter, by_period: dict) -> tuple[list[
         cur = {name: raw[f"cur_{name}"] for name in _SUMS}
         prev = {name: before[f"prev_{name}"] for name in _SUMS} if before and before["prev_awards"] else {}
         mix = {bt: raw[f"cur_n_{bt}"] or 0 for bt in ALL_BASES}
-        rows.append(_row(period.isoformat(), period_label(period, flt.group_by), cur, prev, mix))
+        rows.append(GroupSums(period.isoformat(), period_label(period, flt.group_by), cur, prev, mix))
     return rows, all_previous
 
 
-def table_from_rows(flt: StatisticsFilter, rows: list[StatisticsRow], previous: dict) -> StatisticsTable:
-    return StatisticsTable(filter=flt, rows=rows, total=_total(rows, previous))
+def table_from_groups(flt: StatisticsFilter, groups: list[GroupSums], previous: dict) -> StatisticsTable:
+    return StatisticsTable(filter=flt, rows=[_row(group) for group in groups], total=_row(_total(groups, previous)))
 
 
 def period_label(period: dt.date, group_by: str) -> str:
     """A period as people name it: 2025年, 2025年第一季度, 2025年3月 (in English 2025, 2025 Q1, March 2025)."""
+    return _period_label(period, group_by, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _period_label(period: dt.date, group_by: str, _language: str | None) -> str:
+    """Cached per language: a period's name never changes, and the page names two years of months each time."""
     if group_by == "year":
         return pgettext("statistics period", "%(year)s") % {"year": period.year}
     if group_by == "quarter":
@@ -452,16 +521,16 @@ def _as_date(value) -> dt.date:
     return value
 
 
-def _total(rows: list[StatisticsRow], prev: dict) -> StatisticsRow:
-    """The sum of the rows' raw sums against the whole previous window. A project is in one category and
+def _total(groups: list[GroupSums], prev: dict) -> GroupSums:
+    """The sum of the groups' raw sums against the whole previous window. A project is in one category and
     one region; in period views a project whose sections were awarded in two periods counts in both."""
     cur: dict = {}
     mix: dict[str, int] = {}
-    for row in rows:
-        _accumulate(cur, row.raw_current)
-        for base_type, n in row.base_type_awards.items():
+    for group in groups:
+        _accumulate(cur, group.current)
+        for base_type, n in group.mix.items():
             mix[base_type] = mix.get(base_type, 0) + n
-    return _row("total", _("Total"), cur, prev if prev.get("awards") else {}, mix)
+    return GroupSums("total", _("Total"), cur, prev if prev.get("awards") else {}, mix)
 
 
 def _accumulate(target: dict, raw: dict) -> None:
@@ -474,21 +543,21 @@ def _accumulate(target: dict, raw: dict) -> None:
 # ---------------------------------------------------------------------------------------- figures
 
 
-def _row(key: str, label: str, cur: dict, prev: dict, mix: dict) -> StatisticsRow:
-    now, before = _derive(cur), _derive(prev) if prev else {}
+def _row(group: GroupSums) -> StatisticsRow:
+    now, before = derive_figures(group.current), derive_figures(group.previous)
     figures = {}
     for spec in FIGURES:
         value, previous = now.get(spec.name), before.get(spec.name)
         figures[spec.name] = Figure(name=spec.name, kind=spec.kind, value=value, previous=previous,
-                                    yoy=_yoy(value, previous, spec.kind), base_types=spec.base_types)
-    return StatisticsRow(key=key, label=label, figures=figures, base_type_awards=mix, raw_current=cur)
+                                    yoy=year_on_year(value, previous, spec.kind), base_types=spec.base_types)
+    return StatisticsRow(key=group.key, label=group.label, figures=figures, base_type_awards=group.mix)
 
 
 def _money(value) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _derive(raw: dict) -> dict:
+def derive_figures(raw: dict) -> dict:
     """Figures from raw sums: savings only over budget/price-cap bases, premium only over starting prices."""
     if not raw:
         return {}
@@ -516,7 +585,7 @@ def _ratio(part, whole) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _yoy(value, previous, kind: str) -> Decimal | None:
+def year_on_year(value, previous, kind: str) -> Decimal | None:
     """同比: growth (current − previous) / |previous| for counts and amounts; the change in
     percentage points (as a fraction) for rates. None when there is nothing to compare with."""
     if value is None or previous is None:

@@ -8,7 +8,6 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_save
 
         from accounts.navigation import add_nav
@@ -20,10 +19,8 @@ class SupervisionConfig(AppConfig):
         from .selectors import objection_holds
         from .services.purchase_complaints import purchase_complaint_holds
 
-        # The stored facts of the indicators: a submitter's phone change makes their sections due again; SQLite
-        # gets the digest function PostgreSQL has built in.
+        # The stored facts of the indicators: a submitter's phone change makes their sections due again.
         post_save.connect(facts.submitter_changed, sender=get_user_model(), dispatch_uid="supervision-facts-phone")
-        connection_created.connect(facts.sqlite_functions, dispatch_uid="supervision-sqlite-digest")
 
         award_hold_register(objection_holds)
         contract_hold_register(purchase_complaint_holds)

@@ -84,6 +84,18 @@ def cas(tmp_path, settings):
 
 
 @pytest.fixture
+def sm2_cas(tmp_path, settings):
+    """Two test CAs the platform accepts, one of each kind: an SM2 CA (``first``, issuing SM2 certificates) and an
+    ECDSA P-256 one (``second``), each with its revocation list signed with its own algorithm."""
+    from tests.certificates import Authorities, authority
+
+    made = Authorities(first=authority("测试商用密码数字证书认证中心", suite="gm"),
+                       second=authority("测试国家电子认证服务中心"), settings=settings, folder=tmp_path)
+    made.publish()
+    return made
+
+
+@pytest.fixture
 def chromium(monkeypatch):
     """Chromium for a browser test (tests/browser.py launches it the one way this project allows); the test's thread
     may use the ORM beside Playwright's loop."""
@@ -98,3 +110,12 @@ def chromium(monkeypatch):
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop any server a test left running (its fixture or test should have; tests/servers.py keeps the list)."""
+    from tests.servers import stop_leftovers
+
+    leaked = stop_leftovers()
+    if leaked:
+        print(f"\nstopped {len(leaked)} server process(es) a test left running: {leaked}")

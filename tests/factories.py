@@ -33,3 +33,13 @@ def user(*, role: str = Role.BIDDER, organisation_obj=None, username: str | None
         organisation_obj = organisation(org_type=ROLE_ORG_TYPE[role])
     return user_create(username=username or f"{role}-{next(_serial)}", password=password, role=role,
                        organisation=organisation_obj, display_name=f"{role} tester")
+
+
+def tender_document(*, project, user, name: str = "招标文件.pdf"):
+    """A tender document (招标文件) of a draft, uploaded through the service: a project is published only with one."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trading.services.participation import document_upload
+
+    return document_upload(project=project, user=user,
+                           upload=SimpleUploadedFile(name, b"%PDF-1.7 tender documents of the test"))

@@ -1,5 +1,6 @@
 """Real servers for tests: Daphne processes (and later Celery workers) on free local ports."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -12,12 +13,23 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# Every server process a test started, so that the session can stop any a test failed to stop (tests/conftest.py).
+STARTED: list[subprocess.Popen] = []
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free local port: within $SUNSHINE_TEST_PORTS ("8600-8699") when set (engineers sharing a machine each keep
+    to their range), else any."""
+    first, _, last = os.environ.get("SUNSHINE_TEST_PORTS", "").partition("-")
+    candidates = range(int(first), int(last) + 1) if first and last else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in SUNSHINE_TEST_PORTS={os.environ['SUNSHINE_TEST_PORTS']}")
 
 
 def wait_for_port(port: int, *, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
@@ -56,6 +68,8 @@ class Daphne:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "Daphne":
+        """Start the server; a process of this object still running is killed first (a restart)."""
+        self.kill()
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             # Daphne has no --backlog option; the Twisted endpoint string sets the listen backlog (default 50).
@@ -63,7 +77,12 @@ class Daphne:
              "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        wait_for_port(self.port, process=self.process)
+        STARTED.append(self.process)
+        try:
+            wait_for_port(self.port, process=self.process)
+        except BaseException:
+            self.kill()
+            raise
         return self
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
@@ -75,10 +94,26 @@ class Daphne:
         self.kill(signal.SIGTERM)
 
     def __enter__(self) -> "Daphne":
-        return self.start()
+        """Starts the server unless it already runs (``with Daphne(...).start() as d`` starts one process)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+        return self
 
     def __exit__(self, *exc) -> None:
         self.kill()
+
+
+def stop_leftovers() -> list[int]:
+    """Kill the process group of every started server still running; return their PIDs (a test that leaked)."""
+    leaked = []
+    for process in STARTED:
+        if process.poll() is None:
+            leaked.append(process.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+    STARTED.clear()
+    return leaked
 
 
 def manage(*args: str, env: dict[str, str], inherit: bool = True) -> subprocess.CompletedProcess:

@@ -33,7 +33,7 @@ urlpatterns = [
     path("projects/<int:pk>/opening-key/", api_sealing.project_opening_key, name="api-trading-opening-key"),
     path("projects/<int:pk>/opening-key.pem", api_sealing.project_opening_key_pem, name="api-trading-opening-key-pem"),
     path("projects/<int:pk>/custodians/", api_sealing.project_custodians),
-    path("projects/<int:pk>/share/", api_sealing.project_share),
+    path("projects/<int:pk>/share/", api_sealing.project_share, name="api-trading-custody-share"),
     path("projects/<int:pk>/custody-check/", api_sealing.project_custody_check, name="api-trading-custody-check"),
     path("sections/<int:pk>/uploads/", api_sealing.section_upload_create, name="api-trading-uploads"),
     path("uploads/<uuid:pk>/", api_sealing.upload_detail, name="api-trading-upload"),

@@ -7,9 +7,17 @@ class TradingConfig(AppConfig):
     verbose_name = _("Trading")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from accounts.navigation import add_nav
 
         from . import desk, permissions  # noqa: F401 - registers the trading rules
+        from .models import Announcement
+        from .search.cache import announcement_changed
+
+        # The search page's cache (trading.search.cache) is retired by every change of an announcement.
+        post_save.connect(announcement_changed, sender=Announcement, dispatch_uid="trading-search-saved")
+        post_delete.connect(announcement_changed, sender=Announcement, dispatch_uid="trading-search-deleted")
 
         desk.register()
         add_nav(["tenderer", "agency", "regulator", "official", "admin"], _("Projects"), "trading:desk", order=10)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 import sealing
 from accounts.models import User
+from core import pdf
 from core.workdays import today
 
 from .lifecycle import _tender_body, project_advance_due, project_transition
@@ -34,7 +35,7 @@ from .selectors import bidder_key_current
 from .services.awards import award_create, candidates_set, contract_record
 from .services.bids import bid_submit
 from .services.keys import bidder_key_register
-from .services.participation import registration_create, registration_sign_commitment
+from .services.participation import document_upload, registration_create, registration_sign_commitment
 from .services.projects import project_create
 
 LEGACY_DEMO_KEY_PASSPHRASE = "demo-key-passphrase"  # key files of earlier seeds: re-encrypted on the next seed
@@ -60,8 +61,21 @@ def _create(agency, tenderer, title, deadline, sections, **extra):
         "description": "招标范围：施工图范围内全部内容。资格要求：具有相应施工总承包资质。",
         **extra,
     }
-    return project_create(user=agency, tenderer=tenderer, title=title, bid_deadline=deadline, sections=sections,
-                          **fields)
+    project = project_create(user=agency, tenderer=tenderer, title=title, bid_deadline=deadline, sections=sections,
+                             **fields)
+    _tender_document(agency, project)
+    return project
+
+
+def _tender_document(agency, project: Project) -> None:
+    """The demo project's tender document (招标文件), a short PDF uploaded as the agency would: none, no publishing."""
+    story = [pdf.title(f"{project.title}招标文件"), pdf.fields([("招标编号", project.deal_code)]), pdf.space(),
+             pdf.heading("第一章 招标公告"), pdf.text(project.description),
+             pdf.heading("第二章 评标办法"), pdf.text("综合评估法：" + "，".join(
+                 f"{c['name']} {c['weight']} 分" for c in project.evaluation_criteria) + "。"),
+             pdf.heading("第三章 投标文件格式"), pdf.text("投标文件须在本平台加密（封装）后于投标截止时间前递交。")]
+    document = pdf.document_layout(story, title=f"{project.title}招标文件")
+    document_upload(project=project, user=agency, upload=ContentFile(document, name="招标文件.pdf"))
 
 
 def deadline_move(project: Project, deadline: dt.datetime) -> None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.desk import DeskItem, desk_register
 from accounts.models import Role
 
-from .models import Bid, DocumentDownload, Project, Registration, Section, Status
+from .models import Bid, Custodian, DocumentDownload, Project, Registration, Section, Status
 
 
 def _detail(project: Project, section: Section | None = None) -> str:
@@ -128,7 +128,31 @@ def timed_work_behind(user):
                        project.deal_code)
 
 
+def custodian_tasks(user):
+    """The opening keys this person holds a share of (开标密钥保管): prove the key before the bid deadline, and hand
+    the share in when a bid waits for the custodians' backup decryption (EB 31)."""
+    held = Custodian.objects.filter(user=user).exclude(share=None).select_related("project")
+    unproven = held.filter(key_proven_at__isnull=True, project__status=Status.PUBLISHED,
+                           project__bid_deadline__gt=timezone.now()).order_by("project__bid_deadline")
+    for custodian in unproven:
+        project = custodian.project
+        yield DeskItem(project.title, project.get_absolute_url() + "#custody", _("Check the key of your share"),
+                       project.bid_deadline, project.deal_code)
+    failed = Bid.objects.filter(section__project=OuterRef("project"), state=Bid.State.SUBMITTED,
+                                decrypt_bidder_fault=False)
+    waiting = held.filter(submitted_at__isnull=True, project__allow_backup_decryption=True,
+                          project__status__in=[Status.DEADLINE_PASSED, Status.OPENING]).filter(Exists(failed))
+    for custodian in waiting.order_by("project__bid_deadline"):
+        project = custodian.project
+        yield DeskItem(project.title, project.get_absolute_url() + "#custody",
+                       _("Hand in your share: a bid waits for the custodians' backup decryption"), None,
+                       project.deal_code)
+
+
 def register() -> None:
+    desk_register([Role.TENDERER, Role.AGENCY, Role.REGULATOR, Role.ADMIN], key="custody",
+                  heading=gettext_lazy("Opening-key shares I hold"), provider=custodian_tasks,
+                  empty=gettext_lazy("No share of an opening key needs you now."), order=35)
     desk_register([Role.ADMIN], key="behind", heading=gettext_lazy("Timed work behind schedule"),
                   provider=timed_work_behind, empty=gettext_lazy("Every deadline step was taken on time."),
                   order=20)

@@ -68,12 +68,17 @@ def min_valid_bids() -> int:
 
 # Guards: return None when the step may be taken, else why not (and what to do).
 
-def _ready_to_publish(project: Project, now: dt.datetime) -> str | None:
+def publish_problems(*, project: Project, now: dt.datetime) -> list[str]:
+    """What keeps a draft from being published (empty when nothing does): the project page lists them at its
+    publish button, and the transition refuses with them."""
     from .services.custody import custody_problems
     from .services.projects import project_publish_problems
 
-    problems = project_publish_problems(project=project, now=now) + custody_problems(project=project)
-    return " ".join(problems) or None
+    return project_publish_problems(project=project, now=now) + custody_problems(project=project)
+
+
+def _ready_to_publish(project: Project, now: dt.datetime) -> str | None:
+    return " ".join(publish_problems(project=project, now=now)) or None
 
 
 def _deadline_passed(project: Project, now: dt.datetime) -> str | None:

@@ -148,3 +148,10 @@ def bidder_key_current(*, user) -> BidderKey | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return BidderKey.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def signs_with_tool(*, user) -> bool:
+    """Whether the person's registered key is SM2 (an SM2 certificate's): a browser cannot sign with it (WebCrypto has
+    no SM2), so the person signs in and bids with the bidder tool (docs/certificates.md)."""
+    key = bidder_key_current(user=user)
+    return key is not None and key.suite == "gm"

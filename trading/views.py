@@ -1,6 +1,7 @@
 """Pages of trading: the public portal, the desks of tenderers/agencies, bidders and regulators."""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,7 +42,7 @@ from .models import (
     kinds_of,
 )
 from .notice_pdf import notice_filename, notice_pdf
-from .search import SearchFilters, search_announcements
+from .search.page import announcements_content
 from .services import awards, bids, certificates, custody, keys, notices, participation, projects, refusals
 
 # The lifecycle's next steps as people name them (the button's label), and those that cannot be undone.
@@ -96,7 +98,10 @@ def next_steps(*, user, project: Project) -> list[dict]:
         lifting = project.status == Status.SUSPENDED
         steps.append({"to": target, "label": _("Lift the suspension") if lifting else STEP_LABELS.get(target, Status(
             target).label), "needs_reason": rule.needs_reason, "needs_note": rule.needs_note,
-            "irreversible": target in IRREVERSIBLE, "danger": target in IRREVERSIBLE or target == Status.SUSPENDED})
+            "irreversible": target in IRREVERSIBLE, "danger": target in IRREVERSIBLE or target == Status.SUSPENDED,
+            # what still keeps the draft from being published, shown at its button
+            "blocked": lifecycle.publish_problems(project=project, now=timezone.now())
+            if target == Status.PUBLISHED else []})
     return sorted(steps, key=lambda step: step["danger"])
 
 
@@ -108,21 +113,13 @@ def home(request):
 
 @throttle_view(SearchThrottle)
 def announcements(request):
-    """Public listing with filters and full-text search."""
-    form = SearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = SearchFilters(category=data.get("category", ""), region=data.get("region", ""),
-                            status=data.get("status", ""), published_from=data.get("date_from"),
-                            published_to=data.get("date_to"))
+    """Public listing with filters and full-text search (its content from the search cache: trading.search.page)."""
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
-    result = search_announcements(data.get("q", ""), filters, page)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "trading/announcements.html", {"form": form, "result": result,
-                                                          "querystring": query.urlencode()})
+    content = announcements_content(form=SearchForm(request.GET or None), page=page)
+    return render(request, "trading/announcements.html", {"content": content})
 
 
 def announcement(request, pk: int):
@@ -179,7 +176,10 @@ def project(request, pk: int):
         raise Http404
     context = {"project": obj, "sections": obj.sections.all(), "documents": obj.documents.all(),
                "announcements": obj.announcements.all(), "is_party": selectors.is_party(user=user, project=obj),
-               "criteria": criteria_rows(obj.evaluation_criteria)}
+               "criteria": criteria_rows(obj.evaluation_criteria),
+               # a link only for who may download (an anonymous reader's leads to the log-in)
+               "documents_open": not user.is_authenticated or participation.documents_may_download(user=user,
+                                                                                                    project=obj)}
     if can(user, "trading.project.inspect", obj):
         context.update({
             "inspect": True, "history": obj.transitions.select_related("by"),
@@ -202,6 +202,9 @@ def project(request, pk: int):
     context["opening_key"] = getattr(obj, "opening_key", None)
     if user.is_authenticated:
         context["my_custody"] = obj.custodians.filter(user=user).exclude(share=None).first()
+        if context["my_custody"]:
+            context["check_url"] = reverse("api-trading-custody-check", args=[obj.pk])
+            context["share_url"] = reverse("api-trading-custody-share", args=[obj.pk])
         context["my_key"] = selectors.bidder_key_current(user=user)
         context["deadline_passed"] = obj.bid_deadline is not None and timezone.now() >= obj.bid_deadline
     if user.is_authenticated and user.role == Role.BIDDER:
@@ -316,9 +319,11 @@ def certificate_page(request):
         except ValidationError as exc:
             problem = " ".join(exc.messages)
     history = user.public_keys.exclude(revoked_at=None).exclude(certificate_pem="")
+    suite = custody.opening_suite()
     return render(request, "trading/certificate.html", {
         "current": current, "certificate": shown, "problem": problem, "history": history,
-        "authorities": certificates.authorities_summary()})
+        "authorities": certificates.authorities_summary(), "sealing_suite": suite,
+        "sealing_suite_name": "SM2" if suite == "gm" else "ECDSA P-256"})
 
 
 def _org(code: str) -> Organisation | None:
@@ -443,25 +448,11 @@ def project_action(request, pk: int, action: str):
             "no": made.receipt_no, "sha": made.sha256, "at": made.submitted_at.isoformat()}
 
     def share(obj):
-        import json
-
-        try:
-            data = json.loads(post.get("share", ""))
-        except ValueError:
-            raise ValidationError({"share": _("Paste everything the bidder tool printed when it opened your share "
-                                              "(see the bidder tool page).")})
-        custody.custody_share_submit(project=obj, user=user, share=data)
+        custody.custody_share_submit(project=obj, user=user, share=_opened_share(request))
         return _("Your share is handed in.")
 
     def custody_check(obj):
-        import json
-
-        try:
-            data = json.loads(post.get("answer", ""))
-        except ValueError:
-            raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key "
-                                               "check (see the bidder tool page).")})
-        custody.custody_check_answer(project=obj, user=user, answer=data)
+        custody.custody_check_answer(project=obj, user=user, answer=_opened_share(request))
         return _("Your key is proven: it opens what the platform wraps to it. Keep it safe for the opening.")
 
     def withdraw(obj):
@@ -496,6 +487,25 @@ def project_action(request, pk: int, action: str):
     if action not in actions:
         raise Http404
     return _act(request, pk, actions[action])
+
+
+OPENED_SHARE_FIELDS = ("key_id", "index", "threshold", "secret")
+
+
+def _opened_share(request) -> dict:
+    """A custodian's opened share or key check, as its page hands it in: the fields the browser filled in after
+    opening it with the custodian's key there, or the file the bidder tool wrote (``share-decrypt --out``)."""
+    upload = request.FILES.get("opened")
+    if upload is None:
+        return {name: request.POST.get(name, "") for name in OPENED_SHARE_FIELDS}
+    try:
+        data = json.loads(upload.read(4096).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict) or not set(OPENED_SHARE_FIELDS) <= set(data):
+        raise ValidationError({"opened": _("This file is not what the bidder tool saved when it opened your share "
+                                           "or key check: choose the file it saved the opened share in.")})
+    return data
 
 
 @login_required

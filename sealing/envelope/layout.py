@@ -75,16 +75,6 @@ class EnvelopeInfo:
         return self.signer.fingerprint
 
 
-def certificate_key_der(certificate_der: bytes) -> bytes:
-    """The SubjectPublicKeyInfo DER of an X.509 certificate (DER); ValueError when it cannot be read."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    certificate = x509.load_der_x509_certificate(certificate_der)
-    return certificate.public_key().public_bytes(serialization.Encoding.DER,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
 @dataclass(frozen=True)
 class OpenedDocument:
     name: str

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from hashlib import sha256
 from typing import Any, BinaryIO
 
+from sealing.certificates import certificate_public_key
 from sealing.envelope.files import EnvelopeSource, _MemoryStream, _opened
 from sealing.envelope.layout import (
     DIGEST_SIZE,
@@ -36,7 +37,6 @@ from sealing.envelope.layout import (
     _damaged,
     _Head,
     _signature_message,
-    certificate_key_der,
 )
 from sealing.envelope.pipeline import _Pipeline, _Ring, _ring_size
 from sealing.errors import BadSignature, DamagedEnvelope, NotAnEnvelope
@@ -225,10 +225,10 @@ def _header_parse(header_bytes: bytes, suite: Suite) -> dict[str, Any]:
     if signer.get("certificate") is not None:
         certificate = _b64decode(signer.get("certificate"), None, "signer certificate")
         try:
-            certified = certificate_key_der(certificate)
+            certified = certificate_public_key(certificate)
         except Exception:
             raise _damaged("header", "the signer's certificate is not a readable X.509 certificate")
-        if certified != header["_signer"].der():
+        if certified != header["_signer"]:
             raise _damaged("header", "the signer's certificate is for another key than the signer's")
         header["_signer_certificate"] = certificate
     recipients = header.get("recipients")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sealing.certificates import certificate_public_key
 from sealing.envelope.files import DocumentSource, _document_size, _file_in_place, _Plaintext
 from sealing.envelope.layout import (
     DEFAULT_CHUNK_SIZE,
@@ -31,10 +32,9 @@ from sealing.envelope.layout import (
     _key_check,
     _nonce,
     _signature_message,
-    certificate_key_der,
 )
 from sealing.envelope.pipeline import _Pipeline, _Ring, _ring_size
-from sealing.errors import InvalidInput
+from sealing.errors import InvalidInput, KeyFileError
 from sealing.keys import PrivateKey, PublicKey
 from sealing.suites import Suite, suite_get
 from sealing.summary import OpeningSummary, document_name_check
@@ -82,10 +82,10 @@ def envelope_seal(
         )
     if signer_certificate is not None:
         try:
-            certified = certificate_key_der(signer_certificate)
-        except ValueError as exc:
-            raise InvalidInput(f"the certificate cannot be read as an X.509 certificate ({exc})")
-        if certified != signer.public_key.der():
+            certified = certificate_public_key(signer_certificate)
+        except KeyFileError as exc:
+            raise InvalidInput(f"the certificate cannot be read as an X.509 certificate of a P-256 or SM2 key ({exc})")
+        if certified != signer.public_key:
             raise InvalidInput("the certificate is not the certificate of this private key; give the certificate "
                                "your CA issued for this key")
     if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:

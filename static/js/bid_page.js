@@ -4,6 +4,7 @@
 // The sealed envelope (ciphertext only) and its upload's id are kept in this browser's IndexedDB until the
 // receipt arrives, so that an upload cut off by a closed tab, a reload or a dropped connection can be resumed
 // from the server's offset when the page is opened again, without sealing again.
+import { msg } from "./messages.js";
 import { privateKeyFromPem, publicKeyFromPem, sealEnvelope } from "./sealing.js";
 
 const CHUNK = 1 << 20;
@@ -129,12 +130,6 @@ export async function uploadEnvelope(form, sectionId, envelope, fileName, onProg
   const done = await api(form, "POST", `${url}complete/`);
   if (done.status !== 201 && done.status !== 200) throw new Error(problem(done.data));
   return done.data;
-}
-
-/** A message of the page's language, from the form's data-msg-* attributes ("{n}" and the like filled in). */
-function msg(form, name, vars = {}) {
-  const text = form.dataset[`msg${name}`] ?? name;
-  return text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
 }
 
 /** Yuan as a whole number of fen (BigInt), or null for what is not an amount with at most two decimals. */

@@ -222,6 +222,12 @@ export function startRoom(root) {
           });
           tr.append(el("td", b.bidder), el("td", b.signed_in ? "✔" : "—"), el("td", b.decryption_label),
             el("td", `${b.progress}%`), el("td", b.confirmed ? "✔" : "—"));
+          if (role === "host" && b.backup && s.state === "decrypting") {
+            // EB 31: a bid that failed through no fault of its bidder, opened with the shares the custodians handed in
+            const button = el("button", w("backup_decrypt"), { type: "button", class: "backup-decrypt" });
+            button.onclick = () => act("backup_decrypt", { entry: b.id });
+            tr.children[2].append(" ", button);
+          }
           return tr;
         }));
       }
@@ -339,7 +345,7 @@ export function startRoom(root) {
     return key;
   }
 
-  if (role === "bidder") {
+  if (role === "bidder" && $("sign-in")) {  // an SM2 certificate's holder signs with the bidder tool instead
     $("sign-in").onclick = async () => {
       try {
         const k = await loadKey();
@@ -364,6 +370,8 @@ export function startRoom(root) {
         setMessage(error.message);
       }
     };
+  }
+  if (role === "bidder") {
     $("confirm").onclick = () => act("confirm");
     $("object").onclick = async () => {
       const ack = await act("object", { text: $("objection-text").value });

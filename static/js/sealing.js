@@ -15,6 +15,12 @@
 //
 // At the opening the bidder releases its envelope's content key:
 //   const contentKey = await unwrapContentKey(envelopeBlobOrBytes, signer);   // → Uint8Array (32 bytes)
+//
+// A custodian of a project's opening key opens its share (or a key check) the same way, with its own key:
+//   const opened = await shareDecrypt(shareRecord, custodianKey);   // → { key_id, index, threshold, secret }
+//
+// Errors are SealingError: `code` says which failure it is ("not-a-key-file", "bad-passphrase", "gm-key",
+// "wrong-key", "not-a-share", "damaged"), so that a page can say it in its own language; the message is English.
 
 import { blake3 } from "./blake3.js";
 
@@ -30,9 +36,19 @@ const ROLE = { bidder: 1, opening: 2 };
 const WRAP_INFO = encoder.encode("SUNSEAL-v1 wrap");
 const SIGNATURE_CONTEXT = encoder.encode("SUNSEAL-v1 signature\0");
 const KEY_CHECK_CONTEXT = encoder.encode("SUNSEAL-v1 key check\0");
+const SHARE_ROLE = 3;
+const SM2_CURVE = "1.2.156.10197.1.301";
 // SubjectPublicKeyInfo DER prefix of an uncompressed P-256 point (id-ecPublicKey, prime256v1).
 const P256_SPKI_PREFIX = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
 const PRICE_PATTERN = /^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$/;
+
+/** A failure a page names in its own words: ``code`` is one of those listed at the top of this module. */
+export class SealingError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
 
 function hex(text) {
   return new Uint8Array(text.match(/../g).map((pair) => parseInt(pair, 16)));
@@ -80,7 +96,7 @@ async function sha256(...parts) {
 
 function pemBody(pem, label) {
   const match = new RegExp(`-----BEGIN ${label}-----([\\s\\S]+?)-----END ${label}-----`).exec(pem);
-  if (!match) throw new Error(`this is not a PEM "${label}" file`);
+  if (!match) throw new SealingError("not-a-key-file", `this is not a PEM "${label}" file`);
   return unbase64(match[1].replace(/\s+/g, ""));
 }
 
@@ -143,21 +159,29 @@ export function publicKeyFromPem(pem) {
  */
 export async function privateKeyFromPem(pem, passphrase) {
   const der = pemBody(pem, "ENCRYPTED PRIVATE KEY");
-  const [algorithm, encrypted] = derChildren(derRead(der), der);
-  const [schemeOid, params] = derChildren(algorithm, der);
-  if (derOid(schemeOid) !== "1.2.840.113549.1.5.13") throw new Error("the key file is not PBES2-encrypted");
-  const [kdf, cipher] = derChildren(params, der);
-  const [kdfOid, kdfParams] = derChildren(kdf, der);
-  if (derOid(kdfOid) !== "1.2.840.113549.1.5.12") throw new Error("the key file does not use PBKDF2");
-  const kdfFields = derChildren(kdfParams, der);
-  const salt = kdfFields[0].value;
-  const iterations = derInteger(kdfFields[1]);
-  const prf = kdfFields.find((f) => f.tag === 0x30);
-  if (prf && derOid(derChildren(prf, der)[0]) !== "1.2.840.113549.2.9") {
-    throw new Error("the key file's PBKDF2 does not use HMAC-SHA256");
+  const notKeyFile = (message) => new SealingError("not-a-key-file", message);
+  let salt, iterations, iv, encrypted;
+  try {
+    const [algorithm, ciphertext] = derChildren(derRead(der), der);
+    encrypted = ciphertext;
+    const [schemeOid, params] = derChildren(algorithm, der);
+    if (derOid(schemeOid) !== "1.2.840.113549.1.5.13") throw notKeyFile("the key file is not PBES2-encrypted");
+    const [kdf, cipher] = derChildren(params, der);
+    const [kdfOid, kdfParams] = derChildren(kdf, der);
+    if (derOid(kdfOid) !== "1.2.840.113549.1.5.12") throw notKeyFile("the key file does not use PBKDF2");
+    const kdfFields = derChildren(kdfParams, der);
+    salt = kdfFields[0].value;
+    iterations = derInteger(kdfFields[1]);
+    const prf = kdfFields.find((f) => f.tag === 0x30);
+    if (prf && derOid(derChildren(prf, der)[0]) !== "1.2.840.113549.2.9") {
+      throw notKeyFile("the key file's PBKDF2 does not use HMAC-SHA256");
+    }
+    const [cipherOid, cipherIv] = derChildren(cipher, der);
+    if (derOid(cipherOid) !== "2.16.840.1.101.3.4.1.42") throw notKeyFile("the key file is not AES-256-CBC encrypted");
+    iv = cipherIv;
+  } catch (error) {
+    throw error instanceof SealingError ? error : notKeyFile("the key file is damaged: its structure does not read");
   }
-  const [cipherOid, iv] = derChildren(cipher, der);
-  if (derOid(cipherOid) !== "2.16.840.1.101.3.4.1.42") throw new Error("the key file is not AES-256-CBC encrypted");
   const password = await subtle.importKey("raw", encoder.encode(passphrase), "PBKDF2", false, ["deriveKey"]);
   const kek = await subtle.deriveKey(
     { name: "PBKDF2", hash: "SHA-256", salt, iterations },
@@ -166,18 +190,44 @@ export async function privateKeyFromPem(pem, passphrase) {
     false,
     ["decrypt"],
   );
+  const badPassphrase = () => new SealingError("bad-passphrase",
+    "the passphrase does not open this private key file; type it again");
   let pkcs8;
   try {
     pkcs8 = new Uint8Array(await subtle.decrypt({ name: "AES-CBC", iv: iv.value }, kek, encrypted.value));
   } catch {
-    throw new Error("the passphrase does not open this private key file; type it again");
+    throw badPassphrase();
   }
-  const signingKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
-  // The same key unwraps the bidder's own content key at the opening (unwrapContentKey).
-  const ecdhKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  if (privateKeyCurve(pkcs8) === SM2_CURVE) {
+    throw new SealingError("gm-key", "this is an SM2 (gm) key: the browser works with P-256 (intl) keys only");
+  }
+  let signingKey, ecdhKey;
+  try {
+    signingKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+    // The same key unwraps the bidder's own content key at the opening (unwrapContentKey).
+    ecdhKey = await subtle.importKey("pkcs8", pkcs8, { name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  } catch {
+    throw badPassphrase();  // a wrong passphrase that happened to leave valid padding: garbage, not a key
+  }
   const jwk = await subtle.exportKey("jwk", signingKey);
   const point = concat(new Uint8Array([4]), unbase64url(jwk.x), unbase64url(jwk.y));
   return { signingKey, ecdhKey, publicKey: concat(P256_SPKI_PREFIX, point) };
+}
+
+/** The curve OID of a PrivateKeyInfo (PKCS#8) of an EC key, or "" when it does not read as one. */
+function privateKeyCurve(pkcs8) {
+  try {
+    const [, algorithm] = derChildren(derRead(pkcs8), pkcs8);
+    const [, curve] = derChildren(algorithm, pkcs8);
+    return curve && curve.tag === 0x06 ? derOid(curve) : "";
+  } catch {
+    return "";
+  }
+}
+
+/** The key's fingerprint (key id): SHA-256 of its SubjectPublicKeyInfo DER, 64 hex digits (docs/crypto.md "Keys"). */
+export async function keyFingerprint(privateKey) {
+  return toHex(await sha256(privateKey.publicKey));
 }
 
 function unbase64url(text) {
@@ -368,6 +418,33 @@ async function bytesOf(source, start, end) {
 }
 
 /**
+ * Open an `intl` wrap (docs/crypto.md "Recipient block": E || C || T, ECDH P-256 + HKDF-SHA256 + AES-256-GCM with
+ * the role byte as associated data) with one's own key; null when it does not open.
+ */
+async function unwrapWith(wrap, role, privateKey) {
+  const ephemeralPoint = wrap.subarray(0, 65);
+  let ephemeral;
+  try {
+    ephemeral = await subtle.importKey("raw", ephemeralPoint, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  } catch {
+    return null;
+  }
+  const shared = await subtle.deriveBits({ name: "ECDH", public: ephemeral }, privateKey.ecdhKey, 256);
+  const hkdf = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
+  const ownPoint = privateKey.publicKey.subarray(P256_SPKI_PREFIX.length);
+  const okm = new Uint8Array(await subtle.deriveBits(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: concat(WRAP_INFO, ephemeralPoint, ownPoint) },
+    hkdf, 44 * 8));
+  const kek = await subtle.importKey("raw", okm.subarray(0, 32), "AES-GCM", false, ["decrypt"]);
+  try {
+    return new Uint8Array(await subtle.decrypt(
+      { name: "AES-GCM", iv: okm.subarray(32, 44), additionalData: new Uint8Array([role]) }, kek, wrap.subarray(65)));
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Recover the content key of an `intl` envelope with the bidder's own key (what it releases at the opening).
  *
  * envelope:   the envelope as a Blob/File or Uint8Array (only the header and recipient blocks are read)
@@ -400,28 +477,49 @@ export async function unwrapContentKey(envelope, privateKey) {
     if (toHex(await sha256(block)) !== entry.digest || toHex(block.subarray(1, 33)) !== ownId) {
       throw new Error(`the envelope is damaged in the ${where}`);
     }
-    const role = block[0];
-    const wrap = block.subarray(35);
-    const ephemeralPoint = wrap.subarray(0, 65);
-    const ephemeral = await subtle.importKey("raw", ephemeralPoint, { name: "ECDH", namedCurve: "P-256" }, false, []);
-    const shared = await subtle.deriveBits({ name: "ECDH", public: ephemeral }, privateKey.ecdhKey, 256);
-    const hkdf = await subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
-    const ownPoint = privateKey.publicKey.subarray(P256_SPKI_PREFIX.length);
-    const okm = new Uint8Array(await subtle.deriveBits(
-      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: concat(WRAP_INFO, ephemeralPoint, ownPoint) },
-      hkdf, 44 * 8));
-    const kek = await subtle.importKey("raw", okm.subarray(0, 32), "AES-GCM", false, ["decrypt"]);
-    let contentKey;
-    try {
-      contentKey = new Uint8Array(await subtle.decrypt(
-        { name: "AES-GCM", iv: okm.subarray(32, 44), additionalData: new Uint8Array([role]) }, kek, wrap.subarray(65)));
-    } catch {
-      throw new Error(`the envelope is damaged in the ${where}: the wrapped key does not open with your key`);
-    }
+    const contentKey = await unwrapWith(block.subarray(35), block[0], privateKey);
+    if (!contentKey) throw new Error(`the envelope is damaged in the ${where}: the wrapped key does not open with your key`);
     if (base64(await sha256(KEY_CHECK_CONTEXT, contentKey)) !== header.key_check) {
       throw new Error(`the envelope is damaged in the ${where}: the key does not match the header's key check`);
     }
     return contentKey;
   }
   throw new Error("this envelope is not sealed to your key; load the private key you sealed it with");
+}
+
+// ------------------------------------------------------------------ a custodian's share of an opening key
+
+/**
+ * Open a custodian's share of a project's opening key, or a key check (docs/crypto.md "Opening-key custody"):
+ * the record `{version, key_id, index, threshold, custodian, wrapped}` the platform hands out, the wrap opened with
+ * role 3 to the 50-byte `u8 index || u8 k || opening key id (32) || share (16)`, which must repeat the record.
+ * What `python -m sealing share-decrypt` prints: `{ key_id, index, threshold, secret }` (secret in hex).
+ */
+export async function shareDecrypt(share, privateKey) {
+  const fields = share && typeof share === "object" ? share : {};
+  const isHex = (text, length) => typeof text === "string" && new RegExp(`^[0-9a-f]{${length}}$`).test(text);
+  if (!isHex(fields.key_id, 64) || !isHex(fields.custodian, 64) || !Number.isInteger(fields.index)
+      || !Number.isInteger(fields.threshold) || typeof fields.wrapped !== "string") {
+    throw new SealingError("not-a-share", "this is not a share record of an opening key");
+  }
+  const own = await keyFingerprint(privateKey);
+  if (fields.custodian !== own) {
+    throw new SealingError("wrong-key", `share ${fields.index} belongs to custodian ${fields.custodian.slice(0, 16)}…, `
+      + `not to the key given (${own.slice(0, 16)}…); each custodian opens only its own share`);
+  }
+  let wrapped;
+  try {
+    wrapped = unbase64(fields.wrapped);
+  } catch {
+    throw new SealingError("not-a-share", "this is not a share record of an opening key");
+  }
+  const plain = wrapped.length === 65 + 50 + 16 ? await unwrapWith(wrapped, SHARE_ROLE, privateKey) : null;
+  if (!plain) {
+    throw new SealingError("damaged", `share ${fields.index} does not decrypt with the custodian's key: it is damaged`);
+  }
+  if (plain.length !== 50 || plain[0] !== fields.index || plain[1] !== fields.threshold
+      || toHex(plain.subarray(2, 34)) !== fields.key_id) {
+    throw new SealingError("damaged", `share ${fields.index} does not match its own record: the record was altered`);
+  }
+  return { key_id: fields.key_id, index: fields.index, threshold: fields.threshold, secret: toHex(plain.subarray(34)) };
 }

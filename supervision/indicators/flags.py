@@ -2,8 +2,9 @@
 indicators where one exists (R003, R018, R024, R035, R036), so that the same flags computed from the OCDS export
 give the same answer (``supervision.indicators.cardinal`` computes them from OCDS data; a test compares both).
 
-Per section (R018, R024, R035, R036, CAP) in one aggregate over the stored bid facts of the sections in hand
-(``facts``), returning only the sections where one of them can be raised; per project
+Per section (R018, R024, R035, R036, CAP) in one query over the stored section facts of the sections in hand, the bid
+facts only for the sections whose outcome needs them (``facts``), returning only the sections where one of them can
+be raised; per project
 (R003, AMENDMENT); over the whole platform (REPEAT_WINNER, FAILURE_RATE), cheap aggregates over awards and
 sections recomputed on every run.
 """
@@ -20,7 +21,7 @@ from django.utils import timezone
 from trading.models import Announcement, Award, BaseType, Bid, ProcurementMethod, Project, Section
 
 from .. import conf
-from . import signals, sql
+from . import sql
 from .signals import Finding
 
 # Cardinal's "competitive" methods (R018): OCDS open and selective (our invited tendering, 邀请招标).
@@ -32,11 +33,14 @@ COMPETITIVE = (ProcurementMethod.OPEN, ProcurementMethod.INVITED)
 MARGIN = Decimal("0.000001")
 
 
-def section_outcomes(*, sections: str, section_params: list, every: bool = False) -> list[dict]:
+def section_outcomes(*, sections: str, section_params: list, per_bid: bool = False) -> list[dict]:
     """Per section where R018, R024, R035, R036 or CAP can be raised, or a price signal can be found (``ladder``,
     ``same``: the candidates of ``signals.prices``): its project, method, base, winner, and the facts of its bids
-    those flags read: one aggregate over the stored bid facts (``facts``), in index order."""
-    from ..models import BidFact
+    those flags read. A section whose bids were all valid or not opened reads them from its ``SectionFact`` row
+    (the award decides which of its two lowest prices is the winner's); one with a bid rejected by the evaluation,
+    or whose row says its bids are needed (``per_bid``; every section with ``per_bid=True``), from its ``BidFact``
+    rows, one aggregate over those sections only."""
+    from ..models import BidFact, SectionFact
 
     opened, revoked = f"f.state = '{Bid.State.OPENED}'", f"f.state = '{Bid.State.REVOKED}'"
     # Disqualified: rejected by the evaluation, or not decrypted through the bidder's fault (撤销) — both are
@@ -46,63 +50,66 @@ def section_outcomes(*, sections: str, section_params: list, every: bool = False
     r024, r035 = conf.flag("R024")["threshold"], max(int(conf.flag("R035")["threshold"]), 1)
     cap = Decimal(str(conf.flag("CAP")["ratio"]))
     close = "" if r024 is None else "AND o.next_valid - o.winner_price <= %s * o.winner_price"
+    lowest, second = sql.stored_number("t.lowest"), sql.stored_number("t.second")
+    need = "" if per_bid else (f"WHERE t.per_bid OR t.section_id IN (SELECT r.section_id FROM i "
+                               f"JOIN {Bid._meta.db_table} r ON r.id = i.bid_id)")
 
-    # The price signals' first pass, in the same pass: the cap's row (bid 0, no bidder) counts only there.
-    ladder, same = signals.price_candidates("b.approx", "b.lower1", "b.lower2")
-
-    def aggregate(repeated: bool) -> str:
-        """Per section, in the index's order (each bid's validity computed once: ``OFFSET 0`` keeps the subquery
-        whole). Where no bidder has two received bids in the section (``repeated`` false, the usual case), counting
-        the bidders needs no per-section sort: a count of rows is the count of distinct bidders."""
-        distinct = "DISTINCT " if repeated else ""
-        where = "" if every else f"AND f.section_id IN ({sections})"
-        return f"""
-            SELECT b.section_id,
-                   COUNT({distinct}b.org) AS tenderers,
-                   COUNT({distinct}CASE WHEN {valid} THEN b.org END) AS valid_tenderers,
-                   COUNT({distinct}CASE WHEN {disqualified} AND NOT ({winner}) THEN b.org END) AS disqualified_others,
-                   MIN(CASE WHEN {valid} AND {winner} THEN b.price END) AS winner_price,
-                   MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END) AS next_valid,
-                   MIN(CASE WHEN {valid} THEN b.price END) AS lowest_valid,
-                   MIN(CASE WHEN {disqualified} THEN b.price END) AS lowest_disqualified,
-                   COUNT({distinct}CASE WHEN {valid} AND NOT ({winner}) THEN b.org END) AS valid_others,
-                   MAX(CASE WHEN {ladder} THEN 1 ELSE 0 END) AS ladder,
-                   MAX(CASE WHEN {same} THEN 1 ELSE 0 END) AS same
-            FROM (SELECT f.section_id, f.organisation_id AS org, {sql.stored_number("f.price")} AS price,
-                         f.approx, f.lower1, f.lower2,
-                         CASE WHEN {opened} AND NOT {rejected} THEN 1 ELSE 0 END AS valid,
-                         CASE WHEN ({opened} AND {rejected}) OR {revoked} THEN 1 ELSE 0 END AS disqualified
-                  FROM {BidFact._meta.db_table} f
-                  WHERE f.repeated = {"TRUE" if repeated else "FALSE"} {where}
-                  {sql.no_pushdown()}) b
-            LEFT JOIN {Award._meta.db_table} a ON a.section_id = b.section_id
-            GROUP BY b.section_id"""
+    def from_bids(column: str, from_facts: str) -> str:
+        return f"CASE WHEN x.section_id IS NULL THEN {from_facts} ELSE x.{column} END AS {column}"
 
     query = f"""
         WITH i AS ({sql.invalid_bids_sql()}),
-        o AS ({aggregate(False)} UNION ALL {aggregate(True)})
-        SELECT s.id, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type,
-               a.organisation_id, a.amount, COALESCE(o.tenderers, 0), COALESCE(o.valid_tenderers, 0),
-               COALESCE(o.disqualified_others, 0), o.winner_price, o.next_valid, o.lowest_valid,
-               o.lowest_disqualified, COALESCE(o.valid_others, 0), COALESCE(o.ladder, 0), COALESCE(o.same, 0)
-        FROM {Section._meta.db_table} s JOIN {Project._meta.db_table} p ON p.id = s.project_id
-        LEFT JOIN {Award._meta.db_table} a ON a.section_id = s.id
-        LEFT JOIN o ON o.section_id = s.id
-        WHERE s.id IN ({sections}) AND (o.ladder = 1 OR o.same = 1
-            OR (p.procurement_method IN ({", ".join("%s" for _ in COMPETITIVE)}) AND o.tenderers = 1)
-            OR (a.organisation_id IS NOT NULL AND (
+        t AS (SELECT * FROM {SectionFact._meta.db_table} WHERE section_id IN ({sections})),
+        x AS (
+            SELECT b.section_id,
+                   COUNT(DISTINCT b.org) AS tenderers,
+                   COUNT(DISTINCT CASE WHEN {valid} THEN b.org END) AS valid_tenderers,
+                   COUNT(DISTINCT CASE WHEN {disqualified} AND NOT ({winner}) THEN b.org END) AS disqualified_others,
+                   MIN(CASE WHEN {valid} AND {winner} THEN b.price END) AS winner_price,
+                   MIN(CASE WHEN {valid} AND NOT ({winner}) THEN b.price END) AS next_valid,
+                   MIN(CASE WHEN {valid} THEN b.price END) AS lowest_valid,
+                   MIN(CASE WHEN {disqualified} THEN b.price END) AS lowest_disqualified
+            FROM (SELECT f.section_id, f.organisation_id AS org, {sql.stored_number("f.price")} AS price,
+                         CASE WHEN {opened} AND NOT {rejected} THEN 1 ELSE 0 END AS valid,
+                         CASE WHEN ({opened} AND {rejected}) OR {revoked} THEN 1 ELSE 0 END AS disqualified
+                  FROM {BidFact._meta.db_table} f WHERE f.section_id IN (SELECT t.section_id FROM t {need})
+                  {sql.no_pushdown()}) b
+            LEFT JOIN {Award._meta.db_table} a ON a.section_id = b.section_id
+            GROUP BY b.section_id),
+        o AS (
+            SELECT s.id AS section, s.project_id, p.procurement_method, p.region, s.base_amount, s.base_type,
+                   a.organisation_id AS winner, a.amount AS award_amount,
+                   {from_bids("tenderers", "t.tenderers")}, {from_bids("valid_tenderers", "t.opened")},
+                   {from_bids("disqualified_others", "0")},
+                   {from_bids("winner_price", f"CASE WHEN a.organisation_id = t.lowest_organisation_id THEN {lowest} "
+                                              f"WHEN a.organisation_id = t.second_organisation_id THEN {second} END")},
+                   {from_bids("next_valid", f"CASE WHEN a.organisation_id = t.lowest_organisation_id THEN {second} "
+                                            f"WHEN a.organisation_id IS NOT NULL THEN {lowest} END")},
+                   {from_bids("lowest_valid", lowest)}, {from_bids("lowest_disqualified", "NULL")},
+                   CASE WHEN t.ladder THEN 1 ELSE 0 END AS ladder, CASE WHEN t.same THEN 1 ELSE 0 END AS same
+            FROM t JOIN {Section._meta.db_table} s ON s.id = t.section_id
+            JOIN {Project._meta.db_table} p ON p.id = s.project_id
+            LEFT JOIN {Award._meta.db_table} a ON a.section_id = s.id LEFT JOIN x ON x.section_id = s.id)
+        SELECT o.section, o.project_id, o.procurement_method, o.region, o.base_amount, o.base_type, o.winner,
+               o.award_amount, o.tenderers, o.valid_tenderers, o.disqualified_others, o.winner_price, o.next_valid,
+               o.lowest_valid, o.lowest_disqualified, o.ladder, o.same
+        FROM o
+        WHERE o.ladder = 1 OR o.same = 1
+            OR (o.procurement_method IN ({", ".join("%s" for _ in COMPETITIVE)}) AND o.tenderers = 1)
+            OR (o.winner IS NOT NULL AND (
                 (o.winner_price > 0 AND o.next_valid >= o.winner_price {close})
                 OR (o.valid_tenderers = 1 AND o.winner_price IS NOT NULL AND o.disqualified_others >= %s)
                 OR (o.lowest_disqualified IS NOT NULL
                     AND (o.lowest_valid IS NULL OR o.lowest_disqualified < o.lowest_valid))
-                OR (s.base_type IN (%s, %s) AND s.base_amount <> 0 AND a.amount >= %s * s.base_amount))))"""
-    params = ([] if every else section_params * 2) + section_params + list(COMPETITIVE)
+                OR (o.base_type IN (%s, %s) AND o.base_amount <> 0 AND o.award_amount >= %s * o.base_amount)))
+        ORDER BY o.section"""
+    params = section_params + list(COMPETITIVE)
     if r024 is not None:
         params.append(Decimal(str(r024)) * (1 + MARGIN))
     params += [r035, BaseType.PRICE_CAP, BaseType.BUDGET, cap * (1 - MARGIN)]
     names = ["section", "project", "method", "region", "base_amount", "base_type", "winner", "award_amount",
              "tenderers", "valid_tenderers", "disqualified_others", "winner_price", "next_valid", "lowest_valid",
-             "lowest_disqualified", "valid_others", "ladder", "same"]
+             "lowest_disqualified", "ladder", "same"]
 
     def decimal(value):
         return None if value is None else Decimal(str(value))
@@ -214,24 +221,47 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def platform_flags(*, today: dt.date) -> list[Finding]:
-    """REPEAT_WINNER and FAILURE_RATE over the whole platform (recomputed on every run): two aggregate queries."""
+def _repeat_pairs(section_ids: list[int]) -> tuple[str, list]:
+    """SQL of the ``(tenderer, winner)`` pairs whose repeated-winner flag an incremental run recomputes: those of the
+    awards of the sections in hand, and those of the unhandled flags stored (each may have lost an award since).
+    Wins are only added with a section's award, which makes the section due, and only lost as time passes: no
+    other pair can change."""
+    from ..models import Lead
+
+    award, section, project = Award._meta.db_table, Section._meta.db_table, Project._meta.db_table
+    lead, named = Lead._meta.db_table, Lead.organisations.through._meta.db_table
+    only, params = sql.in_list("s.id", section_ids)
+    return (f"SELECT p.tenderer_id AS tenderer, a.organisation_id AS winner FROM {award} a "
+            f"JOIN {section} s ON s.id = a.section_id JOIN {project} p ON p.id = s.project_id WHERE {only} "
+            f"UNION SELECT l.organisation_id, n.organisation_id FROM {lead} l JOIN {named} n ON n.lead_id = l.id "
+            f"WHERE l.code = 'REPEAT_WINNER' AND l.state = '{Lead.State.NEW}'", params)
+
+
+def platform_flags(*, today: dt.date, sections: list[int] | None = None) -> list[Finding]:
+    """REPEAT_WINNER and FAILURE_RATE over the whole platform: two aggregate queries. With ``sections`` (an
+    incremental run) REPEAT_WINNER is recomputed only for the pairs those sections' awards or the stored flags
+    name (``_repeat_pairs``); FAILURE_RATE, whose shares also move as sections age out of its window, always."""
     findings = []
     award, section, project = Award._meta.db_table, Section._meta.db_table, Project._meta.db_table
     repeat = conf.flag("REPEAT_WINNER")
     since = today - relativedelta(months=int(repeat["months"]))
+    pairs, params = "", []
+    if sections is not None:
+        pairs_sql, params = _repeat_pairs(sections)
+        pairs = f"JOIN ({pairs_sql}) q ON q.winner = a.organisation_id AND q.tenderer = p.tenderer_id"
     # Every award of a (tenderer, winner) pair with at least ``wins`` awards since then, oldest first.
     rows = sql.fetch(f"""
         SELECT tenderer, winner, project, wins FROM (
             SELECT p.tenderer_id AS tenderer, a.organisation_id AS winner, s.project_id AS project, a.awarded_at,
                    a.id, COUNT(*) OVER (PARTITION BY p.tenderer_id, a.organisation_id) AS wins
-            FROM {award} a JOIN {section} s ON s.id = a.section_id JOIN {project} p ON p.id = s.project_id
+            FROM {award} a JOIN {section} s ON s.id = a.section_id JOIN {project} p ON p.id = s.project_id {pairs}
             WHERE a.awarded_at >= %s) w
-        WHERE wins >= %s ORDER BY tenderer, winner, awarded_at, id""", [_day_start(since), int(repeat["wins"])])
-    pairs: dict[tuple[int, int], list[int]] = {}
+        WHERE wins >= %s ORDER BY tenderer, winner, awarded_at, id""",
+        params + [_day_start(since), int(repeat["wins"])])
+    by_pair: dict[tuple[int, int], list[int]] = {}
     for tenderer, winner, project_id, _wins in rows:
-        pairs.setdefault((tenderer, winner), []).append(project_id)
-    for (tenderer, winner), projects in pairs.items():
+        by_pair.setdefault((tenderer, winner), []).append(project_id)
+    for (tenderer, winner), projects in by_pair.items():
         findings.append(Finding(code="REPEAT_WINNER", key=f"REPEAT_WINNER:{tenderer}:{winner}",
                                 organisation_id=tenderer, organisation_ids=[winner], value=Decimal(len(projects)),
                                 evidence={"projects": projects, "since": since.isoformat(), "tenderer": tenderer}))

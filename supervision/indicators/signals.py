@@ -1,11 +1,11 @@
 """Collusion signals (TL 40) over the bids of sections whose opening is over: set-based, over the stored facts.
 
-Each bid yields values (its upload address, installation id, project manager, price, the submitter's phone, the
-agent named in its summary; each document's hash and authors), stored once as ``BidValue`` rows (``facts``). A
-signal is a (section, indicator, value) shared by bids of two or more bidders: one ordered pass over the covering
-index finds the (section, indicator, digest) groups naming two or more bidders, and only their rows are read, with
-their evidence. Prices in a regular pattern are found with window functions over each section's prices in the order
-the ``BidFact`` index keeps them.
+Each bid yields values (its upload address, installation id, project manager, the submitter's phone, the agent named
+in its summary; each document's hash and authors); when a section is scanned the values two or more of its bidders
+share are kept as ``BidValue`` rows (``facts``): a signal is such a (section, indicator, value), read with its
+evidence. Prices in a regular pattern and identical prices are decided with window functions over the prices of the
+sections whose first pass (``SectionFact.ladder``, ``same``) found a candidate, in the order the ``BidFact`` index
+keeps them.
 """
 
 from collections import defaultdict
@@ -34,37 +34,16 @@ class Finding:
     evidence: dict = field(default_factory=dict)
 
 
-def _grouped(query: str, sections: str, params: list, *, every: bool) -> str:
-    """``query`` (a grouping over stored facts, ``section_id`` among its columns) restricted to ``sections``: after
-    the grouping when ``every`` section is in hand (one ordered pass over the covering index, the few groups found
-    then filtered), before it otherwise (the index read for those sections only). ``query`` contains ``{where}``."""
-    if every:
-        return (f"SELECT * FROM ({query.format(where='')} {sql.no_pushdown()}) AS g "
-                f"WHERE g.section_id IN ({sections})")
-    return query.format(where=f"WHERE section_id IN ({sections})")
-
-
-def shared_values(*, sections: str, section_params: list, every: bool = False) -> list[Finding]:
+def shared_values(*, sections: str, section_params: list) -> list[Finding]:
     """Signals of the selected sections whose value is shared by two or more bidders, with their evidence: the
-    stored values grouped by (section, indicator, digest) in index order, the groups naming two or more bidders kept,
-    then their rows read and grouped by the value itself."""
+    shared values were kept when the sections were scanned (``facts``); their rows are grouped here by section,
+    indicator and value."""
     from ..models import BidValue
 
-    values = BidValue._meta.db_table
-    found = sql.fetch(_grouped(f"SELECT section_id, kind, digest FROM {values} {{where}} "
-                               f"GROUP BY section_id, kind, digest HAVING MIN(organisation_id) <> MAX(organisation_id)",
-                               sections, section_params, every=every), section_params)
-    if not found:
-        return []
-    # The rows of those groups only, by the index (a join of the groups found against every row would scan them all).
-    rows = []
-    for start in range(0, len(found), 5000):
-        groups_sql, groups_params = sql.rows_of(("section_id", "kind", "digest"), found[start:start + 5000])
-        rows += sql.fetch(f"{groups_sql} SELECT v.section_id, v.bid_id, v.organisation_id, v.kind, v.value FROM g "
-                          f"JOIN {values} v ON v.section_id = g.section_id AND v.kind = g.kind "
-                          f"AND v.digest = g.digest", groups_params)
     groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
-    for section, bid_id, org, kind, value in rows:
+    for section, bid_id, org, kind, value in sql.fetch(
+            f"SELECT section_id, bid_id, organisation_id, kind, value FROM {BidValue._meta.db_table} "
+            f"WHERE section_id IN ({sections})", section_params):
         groups[(section, facts.VALUE_CODES[kind], value)].append((bid_id, org))
     return [_finding(code, section, value, members) for (section, code, value), members in sorted(groups.items())
             if len({org for _, org in members}) > 1]
@@ -78,33 +57,17 @@ def _finding(code: str, section: int, value: str, members: list[tuple[int, int]]
 
 
 def _points() -> str:
-    """The price points of the stored facts: the opened bids' prices and the caps (bid 0)."""
+    """The price points of the stored facts: the opened bids' prices and the caps (bid 0); ``price`` to compute
+    with, ``exact`` as stored (as the bid wrote it)."""
     from ..models import BidFact
 
-    return (f"SELECT section_id, bid_id, organisation_id, {sql.stored_number('price')} AS price "
+    return (f"SELECT section_id, bid_id, organisation_id, {sql.stored_number('price')} AS price, price AS exact "
             f"FROM {BidFact._meta.db_table} WHERE (state = '{Bid.State.OPENED}' OR bid_id = 0) AND price IS NOT NULL")
-
-
-def price_candidates(price: str, lower1: str, lower2: str) -> tuple[str, str]:
-    """SQL conditions on a price point and the two next lower ones (floats) that hold wherever that point ends two
-    equal steps (a price pattern can start there), and wherever it is less than a fen above the next lower one (an
-    identical price can be there): a superset, decided exactly (``prices``) on the sections where they hold.
-
-    Equal after rounding to the fen (or to ``ratio_places`` for a ratio) means at most a fen (a unit of those
-    places) apart; 1% more, and 10⁻¹² of the values compared, cover the floats' rounding (about 10⁻¹⁶ of them)."""
-    settings = conf.signals()
-    need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
-    a, b, c = price, lower1, lower2
-    ladder = "TRUE" if need < 3 else (
-        f"(ABS(({a} - {b}) - ({b} - {c})) <= 0.0101 + 1e-12 * ABS({a}) "
-        f"OR ABS({a} / NULLIF({b}, 0) - {b} / NULLIF({c}, 0)) <= {Decimal(10) ** -places * Decimal('1.01')} "
-        f"+ 1e-12 * ABS({a} / NULLIF({b}, 0)))")
-    return ladder, f"{a} - {b} <= 0.0101 + 1e-12 * ABS({a})"
 
 
 def prices(*, ladders: list[int], identical: list[int]) -> list[Finding]:
     """Prices in a regular pattern in the sections ``ladders`` and identical prices in the sections ``identical``
-    (the candidates :func:`price_candidates` found), decided exactly, in ``numeric``."""
+    (the candidates ``facts.price_candidates`` found when they were scanned), decided exactly, in ``numeric``."""
     settings = conf.signals()
     need, places = int(settings["pattern_min_points"]), int(settings["ratio_places"])
     return _price_patterns(ladders, need=need, places=places) + _identical_prices(identical)
@@ -153,12 +116,13 @@ def _price_patterns(section_ids: list[int], *, need: int, places: int) -> list[F
         return []
     matched, matched_params = sql.in_list("section_id", sorted({row[0] for row in found}))
     ordered = defaultdict(list)
-    for section_id, bid_id, org, value in sql.fetch(f"SELECT * FROM ({points}) p WHERE {matched}", matched_params):
-        ordered[section_id].append((Decimal(str(value)), bid_id, org))
+    for section_id, bid_id, org, value, exact in sql.fetch(f"SELECT * FROM ({points}) p WHERE {matched}",
+                                                           matched_params):
+        ordered[section_id].append((Decimal(str(value)), bid_id, org, Decimal(str(exact))))
     findings, seen = [], set()
     for section_id, kind, step, first, last in found:
-        run = sorted(ordered[section_id])[first - 1:last]
-        organisations = sorted({org for _, _, org in run if org is not None})
+        run = sorted(ordered[section_id], key=lambda point: point[:2])[first - 1:last]
+        organisations = sorted({org for _, _, org, _ in run if org is not None})
         if len(organisations) < 2 or (section_id, kind) in seen:
             continue
         seen.add((section_id, kind))
@@ -166,8 +130,8 @@ def _price_patterns(section_ids: list[int], *, need: int, places: int) -> list[F
             code="price_pattern", key=f"price_pattern:{section_id}:{kind}", section_id=section_id,
             organisation_ids=organisations, value=Decimal(str(step)),
             evidence={"pattern": kind, "step": format(Decimal(str(step)), "f"),
-                      "bids": [b for _, b, _ in run if b], "prices": [format(p, "f") for p, _, _ in run],
-                      "price_cap": [format(p, "f") for p, b, _ in run if not b]}))
+                      "bids": [b for _, b, _, _ in run if b], "prices": [format(p, "f") for _, _, _, p in run],
+                      "price_cap": [format(p, "f") for _, b, _, p in run if not b]}))
     return findings
 
 

@@ -5,6 +5,8 @@ PostgreSQL the per-bid values of every signal are extracted in one scan (``LATER
 ``UNION ALL`` of the same expressions (``facts``).
 """
 
+import json
+
 from django.db import connection
 
 from trading.models import Bid, Project, Section, Status
@@ -20,11 +22,13 @@ def postgres() -> bool:
 
 
 def json_text(column: str, *path: str) -> tuple[str, list]:
-    """The text at ``path`` inside a JSON column, as SQL and its parameters."""
+    """The text at ``path`` inside a JSON column, as SQL and its parameters. On SQLite each key is quoted as JSON
+    (non-ASCII escaped, as Django's JSONField stores it and as its own lookups write the path): SQLite before 3.45
+    compares a key with the stored text, escapes and all."""
     if postgres():
         arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
         return f"({column}{arrows})", list(path)
-    return f"json_extract({column}, %s)", ["$" + "".join(f'."{key}"' for key in path)]
+    return f"json_extract({column}, %s)", ["$" + "".join(f".{json.dumps(key)}" for key in path)]
 
 
 def number(text_sql: str) -> str:
@@ -32,6 +36,18 @@ def number(text_sql: str) -> str:
     if postgres():
         return f"CAST(NULLIF({text_sql}, '') AS numeric)"
     return f"CAST(NULLIF({text_sql}, '') AS REAL)"
+
+
+def exact_number(text_sql: str) -> str:
+    """A decimal number from a text expression as an ``ExactDecimalField`` keeps it (NULL when empty): ``numeric``
+    on PostgreSQL, the text itself on SQLite."""
+    return number(text_sql) if postgres() else f"NULLIF({text_sql}, '')"
+
+
+def exact_money(column: str) -> str:
+    """A stored money column (two places) as an ``ExactDecimalField`` keeps it: as is on PostgreSQL, its text with
+    two places on SQLite (where 1000000.00 is stored as the integer 1000000)."""
+    return column if postgres() else money_text(column)
 
 
 def stored_number(column: str) -> str:
@@ -56,21 +72,17 @@ def money_text(number_sql: str) -> str:
 
 
 def in_list(column: str, ids: list[int]) -> tuple[str, list]:
+    """``column`` among ``ids``, one parameter whatever their number (an array; a JSON array on SQLite)."""
     if postgres():
         return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join('%s' for _ in ids)})", list(ids)
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
 
-def rows_of(columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...] | None = None) -> tuple[str, list]:
-    """``WITH g(columns)``: ``rows`` as a table to join against — one array per column on PostgreSQL (``unnest``;
-    ``types`` of the columns, bigint by default), a ``VALUES`` list on SQLite."""
-    names = ", ".join(columns)
+def id_rows(ids: list[int]) -> tuple[str, list]:
+    """``SELECT`` of ``ids`` as rows, to use where a subquery selects sections; one parameter."""
     if postgres():
-        arrays = ", ".join(f"%s::{kind}[]" for kind in types or ["bigint"] * len(columns))
-        return (f"WITH g({names}) AS (SELECT * FROM unnest({arrays}))",
-                [[row[n] for row in rows] for n in range(len(columns))])
-    values = ", ".join("(" + ", ".join("%s" for _ in columns) + ")" for _ in rows)
-    return f"WITH g({names}) AS (VALUES {values})", [value for row in rows for value in row]
+        return "SELECT unnest(CAST(%s AS bigint[]))", [list(ids)]
+    return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
 
 
 def json_compared(table: str, columns: tuple[str, ...], documents: str, *, key: str = "key",

@@ -5,6 +5,8 @@ are computed only for sections whose opening is over (nothing reveals bidders be
 evidence that raised it; ``key`` makes the computation idempotent (the same finding is stored once).
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -81,41 +83,48 @@ class SectionScan(models.Model):
 
 
 class BidValue(models.Model):
-    """One value a bid yields for a shared-value signal (its upload address, installation, project manager,
-    submitter's phone, agent; each document's hash and authors), stored when its section is scanned so that a full
-    run groups stored values instead of re-reading every bid. ``digest`` is a 64-bit hash of ``value``: the covering
-    index groups by it (a value of any length fits), equal digests are then checked by the value itself.
+    """One value a bid shares with a bid of another bidder of its section, for a shared-value signal (its upload
+    address, installation, project manager, submitter's phone, agent; each document's hash and authors): when a
+    section is scanned, every value of its bids is compared and only those two or more bidders share are kept
+    (``indicators.facts``). These rows are a section's shared-value signals with their evidence.
 
     ``bid_id`` and ``organisation_id`` are the ids as recorded (bids are never deleted once opened)."""
 
     section = models.ForeignKey("trading.Section", on_delete=models.CASCADE, related_name="+", db_index=False,
                                 db_constraint=False)
     kind = models.PositiveSmallIntegerField()  # position in indicators.facts.VALUE_CODES
-    digest = models.BigIntegerField()
     organisation_id = models.BigIntegerField()
     bid_id = models.BigIntegerField()
     value = models.TextField()
 
     class Meta:
-        indexes = [models.Index(fields=["section", "kind", "digest", "organisation_id", "bid_id"],
-                                name="bidvalue_group")]
+        indexes = [models.Index(fields=["section", "kind"], name="bidvalue_section")]
 
     def __str__(self) -> str:
         return f"{self.section_id}/{self.kind}: {self.value}"
 
 
 class ExactDecimalField(models.DecimalField):
-    """``numeric`` without a fixed scale on PostgreSQL: a price stored as a bid wrote it (500000 stays 500000, the
-    evidence shows what the bid said); ``max_digits``/``decimal_places`` elsewhere."""
+    """A price stored as a bid wrote it (500000 stays 500000, 980100.00 stays 980100.00: the evidence shows what the
+    bid said): ``numeric`` without a fixed scale on PostgreSQL, text on SQLite (whose NUMERIC affinity would keep
+    980100.00 as the integer 980100). SQL computes with it through ``indicators.sql.stored_number``."""
 
     def db_type(self, connection):
-        return "numeric" if connection.vendor == "postgresql" else super().db_type(connection)
+        return "numeric" if connection.vendor == "postgresql" else "text"
+
+    def get_internal_type(self) -> str:
+        return "TextField"  # no decimal conversion by the backend: ``from_db_value`` reads numeric and text alike
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Decimal(str(value))
 
 
 class BidFact(models.Model):
-    """One bid that reached the deadline, with its state and price (the red flags' per-section outcomes, the price
-    patterns and identical prices read these), and one row per price-capped section for its cap (``bid_id`` 0, no
-    organisation): stored when the section is scanned. The index keeps each section's points in price order."""
+    """One bid that reached the deadline, with its state and price, and one row per price-capped section for its cap
+    (``bid_id`` 0, no organisation): stored when the section is scanned. The red flags read these only for the
+    sections whose outcome ``SectionFact`` cannot give (rejected bids, revoked ones, a bidder with two bids); the
+    price signals for the sections where their first pass found a candidate. The index keeps each section's prices
+    in order."""
 
     section = models.ForeignKey("trading.Section", on_delete=models.CASCADE, related_name="+", db_index=False,
                                 db_constraint=False)
@@ -123,17 +132,37 @@ class BidFact(models.Model):
     organisation_id = models.BigIntegerField(null=True)
     state = models.CharField(max_length=24)
     price = ExactDecimalField(max_digits=18, decimal_places=2, null=True)
-    # For a price point (an opened bid's price or the cap): the price and the two next lower points' (in price,
-    # bid order) as floats, for the first pass of the price signals (decided on ``price``). None elsewhere.
-    approx = models.FloatField(null=True)
-    lower1 = models.FloatField(null=True)
-    lower2 = models.FloatField(null=True)
-    repeated = models.BooleanField(default=False)  # some bidder of the section has two or more received bids
 
     class Meta:
-        indexes = [models.Index(fields=["section", "price", "bid_id"],
-                                include=["organisation_id", "state", "approx", "lower1", "lower2", "repeated"],
-                                name="bidfact_order")]
+        indexes = [models.Index(fields=["section", "price", "bid_id"], include=["organisation_id", "state"],
+                                name="bidfact_prices")]
 
     def __str__(self) -> str:
         return f"{self.section_id}/{self.bid_id}: {self.price}"
+
+
+class SectionFact(models.Model):
+    """A section's order statistics, computed from its ``BidFact`` rows when it is scanned: what the per-section red
+    flags (R018, R024, R035, R036) read for a section whose outcome does not need its bids one by one, and the first
+    pass of the price signals. "Opened" bids are valid until an evaluation rejects one: a section with a rejected
+    bid (read at every run) or with ``per_bid`` set is computed from its bids instead (``indicators.flags``)."""
+
+    section = models.OneToOneField("trading.Section", primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                   db_constraint=False)
+    tenderers = models.PositiveIntegerField()  # bidders whose bids reached the deadline
+    opened = models.PositiveIntegerField()  # bidders with an opened bid
+    # The lowest and second-lowest opened bids with a price (in price, bid order) and their bidders.
+    lowest = ExactDecimalField(max_digits=18, decimal_places=2, null=True)
+    lowest_organisation_id = models.BigIntegerField(null=True)
+    second = ExactDecimalField(max_digits=18, decimal_places=2, null=True)
+    second_organisation_id = models.BigIntegerField(null=True)
+    # The outcome needs the bids themselves: a bidder has two received bids, a bid was revoked (disqualified), or
+    # three or more opened bids share the lowest price (the winner's price is then not among the two kept).
+    per_bid = models.BooleanField()
+    # First pass of the price signals (floats, a superset): a price point ends two equal steps (``ladder``), or lies
+    # less than a fen above the next lower one (``same``); decided exactly by ``indicators.signals.prices``.
+    ladder = models.BooleanField()
+    same = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"{self.section_id}: {self.tenderers} tenderers, lowest {self.lowest}"

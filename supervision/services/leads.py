@@ -29,7 +29,7 @@ from ..indicators import facts, flags, signals, sql
 from ..indicators.catalogue import BY_CODE
 from ..models import Lead, SectionScan
 
-BATCH = 500
+BATCH = 5000  # sections per incremental pass (one array parameter)
 VALUE_PLACES = Decimal("0.000001")  # Lead.value's decimal places
 
 
@@ -48,11 +48,11 @@ def _stale_sections(now: dt.datetime, *, rebuild: bool) -> list[int]:
     return sorted(row[0] for row in sql.fetch(*query))
 
 
-def _findings_of(sections_sql: str, params: list, *, every: bool = False) -> list[signals.Finding]:
-    """Every signal and section/project flag of the sections ``sections_sql`` selects (``every``: all that are
-    eligible, each indicator one pass over all stored facts)."""
-    found = signals.shared_values(sections=sections_sql, section_params=params, every=every)
-    outcomes = flags.section_outcomes(sections=sections_sql, section_params=params, every=every)
+def _findings_of(sections_sql: str, params: list, *, per_bid: bool = False) -> list[signals.Finding]:
+    """Every signal and section/project flag of the sections ``sections_sql`` selects (``per_bid``: every section's
+    outcome from its bids, not from its section facts — the same leads, found the slow way)."""
+    found = signals.shared_values(sections=sections_sql, section_params=params)
+    outcomes = flags.section_outcomes(sections=sections_sql, section_params=params, per_bid=per_bid)
     found += signals.prices(ladders=[row["section"] for row in outcomes if row["ladder"]],
                             identical=[row["section"] for row in outcomes if row["same"]])
     found += signals.bond_accounts(sections=sections_sql, section_params=params)
@@ -60,16 +60,16 @@ def _findings_of(sections_sql: str, params: list, *, every: bool = False) -> lis
     return found + flags.project_flags(sql.projects_of(sections_sql, params))
 
 
-def _findings(section_ids: list[int], *, now: dt.datetime, full: bool) -> list[signals.Finding]:
-    """A full run reads the facts of every eligible section in one pass; an incremental one those of the changed
-    sections, in batches."""
+def _findings(section_ids: list[int], *, now: dt.datetime, full: bool, per_bid: bool) -> list[signals.Finding]:
+    """A full run reads the facts of every eligible section; an incremental one those of the sections just
+    extracted (eligible by construction), in batches, and the repeated winners of their awards."""
     if full:
-        found = _findings_of(*sql.eligible_sections(now), every=True)
-    else:
-        found = []
-        for start in range(0, len(section_ids), BATCH):
-            found += _findings_of(*sql.eligible_sections(now, section_ids[start:start + BATCH]))
-    return found + flags.platform_flags(today=today())
+        return (_findings_of(*sql.eligible_sections(now), per_bid=per_bid)
+                + flags.platform_flags(today=today()))
+    found = []
+    for start in range(0, len(section_ids), BATCH):
+        found += _findings_of(*sql.id_rows(section_ids[start:start + BATCH]), per_bid=per_bid)
+    return found + flags.platform_flags(today=today(), sections=section_ids)
 
 
 def _chunks(items: list, size: int = 5000):
@@ -92,18 +92,23 @@ def _stored(by_key: dict[str, signals.Finding]) -> dict[str, tuple]:
     return stored
 
 
-def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
-           full: bool) -> tuple[int, int]:
-    """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
+def _placed(new: list[signals.Finding]) -> dict[int, str]:
+    """Name the project of the new section findings that lack it; project → region of the new findings."""
     section_project = {}
-    for chunk in _chunks(sorted({f.section_id for f in found if f.section_id and not f.project_id})):
+    for chunk in _chunks(sorted({f.section_id for f in new if f.section_id and not f.project_id})):
         section_project.update(Section.objects.filter(pk__in=chunk).values_list("pk", "project_id"))
-    for finding in found:
+    for finding in new:
         if finding.section_id and not finding.project_id:
             finding.project_id = section_project[finding.section_id]
     regions = {}
-    for chunk in _chunks(sorted({f.project_id for f in found if f.project_id})):
+    for chunk in _chunks(sorted({f.project_id for f in new if f.project_id})):
         regions.update(Project.objects.filter(pk__in=chunk).values_list("pk", "region"))
+    return regions
+
+
+def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.datetime,
+           full: bool) -> tuple[int, int]:
+    """Create the new leads, refresh the unhandled ones, remove unhandled ones of these sections no longer found."""
     by_key = {f.key: f for f in found}
     existing = _stored(by_key)  # key → (pk, state, unchanged)
     # An unhandled lead found again is rewritten only when its value or evidence changed.
@@ -111,13 +116,16 @@ def _store(found: list[signals.Finding], *, section_ids: list[int], now: dt.date
                  for key, (pk, state, unchanged) in existing.items() if state == Lead.State.NEW and not unchanged]
     Lead.objects.bulk_update(refreshed, ["value", "evidence"], batch_size=1000)
     new = [f for f in found if f.key not in existing]
-    created = _create(new, regions=regions, now=now)
+    created = _create(new, regions=_placed(new), now=now)
     # What a run no longer finds goes, unless a regulator handled it: every platform-wide flag, and the leads of
     # the sections (and their projects) the run computed.
     platform_codes = ["REPEAT_WINNER", "FAILURE_RATE"]
     unhandled = Lead.objects.filter(state=Lead.State.NEW)
     if full:
-        candidates = list(unhandled.values_list("pk", "key").iterator(5000))
+        # Every unhandled lead is found again or new, unless some are no longer found: only then read them all.
+        again = sum(1 for _, state, _ in existing.values() if state == Lead.State.NEW)
+        candidates = [] if unhandled.count() == again + created else list(
+            unhandled.values_list("pk", "key").iterator(5000))
     else:
         candidates = []
         for chunk in _chunks(section_ids, BATCH):
@@ -175,17 +183,19 @@ def _scanned(section_ids: list[int], now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def leads_refresh(*, full: bool = False, rebuild: bool = False, now: dt.datetime | None = None) -> RefreshResult:
+def leads_refresh(*, full: bool = False, rebuild: bool = False, now: dt.datetime | None = None,
+                  per_bid: bool = False) -> RefreshResult:
     """Compute the signals and red flags of the sections whose opening is over and store them as leads.
 
     First the facts of the sections new or changed since their scan are extracted from their bids (``rebuild``:
     of every eligible section); then the indicators are computed from the stored facts — of those sections only,
-    or of every eligible section (``full``)."""
+    or of every eligible section (``full``). ``per_bid`` computes every section's red flags from its bids instead
+    of its section facts (the same leads, slower: the check of the fast path)."""
     now = now or timezone.now()
     sql.analytic_session()
     section_ids = _stale_sections(now, rebuild=rebuild)
     facts.extract(section_ids)
-    found = _findings(section_ids, now=now, full=full or rebuild)
+    found = _findings(section_ids, now=now, full=full or rebuild, per_bid=per_bid)
     created, removed = _store(found, section_ids=section_ids, now=now, full=full or rebuild)
     _scanned(section_ids, now)
     result = RefreshResult(sections=len(section_ids), found=len(found), created=created, removed=removed)

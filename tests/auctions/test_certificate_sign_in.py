@@ -100,6 +100,24 @@ async def test_a_valid_certificate_signs_in_and_then_bids(cas):
     await again.disconnect()
 
 
+async def test_an_sm2_certificate_signs_in_with_an_sm2_signature_of_the_challenge(sm2_cas):
+    """The hall verifies the challenge's signature with the registered certificate's key, SM2/SM3 for an SM2
+    certificate (made here as the bidder tool makes it: a browser cannot sign with SM2)."""
+    w, lot = await database_sync_to_async(listing)(key_files_allowed=False)
+    bidder = w.bidders[0]
+    certificate, key = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    await database_sync_to_async(certificate_register)(user=bidder, certificate_pem=pem(certificate))
+
+    hall = await connect(bidder, lot.pk)
+    challenge = (await until(hall, "hello"))["sign_in"]["challenge"]
+    await hall.send_json_to({"type": "sign_in", "signature": signed(sealing.keypair_generate("gm"), challenge)})
+    assert not (await until(hall, "signed_in"))["ok"]
+    await hall.send_json_to({"type": "sign_in", "signature": signed(key, challenge)})
+    assert (await until(hall, "signed_in"))["ok"]
+    assert (await bid(hall, "10000000", "sm2"))["ok"]
+    await hall.disconnect()
+
+
 def _spoil(case: str, cas, bidder, key) -> None:
     """Registered while good; then time, the CA or the platform changes what the certificate is worth."""
     registered = BidderKey.objects.get(user=bidder, revoked_at=None)

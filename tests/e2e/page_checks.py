@@ -27,8 +27,10 @@ VISIBLE_ATTRS = ("placeholder", "title", "aria-label", "alt")
 
 _HEX = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
                   r"|\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b")
-# Identifiers people use as they are: certificate and reference numbers (SH-PBZJ-0001, SH-2026-0042).
-_IDENTIFIER = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)*-\d[\w-]*")
+# Identifiers people use as they are: certificate and reference numbers (SH-PBZJ-0001, SH-2026-0042), unified
+# social credit codes.
+_IDENTIFIER = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)*-\d[\w-]*"
+                         r"|\b[0-9A-HJ-NP-RT-UW-Y]{2}\d{6}[0-9A-HJ-NP-RT-UW-Y]{10}\b")
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|/[\w./-]*\w")
 # A file name's extension, as people see it in a file name or a list of accepted files (招标文件.pdf, .cer、.pem).
 _EXTENSION = re.compile(r"(?<![A-Za-z0-9])\.[A-Za-z][A-Za-z0-9]{1,4}\b")

@@ -3,7 +3,6 @@ sees it registered; an expired, a revoked, a foreign-CA and another organisation
 reason in Chinese, and the registered one stays. Screenshots under var/journeys/certificate-page/."""
 
 import datetime as dt
-import socket
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -20,15 +19,6 @@ from .journey import Journey
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def port_in_range() -> int:
-    """A free port of this worktree's range (8700-8799)."""
-    for port in range(8700, 8800):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 8700-8799")
-
-
 @pytest.fixture
 def trusted(tmp_path, settings):
     cas = [authority("测试省数字证书认证中心"), authority("测试国家电子认证服务中心")]
@@ -39,7 +29,7 @@ def trusted(tmp_path, settings):
 @pytest.fixture
 def server(transactional_db, tmp_path, settings, trusted):
     db = connection.settings_dict
-    daphne = Daphne(port=port_in_range(), env={
+    daphne = Daphne(env={
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "SUNSHINE_VAR_DIR": str(tmp_path / "var"), "CELERY_EAGER": "1", "EMBEDDED_SCHEDULER": "0",
         "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING", "DJANGO_ALLOW_ASYNC_UNSAFE": "",

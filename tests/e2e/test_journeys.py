@@ -534,3 +534,144 @@ def test_an_agency_creates_publishes_hosts_draws_publicises_and_awards(browser, 
     award, first = Award.objects.get(section=section), Candidate.objects.get(section=section, rank=1)
     assert project.status == Status.AWARDED
     assert (award.organisation, award.amount) == (first.organisation, first.price)
+
+
+def test_custodians_check_their_keys_hand_in_their_shares_and_the_opening_decrypts(browser, server, tmp_path,
+                                                                                   settings):
+    import base64
+    import json
+
+    from django.utils import timezone
+
+    import sealing
+    from audit.models import AuditEvent
+    from bidding_room import services as room
+    from bidding_room.models import OpeningSession
+    from tests import sealed
+    from tests.bidding_room.factories import opening_starts, sealed_opening
+    from tests.bidding_room.test_browser import key_file
+    from tests.bidding_room.test_opening import sign_in
+    from trading import storage
+    from trading.models import Bid, Custodian, Project
+
+    # given a published project that allows the custodians' backup decryption (EB 31), three sealed bids, and its
+    # opening key split among its agency, a regulator and the platform's security officer; the deadline an hour on
+    settings.VAR_DIR = tmp_path / "var"  # the server's: the platform's key that wraps the stored shares is there
+    catalogue_seed()
+    world = sealed_opening(bidders=3, decryption_minutes=60, objection_minutes=60)
+    ahead = timezone.now() + dt.timedelta(hours=1)
+    Project.objects.filter(pk=world.project.pk).update(bid_deadline=ahead, allow_backup_decryption=True)
+    OpeningSession.objects.filter(pk=world.session.pk).update(opens_at=ahead)
+    agency, regulator, officer = [c.user for c in Custodian.objects.filter(project=world.project)
+                                  .select_related("user").order_by("position")]
+    for person, name in ((agency, "钱代理"), (regulator, "孙监管"), (officer, "李安全"), *(
+            (p, f"投标人员{n}") for n, p in enumerate(world.bidders))):
+        chinese(person, name)
+    chinese_organisations()
+    project_url = f"/projects/{world.project.pk}/"
+    form, status = "form.custody-open", "form.custody-open .custody-status"
+
+    def open_with(page, key: str, passphrase: str = sealed.PASSPHRASE) -> None:
+        page.set_input_files(f"{form} .key-file", key)
+        page.fill(f"{form} .passphrase", passphrase)
+        page.click(f"{form} button")
+
+    trip = journey_of(browser, server, regulator, "custodian")
+    page = trip.page
+    try:
+        # when the regulator goes from its desk to the key check on the project page, and tries first with a public
+        # key file, then with a wrong passphrase, then with another custodian's key: each refused in the page, in
+        # Chinese, and nothing stored
+        trip.go("/accounts/dashboard/")
+        trip.step("desk-key-check")
+        page.click(f"a[href='{project_url}#custody']")
+        wait_for_js(page, "window.custodyPageReady === true")
+        trip.step("custody-before-deadline")
+        public = tmp_path / "regulator.pub.pem"
+        public.write_text(sealed.private_keys[regulator.pk].public_key.pem())
+        own = key_file(tmp_path, regulator)
+        for key, passphrase, refusal in ((str(public), sealed.PASSPHRASE, "不是加密的私钥文件"),
+                                         (own, "not the passphrase", "口令"),
+                                         (key_file(tmp_path, agency), sealed.PASSPHRASE, "不是您的份额对应的密钥")):
+            open_with(page, key, passphrase)
+            page.wait_for_selector(f"{status}:has-text('{refusal}')")
+        trip.step("key-check-refused")
+        mine = Custodian.objects.get(project=world.project, user=regulator)
+        assert mine.check_challenge is None and mine.key_proven_at is None
+        assert not AuditEvent.objects.filter(action="trading.custody.check_issue").exists()
+        # ... and then with its own key file and passphrase: the key check is opened in the browser and its key proven
+        open_with(page, own)
+        page.wait_for_selector("text=您的密钥已验证")
+        trip.step("key-proven")
+        assert Custodian.objects.get(pk=mine.pk).key_proven_at is not None
+
+        # the deadline passes, the room opens, the bidders sign in and release their keys; the third bid's stored
+        # file is damaged on the platform's disk while it is decrypted (a platform fault: not the bidder's), and then
+        # restored from the platform's copy
+        opening_starts(world)
+        room.session_open_due(session_id=world.session.pk)
+        for person in world.bidders:
+            sign_in(world, person)
+        room.decryption_start(session=world.session, user=world.agency)
+        for n, (person, bid) in enumerate(zip(world.bidders, world.bids, strict=True)):
+            path = storage.protected_path(bid.storage_path)
+            content_key = sealing.content_key_unwrap(path, key=sealed.private_keys[person.pk])
+            original = path.read_bytes()
+            if n == 2:  # a byte of the last chunk's tag (the trailer is 102 bytes for one chunk)
+                path.write_bytes(original[:-110] + bytes([original[-110] ^ 1]) + original[-109:])
+            room.key_release(session=world.session, user=person,
+                             content_key=base64.b64encode(content_key).decode())
+            path.write_bytes(original)
+        failed = Bid.objects.get(pk=world.bids[2].pk)
+        assert failed.state == Bid.State.SUBMITTED and failed.decrypt_bidder_fault is False, failed.decrypt_error
+
+        # the regulator's desk asks for its share; it hands it in: a share of another project's opening key is
+        # refused in the page first
+        trip.go("/accounts/dashboard/")
+        trip.step("desk-share")
+        page.click(f"a[href='{project_url}#custody']")
+        wait_for_js(page, "window.custodyPageReady === true")
+        trip.step("share-to-hand-in")
+        _sealed_key, others = sealing.key_split(sealing.keypair_generate("intl"), [
+            sealed.private_keys[regulator.pk].public_key, sealing.keypair_generate("intl").public_key], threshold=2)
+        foreign = tmp_path / "share-of-another-project.json"
+        foreign.write_text(json.dumps(others[0].to_dict()))
+        page.set_input_files(f"{form} .share-file", str(foreign))
+        open_with(page, own)
+        page.wait_for_selector(f"{status}:has-text('另一个项目')")
+        trip.step("share-refused")
+        assert Custodian.objects.get(pk=mine.pk).submitted_at is None
+        assert not AuditEvent.objects.filter(action="trading.custody.share_get").exists()
+        page.set_input_files(f"{form} .share-file", [])
+        open_with(page, own)
+        page.wait_for_selector("text=您的份额已提交")
+        trip.step("share-handed-in")
+        # the security officer hands in its share from the file it downloaded
+        officer_trip = journey_of(browser, server, officer, "custodian-officer")
+        officer_trip.go(project_url)
+        wait_for_js(officer_trip.page, "window.custodyPageReady === true")
+        downloaded = officer_trip.page.context.request.get(
+            f"{server.url}/api/trading/projects/{world.project.pk}/share/?format=json")
+        assert downloaded.ok
+        (tmp_path / "share.json").write_bytes(downloaded.body())
+        officer_trip.page.set_input_files(f"{form} .share-file", str(tmp_path / "share.json"))
+        open_with(officer_trip.page, key_file(tmp_path, officer))
+        officer_trip.page.wait_for_selector("text=您的份额已提交")
+        officer_trip.step("share-handed-in")
+        assert Custodian.objects.filter(project=world.project).exclude(submitted_secret="").count() == 2
+
+        # then the host decrypts the failed bid with the custodians' shares in the room, and the results are read out
+        host = journey_of(browser, server, world.agency, "custodian-host")
+        host.go(f"/opening/{world.session.pk}/")
+        host.page.wait_for_selector("#bidders tr[data-decryption=failed] button.backup-decrypt")
+        host.step("room-backup-offered")
+        host.page.click("button.backup-decrypt")
+        host.page.wait_for_selector("#results[data-published=yes]")
+        host.step("room-results")
+        prices = host.page.eval_on_selector_all("#results tbody td.num", "cells => cells.map(c => c.textContent)")
+    except BaseException:
+        trip.failed(tmp_path / "daphne.log")
+        raise
+    assert prices == ["880,000.00", "881,000.00", "882,000.00"], prices
+    assert Bid.objects.get(pk=failed.pk).state == Bid.State.OPENED
+    assert AuditEvent.objects.filter(action="trading.custody.combine").count() == 1

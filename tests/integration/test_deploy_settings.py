@@ -11,8 +11,20 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "SUNSHINE_ENV": "production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "ggzy.example.gov.cn",
+        "SITE_URL": "https://ggzy.example.gov.cn",
     })
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_check_refuses_a_loopback_site_url(tmp_path):
+    """Open data links each signed PDF under SITE_URL in releases never changed: the default is make run's address."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env={
+        **pdf_signing_env(tmp_path / "pki"),
+        "SUNSHINE_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "ggzy.example.gov.cn",
+    })
+    assert result.returncode != 0 and "opendata.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -18,10 +18,13 @@ import httpx
 import jsonref
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from auctions import services as auction_services
 from auctions.models import Sale
+from bidding_room.record import record_generate
 from marketplace.models import Purchase
 from opendata.models import Release
 from opendata.ocds import EXTENSIONS, ocid_for
@@ -29,7 +32,7 @@ from opendata.purchases import purchase_code
 from opendata.services import releases_publish_all
 from stats.demo import DEMO_MARK
 from tests.servers import free_port
-from trading.models import Contract
+from trading.models import Contract, ProjectTransition, Status
 from trading.services.awards import contract_terminate
 
 from .history import procedure
@@ -110,6 +113,7 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     contract_terminate(contract=Contract.objects.filter(award__section__project=done).order_by("pk").first(),
                        user=done.created_by, terminated_on=dt.date(2025, 6, 20), reason="双方协商一致解除合同")
     procedure(category="government", base_type="budget", title="区属医院医疗设备采购项目")  # with a budget: planning
+    procedure(category="land", base_type="starting_price", title="阳光市2025-03号地块挂牌出让")  # a sale: negative
     with django_capture_on_commit_callbacks(execute=True):  # the history import's sample file, imported
         from stats.services import history_import_start
         from stats.views import SAMPLE_FILE
@@ -127,8 +131,8 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     ocids = sorted(set(Release.objects.values_list("ocid", flat=True)))
     assert len(ocids) > 200 and Release.objects.filter(imported=True).values("ocid").distinct().count() == 6
     assert {"planning", "tender", "tenderAmendment", "tenderUpdate", "award", "contract", "contractTermination",
-            "awardUpdate", "awardCancellation", "tenderCancellation"} <= set(Release.objects.values_list("tag",
-                                                                                                      flat=True))
+            "awardUpdate", "awardCancellation", "tenderCancellation", "contractUpdate"} <= set(
+        Release.objects.values_list("tag", flat=True))
     # The demo's sales (sold and confirmed; approved below 90 %; 流拍) and purchases (every state), and the cases
     # made above (a winner who refused to sign; a purchase failed, one cancelled, one whose winner declined).
     sales = {ocid_for(code) for code in Sale.objects.exclude(notice_published_at=None).values_list("deal_code",
@@ -136,7 +140,8 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     purchases = {ocid_for(purchase_code(p)) for p in Purchase.objects.all()}
     assert len(sales) >= 4 and len(purchases) >= 8 and new <= sales | purchases and (sales | purchases) <= set(ocids)
     sale_tags = set(Release.objects.filter(ocid__in=sales).values_list("tag", flat=True))
-    assert {"tender", "award", "tenderUpdate", "awardUpdate", "awardCancellation", "contract"} <= sale_tags
+    assert {"tender", "award", "tenderUpdate", "awardUpdate", "awardCancellation", "contract", "contractUpdate",
+            "tenderAmendment"} <= sale_tags
     purchase_tags = set(Release.objects.filter(ocid__in=purchases).values_list("tag", flat=True))
     assert {"tender", "award", "awardCancellation", "tenderUpdate", "tenderCancellation", "contract",
             "contractTermination"} <= purchase_tags
@@ -160,6 +165,13 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
         p for ocid in ocids for p in record_packages[ocid]["packages"]]}
     assert validate(every_release, extension_server, tmp_path, "all-releases") == []
     assert validate(every_record, extension_server, tmp_path, "all-records") == []
+    # Every signed document linked is public: an anonymous reader gets the PDF at its URL.
+    documents = {d["url"]: d for r in every_release["releases"] for d in documents_of(r)}
+    assert {"bidders", "awardNotice", "contractSigned"} == {d["documentType"] for d in documents.values()}
+    for url, document in documents.items():
+        assert url.startswith(f"{settings.SITE_URL}/") and document["format"] == "application/pdf"
+        response = Client().get(url.removeprefix(settings.SITE_URL))
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", url
 
     schema = patched_release_schema(offline_standard, tmp_path)
     ocdskit = Path(sys.executable).with_name("ocdskit")
@@ -185,18 +197,39 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     assert (sales | purchases) <= bulked
 
 
+def documents_of(release: dict) -> list[dict]:
+    items = [release.get("tender", {}), *release.get("awards", []), *release.get("contracts", [])]
+    return [d for item in items for d in item.get("documents", [])]
+
+
 def sales_and_purchases_beyond_the_demo() -> set[str]:
-    """The outcomes the demo world does not show: a winner who refuses to sign the 成交确认书; a purchase that failed
-    (no quote), one cancelled, one whose drawn intermediary declined (the next in line selected). Their ocids."""
+    """The outcomes the demo world does not show: a winner who refuses to sign the 成交确认书 after its 网上竞得证明; a
+    confirmed lot's signed 成交确认书; a sale suspended and resumed; a project's signed opening record; a purchase that
+    failed (no quote), one cancelled, one whose drawn intermediary declined (the next in line selected). Their
+    ocids (the sales' and purchases')."""
+    from auctions.documents import document_generate
+    from auctions.models import Lot, LotDocument
     from marketplace.services import draws, selection
     from marketplace.services import purchases as purchase_services
     from tests.auctions import factories as af
     from tests.auctions.test_results import sold
+    from tests.bidding_room.test_record import closed_world
     from tests.marketplace import factories as mf
 
     w = af.world()
     sale, lot, _apps = sold(w)
+    document_generate(lot_id=lot.pk, kind=LotDocument.Kind.CERTIFICATE)
     auction_services.deal_refuse(lot=lot, user=w.agency, reason="竞得人在规定期限内未签订成交确认书")
+    for confirmed in Lot.objects.exclude(confirmed_at=None):
+        document_generate(lot_id=confirmed.pk, kind=LotDocument.Kind.CERTIFICATE)
+        document_generate(lot_id=confirmed.pk, kind=LotDocument.Kind.CONFIRMATION)
+    suspended = af.sale(w)
+    auction_services.sale_suspend(sale=suspended, user=w.regulator, reason="收到举报，核查出让条件")
+    auction_services.sale_resume(sale=suspended, user=w.regulator)
+    room = closed_world()
+    record_generate(session_id=room.session.pk)
+    ProjectTransition.objects.create(project=room.project, from_status=Status.OPENING, to_status=Status.EVALUATION,
+                                     by_label="平台", at=timezone.now())
     failed = selection.bidding_select(purchase=mf.deadline_passes(mf.purchase(method="bidding",
                                                                               quote_mode="sealed")))
     cancelled = purchase_services.purchase_cancel(purchase=mf.purchase(method="random"), reason="项目调整，取消选取")
@@ -204,4 +237,5 @@ def sales_and_purchases_beyond_the_demo() -> set[str]:
     drawn = draws.draw_perform(purchase=mf.deadline_passes(mf.purchase(method="random")))
     drawn = selection.winner_refuse(purchase=drawn, intermediary=drawn.winner, reason="人手不足")
     assert failed.state == Purchase.State.FAILED and drawn.state == Purchase.State.PUBLICISED
-    return {ocid_for(sale.deal_code)} | {ocid_for(purchase_code(p)) for p in (failed, cancelled, drawn)}
+    return {ocid_for(sale.deal_code), ocid_for(suspended.deal_code)} | {
+        ocid_for(purchase_code(p)) for p in (failed, cancelled, drawn)}

@@ -8,7 +8,7 @@ from accounts.models import Role
 from accounts.services import user_update
 from supervision.indicators import facts
 from supervision.models import BidFact, BidValue, Lead, SectionScan
-from supervision.services.leads import leads_refresh
+from supervision.services.leads import lead_dismiss, leads_refresh
 from tests import factories
 
 from .indicator_helpers import bid, bidder, project
@@ -73,19 +73,23 @@ def test_another_extraction_setting_extracts_the_facts_again(settings):
     assert _codes(section) == [("same_contact", "agent:陈某")]
 
 
-def test_equal_digests_of_different_values_make_no_lead():
-    """The covering index groups by a 64-bit digest; a lead needs the values themselves to be equal."""
+def test_only_values_two_bidders_share_are_kept():
+    """Every value of a section's bids is compared when it is scanned; only those of two or more bidders are kept
+    (a full run reads those), so a value one bidder sent twice, or a value of one bidder only, makes no lead."""
     tenderer = factories.user(role=Role.TENDERER)
     section = project(tenderer_user=tenderer).sections.get()
-    bid(section, bidder(), price="900000.00", address="203.0.113.7")
-    bid(section, bidder(), price="910000.00", address="198.51.100.23")
+    alone, first, second = bidder(), bidder(), bidder()
+    bid(section, alone, price=None, address="203.0.113.7", state="superseded")
+    bid(section, alone, price="900000.00", address="203.0.113.7")
+    bid(section, bidder(), price="911000.00", address="198.51.100.23")
+    shared = [bid(section, person, price=price, address="192.0.2.1")
+              for person, price in ((first, "937000.00"), (second, "948000.00"))]
     leads_refresh()
-    rows = BidValue.objects.filter(section=section, kind=facts.KIND["same_address"])
-    assert rows.count() == 2 and rows.values("digest").distinct().count() == 2
-    rows.update(digest=12345)  # as if two addresses hashed alike
 
+    stored = BidValue.objects.filter(section=section, kind=facts.KIND["same_address"])
+    assert sorted(stored.values_list("bid_id", "value")) == [(b.pk, "192.0.2.1") for b in shared]
     leads_refresh(full=True)
-    assert _codes(section) == []
+    assert _codes(section) == [("same_address", "192.0.2.1")]
 
 
 def test_a_full_run_rewrites_only_the_leads_whose_evidence_changed():
@@ -102,3 +106,23 @@ def test_a_full_run_rewrites_only_the_leads_whose_evidence_changed():
     address.refresh_from_db()
     assert address.evidence == {"value": "203.0.113.7", "bids": sorted([one.pk, two.pk])}
     assert Lead.objects.get(pk=manager.pk).evidence == manager.evidence
+
+
+def test_a_lead_no_longer_found_goes_unless_a_regulator_handled_it(users):
+    from trading.models import Award
+
+    from .indicator_helpers import award
+
+    tenderer = factories.user(role=Role.TENDERER)
+    sections = [project(tenderer_user=tenderer).sections.get() for _ in range(2)]
+    for section in sections:
+        award(section, bid(section, bidder(), price="995000.00"))
+    leads_refresh()
+    kept, gone = (Lead.objects.get(section=section, code="CAP") for section in sections)
+    lead_dismiss(lead=kept, user=users["regulator"], reason="控制价编制偏低，已另行核查")
+    Award.objects.filter(section__in=sections).update(amount=Decimal("900000.00"))  # no longer near the cap
+
+    assert leads_refresh().removed == 0  # nothing due: the sweep computes no section
+    assert leads_refresh(full=True).removed == 1
+    assert not Lead.objects.filter(pk=gone.pk).exists()
+    assert Lead.objects.get(pk=kept.pk).state == Lead.State.DISMISSED

@@ -45,6 +45,12 @@ class World:
 
 
 @pytest.fixture
+def bidder(db):
+    """A bidder of its own organisation (the certificate tests')."""
+    return factories.user(role=Role.BIDDER)
+
+
+@pytest.fixture
 def world(db):
     return World()
 
@@ -69,10 +75,16 @@ def project_payload(world, *, seconds: float = 3.0, **overrides) -> dict:
     return payload
 
 
-def create_project(world, **overrides) -> dict:
+def create_project(world, *, document: bool = True, **overrides) -> dict:
+    """A draft made by the agency through the API, with its tender document (a draft is published only with one)
+    unless ``document=False``."""
+    from trading.models import Project
+
     response = world.api(world.agency).post("/api/trading/projects/", project_payload(world, **overrides),
                                             format="json")
     assert response.status_code == 201, response.content
+    if document:
+        factories.tender_document(project=Project.objects.get(pk=response.json()["id"]), user=world.agency)
     return response.json()
 
 

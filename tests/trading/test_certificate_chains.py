@@ -6,18 +6,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
-from tests import factories
 from tests.certificates import Authority, authority, issue, pem, publish
 from trading.models import BidderKey
 from trading.services.keys import certificate_register, certificate_still_valid
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bidder():
-    return factories.user(role=Role.BIDDER)
 
 
 @pytest.fixture

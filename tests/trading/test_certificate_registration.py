@@ -21,11 +21,6 @@ from trading.models import BidderKey
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bidder():
-    return factories.user(role=Role.BIDDER)
-
-
 def page(client, user, *, language: str = "zh-hans"):
     client.force_login(user)
     client.cookies["django_language"] = language
@@ -83,8 +78,8 @@ def test_a_bidder_registers_its_certificate_on_the_page_and_sees_it(client, cas,
     ("mismatch", "请使用本单位的证书", "Use your own organisation's certificate"),
     ("not a certificate", "不是 X.509 证书", "is not an X.509 certificate"),
     ("private key", "私钥", "PRIVATE key"),
-    ("P-384 key", "不是 ECDSA P-256", "not ECDSA P-256"),
-    ("RSA key", "不是 ECDSA P-256", "not ECDSA P-256"),
+    ("P-384 key", "也不是 ECDSA P-256", "neither SM2 nor ECDSA P-256"),
+    ("RSA key", "也不是 ECDSA P-256", "neither SM2 nor ECDSA P-256"),
 ])
 def test_every_wrong_certificate_is_refused_on_the_page_with_its_reason(client, cas, bidder, case, reason_zh,
                                                                          reason_en):

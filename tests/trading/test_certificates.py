@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import ValidationError
 
 import sealing
-from accounts.models import Role
 from tests import factories
 from tests.certificates import NOW, Authority, crl_of, issue, pem
 from tests.certificates import authority as _authority
@@ -17,11 +16,6 @@ from trading.models import BidderKey
 from trading.services.keys import certificate_register, certificate_still_valid, challenge_verify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bidder():
-    return factories.user(role=Role.BIDDER)
 
 
 def test_certificates_from_either_configured_ca_register_and_their_key_signs_the_challenge(cas, bidder):
@@ -229,7 +223,6 @@ def test_an_envelope_embeds_the_signers_certificate_which_must_be_the_registered
     """The bidder tool's --certificate: the certificate rides in the signed header (an offline reader sees who
     signed); the platform takes it only when it is the registered certificate; a certificate of another key is
     refused by the tool."""
-    from sealing.cli import main
     from tests import sealed
     from tests.trading.conftest import upload_bid
     from tests.trading.test_submission import _joined
@@ -250,18 +243,27 @@ def test_an_envelope_embeds_the_signers_certificate_which_must_be_the_registered
     assert refused_bid.status_code == 400 and "not the one you registered" in str(refused_bid.json())
     assert not Bid.objects.filter(section_id=two).exists()
 
-    # the tool: seal with --certificate, inspect shows it; a certificate of another key is refused
+    stranger, _ = issue(cas.first, credit_code=bidder.organisation.credit_code)
+    tool_seals_with(tmp_path, capsys, key, registered, stranger)
+
+
+def tool_seals_with(tmp_path, capsys, key: sealing.PrivateKey, certificate, stranger) -> str:
+    """The bidder tool seals with ``key`` embedding ``certificate`` (--certificate) and ``inspect`` shows the
+    certificate (what it printed is returned); it refuses ``stranger``, a certificate of another key."""
+    from sealing.cli import main
+
     key_file, cert_file, opening = tmp_path / "key.pem", tmp_path / "me.cer", tmp_path / "opening.pem"
     key_file.write_bytes(key.pem("a passphrase 2026"))
-    cert_file.write_text(pem(registered))
-    opening.write_text(sealing.keypair_generate("intl").public_key.pem())
+    cert_file.write_text(pem(certificate))
+    opening.write_text(sealing.keypair_generate(key.suite).public_key.pem())
     (tmp_path / "pass").write_text("a passphrase 2026")
     common = ["seal", "--price", "100.00", "--opening-key", str(opening), "--key", str(key_file),
-              "--passphrase-file", str(tmp_path / "pass")]
-    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "a.env")]) == 0
+              "--passphrase-file", str(tmp_path / "pass"), "--certificate", str(cert_file)]
+    assert main([*common, "--out", str(tmp_path / "a.env")]) == 0
     assert main(["inspect", "--verify", str(tmp_path / "a.env")]) == 0
-    assert f"serial {registered.serial_number:x}" in capsys.readouterr().out
-    stranger, _ = issue(cas.first, credit_code=bidder.organisation.credit_code)
+    shown = capsys.readouterr().out
+    assert f"serial {certificate.serial_number:x}" in shown, shown
     cert_file.write_text(pem(stranger))
-    assert main([*common, "--certificate", str(cert_file), "--out", str(tmp_path / "b.env")]) == 2
+    assert main([*common, "--out", str(tmp_path / "b.env")]) == 2
     assert "not the certificate of this private key" in capsys.readouterr().err
+    return shown

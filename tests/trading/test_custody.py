@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
@@ -22,8 +23,8 @@ from .test_opening_service import PRICE, _content_key, _with_bids
 pytestmark = pytest.mark.django_db
 
 
-def _published(world):
-    project = create_project(world, seconds=3600)
+def _published(world, **overrides):
+    project = create_project(world, seconds=3600, **overrides)
     assert transition(world, world.agency, project["id"], "published").status_code == 200
     return project
 
@@ -35,7 +36,7 @@ def _page(user, project_id) -> str:
 
 
 def test_no_share_leaves_the_platform_before_the_deadline(world):
-    project = _published(world)
+    project = _published(world, allow_backup_decryption=True)
     url = f"/api/trading/projects/{project['id']}/share/"
     refused = world.api(world.regulator).get(url)
     assert refused.status_code == 403 and "only after the bid deadline" in refused.json()["detail"]
@@ -84,18 +85,65 @@ def test_a_custodian_proves_its_key_without_receiving_its_share(world):
     assert world.api(world.bidders[0]).get(url).status_code == 403
 
 
+def _opened(user, record: dict) -> dict:
+    """What the project page hands in once the custodian's browser (or the bidder tool) has opened ``record``."""
+    opened = sealing.share_decrypt(sealed.private_keys[user.pk], sealing.EncryptedShare.from_dict(record))
+    return {"key_id": opened.key_id, "index": opened.index, "threshold": opened.threshold,
+            "secret": opened.secret.hex()}
+
+
+def _tool_file(content) -> SimpleUploadedFile:
+    return SimpleUploadedFile("opened-share.json",
+                              content if isinstance(content, bytes) else json.dumps(content).encode())
+
+
 def test_the_key_check_on_the_project_page(world):
     project = _published(world)
     client = Client()
     client.force_login(world.officer)
+    page = client.get(f"/projects/{project['id']}/").content.decode()
+    # the page opens the key check in the browser: no box to paste into, the key file never sent
+    assert 'class="custody-open' in page and "<textarea" not in page.split('id="custody"')[1].split("</form>")[0]
     challenge = client.get(f"/api/trading/projects/{project['id']}/custody-check/?format=json").json()
-    opened = sealing.share_decrypt(sealed.private_keys[world.officer.pk], sealing.EncryptedShare.from_dict(challenge))
     action = f"/projects/{project['id']}/custody_check/"
-    page = client.post(action, {"answer": "not json"}, follow=True).content.decode()
-    assert "Paste everything the bidder tool printed" in page
-    answer = json.dumps({"key_id": opened.key_id, "index": 1, "threshold": 1, "secret": opened.secret.hex()})
-    page = client.post(action, {"answer": answer}, follow=True).content.decode()
+    custodian = Custodian.objects.get(project_id=project["id"], user=world.officer)
+    # refused: nothing filled in, the file of something else, a wrong secret; nothing stored
+    for refused, words in (({}, "This is not an opened key check"),
+                           ({"opened": _tool_file(b"%PDF-1.7 not it")}, "not what the bidder tool saved"),
+                           ({**_opened(world.officer, challenge), "secret": "00" * 16}, "not opened with your key")):
+        page = client.post(action, refused, follow=True).content.decode()
+        assert words in page, words
+        assert Custodian.objects.get(pk=custodian.pk).key_proven_at is None
+    # the fields the browser fills in once it opened the key check prove the key
+    page = client.post(action, _opened(world.officer, challenge), follow=True).content.decode()
     assert "Your key is proven" in page and "Your key was proven at" in page
+    # ... and so does the file the bidder tool saves (share-decrypt --out), for a fresh key check
+    challenge = client.get(f"/api/trading/projects/{project['id']}/custody-check/?format=json").json()
+    page = client.post(action, {"opened": _tool_file(_opened(world.officer, challenge))}, follow=True).content
+    assert "Your key is proven" in page.decode()
+
+
+def test_a_share_is_handed_in_on_the_project_page_and_a_wrong_one_is_refused(world):
+    project, _bids = _with_bids(world, seconds=3600, backup=True)
+    deadline_passes(project["id"])
+    client = Client()
+    client.force_login(world.regulator)
+    share = client.get(f"/api/trading/projects/{project['id']}/share/?format=json").json()
+    action = f"/projects/{project['id']}/share/"
+    custodian = Custodian.objects.get(project_id=project["id"], user=world.regulator)
+    # another custodian's share of this project, and a share of another opening key: refused, nothing stored
+    theirs = _opened(world.agency, custody.share_unwrap(Custodian.objects.get(project_id=project["id"],
+                                                                             user=world.agency)))
+    _sealed_key, foreign = sealing.key_split(sealing.keypair_generate("intl"), [
+        sealed.private_keys[world.regulator.pk].public_key, sealed.private_keys[world.agency.pk].public_key])
+    for refused in (theirs, _opened(world.regulator, foreign[0].to_dict())):
+        page = client.post(action, refused, follow=True).content.decode()
+        assert "This share is not yours for this project" in page
+        assert Custodian.objects.get(pk=custodian.pk).submitted_at is None
+    # the bidder tool's file of its own share is handed in
+    page = client.post(action, {"opened": _tool_file(_opened(world.regulator, share))}, follow=True).content
+    assert "Your share is handed in" in page.decode()
+    assert Custodian.objects.get(pk=custodian.pk).submitted_at is not None
 
 
 def test_k_custodians_with_a_copy_of_the_database_cannot_read_a_bid_early(world):

@@ -33,6 +33,10 @@ def test_a_bidder_is_led_from_the_commitment_to_the_bid_and_its_receipt(world):
     assert "签署信用承诺" in page and f'href="/projects/{project["id"]}/#participate"' in page
 
     client.post(f"/api/trading/registrations/{registration['id']}/commitment/", {"accepted": True}, format="json")
+    assert "下载招标文件" in _desk(bidder)
+
+    document = client.get(f"/api/trading/projects/{project['id']}/documents/").json()[0]
+    assert client.get(f"/api/trading/documents/{document['id']}/download/").status_code == 200
     assert "加密封装并上传投标文件" in _desk(bidder)
 
     assert upload_bid(world, bidder, section_id).status_code == 201
@@ -119,3 +123,41 @@ def test_the_draft_and_the_published_project_show_the_criteria_they_publish(worl
     assert transition(world, world.agency, project["id"], "published").status_code == 200
     public = Client().get(f"/projects/{project['id']}/").content.decode()
     assert "评审因素与权重" in public and '<td class="num">50</td>' in public
+
+
+def test_a_custodian_is_led_to_its_key_check_and_to_hand_in_its_share(world):
+    from django.utils import timezone
+
+    import sealing
+    from tests import sealed
+    from tests.trading.conftest import deadline_passes, join_and_bid
+    from trading.lifecycle import project_advance_due
+    from trading.models import Custodian
+    from trading.services import custody
+
+    # given a published project that allows the custodians' backup decryption, the regulator one of its custodians
+    project = create_project(world, seconds=3600, allow_backup_decryption=True)
+    assert transition(world, world.agency, project["id"], "published").status_code == 200
+    link = f'href="/projects/{project["id"]}/#custody"'
+    # before the deadline its desk asks for the key check, until the key is proven
+    page = _desk(world.regulator)
+    assert "检查份额对应的密钥" in page and link in page
+    custodian = Custodian.objects.get(project_id=project["id"], user=world.regulator)
+    Custodian.objects.filter(pk=custodian.pk).update(key_proven_at=timezone.now())
+    assert link not in _desk(world.regulator)
+    # after the deadline nothing to hand in while the bids open; once one failed through no fault of its bidder, the
+    # desk asks for the share, until it is handed in
+    section_id = project["sections"][0]["id"]
+    for bidder in world.bidders[:3]:
+        assert join_and_bid(world, bidder, section_id).status_code == 201
+    deadline_passes(project["id"])
+    project_advance_due(project_id=project["id"])
+    assert link not in _desk(world.regulator)
+    Bid.objects.filter(section_id=section_id, organisation=world.bidders[0].organisation).update(
+        decrypt_bidder_fault=False, decrypt_error="the stored envelope could not be read")
+    page = _desk(world.regulator)
+    assert "提交您的份额" in page and link in page
+    opened = sealing.share_decrypt(sealed.private_keys[world.regulator.pk],
+                                   sealing.EncryptedShare.from_dict(custody.share_unwrap(custodian)))
+    custody.custody_share_submit(project=custodian.project, user=world.regulator, share=opened)
+    assert link not in _desk(world.regulator)

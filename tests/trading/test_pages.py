@@ -29,6 +29,10 @@ def test_an_agency_registers_publishes_and_a_bidder_bids_through_the_pages(world
     project = Project.objects.get(title="城北污水处理厂设备采购")
     assert response.status_code == 302 and response["Location"] == project.get_absolute_url()
 
+    refused = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
+    assert "Upload the tender document" in refused.content.decode()
+    assert Project.objects.get(pk=project.pk).status == "draft"
+    agency.post(f"/projects/{project.pk}/upload/", {"file": SimpleUploadedFile("招标文件.pdf", b"%PDF-1.7 tender")})
     response = agency.post(f"/projects/{project.pk}/transition/", {"to": "published"}, follow=True)
     assert Project.objects.get(pk=project.pk).status == "published"
     assert "城北污水处理厂设备采购" in Client().get("/").content.decode()
@@ -178,3 +182,23 @@ def test_an_agency_names_the_tenderer_and_is_never_asked_for_itself(world):
     assert 'name="tenderer"' in page and 'name="agency"' not in page
     page = _login(world.tenderer).get("/projects/new/").content.decode()
     assert 'name="agency"' in page and 'name="tenderer"' not in page
+
+
+def test_a_tender_document_is_a_link_only_for_who_may_download_it(world):
+    from accounts.models import Role
+    from tests import factories
+    from tests.trading.conftest import create_project, transition
+
+    project = create_project(world, seconds=3600)
+    assert transition(world, world.agency, project["id"], "published").status_code == 200
+    document = Project.objects.get(pk=project["id"]).documents.get()
+    link = f'href="/documents/{document.pk}/"'
+    for user in (world.bidders[0], world.regulator):
+        page = _login(user).get(f"/projects/{project['id']}/").content.decode()
+        assert link in page
+        assert _login(user).get(f"/documents/{document.pk}/").status_code == 200
+    official = factories.user(role=Role.OFFICIAL)
+    page = _login(official).get(f"/projects/{project['id']}/").content.decode()
+    assert link not in page and document.name in page and "download the tender documents" in page
+    assert _login(official).get(f"/documents/{document.pk}/").status_code == 403
+    assert link in Client().get(f"/projects/{project['id']}/").content.decode()  # anonymous: to the log-in

@@ -47,6 +47,33 @@ def test_publishing_a_draft_with_a_past_deadline_is_refused(world):
     assert snapshot(pid) == before
 
 
+def test_a_draft_without_its_tender_document_is_not_published(world, settings):
+    from django.test import Client
+
+    from tests import factories
+
+    # given a draft with everything but its tender document (招标文件)
+    pid = create_project(world, seconds=3600, document=False)["id"]
+    before = snapshot(pid)
+    # when the agency publishes it: refused, saying what to do, in Chinese too, and nothing changed
+    response = transition(world, world.agency, pid, "published")
+    assert response.status_code == 400 and "Upload the tender document" in str(response.json())
+    chinese = world.api(world.agency).post(f"/api/trading/projects/{pid}/transition/", {"to": "published"},
+                                           format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 400 and "发布前请上传招标文件" in str(chinese.json())
+    assert snapshot(pid) == before
+    # the project page says it at its publish button, which waits for the document
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = Client()
+    client.force_login(world.agency)
+    page = client.get(f"/projects/{pid}/").content.decode()
+    assert '<button type="button" disabled>发布招标公告</button>' in page and "发布前请上传招标文件" in page
+    # once the document is uploaded, the same step publishes it
+    factories.tender_document(project=Project.objects.get(pk=pid), user=world.agency)
+    assert "发布前请上传招标文件" not in client.get(f"/projects/{pid}/").content.decode()
+    assert transition(world, world.agency, pid, "published").status_code == 200
+
+
 def test_publishing_respects_the_minimum_bid_period(world, settings):
     settings.TRADING_MIN_BID_PERIOD_DAYS = 20
     pid = create_project(world, seconds=10 * 24 * 3600)["id"]

@@ -68,17 +68,25 @@ class Announcement(models.Model):
     def get_portal_type_display(self) -> str:
         return PortalType(self.portal_type).label
 
-    # The lists show these for every row: one label each, where Django's own get_FOO_display translates every
-    # choice of the field to build its lookup on each call.
+    # The lists show these for every row: one label each, where Django's own get_FOO_display (and an enum's
+    # ``values``) translates every choice of the field on each call.
     def get_kind_display(self) -> str:
-        return self.Kind(self.kind).label if self.kind in self.Kind.values else self.kind
+        return _label(self.Kind, self.kind)
 
     def get_category_display(self) -> str:
-        return Category(self.category).label if self.category in Category.values else self.category
+        return _label(Category, self.category)
 
     @property
     def procedure_url(self) -> str:
         return self.project.get_absolute_url() if self.project_id else self.link
+
+
+def _label(choices, value: str) -> str:
+    """The label of ``value`` among ``choices`` (translated now), or the value itself if it is not one of them."""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
 
 
 PORTAL_TYPE = {

@@ -17,6 +17,7 @@ from elasticsearch_dsl import Date, Document, Keyword, Q, Text, analyzer, connec
 
 from ..models import Announcement
 from . import PAGE_SIZE, SearchFilters, SearchPage
+from .cache import search_generation_bump
 
 
 def index_name() -> str:
@@ -60,13 +61,15 @@ def index_announcement(*, announcement_id: int) -> None:
     ensure_index()
     a = Announcement.objects.select_related("project").filter(pk=announcement_id).first()
     if a is None:
-        AnnouncementDocument(meta={"id": announcement_id}).delete(index=index_name(), ignore=404)
+        AnnouncementDocument(meta={"id": announcement_id}).delete(index=index_name(), ignore=404, refresh=True)
+        search_generation_bump()
         return
     AnnouncementDocument(
         meta={"id": a.pk}, title=a.title, body=a.body, deal_code=a.deal_code, kind=a.kind,
         category=a.category, region=a.region, status=a.project.status if a.project_id else "",
         published_at=a.published_at,
     ).save(index=index_name(), refresh="wait_for")
+    search_generation_bump()  # searched now: the pages cached before it was indexed are retired
 
 
 def _start_of(day: dt.date) -> dt.datetime:

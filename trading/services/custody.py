@@ -228,8 +228,8 @@ def _deadline_text(project: Project) -> str:
 def custody_check_issue(*, project: Project, user) -> dict:
     """A key check for a custodian (any time): a fresh random secret wrapped to its registered key, as a share is.
 
-    Opened with ``python -m sealing share-decrypt check.json --key me.pem`` (or on the page), then answered with
-    ``custody_check_answer``. Nothing of the share is in it.
+    Opened on the project page (static/js/sealing.js ``shareDecrypt``) or with ``python -m sealing share-decrypt``,
+    then answered with ``custody_check_answer``. Nothing of the share is in it.
     """
     custodian = _my_custody(project, user)
     key = bidder_key_current(user=user)
@@ -254,14 +254,14 @@ def custody_check_answer(*, project: Project, user, answer) -> Custodian:
     custodian = Custodian.objects.select_for_update(no_key=True).get(pk=_my_custody(project, user).pk)
     if not custodian.check_challenge:
         raise ValidationError({"answer": _("Download a key check first, then open it with your key.")})
-    if not isinstance(answer, dict):
-        raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key check "
-                                           "(see the bidder tool page).")})
     try:
-        opened = share_parse(answer)
+        opened = share_parse(answer) if isinstance(answer, dict) else None
     except ValidationError:
-        raise ValidationError({"answer": _("Paste everything the bidder tool printed when it opened the key check "
-                                           "(see the bidder tool page).")})
+        opened = None
+    if opened is None:
+        raise ValidationError({"answer": _("This is not an opened key check. Open it with your key file on the "
+                                           "project page, or choose the file the bidder tool wrote when it opened "
+                                           "it.")})
     if opened.key_id != custodian.check_challenge.get("key_id"):
         raise ValidationError({"answer": _("This is not the answer to your latest key check (or it is a share); "
                                            "open the key check you downloaded last.")})
@@ -288,8 +288,9 @@ def share_parse(data) -> sealing.Share:
         share = sealing.Share(key_id=str(data["key_id"]), index=int(data["index"]), threshold=int(data["threshold"]),
                               secret=raw)
     except (KeyError, TypeError, ValueError, binascii.Error):
-        raise ValidationError({"shares": _("This is not a decrypted share. Open your share with the bidder tool (see "
-                                           "the bidder tool page) and hand in everything it prints.")})
+        raise ValidationError({"shares": _("This is not an opened share. Open your share with your key file on the "
+                                           "project page, or choose the file the bidder tool wrote when it opened "
+                                           "it.")})
     if len(share.secret) != 16:
         raise ValidationError({"shares": _("A decrypted share holds 16 secret bytes; this one does not.")})
     return share

@@ -15,6 +15,7 @@ from core.effects import task_on_commit
 
 from ..bonds import bonds_sync_deadline
 from ..models import Announcement, Category, NoticeAttachment, Project, Status
+from ..search.cache import search_generation_bump
 from ..storage import protected_path
 
 
@@ -63,7 +64,9 @@ def announcement_publish(*, project: Project, kind: str, title: str, body: str,
 
 
 def announcement_reindex_project(*, project: Project) -> None:
-    """Refresh the search index of a project's notices (their status filter changed)."""
+    """Refresh the search of a project's notices (their status filter changed): the search page's cache, and the
+    Elasticsearch index when there is one."""
+    search_generation_bump()
     if getattr(settings, "ELASTICSEARCH_URL", None):
         for pk in project.announcements.values_list("pk", flat=True):
             _index_on_commit(pk)

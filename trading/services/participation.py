@@ -111,10 +111,9 @@ def document_upload(*, project: Project, user, upload) -> TenderDocument:
     return document
 
 
-def document_may_download(*, user, document: TenderDocument) -> bool:
+def documents_may_download(*, user, project: Project) -> bool:
     """EB 23: any logged-in market subject (a person of a bidder, tenderer or agency) downloads a published project's
     documents, with no registration or other precondition; the parties and regulators too (drafts: parties only)."""
-    project = document.project
     if is_party(user=user, project=project):
         return True
     if project.status == Status.DRAFT or not user.is_authenticated:
@@ -125,8 +124,8 @@ def document_may_download(*, user, document: TenderDocument) -> bool:
 
 @transaction.atomic
 def document_download(*, document: TenderDocument, user) -> DocumentDownload:
-    """Record a download of a tender document (EB 23: recorded, not permitted; see document_may_download)."""
-    if not document_may_download(user=user, document=document):
+    """Record a download of a tender document (EB 23: recorded, not permitted; see documents_may_download)."""
+    if not documents_may_download(user=user, project=document.project):
         raise PermissionDenied(_("Log in as a person of a bidder, tenderer or agency organisation to download the "
                                  "tender documents."))
     download = DocumentDownload.objects.create(

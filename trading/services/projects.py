@@ -229,6 +229,9 @@ def project_publish_problems(*, project: Project, now: dt.datetime) -> list[str]
     problems = []
     if not project.sections.exists():
         problems.append(_("Add at least one section."))
+    if not project.documents.exists():
+        problems.append(_("Upload the tender document (招标文件) before publishing: the tender notice offers it to "
+                          "every bidder from the day it is published."))
     deadline = project.bid_deadline
     if deadline is None:
         problems.append(_("Set the bid deadline (which is also the opening time)."))
