@@ -317,3 +317,22 @@ def test_in_chromium_the_room_shows_an_sm2_holder_the_tool_and_its_sign_in_live(
     assert done.returncode == 0, done.stdout + done.stderr
     page.wait_for_selector("#me[data-signed-in=yes]", timeout=WAIT)
     assert not errors, errors
+
+
+def test_the_api_registers_an_sm2_certificate_and_names_its_key(sm2_cas, bidder):
+    import base64
+
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(bidder)
+    url = reverse("api-trading-certificate")
+    certificate, _ = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    der = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+    created = api.post(url, {"certificate": der}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["suite"] == "gm" and created.json()["valid"] is True
+    sm2_cas.revoke(certificate)
+    shown = api.get(url).json()
+    assert shown["suite"] == "gm" and shown["valid"] is False and "was revoked by its CA" in shown["problem"]
