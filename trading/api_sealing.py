@@ -55,8 +55,10 @@ CertificateSerializer = inline_serializer("Certificate", {
     "subject": serializers.CharField(), "issuer": serializers.CharField(), "serial": serializers.CharField(),
     "not_before": serializers.DateTimeField(), "not_after": serializers.DateTimeField(),
     "credit_code": serializers.CharField(), "person_code": serializers.CharField(), "sha256": serializers.CharField(),
-    "fingerprint": serializers.CharField(), "registered_at": serializers.DateTimeField(),
-    "valid": serializers.BooleanField(), "problem": serializers.CharField()})
+    "fingerprint": serializers.CharField(),
+    "suite": serializers.CharField(help_text="the certificate's key: intl (ECDSA P-256) or gm (SM2)"),
+    "registered_at": serializers.DateTimeField(), "valid": serializers.BooleanField(),
+    "problem": serializers.CharField()})
 
 
 class CustodiansInSerializer(serializers.Serializer):
@@ -141,7 +143,8 @@ def _certificate_data(key) -> dict:
         problem = " ".join(exc.messages)
     summary = certificate_summary(key.certificate_pem)
     return {**summary, "not_before": summary["not_before"].isoformat(), "not_after": summary["not_after"].isoformat(),
-            "fingerprint": key.fingerprint, "registered_at": key.registered_at.isoformat(), "valid": not problem,
+            "fingerprint": key.fingerprint, "suite": key.suite, "registered_at": key.registered_at.isoformat(),
+            "valid": not problem,
             "problem": problem}
 
 
@@ -153,7 +156,7 @@ def my_certificate(request):
     """GET your registered certificate (404 if none), with whether it is still valid. POST ``certificate`` (PEM, or
     DER in base64) or a ``certificate_file`` upload to register it as your signing identity (docs/certificates.md):
     refused with the reason (expired, revoked, a CA the platform does not accept, another organisation's, not a
-    certificate, a key that is not P-256)."""
+    certificate, a key neither SM2 nor P-256)."""
     if request.method == "POST":
         key = keys.certificate_register(user=request.user,
                                         certificate_pem=_certificate_bytes(_valid(CertificateInSerializer, request)))

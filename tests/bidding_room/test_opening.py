@@ -31,17 +31,23 @@ def release(world, person, bid):
     return services.key_release(session=world.session, user=person, content_key=base64.b64encode(key).decode())
 
 
-def test_a_whole_opening_where_one_bidder_never_decrypts(django_capture_on_commit_callbacks):
-    world = sealed_opening(bidders=4)
-    with django_capture_on_commit_callbacks(execute=True):
+def decrypting(world, capture, *, released: int) -> None:
+    """The room opens, every bidder signs in, the host sends the decrypt instruction, and the first ``released``
+    bidders release their keys; the platform decrypts each (the task runs after commit)."""
+    with capture(execute=True):
         services.session_open_due(session_id=world.session.pk)
     for person in world.bidders:
         sign_in(world, person)
     services.decryption_start(session=world.session, user=world.agency)
-    # three bidders release their keys; the platform decrypts each (the task runs after commit)
-    for person, bid in list(zip(world.bidders, world.bids, strict=True))[:3]:
-        with django_capture_on_commit_callbacks(execute=True):
+    for person, bid in list(zip(world.bidders, world.bids, strict=True))[:released]:
+        with capture(execute=True):
             release(world, person, bid)
+
+
+def test_a_whole_opening_where_one_bidder_never_decrypts(django_capture_on_commit_callbacks):
+    world = sealed_opening(bidders=4)
+    # three bidders release their keys
+    decrypting(world, django_capture_on_commit_callbacks, released=3)
     world.session.refresh_from_db()
     assert world.session.state == State.DECRYPTING  # the fourth bid still waits: nothing is published
     assert not RoomEvent.objects.filter(session=world.session, kind="published").exists()
@@ -119,3 +125,44 @@ def test_fewer_than_three_decrypted_fails_the_section(django_capture_on_commit_c
     assert "Only 1 bids could be decrypted" in world.session.failure_reason
     world.project.refresh_from_db()
     assert world.project.status == Status.FAILED
+
+
+def test_the_host_decrypts_a_bid_the_platform_failed_with_the_shares_the_custodians_handed_in(
+        django_capture_on_commit_callbacks):
+    from django.core.exceptions import PermissionDenied
+
+    from trading.models import Custodian, Project
+    from trading.services import custody
+
+    # given an opening that allows the custodians' backup: two bids decrypted, the third failed on the platform's
+    # side (its stored file could not be read), not its bidder's
+    world = sealed_opening(bidders=3)
+    Project.objects.filter(pk=world.project.pk).update(allow_backup_decryption=True)
+    decrypting(world, django_capture_on_commit_callbacks, released=2)
+    entry = RoomBidder.objects.get(session=world.session, bid=world.bids[2])
+    RoomBidder.objects.filter(pk=entry.pk).update(decryption=RoomBidder.Decryption.FAILED, bidder_fault=False,
+                                                  error="the stored envelope could not be read")
+    Bid.objects.filter(pk=world.bids[2].pk).update(decrypt_bidder_fault=False)
+
+    def backup(user, client_id: str):
+        return services.command_apply(session_id=world.session.pk, user=user, client_id=client_id,
+                                      action="backup_decrypt", args={"entry": entry.pk})
+
+    # when the host asks before any custodian handed in a share, or a bidder asks: refused, nothing changed
+    with pytest.raises(ValidationError, match="2 different custodians' shares are needed"):
+        backup(world.agency, "backup-1")
+    with pytest.raises(PermissionDenied):
+        backup(world.bidders[0], "backup-2")
+    assert RoomBidder.objects.get(pk=entry.pk).decryption == RoomBidder.Decryption.FAILED
+    # then two custodians hand in their shares (the project page), and the host's button opens the bid: the results
+    # are read out at once, the third price among them
+    for custodian in Custodian.objects.filter(project=world.project).order_by("position")[1:]:
+        opened = sealing.share_decrypt(sealed.private_keys[custodian.user_id],
+                                       sealing.EncryptedShare.from_dict(custody.share_unwrap(custodian)))
+        custody.custody_share_submit(project=world.project, user=custodian.user, share=opened)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = backup(world.agency, "backup-3")
+    assert result["state"] == State.CONFIRMING
+    assert RoomBidder.objects.get(pk=entry.pk).decryption == RoomBidder.Decryption.DECRYPTED
+    published = RoomEvent.objects.get(session=world.session, kind="published").payload
+    assert [row["summary"]["price"] for row in published["table"]] == ["880000.00", "881000.00", "882000.00"]

@@ -92,3 +92,26 @@ def test_verify_receipt_offline(tmp_path):
     assert "receipt: valid" in good.stdout and "matches envelope bid.sealed" in good.stdout
     assert forged.returncode == 1 and "does not match this receipt" in forged.stderr
     assert other.returncode == 1 and "different envelope" in other.stderr
+
+
+def test_share_decrypt_saves_the_opened_share_for_the_project_page(tmp_path):
+    from sealing import challenge_make, key_split
+
+    # given a custodian's key file and its share of an opening key, as downloaded from the project page
+    run("keygen", "--private", "me.pem", "--public", "me.pub.pem", cwd=tmp_path)
+    me = private_key_load((tmp_path / "me.pem").read_bytes(), PASSPHRASE)
+    _sealed_key, shares = key_split(keypair_generate("intl"), [me.public_key, keypair_generate("intl").public_key])
+    (tmp_path / "share.json").write_text(json.dumps(shares[0].to_dict()), encoding="utf-8")
+    check, secret = challenge_make(me.public_key)
+    (tmp_path / "key-check.json").write_text(json.dumps(check.to_dict()), encoding="utf-8")
+    # when it opens them with --out: each is saved as the file the project page takes
+    opened = run("share-decrypt", "share.json", "--key", "me.pem", "--out", "opened-share.json", cwd=tmp_path)
+    checked = run("share-decrypt", "key-check.json", "--key", "me.pem", "--out", "opened-check.json", cwd=tmp_path)
+    assert opened.returncode == 0 and "choose that file on the project page" in opened.stdout, opened.stderr
+    saved = json.loads((tmp_path / "opened-share.json").read_text(encoding="utf-8"))
+    assert set(saved) == {"key_id", "index", "threshold", "secret"} and saved["key_id"] == shares[0].key_id
+    assert checked.returncode == 0
+    assert json.loads((tmp_path / "opened-check.json").read_text(encoding="utf-8"))["secret"] == secret.hex()
+    # without --out it prints the same, as before
+    printed = run("share-decrypt", "share.json", "--key", "me.pem", cwd=tmp_path)
+    assert json.loads(printed.stdout) == saved

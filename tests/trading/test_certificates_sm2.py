@@ -186,7 +186,8 @@ def platform(transactional_db, tmp_path, sm2_cas, settings):
     from tests.servers import Daphne
 
     env = {**postgres_env(tmp_path, redis_db_prefix=f"sm2-tool-{tmp_path.name}"), "EMBEDDED_SCHEDULER": "0",
-           "DJANGO_DEBUG": "0", "SUNSHINE_SIGNING_CAS": ",".join(settings.SIGNING_CA_FILES),
+           "DJANGO_DEBUG": "0", "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+           "SUNSHINE_SIGNING_CAS": ",".join(settings.SIGNING_CA_FILES),
            "SUNSHINE_SIGNING_CRLS": ",".join(settings.SIGNING_CRL_FILES)}
     with Daphne(env=env, log_path=tmp_path / "daphne.log") as daphne:
         yield daphne
@@ -285,3 +286,53 @@ def test_a_good_sm2_signature_is_remembered_and_a_changed_one_is_still_refused(s
     assert not certificates._signed_by(x509.load_der_x509_certificate(bytes(der)), sm2_cas.first.certificate)
     assert not certificates._signed_by(certificate, sm2_cas.second.certificate)  # a P-256 CA's key
     assert len(certificates._sm2_good) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_the_room_shows_an_sm2_holder_the_tool_and_its_sign_in_live(sm2_cas, platform, tmp_path,
+                                                                                 chromium):
+    """The room page of an SM2 holder: no key-file box, the notice with the opening's number; when the bidder tool has
+    signed in, the page shows it without a reload, and room.js raises no error on the way."""
+    from bidding_room import services
+    from tests.bidding_room.factories import sealed_opening
+    from tests.bidding_room.test_browser import WAIT, enter
+
+    room = sealed_opening(bidders=3)
+    services.session_open_due(session_id=room.session.pk)
+    holder = room.bidders[0]
+    certificate, key = issue(sm2_cas.first, credit_code=holder.organisation.credit_code)
+    certificate_register(user=holder, certificate_pem=pem(certificate))
+
+    page = enter(chromium, platform, holder, room.session.pk)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.wait_for_selector("#sign-with-tool:not([hidden])", timeout=WAIT)
+    assert str(room.session.pk) in page.inner_text("#sign-with-tool")
+    assert page.query_selector("#keyfile") is None and page.query_selector("#sign-in") is None
+    assert page.get_attribute("#me", "data-signed-in") == "no"
+
+    done = tool(platform, holder, tmp_path, key, "sign-in", "--opening", str(room.session.pk))
+    assert done.returncode == 0, done.stdout + done.stderr
+    page.wait_for_selector("#me[data-signed-in=yes]", timeout=WAIT)
+    assert not errors, errors
+
+
+def test_the_api_registers_an_sm2_certificate_and_names_its_key(sm2_cas, bidder):
+    import base64
+
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(bidder)
+    url = reverse("api-trading-certificate")
+    certificate, _ = issue(sm2_cas.first, credit_code=bidder.organisation.credit_code)
+    der = base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()
+    created = api.post(url, {"certificate": der}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["suite"] == "gm" and created.json()["valid"] is True
+    sm2_cas.revoke(certificate)
+    shown = api.get(url).json()
+    assert shown["suite"] == "gm" and shown["valid"] is False and "was revoked by its CA" in shown["problem"]
