@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.context import Actor, acting_as
 from core.consumers import LeanDispatch
+from core.fanout import Fanout
 from core.frames import refusal_messages
 
 from . import rules, selectors, signin
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 read = functools.partial(database_sync_to_async, thread_sensitive=False)
 BATCH_MAX = 50  # bids applied in one transaction at most
+# The lots' batches of bids run on threads of their own, not behind the checks and connects of the default pool
+# (where a batch of a bidding war waited for a free thread). One batch per lot at a time (LiveHalls._apply).
+BATCH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hall-bids")
 BATCH_ATTEMPTS = 3  # a batch that failed on the database (a race with another process) is tried again
 
 
@@ -90,7 +95,8 @@ class LiveHalls:
     async def _batch(lot_id: int, commands: list[BidCommand]) -> list:
         for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
-                return await read(commands_apply)(lot_id=lot_id, commands=commands)
+                return await database_sync_to_async(commands_apply, thread_sensitive=False, executor=BATCH_THREADS)(
+                    lot_id=lot_id, commands=commands)
             except Exception:
                 # Rolled back whole (nothing applied): e.g. the same command id committed meanwhile (a retry sent
                 # while the first was under way; the next attempt answers it as a retry), or the database went away.
@@ -157,30 +163,31 @@ class LiveHalls:
         return tick
 
     async def _send_all(self, lot_id: int, message: dict) -> None:
-        text = json.dumps(message, ensure_ascii=False)
-        for consumer in list(self.halls.get(lot_id, ())):
-            try:
-                await consumer.send(text_data=text)
-            except Exception:
-                logger.debug("a warning to a closing client dropped", exc_info=True)
+        await fanout.write(hall_group(lot_id), json.dumps(message, ensure_ascii=False))
 
 
 live_halls = LiveHalls()
+fanout = Fanout()  # the hall's frames: one subscription per lot and process, each frame framed once
 
 
 class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
-    """One client in one lot's hall: ``/ws/hall/<lot id>/?since=N``. Anyone may watch; bidders with a 竞买号 bid."""
+    """One client in one lot's hall: ``/ws/hall/<lot id>/?since=N``. Anyone may watch; bidders with a 竞买号 bid.
+
+    It has no channel of its own: the lot's frames reach it through the process's ``fanout``."""
+
+    channel_layer_alias = None
 
     async def connect(self):
         self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
         self.user = self.scope.get("user")
         since = self._since_param()
-        # Join the group before reading the log, so nothing falls between the two; duplicates are dropped by seq.
+        # Join the group before reading the log, so nothing falls between the two: the frames that arrive meanwhile
+        # are held and follow the catch-up (duplicates are dropped by seq).
         self.group = hall_group(self.lot_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await fanout.join(self.group, self)
         entry = await read(selectors.hall_entry)(lot_id=self.lot_id, user=self.user, since=since)
         if entry is None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            fanout.leave(self.group, self)
             del self.group
             await self.close(code=4404)
             return
@@ -199,6 +206,7 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "events", "since": since, "events": entry["events"]},
                                              ensure_ascii=False))
         await self.send(text_data=json.dumps(entry["snapshot"], ensure_ascii=False))
+        await fanout.release(self.group, self)
         live_halls.join(self)
 
     def _since_param(self) -> int:
@@ -213,7 +221,7 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if hasattr(self, "group"):
             live_halls.leave(self)
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            fanout.leave(self.group, self)
 
     async def receive_json(self, content, **kwargs):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -287,6 +295,3 @@ class HallConsumer(LeanDispatch, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "ack", "id": client_id, "ok": False, "errors": refusal_messages(error)})
             return
         await self.send_json({"type": "ack", "id": client_id, "ok": True, "result": answer})
-
-    async def hall_event(self, message):
-        await self.send(text_data=message["text"])  # encoded once by the sender (services.log.event_append)

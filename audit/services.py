@@ -3,6 +3,8 @@ import json
 from django.db import models, transaction
 from django.utils import timezone
 
+from core import pipeline
+
 from .chain import GENESIS_HASH, canonical_json, link_hash, sha256_hex
 from .context import Actor, current_actor
 from .models import AuditEvent, AuditHead
@@ -33,13 +35,21 @@ def audit_record(*, action: str, obj: models.Model | None = None, payload: dict 
 
 
 @transaction.atomic(savepoint=False)
-def audit_records(entries: list[dict]) -> list[AuditEvent]:
+def audit_records(entries: list[dict], *, head: tuple[int, str] | None = None) -> list[AuditEvent]:
     """Append several events in this order, in the caller's transaction (no savepoint of its own: if it fails, the
-    caller's transaction fails with it), with one lock of the head and one insert.
+    caller's transaction fails with it), with one lock of the head and one round trip for the events.
 
     Each entry takes ``audit_record``'s arguments (``action``, ``obj``, ``payload``, ``actor`` …, no checkpoint):
-    for a batch of changes committed together (the auction hall's bids accepted in one transaction)."""
-    return _chain_append([_entry(**entry) for entry in entries]) if entries else []
+    for a batch of changes committed together (the auction hall's bids accepted in one transaction). ``head``: the
+    head's ``(seq, hash)`` when the caller has locked it in this transaction already (``audit_head_lock``, sent with
+    its own statements)."""
+    return _chain_append([_entry(**entry) for entry in entries], head=head) if entries else []
+
+
+def audit_head_lock() -> pipeline.Statement:
+    """The lock of the chain's head as a statement to send with others (``core.pipeline``); its one row is the
+    ``head`` of ``audit_records`` (none before the first event ever: then ``audit_records`` makes the head)."""
+    return pipeline.select(AuditHead.objects.select_for_update(no_key=True).filter(id=1).values_list("seq", "hash"))
 
 
 def _entry(*, action: str, obj: models.Model | None = None, payload: dict | None = None, actor: Actor | None = None,
@@ -65,17 +75,21 @@ def _entry(*, action: str, obj: models.Model | None = None, payload: dict | None
     }, text
 
 
-def _chain_append(entries: list[tuple[dict, str]]) -> list[AuditEvent]:
+def _chain_append(entries: list[tuple[dict, str]], *, head: tuple[int, str] | None = None) -> list[AuditEvent]:
     """Link ``entries`` to the head in order (the head locked until the transaction ends) and insert them."""
-    head, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(id=1, defaults={"hash": GENESIS_HASH})
-    seq, prev, events = head.seq, head.hash, []
+    if head is None:
+        locked, _ = AuditHead.objects.select_for_update(no_key=True).get_or_create(
+            id=1, defaults={"hash": GENESIS_HASH})
+        head = (locked.seq, locked.hash)
+    (seq, prev), events = head, []
     for entry, text in entries:
         seq += 1
         fields = {"seq": seq, "created_at": timezone.now(), **entry, "prev_hash": prev}
         event = AuditEvent(**fields, payload=json.loads(text), hash=link_hash(**fields))
         events.append(event)
         prev = event.hash
-    AuditEvent.objects.bulk_create(events)
-    for event in events:  # the head's guard (migration 0004) lets it move one event at a time
-        AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    # The events and the head's moves leave in one round trip; the head's guard (migration 0004) lets it move one
+    # event at a time.
+    pipeline.run([pipeline.insert(events, returning=True), *(
+        pipeline.update(AuditHead(id=1, seq=event.seq, hash=event.hash), ["seq", "hash"]) for event in events)])
     return events

@@ -3,10 +3,11 @@
     .venv/bin/python bench/auction_hall.py [--bidders 200 --observers 800 --rate 40 --seconds 60]
 
 Real services: PostgreSQL (its own database, sunshine_bench_auction or BENCH_DATABASE_URL), Redis (the pub/sub
-channel layer), one Daphne for the hall (config.asgi) and one for the bare relay (bench.relay_asgi:lean_application,
-which dispatches as the hall does), the clients in 2 processes; BENCH_PORT_BASE puts the two servers on that port
-and the next. Clients connect at BENCH_CONNECT_RATE a second (100), a refused connect tried again after a second (3
-attempts), as the hall page does. The lot is in 限时竞价 with a countdown longer than the run. Bidders (each its own
+channel layer), one Daphne for the hall (config.asgi) and one for the bare relay (bench.relay_asgi:fanout_application,
+which fans its frames out as the hall does, core.fanout; ``--relay lean``: Channels' delivery to each consumer), the
+clients in 2 processes; BENCH_PORT_BASE puts the two servers on that port and the next. Clients connect at
+BENCH_CONNECT_RATE a second (100), a refused connect tried again after a second (3 attempts), as the hall page does.
+The lot is in 限时竞价 with a countdown longer than the run. Bidders (each its own
 log-in and 竞买号) send RATE bids a second over all of them: a random bidder of each client process bids the current
 price (as it saw it) plus 1 to 10 increments; bids that race are refused ("another bid came first") and counted by
 reason. Figures: accepted bids' acknowledgement p50/p99 (send → ack); bid → every client p50/p99 (the frame's
@@ -171,7 +172,8 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
     bidders = [ws for ws, cookie in zip(opened, cookies, strict=True) if ws and cookie]
     senders = bidders if kind == "hall" else [ws for ws in opened if ws][:1]
     my_rate = rate / CLIENT_PROCESSES
-    end = time.monotonic() + seconds
+    began = time.monotonic()
+    end = began + seconds
     n = 0
     if senders:
         while time.monotonic() < end:
@@ -188,7 +190,9 @@ async def _clients(url: str, cookies: list[str | None], origin: str, conn, kind:
                     "live_ends_at": dt.datetime.now(dt.UTC).isoformat()}}
                 await ws.send(json.dumps({"broadcast": n + 1_000_000 * os.getpid(), "payload": frame}))
             stats["sent"] += 1
-            await asyncio.sleep(1 / my_rate)
+            # the n-th bid leaves at its time on the clock, not a fixed pause after the one before: a client process
+            # busy reading frames still offers RATE bids a second (those sent late are sent at once)
+            await asyncio.sleep(max(0.0, began + n / my_rate - time.monotonic()))
     quiet_until = time.monotonic() + 60  # let the last frames arrive: 3 s with none, at most a minute
     while time.monotonic() < quiet_until and time.monotonic() - heard["at"] < 3:
         await asyncio.sleep(0.5)
@@ -254,6 +258,9 @@ def main() -> None:
     parser.add_argument("--observers", type=int, default=800)
     parser.add_argument("--rate", type=float, default=40.0, help="bids sent a second (about half are accepted)")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--relay", choices=("fanout", "lean"), default="fanout",
+                        help="the baseline: the hall's fan-out (core.fanout) or Channels' delivery to each consumer")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args()
     lot_id, cookies = setup(args.bidders)
     clients = cookies + [None] * args.observers
@@ -261,10 +268,11 @@ def main() -> None:
     logs = ROOT / "var" / "bench-auction"
     logs.mkdir(parents=True, exist_ok=True)
     hall_port, relay_port = free_port(0), free_port(1)
-    hall = daphne("config.asgi:application", hall_port, logs / "hall.log")
-    relay = daphne("bench.relay_asgi:lean_application", relay_port, logs / "relay.log")
     load_before = os.getloadavg()
+    hall = relay = None
     try:
+        hall = daphne("config.asgi:application", hall_port, logs / "hall.log")
+        relay = daphne(f"bench.relay_asgi:{args.relay}_application", relay_port, logs / "relay.log")
         origin = f"http://127.0.0.1:{hall_port}"
         room = run(f"ws://127.0.0.1:{hall_port}/ws/hall/{lot_id}/", clients, origin, "hall", args.rate, args.seconds,
                    hall.pid)
@@ -273,8 +281,9 @@ def main() -> None:
                    len(room["accepted"]) / args.seconds or args.rate, args.seconds, relay.pid)
     finally:
         for process in (hall, relay):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, 9)
+            if process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, 9)
     load_after = os.getloadavg()
 
     from auctions.models import Quote
@@ -316,6 +325,8 @@ def main() -> None:
 Refusals (each told its reason): {refused or "none"}.
 {scaled}"""
     print(text)
+    if args.no_write:
+        return
     import benchsupport
 
     benchsupport.results_section_write(

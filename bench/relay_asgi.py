@@ -1,7 +1,7 @@
 """Bench only: a bare Channels consumer that relays group messages, the baseline of bench/room_clients.py.
 
-Served by its own Daphne (``daphne bench.relay_asgi:application``, or ``:lean_application``) so it is no part of the
-product.
+Served by its own Daphne (``daphne bench.relay_asgi:application``, ``:lean_application`` or ``:fanout_application``)
+so it is no part of the product.
 """
 
 import json
@@ -14,10 +14,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from core.consumers import LeanDispatch  # noqa: E402
+from core.fanout import Fanout, SocketCapture  # noqa: E402
 
 
 class RelayConsumer(AsyncJsonWebsocketConsumer):
@@ -47,5 +49,30 @@ class LeanRelayConsumer(LeanDispatch, RelayConsumer):
     as the auction hall dispatches: the baseline of bench/auction_hall.py, so both pay the same per-frame cost."""
 
 
+fanout = Fanout()
+
+
+class FanoutRelayConsumer(LeanDispatch, RelayConsumer):
+    """The same relay with its frames fanned out once per process (``core.fanout``), as the auction hall's are: the
+    baseline of bench/auction_hall.py, so both pay the same per-frame cost and the difference is the hall's own."""
+
+    channel_layer_alias = None
+
+    async def connect(self):
+        await fanout.join("relay", self)
+        await self.accept()
+        await fanout.release("relay", self)
+
+    async def disconnect(self, code):
+        fanout.leave("relay", self)
+
+    async def receive_json(self, content, **kwargs):
+        text = json.dumps({"type": "relay", "n": content.get("broadcast"), "sent": time.time(),
+                           "payload": content.get("payload")}, ensure_ascii=False)
+        await get_channel_layer().group_send("relay", {"type": "relay.message", "text": text})
+
+
 application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", RelayConsumer.as_asgi())])})
 lean_application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/relay/", LeanRelayConsumer.as_asgi())])})
+fanout_application = ProtocolTypeRouter({"websocket": SocketCapture(URLRouter([
+    path("ws/relay/", FanoutRelayConsumer.as_asgi())]))})

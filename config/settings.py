@@ -379,6 +379,8 @@ SIGNING_CA_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CAS", "").split(
 SIGNING_CRL_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_CRLS", "").split(",") if p.strip()]
 # Intermediate CA certificates (not trusted by themselves: a path through them must end at a SIGNING_CA_FILES CA).
 SIGNING_INTERMEDIATE_FILES = [p for p in os.environ.get("SUNSHINE_SIGNING_INTERMEDIATES", "").split(",") if p.strip()]
+# Ask the CA's OCSP responder (a certificate's AuthorityInformationAccess) with this timeout in seconds; 0: never.
+SIGNING_OCSP_TIMEOUT = float(os.environ.get("SUNSHINE_SIGNING_OCSP_TIMEOUT", "0") or 0)
 
 # Credit (credit/, docs/credit.md). Grades and their thresholds are local practice:
 # (grade, minimum score), best first; the last grade takes every lower score.

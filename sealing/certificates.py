@@ -8,6 +8,8 @@ SM2 with SM3 (signature algorithm 1.2.156.10197.1.501) with the default user id 
 as GM/T 0015 and GM/T 0009 prescribe for certificates and CRLs.
 """
 
+import hashlib
+
 from asn1crypto import algos
 from asn1crypto import x509 as asn1_x509
 
@@ -27,6 +29,17 @@ def certificate_public_key(certificate_der: bytes) -> PublicKey:
     except (ValueError, TypeError, KeyError) as exc:
         raise KeyFileError(f"this is not a readable X.509 certificate ({exc})")
     return public_key_load(spki)
+
+
+def certificate_key_hash(certificate_der: bytes) -> bytes:
+    """SHA-1 of the certificate's subjectPublicKey bits: how OCSP (RFC 6960 CertID, ResponderID byKey) names a CA's key,
+    whatever the key's algorithm."""
+    try:
+        bits = asn1_x509.Certificate.load(bytes(certificate_der), strict=True)["tbs_certificate"][
+            "subject_public_key_info"]["public_key"].contents[1:]  # after the unused-bits byte
+    except (ValueError, TypeError, KeyError) as exc:
+        raise KeyFileError(f"this is not a readable X.509 certificate ({exc})")
+    return hashlib.sha1(bits).digest()  # noqa: S324 (the hash OCSP names keys by)
 
 
 def sm2_signature_verify(key: PublicKey, signed: bytes, signature_der: bytes) -> bool:

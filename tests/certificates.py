@@ -62,17 +62,47 @@ def _signed(builder, signing_key, subject_key=None):
     if _sm2(subject_key):
         tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(subject_key.public_key.der())
     if _sm2(signing_key):
-        algorithm = algos.SignedDigestAlgorithm({"algorithm": SM2_WITH_SM3})
+        algorithm = _algorithm(signing_key)
         tbs["signature"], parsed["signature_algorithm"] = algorithm, algorithm.copy()
-    signed = tbs.dump(force=True)
-    if _sm2(signing_key):
-        signature = algos.DSASignature.from_p1363(sm2.sign(signing_key.scalar, signing_key.public_key.point,
-                                                           signed)).dump()
-    else:
-        signature = signing_key.sign(signed, ec.ECDSA(hashes.SHA256()))
-    parsed[body], parsed[value] = tbs, signature
+    parsed[body], parsed[value] = tbs, _signature(signing_key, tbs.dump(force=True))
     der = parsed.dump(force=True)
     return x509.load_der_x509_certificate(der) if is_certificate else x509.load_der_x509_crl(der)
+
+
+def _algorithm(signing_key) -> algos.SignedDigestAlgorithm:
+    return algos.SignedDigestAlgorithm({"algorithm": SM2_WITH_SM3 if _sm2(signing_key) else "sha256_ecdsa"})
+
+
+def _signature(signing_key, data: bytes) -> bytes:
+    """DER ``SEQUENCE { r, s }``: SM2 with SM3 (default user id) for an SM2 key, ECDSA with SHA-256 for P-256."""
+    if _sm2(signing_key):
+        return algos.DSASignature.from_p1363(sm2.sign(signing_key.scalar, signing_key.public_key.point, data)).dump()
+    return signing_key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def ocsp_answer(issuer: "Authority", certificate: x509.Certificate, *, revoked: bool = False, signing_key=None,
+                next_update: dt.datetime | None = None) -> bytes:
+    """The CA's OCSP answer (RFC 6960, responder by key hash) for ``certificate``, signed by ``signing_key`` (default
+    the CA's; SM2 for an SM2 CA), built with asn1crypto (``cryptography``'s builder cannot use an SM2 CA)."""
+    from asn1crypto import ocsp as asn1_ocsp
+
+    from sealing.certificates import certificate_key_hash
+
+    key_hash = certificate_key_hash(issuer.certificate.public_bytes(serialization.Encoding.DER))
+    now = NOW.replace(microsecond=0)  # GeneralizedTime in DER: whole seconds
+    status = ("revoked", {"revocation_time": now - dt.timedelta(minutes=5)}) if revoked else ("good", None)
+    data = asn1_ocsp.ResponseData({
+        "responder_id": ("by_key", key_hash), "produced_at": now,
+        "responses": [{"cert_id": {"hash_algorithm": {"algorithm": "sha1"},
+                                   "issuer_name_hash": hashlib.sha1(issuer.name().public_bytes()).digest(),
+                                   "issuer_key_hash": key_hash, "serial_number": certificate.serial_number},
+                       "cert_status": status, "this_update": now - dt.timedelta(minutes=1),
+                       "next_update": (next_update or now + dt.timedelta(days=1)).replace(microsecond=0)}]})
+    signing_key = signing_key or issuer.key
+    basic = asn1_ocsp.BasicOCSPResponse({"tbs_response_data": data, "signature_algorithm": _algorithm(signing_key),
+                                         "signature": _signature(signing_key, data.dump())})
+    return asn1_ocsp.OCSPResponse({"response_status": "successful", "response_bytes": {
+        "response_type": "basic_ocsp_response", "response": basic}}).dump()
 
 
 @dataclass
@@ -108,8 +138,8 @@ def authority(common_name: str, *, days: int = 3650, parent: "Authority | None" 
 
 
 def issue(issuer: Authority, *, credit_code: str = "", person_code: str = "", key=None,
-          start: dt.datetime | None = None, days: int = 365,
-          where: str = "organizationIdentifier") -> tuple[x509.Certificate, object]:
+          start: dt.datetime | None = None, days: int = 365, where: str = "organizationIdentifier",
+          ocsp_url: str = "") -> tuple[x509.Certificate, object]:
     """An end-entity signing certificate: an organisation's (``credit_code`` in the subject, ``where``) or a
     person's (``person_code`` as serialNumber); its key is ``key``, else a new one of the issuer's kind (SM2 from
     an SM2 CA)."""
@@ -126,15 +156,16 @@ def issue(issuer: Authority, *, credit_code: str = "", person_code: str = "", ke
         attributes.append(x509.NameAttribute(oid, f"NTRCN-{credit_code}" if where == "organizationIdentifier"
                                              else credit_code))
     start = start or NOW - dt.timedelta(hours=1)
-    certificate = _signed(x509.CertificateBuilder().subject_name(x509.Name(attributes)).issuer_name(issuer.name())
-                          .serial_number(x509.random_serial_number())
-                          .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
-                          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
-                                                       key_encipherment=False, data_encipherment=False,
-                                                       key_agreement=False, key_cert_sign=False, crl_sign=False,
-                                                       encipher_only=False, decipher_only=False), critical=True),
-                          issuer.key, key)
-    return certificate, key
+    builder = (x509.CertificateBuilder().subject_name(x509.Name(attributes)).issuer_name(issuer.name())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
+               .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                            data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                            crl_sign=False, encipher_only=False, decipher_only=False), critical=True))
+    if ocsp_url:  # where the CA's OCSP responder answers for it
+        builder = builder.add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]), critical=False)
+    return _signed(builder, issuer.key, key), key
 
 
 def crl_of(issuer: Authority, *, next_update: dt.datetime | None = None) -> bytes:

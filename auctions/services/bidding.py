@@ -12,22 +12,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from audit.context import Actor
-from audit.services import audit_record, audit_records
+from audit.services import audit_head_lock, audit_record, audit_records
+from core import pipeline
 from core.deals import Deal, deal_record
 from core.effects import task_on_commit
 from trading.models import BaseType
 
 from .. import reserve, rights, rules
-from ..models import FINISHED, Application, Lot, LotCommand, Method, Quote, Sale, Subject
+from ..models import FINISHED, Application, Lot, LotCommand, LotEvent, Method, Quote, Sale, Subject
 from .bidders import bidding_right_ensure
-from .log import event_append, events_append, lot_lock
+from .log import event_append, events_broadcast, events_prepare, lot_lock
 
 
 def _start(lot: Lot) -> None:
@@ -221,22 +222,30 @@ def _bid_take(lot: Lot, *, user, application: Application | None, amount, now: d
                   live_ends_at=lot.live_ends_at if phase == Quote.Phase.LIVE else None)
 
 
-def _bids_record(lot: Lot, taken: list[_Taken]) -> list[Quote]:
-    """Record the bids ``_bid_take`` accepted on the locked ``lot``, in order: one ``bid`` event each (one insert, the
-    lot saved once), their quotes, their audit entries (one lock of the chain's head)."""
-    events = events_append(lot=lot, fields=("current_price", "leading", "live_ends_at"), entries=[
+def _bids_prepare(lot: Lot, taken: list[_Taken]) -> tuple[list[LotEvent], list[Quote], list[pipeline.Statement]]:
+    """What records the bids ``_bid_take`` accepted on the locked ``lot``, in order: one ``bid`` event each and the
+    lot's new price (one insert, one update), their quotes (one insert), as statements to send (``_bids_send``)."""
+    events, statements = events_prepare(lot=lot, fields=("current_price", "leading", "live_ends_at"), entries=[
         ("bid", {"bidder_number": bid.application.bidder_number, "amount": str(bid.amount), "phase": bid.phase,
                  "live_ends_at": bid.live_ends_at.isoformat() if bid.live_ends_at else None})
         for bid in taken])
-    quotes = Quote.objects.bulk_create([
-        Quote(lot=lot, application=bid.application, amount=bid.amount, phase=bid.phase, at=event.at, seq=event.seq)
-        for bid, event in zip(taken, events, strict=True)])
+    quotes = [Quote(lot=lot, application=bid.application, amount=bid.amount, phase=bid.phase, at=event.at,
+                    seq=event.seq) for bid, event in zip(taken, events, strict=True)]
+    return events, quotes, [*statements, pipeline.insert(quotes, returning=True)]
+
+
+def _bids_send(lot: Lot, taken: list[_Taken], events: list[LotEvent], quotes: list[Quote],
+               statements: list[pipeline.Statement]) -> None:
+    """Send ``statements`` with the lock of the audit chain's head (one round trip), then the bids' audit entries
+    (one more); the events go to the hall after commit."""
+    head = audit_head_lock()
+    pipeline.run([*statements, head])
+    events_broadcast(lot=lot, events=events)
     audit_records([
         {"action": "auctions.quote.place", "obj": quote, "actor": bid.command.actor if bid.command else None,
          "payload": {"lot": lot.deal_key, "bidder_number": bid.application.bidder_number, "amount": str(bid.amount),
                      "phase": bid.phase}}
-        for bid, quote in zip(taken, quotes, strict=True)])
-    return quotes
+        for bid, quote in zip(taken, quotes, strict=True)], head=head.rows[0] if head.rows else None)
 
 
 def quote_place(*, lot: Lot, user, amount) -> Quote:
@@ -248,7 +257,9 @@ def quote_place(*, lot: Lot, user, amount) -> Quote:
         application = (Application.objects.filter(lot=lot, organisation_id=user.organisation_id).first()
                        if user is not None and user.organisation_id else None)
         taken = _bid_take(lot, user=user, application=application, amount=amount, now=timezone.now())
-        return _bids_record(lot, [taken])[0]
+        events, quotes, statements = _bids_prepare(lot, [taken])
+        _bids_send(lot, [taken], events, quotes, statements)
+        return quotes[0]
 
 
 def _client_id(client_id) -> str:
@@ -298,28 +309,44 @@ def command_check(*, lot_id: int, user, client_id, amount) -> dict | Application
                        bidder_number=bidder_number)
 
 
+class _AppliedMeanwhile(Exception):
+    """A command of the batch was applied through another connection after its check: decide the batch again."""
+
+
 def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | ValidationError | PermissionDenied]:
     """Bids for one lot applied together, in this order, under one lock and in one transaction (group commit).
 
     Each is decided exactly as if applied alone after the ones before it: a bid beaten by an earlier one of the same
     batch is refused, a retried client id gets its first answer. Returns, per command, its result or its refusal;
     everything is committed before this returns, so an acknowledgement sent after it never announces a lost bid.
-    The command records are read again under the lock: a retry sent while its first copy was under way (through
-    another connection or process) must get the first answer, not a refusal on the price it set itself."""
+
+    A batch is a few round trips to the database (``core.pipeline``): the lock with the transaction's start; the
+    command records of the batch, the bids' events, the lot, their quotes and command records with the lock of the
+    audit chain's head; the audit entries; the commit. The command records are read under the lot's lock, which every
+    command of the lot takes, but only with the writes: when one turns out applied meanwhile (a retry sent through
+    another connection while its first copy was under way, which must get the first answer, not a refusal on the
+    price it set itself), the batch is rolled back and decided again with the records read first."""
+    try:
+        return _commands_apply(lot_id, commands, done_first=False)
+    except _AppliedMeanwhile:
+        return _commands_apply(lot_id, commands, done_first=True)
+
+
+def _commands_apply(lot_id: int, commands: list[BidCommand], *, done_first: bool) -> list:
     answers: list = [None] * len(commands)
     taken: list[_Taken] = []
     with transaction.atomic():
-        lot = lot_lock(lot_id=lot_id)
-        now = timezone.now()
-        _advance(lot, now)
+        with pipeline.pipelined():
+            lot = lot_lock(lot_id=lot_id)
+        _advance(lot, timezone.now())
         ids = []
         for index, command in enumerate(commands):
             try:
                 ids.append(_client_id(command.client_id))
             except ValidationError as error:
                 answers[index] = error
-        done = {c.client_id: (c.user_id, c.result)
-                for c in LotCommand.objects.filter(lot=lot, client_id__in=ids).only("client_id", "user_id", "result")}
+        recorded = LotCommand.objects.filter(lot=lot, client_id__in=ids).values_list("client_id", "user_id", "result")
+        done = {client_id: (user_id, result) for client_id, user_id, result in recorded} if done_first else {}
         applications = {c.application.organisation_id: c.application for c in commands if c.application is not None}
         organisations = {c.user.organisation_id for c in commands
                          if c.user is not None and c.user.organisation_id and c.application is None}
@@ -346,20 +373,29 @@ def commands_apply(*, lot_id: int, commands: list[BidCommand]) -> list[dict | Va
             bid.command = command
             taken.append(bid)
             pending[command.client_id] = answers[index] = bid
+        check = [] if done_first else [pipeline.select(recorded)]
         if taken:
-            quotes = _bids_record(lot, taken)
-            results = {}
-            for bid, quote in zip(taken, quotes, strict=True):
-                results[bid.command.client_id] = {
-                    "seq": quote.seq, "amount": str(quote.amount), "bidder_number": bid.application.bidder_number,
-                    "live_ends_at": bid.live_ends_at.isoformat() if bid.live_ends_at else None}
-            LotCommand.objects.bulk_create([
-                LotCommand(lot=lot, client_id=bid.command.client_id, user=bid.command.user,
-                           result=results[bid.command.client_id]) for bid in taken])
+            events, quotes, statements = _bids_prepare(lot, taken)
+            results = {bid.command.client_id: {
+                "seq": event.seq, "amount": str(bid.amount), "bidder_number": bid.application.bidder_number,
+                "live_ends_at": bid.live_ends_at.isoformat() if bid.live_ends_at else None}
+                for bid, event in zip(taken, events, strict=True)}
+            records = pipeline.insert([LotCommand(lot=lot, client_id=bid.command.client_id, user=bid.command.user,
+                                                  result=results[bid.command.client_id]) for bid in taken])
+            try:
+                _bids_send(lot, taken, events, quotes, [*check, *statements, records])
+            except IntegrityError as error:
+                if done_first:
+                    raise
+                raise _AppliedMeanwhile from error  # perhaps a command record of the batch: read them first
             for index, answer in enumerate(answers):
                 if isinstance(answer, _Taken):
                     first = results[commands[index].client_id]
                     answers[index] = first if answer.command is commands[index] else {**first, "replayed": True}
+        elif check:
+            pipeline.run(check)
+        if check and check[0].rows:
+            raise _AppliedMeanwhile
     return answers
 
 

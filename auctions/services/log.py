@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from core import pipeline
 from core.effects import broadcast_on_commit
 from core.frames import Encoded, now_json
 
@@ -21,19 +22,33 @@ def event_append(*, lot: Lot, kind: str, payload: dict | None = None) -> LotEven
 
 def events_append(*, lot: Lot, entries: list[tuple[str, dict | None]], fields: tuple[str, ...] = ()) -> list[LotEvent]:
     """Append events to the locked ``lot``'s log in this order (one insert) and save its ``last_seq`` with the lot's
-    other changed ``fields`` (one update). After commit they go out together, encoded once: one ``event`` frame, or
-    one ``events`` frame for several (a batch of bids accepted in one transaction), each frame with ``sent_at``."""
+    other changed ``fields`` (one update), both in one round trip. After commit they go out together, encoded once:
+    one ``event`` frame, or one ``events`` frame for several (a batch of bids accepted in one transaction), each frame
+    with ``sent_at``."""
+    events, statements = events_prepare(lot=lot, entries=entries, fields=fields)
+    pipeline.run(statements)
+    events_broadcast(lot=lot, events=events)
+    return events
+
+
+def events_prepare(*, lot: Lot, entries: list[tuple[str, dict | None]],
+                   fields: tuple[str, ...] = ()) -> tuple[list[LotEvent], list[pipeline.Statement]]:
+    """``events_append`` in two steps, for a caller that sends other statements in the same round trip: the events
+    (their seq taken on the locked ``lot``) and the statements that record them, to run (``core.pipeline.run``) and
+    then broadcast (``events_broadcast``)."""
     assert transaction.get_connection().in_atomic_block
     at = timezone.now()
     events = [LotEvent(lot=lot, seq=lot.last_seq + n, kind=kind, payload=payload or {}, at=at)
               for n, (kind, payload) in enumerate(entries, start=1)]
-    LotEvent.objects.bulk_create(events)
     lot.last_seq = events[-1].seq
-    lot.save(update_fields=[*fields, "last_seq"])
+    return events, [pipeline.insert(events), pipeline.update(lot, [*fields, "last_seq"])]
+
+
+def events_broadcast(*, lot: Lot, events: list[LotEvent]) -> None:
+    """Send ``events`` (recorded in this transaction) to the hall after commit, as one frame encoded once."""
     messages = [event.as_message() for event in events]
     if len(messages) == 1:
         frame = Encoded(messages[0], stamp="sent_at")
     else:
         frame = Encoded({"type": "events", "since": messages[0]["seq"] - 1, "events": messages}, stamp="sent_at")
     broadcast_on_commit(lot.group, lambda: {"type": "hall.event", "text": frame.text(now_json())})
-    return events

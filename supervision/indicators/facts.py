@@ -135,7 +135,8 @@ def _bid_facts(cursor, table: str, only: str, params: list) -> None:
 def _section_facts(cursor, table: str, bid_facts: str, only: str, params: list) -> None:
     """One row per section from its bid facts: bidders counted, the two lowest opened prices and their bidders,
     whether the outcome needs the bids one by one, and the price signals' first pass over the price points (the
-    opened bids' prices and the cap), each with the two next lower points (window functions, in price order)."""
+    opened bids' prices and the cap), each with the two next lower points: window functions over one ordering
+    (the priced bids are price points, so a running count of them there is their place among them)."""
     section = Section._meta.db_table
     opened, revoked = f"w.state = '{Bid.State.OPENED}'", f"w.state = '{Bid.State.REVOKED}'"
     ladder, same = price_candidates("w.approx", "w.lower1", "w.lower2")
@@ -155,7 +156,7 @@ def _section_facts(cursor, table: str, bid_facts: str, only: str, params: list) 
         w AS (
             SELECT f.*, {sql.float_of("f.price")} AS approx, LAG({sql.float_of("f.price")}) OVER p AS lower1,
                    LAG({sql.float_of("f.price")}, 2) OVER p AS lower2,
-                   ROW_NUMBER() OVER (PARTITION BY f.section_id, f.priced ORDER BY f.price, f.bid_id) AS place
+                   SUM(f.priced) OVER (p ROWS UNBOUNDED PRECEDING) AS place
             FROM f WINDOW p AS (PARTITION BY f.section_id, f.point ORDER BY f.price, f.bid_id))
         INSERT INTO {table} (section_id, tenderers, opened, lowest, lowest_organisation_id, second,
                              second_organisation_id, per_bid, ladder, same)

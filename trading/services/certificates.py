@@ -28,19 +28,22 @@ import hashlib
 import logging
 import re
 import threading
+import urllib.request
 from pathlib import Path
 
 from asn1crypto import pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import sealing
-from sealing.certificates import SM2_WITH_SM3, certificate_public_key, sm2_signature_verify
+from sealing.certificates import SM2_WITH_SM3, certificate_key_hash, certificate_public_key, sm2_signature_verify
 
 logger = logging.getLogger(__name__)
 USCC = re.compile(r"^[0-9A-HJ-NP-RT-UW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RT-UW-Y]{10}$")
@@ -240,13 +243,20 @@ def certificate_key(certificate: x509.Certificate) -> sealing.PublicKey:
     return certificate_public_key(certificate.public_bytes(serialization.Encoding.DER))
 
 
-def _signed_by(signed: x509.Certificate | x509.CertificateRevocationList, authority: x509.Certificate) -> bool:
-    """Whether ``authority``'s key made the signature of ``signed`` (a certificate or a revocation list): SM2 with
-    SM3 by sealing (OpenSSL cannot), any other algorithm by OpenSSL."""
+def _signed_by(signed: x509.Certificate | x509.CertificateRevocationList | ocsp.OCSPResponse,
+               authority: x509.Certificate) -> bool:
+    """Whether ``authority``'s key made the signature of ``signed`` (a certificate, a revocation list or an OCSP
+    answer): SM2 with SM3 by sealing (OpenSSL cannot), any other algorithm by OpenSSL."""
     try:
         if signed.signature_algorithm_oid.dotted_string == SM2_WITH_SM3:
-            tbs = signed.tbs_certificate_bytes if isinstance(signed, x509.Certificate) else signed.tbs_certlist_bytes
-            return _sm2_signed(certificate_key(authority), tbs, signed.signature)
+            return _sm2_signed(certificate_key(authority), _tbs(signed), signed.signature)
+        if isinstance(signed, ocsp.OCSPResponse):
+            key = authority.public_key()
+            if isinstance(key, ec.EllipticCurvePublicKey):
+                key.verify(signed.signature, _tbs(signed), ec.ECDSA(signed.signature_hash_algorithm))
+            else:
+                key.verify(signed.signature, _tbs(signed), padding.PKCS1v15(), signed.signature_hash_algorithm)
+            return True
         if isinstance(signed, x509.Certificate):
             signed.verify_directly_issued_by(authority)
             return True
@@ -255,6 +265,14 @@ def _signed_by(signed: x509.Certificate | x509.CertificateRevocationList, author
         logger.info("the signature of %s is not %s's: %r", name_of(signed.issuer), authority.subject.rfc4514_string(),
                     error)
         return False
+
+
+def _tbs(signed) -> bytes:
+    if isinstance(signed, x509.Certificate):
+        return signed.tbs_certificate_bytes
+    if isinstance(signed, ocsp.OCSPResponse):
+        return signed.tbs_response_bytes
+    return signed.tbs_certlist_bytes
 
 
 def _sm2_signed(key: sealing.PublicKey, tbs: bytes, signature: bytes) -> bool:
@@ -276,6 +294,80 @@ def _issuer_of(certificate: x509.Certificate, authorities: list[x509.Certificate
         if authority.subject == certificate.issuer and _signed_by(certificate, authority):
             return authority
     return None
+
+
+OCSP_KEPT = 4096
+OCSP_SKEW = dt.timedelta(minutes=5)
+_ocsp_answers: dict[tuple, tuple] = {}  # (CA key hash, serial) -> (status, revoked at, good until)
+
+
+def _ocsp_url(certificate: x509.Certificate) -> str:
+    try:
+        access = certificate.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+    except x509.ExtensionNotFound:
+        return ""
+    for description in access:
+        if (description.access_method == AuthorityInformationAccessOID.OCSP
+                and isinstance(description.access_location, x509.UniformResourceIdentifier)
+                and description.access_location.value.startswith(("http://", "https://"))):
+            return description.access_location.value
+    return ""
+
+
+def _ocsp_revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt.datetime) -> str:
+    """Why the CA's OCSP responder (the certificate's AuthorityInformationAccess) refuses the certificate (it says
+    revoked), or "". Asked only with ``settings.SIGNING_OCSP_TIMEOUT`` (seconds) set; an answer is kept until its
+    nextUpdate. Good, unknown, unreachable or unusable (not signed by the CA, stale, for another certificate): the
+    CA's revocation list, checked in any case, decides."""
+    timeout = float(getattr(settings, "SIGNING_OCSP_TIMEOUT", 0) or 0)
+    url = _ocsp_url(certificate) if timeout > 0 else ""
+    if not url:
+        return ""
+    key_hash = certificate_key_hash(authority.public_bytes(serialization.Encoding.DER))
+    mark = (key_hash, certificate.serial_number)
+    with _lock:
+        kept = _ocsp_answers.get(mark)
+    if kept is None or kept[2] < now:
+        kept = _ocsp_ask(url, key_hash, certificate, authority, now, timeout)
+        if kept is None:
+            return ""
+        with _lock:
+            _ocsp_answers[mark] = kept
+            while len(_ocsp_answers) > OCSP_KEPT:
+                del _ocsp_answers[next(iter(_ocsp_answers))]
+    status, revoked_at, _until = kept
+    if status == ocsp.OCSPCertStatus.REVOKED:
+        return _("The OCSP responder of %(ca)s says this certificate was revoked on %(date)s. Ask your CA for a new "
+                 "certificate.") % {"ca": name_of(authority.subject), "date": f"{revoked_at:%Y-%m-%d}"}
+    return ""
+
+
+def _ocsp_ask(url: str, key_hash: bytes, certificate: x509.Certificate, authority: x509.Certificate,
+              now: dt.datetime, timeout: float) -> tuple | None:
+    name_hash = hashlib.sha1(authority.subject.public_bytes()).digest()  # noqa: S324 (OCSP's CertID is SHA-1)
+    request = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+        name_hash, key_hash, certificate.serial_number, hashes.SHA1()).build()  # noqa: S303
+    try:
+        asked = urllib.request.Request(url, data=request.public_bytes(serialization.Encoding.DER),  # noqa: S310
+                                       headers={"Content-Type": "application/ocsp-request"})
+        with urllib.request.urlopen(asked, timeout=timeout) as answer:  # noqa: S310 (http(s) only: _ocsp_url)
+            response = ocsp.load_der_ocsp_response(answer.read(1 << 20))
+        if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+            return None
+        by_the_ca = response.responder_key_hash == key_hash or response.responder_name == authority.subject
+        usable = (by_the_ca and response.serial_number == certificate.serial_number
+                  and response.issuer_key_hash == key_hash and response.this_update_utc <= now + OCSP_SKEW
+                  and (response.next_update_utc is None or response.next_update_utc >= now)
+                  and _signed_by(response, authority))
+    except (OSError, ValueError) as error:
+        logger.warning("OCSP responder %s gave no usable answer for %x: %r", url, certificate.serial_number, error)
+        return None
+    if not usable:
+        logger.warning("OCSP responder %s: its answer for %x is not the CA's, current, or for it", url,
+                       certificate.serial_number)
+        return None
+    return (response.certificate_status, response.revocation_time_utc,
+            response.next_update_utc or now + OCSP_SKEW)
 
 
 def _revoked(certificate: x509.Certificate, authority: x509.Certificate, now: dt.datetime,
@@ -338,7 +430,7 @@ def certificate_check(data: str | bytes | x509.Certificate, *, organisation=None
     if usage is not None and not (usage.digital_signature or usage.content_commitment):
         refuse(_("This certificate may not be used for signatures (its key usage). Use your signing certificate."))
     for held, issuer in zip([certificate, *path[:-1]], path, strict=True):  # each link against its issuer's list
-        problem = _revoked(held, issuer, now, lists)
+        problem = _revoked(held, issuer, now, lists) or (held is certificate and _ocsp_revoked(held, issuer, now))
         if problem:
             refuse(problem if held is certificate else _("Its CA's certificate (%(ca)s) cannot be accepted: "
                                                          "%(problem)s") % {"ca": name_of(held.subject),
