@@ -300,6 +300,12 @@ def command_check(*, lot_id: int, user, client_id, amount) -> dict | Application
     starting_price, increment, current_price, done_user, done_result, *application = row
     if done_user is not None:
         return _replay(done_user, json.loads(done_result) if isinstance(done_result, str) else done_result, user)
+    # A bare cursor reads prices as the backend stores them (SQLite: a float); the fields' places make them money.
+    starting_price, increment, current_price = (
+        None if value is None
+        else Decimal(str(value)).quantize(Decimal(1).scaleb(-Lot._meta.get_field(name).decimal_places))
+        for name, value in (("starting_price", starting_price), ("increment", increment),
+                            ("current_price", current_price)))
     _minimum_check(Lot(starting_price=starting_price, increment=increment, current_price=current_price),
                    rules.money_parse(amount, field="amount"))
     if application[0] is None:
