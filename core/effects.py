@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from importlib import import_module
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -92,12 +92,12 @@ _sender = _SenderLoop()
 
 
 def layer_send(layer, group: str, message: dict) -> None:
-    """``layer.group_send`` from sync code: on the server's own loop when called from a thread of a running server
-    (asgiref's ``sync_to_async``, e.g. a websocket command in Daphne), else on the process's long-lived sender loop.
+    """``layer.group_send`` from sync code, on the process's long-lived sender loop: from a thread of a running server
+    too (asgiref's ``sync_to_async``, e.g. a websocket command in Daphne), where the server's own loop may be busy
+    writing the previous frame to a thousand sockets (the auction hall) and the broadcast would wait for it.
 
     The in-memory layer (the embedded default) keeps asyncio queues tied to the server's loop: always asgiref."""
-    in_server = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
-    if in_server or isinstance(layer, InMemoryChannelLayer):
+    if isinstance(layer, InMemoryChannelLayer):
         async_to_sync(layer.group_send)(group, message)
     else:
         _sender.run(layer.group_send, group, message)
