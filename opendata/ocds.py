@@ -17,12 +17,12 @@ Events and their tags (docs/opendata.md has the full mapping):
 | contract terminated (合同终止)                   | contractTermination |
 | suspended by a regulator (暂停) / lifted (恢复)  | tenderAmendment   |
 | opening record signed (开标记录)                 | tenderUpdate      |
-| award notice published with attachments         | awardUpdate       |
+| a notice published (公告: its PDF)               | tenderUpdate, awardUpdate or contractUpdate |
 
 Each release carries everything public at its date and nothing more: bids (statistics and details: who bid,
 at what price) only from the end of the opening; registrations and downloads never (EB 23/24); the awards and
-contracts recorded by then; the signed documents published by then, linked under ``SITE_URL``. Drafts publish
-nothing. Land and property projects are sales: their amounts are negative, as for ``opendata.sales``.
+contracts recorded by then; the signed documents and the notices published by then, linked under ``SITE_URL``.
+Drafts publish nothing. Land and property projects are sales: their amounts are negative, as for ``opendata.sales``.
 """
 
 import datetime as dt
@@ -69,6 +69,21 @@ BIDS_AT_DEADLINE = tuple(BID_STATUS)  # superseded or withdrawn before the deadl
 SALE_CATEGORIES = ("land", "property")
 # A step out of the opening or the evaluation that is not its end: nothing of the bids becomes public by it.
 NOT_AN_END = (Status.SUSPENDED, Status.CANCELLED)
+# The notices linked as documents (docs/opendata.md "Documents"): kind → (documentType, the tag of the release of
+# its publication). The candidates' publicity is the public result of the evaluation (《招标公告和公示信息发布管理办法》
+# 第六条: ranking, prices, the rejected bids and why), hence ``evaluationReports``; the committee's report stays
+# unpublished. A failed tender's notice (流标) is the procedure's result notice (中标结果公告 on the portal). The
+# suspension notice is told as an amendment (suspension_amendment), not linked.
+NOTICE_DOCUMENTS = {
+    Announcement.Kind.TENDER: ("tenderNotice", "tenderUpdate"),
+    Announcement.Kind.CLARIFICATION: ("clarifications", "tenderAmendment"),
+    Announcement.Kind.AMENDMENT: ("biddingDocuments", "tenderAmendment"),
+    Announcement.Kind.CANDIDATES: ("evaluationReports", "tenderUpdate"),
+    Announcement.Kind.AWARD: ("awardNotice", "awardUpdate"),
+    Announcement.Kind.FAILURE: ("awardNotice", "tenderUpdate"),
+    Announcement.Kind.CANCELLATION: ("cancellationDetails", "tenderUpdate"),
+    Announcement.Kind.CONTRACT: ("contractNotice", "contractUpdate"),
+}
 
 
 def ocid_for(deal_code: str) -> str:
@@ -117,6 +132,13 @@ class Published:
     entries: list
     award: object = None
     contract: object = None
+
+
+def notice_document(notice: Announcement, document_type: str, *, lots: tuple[str, ...] = ()) -> dict:
+    """A published notice (公告) as an OCDS document: its full text as the platform's PDF (公告全文), which anyone opens
+    from the notice's publication on (``trading:notice_pdf``, no log-in)."""
+    return document(id=f"notice-{notice.pk}", document_type=document_type, title=notice.title,
+                    path=reverse("trading:notice_pdf", args=[notice.pk]), published=notice.published_at, lots=lots)
 
 
 def documents_at(documents: list["Published"], at: dt.datetime, *, award=None, contract=None) -> list[dict]:
@@ -179,7 +201,9 @@ def release_finish(release: dict, *, parties: "Parties", awards: list, contracts
 
 def releases_until(facts, build, *, now: dt.datetime) -> list[tuple["Event", dict]]:
     """Every release of ``facts`` (anything with ``events()``) whose event has happened by ``now``, oldest first."""
-    return [(event, build(facts, event)) for event in facts.events() if event.at <= now]
+    seen = set()  # a document published with an event of its own (an amendment's notice) shares its key
+    return [(event, build(facts, event)) for event in facts.events()
+            if event.at <= now and not (event.key in seen or seen.add(event.key))]
 
 
 @dataclass
@@ -202,7 +226,7 @@ class Facts:
     bids: list = field(default_factory=list)
     rejected: set = field(default_factory=set)  # ids of bids the evaluation rejected (否决投标)
     records: list = field(default_factory=list)  # the signed opening records (开标记录)
-    award_notices: list = field(default_factory=list)  # award notices with attachments (公告附件)
+    notices: list = field(default_factory=list)  # the published notices linked as documents (NOTICE_DOCUMENTS)
 
     @classmethod
     def load(cls, project: Project) -> "Facts":
@@ -224,11 +248,9 @@ class Facts:
             rejected=_rejected(section_ids),
             records=list(OpeningRecord.objects.filter(session__section_id__in=section_ids).select_related(
                 "session__section").order_by("created_at", "pk")),
-            award_notices=list(Announcement.objects.filter(project=project, kind=Announcement.Kind.AWARD,
-                                                           attachments__isnull=False).distinct()
-                               .prefetch_related(Prefetch("attachments",
-                                                          queryset=NoticeAttachment.objects.order_by("pk")))
-                               .order_by("published_at", "pk")),
+            notices=list(Announcement.objects.filter(project=project, kind__in=NOTICE_DOCUMENTS)
+                         .prefetch_related(Prefetch("attachments", queryset=NoticeAttachment.objects.order_by("pk")))
+                         .order_by("published_at", "pk")),
         )
 
     @property
@@ -308,13 +330,31 @@ class Facts:
                                                  title=f"开标记录（{section.name}）",
                                                  path=reverse("bidding_room:record", args=[record.session_id]),
                                                  published=record.created_at, lots=(section.code,))]))
-        for notice in self.award_notices:
-            entries = [document(id=f"notice-{notice.pk}-{a.pk}", document_type="awardNotice", title=a.name,
-                                path=a.get_absolute_url(), published=notice.published_at, name=a.name)
-                       for a in notice.attachments.all()]
+        published_at = next((t.at for t in self.transitions if t.to_status == Status.PUBLISHED), None)
+        for notice in self.notices:
+            document_type, tag = NOTICE_DOCUMENTS[notice.kind]
+            entries = [notice_document(notice, document_type)]
+            event = Event(f"notice-{notice.pk}", tag, notice.published_at)
+            if notice.kind in (Announcement.Kind.CLARIFICATION, Announcement.Kind.AMENDMENT):
+                if published_at is None or notice.published_at < published_at:
+                    continue
+                # in the release of the amendment it publishes (the same moment): no second release
+                event = Event(f"amendment-{notice.pk}", "tenderAmendment", notice.published_at)
+            if notice.kind == Announcement.Kind.CONTRACT:
+                # the contract recorded in the transaction that published it: the last recorded by then
+                recorded = [(c.recorded_at, c.award_id) for c in self.contracts.values()
+                            if c.recorded_at <= notice.published_at]
+                published.append(Published(event, entries, contract=max(recorded)[1]) if recorded
+                                 else Published(event, entries))
+                continue
+            if notice.kind != Announcement.Kind.AWARD:
+                published.append(Published(event, entries))
+                continue
+            entries += [document(id=f"notice-{notice.pk}-{a.pk}", document_type="awardNotice", title=a.name,
+                                 path=a.get_absolute_url(), published=notice.published_at, name=a.name)
+                        for a in notice.attachments.all()]
             live = [a.pk for a in self.awards if a.awarded_at <= notice.published_at
                     and not (a.refused_at and a.refused_at <= notice.published_at)]
-            event = Event(f"notice-{notice.pk}", "awardUpdate", notice.published_at)
             published.extend([Published(event, entries, award=pk) for pk in live] or [Published(event, entries)])
         return published
 
@@ -436,6 +476,9 @@ def release_build(facts: Facts, event: Event) -> dict:
                 # (it may name business matters of the parties).
                 entry["status"] = "terminated"
                 entry["period"] = {"startDate": when(contract.signed_on), "endDate": when(contract.terminated_on)}
+            signed = documents_at(facts.documents, at, contract=award.pk)
+            if signed:
+                entry["documents"] = signed
             contracts.append(entry)
     release["tender"] = tender
     return release_finish(release, parties=parties, awards=awards, contracts=contracts)

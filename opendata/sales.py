@@ -10,6 +10,7 @@
 | the winner signs the 成交确认书                        | contract          |
 | the signed 网上竞得证明 is published                   | awardUpdate       |
 | the signed 成交确认书 is published                     | contractUpdate    |
+| the sale notice / a lot's result notice (its PDF)     | tenderUpdate / awardUpdate (成交), tenderUpdate (流拍) |
 | the regulator suspends the sale (暂停) / lifts it     | tenderAmendment   |
 
 A sale is not a purchase, and OCDS says so with its own conventions (docs/opendata.md "Sales"): the public body that
@@ -26,11 +27,13 @@ names. From the close: each quote (time, amount, the bidder's 竞买号 in its i
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from auctions.documents import TITLES
 from auctions.models import Application, Kind, Lot, LotDocument, LotEvent, Method, Quote, Sale, Subject
+from trading.models import Announcement
 
 from .ocds import (
     Event,
@@ -39,6 +42,7 @@ from .ocds import (
     document,
     documents_at,
     money,
+    notice_document,
     ocid_for,
     release_finish,
     release_head,
@@ -142,6 +146,7 @@ class SaleFacts:
                              lots=(lot.deal_key,))
             documents.append(Published(Event(f"{doc.kind}-{lot.number}", tag, doc.created_at), [entry],
                                        **{where: lot.pk}))
+        documents += _notices(sale, numbers)
         return cls(sale=sale, lots=facts, documents=documents, suspensions=suspensions)
 
     def events(self) -> list[Event]:
@@ -159,6 +164,26 @@ class SaleFacts:
         events.extend(Event(key, "tenderAmendment", at) for key, at, _reason in self.suspensions)
         events.extend(published.event for published in self.documents)
         return sorted(events, key=lambda e: e.at)
+
+
+def _notices(sale: Sale, lots: dict[int, Lot]) -> list[Published]:
+    """The sale's published notices as documents, each in a release of its own (docs/opendata.md "Documents"): the
+    sale notice (``tenderNotice``) and each lot's result notice (``awardNotice``: 成交 under the lot's award, 流拍 or
+    void under the tender). The 网上竞得证明 attached to a deal notice is linked once, as the lot's certificate."""
+    page = reverse("auctions:sale", args=[sale.pk])
+    published = []
+    for notice in Announcement.objects.filter(Q(link=page) | Q(link__startswith=f"{page}#lot-"),
+                                              deal_code=sale.deal_code or "").order_by("published_at", "pk"):
+        lot = lots.get(int(notice.link.partition("#lot-")[2] or 0))
+        if notice.kind == Announcement.Kind.TENDER and notice.link == page:
+            published.append(Published(Event(f"notice-{notice.pk}", "tenderUpdate", notice.published_at),
+                                       [notice_document(notice, "tenderNotice")]))
+        elif lot is not None and notice.kind in (Announcement.Kind.AWARD, Announcement.Kind.FAILURE):
+            won = notice.kind == Announcement.Kind.AWARD
+            event = Event(f"notice-{notice.pk}", "awardUpdate" if won else "tenderUpdate", notice.published_at)
+            published.append(Published(event, [notice_document(notice, "awardNotice", lots=(lot.deal_key,))],
+                                       award=lot.pk if won else None))
+    return published
 
 
 def _lot_terms(sale: Sale, lot: Lot, *, closed: bool) -> str:
@@ -210,6 +235,9 @@ def release_build(facts: SaleFacts, event: Event) -> dict:
                   for key, moment, reason in facts.suspensions if moment <= at]
     if amendments:
         tender["amendments"] = amendments
+    notices = documents_at(facts.documents, at)
+    if notices:
+        tender["documents"] = notices
     lots, details, statistics, awards, contracts = [], [], [], [], []
     for one, outcome in zip(facts.lots, outcomes, strict=True):
         lot = one.lot

@@ -20,7 +20,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from marketplace.models import Contract as PurchaseContract
 from marketplace.models import Purchase
-from trading.models import Project, Status
+from trading.models import Announcement, Project, Status
 
 from .models import Release
 from .ocds import ocid_for, project_releases
@@ -76,7 +76,7 @@ def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
     """The sweep: projects changed in the last hour (a transaction still open at the previous sweep is seen by a
     later one), plus those whose award, contract, contract termination, notice or opening record is that recent;
     sales and purchases with a published step (notice, close, decision, refusal, 成交确认书, signed document,
-    suspension; selection, contract, delivery …) recorded in the audit chain that recently."""
+    suspension, a notice on the portal; selection, contract, delivery …) recorded in the audit chain that recently."""
     now = now or timezone.now()
     since = now - SWEEP_WINDOW
     changed = _publishable().filter(
@@ -93,6 +93,10 @@ def releases_publish_recent(*, now: dt.datetime | None = None) -> int:
                                        ).values_list("lot_id", flat=True)
     sales = {int(pk) for kind, pk in sale_steps if kind == "auctions.sale"}
     sales |= set(Lot.objects.filter(pk__in=lots).values_list("sale_id", flat=True))
+    # a sale's notices (the result notice is published by a task after the close): by their deal code
+    sales |= set(Sale.objects.filter(deal_code__in=Announcement.objects.filter(
+        project__isnull=True, published_at__gte=since).exclude(deal_code="").values("deal_code"))
+        .values_list("pk", flat=True))
     stored += _in_batches(_publishable_sales().filter(pk__in=sales), now, "sales")
     purchase_steps = _audited(PURCHASE_STEPS, since)
     touched = {int(pk) for kind, pk in purchase_steps if kind == "marketplace.purchase"}

@@ -5,6 +5,7 @@ Each public signed PDF — the opening record (开标记录) once the opening ha
 under ``SITE_URL`` that an anonymous reader opens, PDF, ``datePublished``). A regulator's suspension and its lifting
 are tender amendments (projects and sales). A land or property project's amounts are negative, as a sale's."""
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -52,6 +53,15 @@ def fetched(url: str, sha256: str) -> bytes:
     return body
 
 
+def sold_and_published():
+    """A sale whose lot has just been sold, its releases published: the world, the sale, the lot, the ocid."""
+    w = af.world()
+    sale, lot, _apps = sold(w)
+    sale.refresh_from_db()
+    releases_publish(sales=[sale])
+    return w, sale, lot, ocid_for(sale.deal_code)
+
+
 def test_the_opening_record_is_a_document_once_the_opening_has_ended_and_any_reader_opens_it():
     world = closed_world()
     project = world.project
@@ -76,17 +86,18 @@ def test_the_opening_record_is_a_document_once_the_opening_has_ended_and_any_rea
     assert Path(record.storage_path).read_bytes() == fetched(document["url"], record.sha256)
     compiled = Client().get(f"/api/opendata/records/{ocid}/").json()["records"][0]["compiledRelease"]
     assert compiled["tender"]["documents"] == [document]
-    # The evaluation report is never linked: the law publishes the candidates, not the report.
-    assert "evaluationReports" not in json.dumps(published) and "report.pdf" not in json.dumps(published)
+    # The evaluation report is never linked: the law publishes the candidates (their publicity's notice is the
+    # only evaluationReports document), not the report.
+    assert "report.pdf" not in json.dumps(published)
+    assert all(d["url"].endswith("/notice.pdf") and d["id"].startswith("notice-") for r in published.values()
+               for d in r["tender"].get("documents", []) if d["documentType"] == "evaluationReports")
 
 
 def test_a_sales_certificate_and_confirmation_are_documents_of_their_own_releases_and_any_reader_opens_them():
-    w = af.world()
-    sale, lot, apps = sold(w)
-    sale.refresh_from_db()
-    ocid = ocid_for(sale.deal_code)
-    releases_publish(sales=[sale])
-    assert set(releases(ocid)) == {"notice", "close-1"}  # the PDF is made after the close, off the hall's path
+    w, sale, lot, ocid = sold_and_published()
+    sale_notice = Announcement.objects.get(deal_code=sale.deal_code, kind=Announcement.Kind.TENDER)
+    # the PDF is made after the close, off the hall's path
+    assert set(releases(ocid)) == {"notice", f"notice-{sale_notice.pk}", "close-1"}
 
     certificate = document_generate(lot_id=lot.pk, kind=LotDocument.Kind.CERTIFICATE)
     assert releases_publish_recent() == 1  # the sweep finds the published document in the audit chain
@@ -118,8 +129,8 @@ def test_a_suspended_sale_and_its_resumption_are_tender_amendments():
     ocid = ocid_for(sale.deal_code)
     auction_services.sale_suspend(sale=sale, user=w.regulator, reason="收到举报，核查出让条件")
     auction_services.sale_resume(sale=sale, user=w.regulator)
-    assert releases_publish_recent() == 3  # the notice, the suspension, the resumption
-    published = list(releases(ocid).values())
+    assert releases_publish_recent() == 4  # the notice, its PDF linked, the suspension, the resumption
+    published = [r for key, r in releases(ocid).items() if not key.startswith("notice-")]
     assert [r["tag"] for r in published] == [["tender"], ["tenderAmendment"], ["tenderAmendment"]]
     suspended, resumed = published[1]["tender"]["amendments"], published[2]["tender"]["amendments"]
     assert suspended[0]["rationale"] == "收到举报，核查出让条件" and suspended[0]["description"].startswith("暂停")
@@ -182,7 +193,87 @@ def test_an_award_notices_attachments_are_documents_of_the_awards_it_announced()
     expected = {"id": f"notice-{notice.pk}-{attachment.pk}", "documentType": "awardNotice", "title": "中标通知书.pdf",
                 "url": f"{SITE}/announcements/{notice.pk}/files/{attachment.pk}/", "format": "application/pdf",
                 "datePublished": when(notice.published_at), "language": "zh"}
-    assert [award["documents"] for award in release["awards"]] == [[expected], [expected]]
+    pdf = {"id": f"notice-{notice.pk}", "documentType": "awardNotice", "title": "中标结果公告",
+           "url": f"{SITE}/announcements/{notice.pk}/notice.pdf", "format": "application/pdf",
+           "datePublished": when(notice.published_at), "language": "zh"}
+    assert [award["documents"] for award in release["awards"]] == [[pdf, expected], [pdf, expected]]
     assert fetched(expected["url"], attachment.sha256) == data
     assert all("documents" not in award for award in releases(ocid)[next(
         k for k in releases(ocid) if k.startswith("award-"))]["awards"])  # not before the notice
+
+
+def opened(url: str) -> bytes:
+    """A notice's PDF as an anonymous reader gets it (made on request: no stored hash)."""
+    assert url.startswith(f"{SITE}/")
+    response = Client().get(url.removeprefix(SITE))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    return response.content
+
+
+def test_each_notice_is_a_document_of_the_release_of_its_publication_and_any_reader_opens_it():
+    """The tender notice, a clarification, the candidates' publicity, the award notice and the contract publicity:
+    each linked (its PDF, 公告全文) in the release of its publication and every later one, in its place."""
+    project, _ = procedure(upto=Status.CONTRACT_SIGNED)
+    ocid = ocid_for(project.deal_code)
+    second = dt.timedelta(seconds=1)
+    published = {t.to_status: t.at for t in ProjectTransition.objects.filter(project=project)}
+
+    def notice(kind, title, at):
+        return Announcement.objects.create(project=project, kind=kind, title=title, body="正文", published_at=at,
+                                           category=project.category, deal_code=project.deal_code)
+
+    tender = notice(Announcement.Kind.TENDER, project.title, published[Status.PUBLISHED] + second)
+    clarification = notice(Announcement.Kind.CLARIFICATION, "澄清：踏勘时间", published[Status.PUBLISHED]
+                           + dt.timedelta(days=6))
+    candidates = notice(Announcement.Kind.CANDIDATES, "中标候选人公示", published[Status.PUBLICITY] + second)
+    award = notice(Announcement.Kind.AWARD, "中标结果公告", published[Status.AWARDED] + second)
+    contract = project.sections.order_by("code").last().award.contract
+    contract_notice = notice(Announcement.Kind.CONTRACT, "合同公示", contract.recorded_at + second)
+    releases_publish(projects=[project])
+    stored = releases(ocid)
+
+    def linked(item, pk):
+        return [d for d in item.get("documents", []) if d["id"] == f"notice-{pk}"]
+
+    for item, tag, document_type in ((tender, "tenderUpdate", "tenderNotice"),
+                                     (candidates, "tenderUpdate", "evaluationReports")):
+        release = stored[f"notice-{item.pk}"]
+        assert release["tag"] == [tag] and release["date"] == when(item.published_at)
+        [document] = linked(release["tender"], item.pk)
+        assert document == {"id": f"notice-{item.pk}", "documentType": document_type, "title": item.title,
+                            "url": f"{SITE}/announcements/{item.pk}/notice.pdf", "format": "application/pdf",
+                            "datePublished": when(item.published_at), "language": "zh"}
+        opened(document["url"])
+    # A clarification's notice is in the release of the amendment it publishes, not in a second one.
+    assert f"notice-{clarification.pk}" not in stored
+    [document] = linked(stored[f"amendment-{clarification.pk}"]["tender"], clarification.pk)
+    assert document["documentType"] == "clarifications"
+    assert not linked(stored[next(k for k in stored if k.startswith("tender-"))]["tender"], tender.pk)  # not before
+    release = stored[f"notice-{award.pk}"]
+    assert release["tag"] == ["awardUpdate"]
+    assert [[d["documentType"] for d in linked(a, award.pk)] for a in release["awards"]] == [["awardNotice"]] * 2
+    assert not linked(release["tender"], award.pk)
+    release = stored[f"notice-{contract_notice.pk}"]
+    assert release["tag"] == ["contractUpdate"]
+    assert [[d["documentType"] for d in linked(c, contract_notice.pk)] for c in release["contracts"]] == [
+        [], ["contractNotice"]]  # under the contract recorded in the transaction that published it
+    opened(linked(release["contracts"][1], contract_notice.pk)[0]["url"])
+    last = list(stored.values())[-1]  # every later release carries them
+    assert {d["id"] for d in last["tender"]["documents"]} >= {f"notice-{n.pk}" for n in (tender, candidates,
+                                                                                         clarification)}
+
+
+def test_a_sales_result_notice_is_an_award_notice_of_the_lots_award():
+    from auctions.services.notices import lot_result_notice_publish
+
+    w, sale, lot, ocid = sold_and_published()
+    result = lot_result_notice_publish(lot_id=lot.pk)
+    assert releases_publish_recent() >= 1  # the sweep finds the sale by the notice's deal code
+    release = releases(ocid)[f"notice-{result.pk}"]
+    assert release["tag"] == ["awardUpdate"] and release["date"] == when(result.published_at)
+    [award] = release["awards"]
+    document = next(d for d in award["documents"] if d["id"] == f"notice-{result.pk}")
+    assert document["documentType"] == "awardNotice" and document["relatedLots"] == [lot.deal_key]
+    opened(document["url"])
+    assert [d["documentType"] for d in release["tender"]["documents"]] == ["tenderNotice"]  # the sale notice

@@ -167,7 +167,10 @@ def test_the_demo_world_as_ocds_validates_and_compiles_as_ocdskit_does(
     assert validate(every_record, extension_server, tmp_path, "all-records") == []
     # Every signed document linked is public: an anonymous reader gets the PDF at its URL.
     documents = {d["url"]: d for r in every_release["releases"] for d in documents_of(r)}
-    assert {"bidders", "awardNotice", "contractSigned"} == {d["documentType"] for d in documents.values()}
+    # … and every notice linked (its PDF): the tender notice, amendments, the candidates' publicity, the award and
+    # contract publicity.
+    assert {"bidders", "awardNotice", "contractSigned", "tenderNotice", "biddingDocuments", "evaluationReports",
+            "contractNotice"} == {d["documentType"] for d in documents.values()}
     for url, document in documents.items():
         assert url.startswith(f"{settings.SITE_URL}/") and document["format"] == "application/pdf"
         response = Client().get(url.removeprefix(settings.SITE_URL))

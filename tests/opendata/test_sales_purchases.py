@@ -6,6 +6,8 @@ import datetime as dt
 import json
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from auctions import services as auction_services
@@ -38,8 +40,11 @@ def test_a_sale_says_nothing_of_its_bidders_or_reserve_before_the_close_and_name
     af.starts_now(sale)
     auction_services.quote_place(lot=lot, user=w.bidders[0], amount="10000000")
     auction_services.quote_place(lot=lot, user=w.bidders[1], amount="10100000")
-    assert releases_publish_recent() == 1  # the notice, found by the sweep
-    [notice] = releases(ocid)
+    assert releases_publish_recent() == 2  # the notice, found by the sweep, and the sale notice's PDF linked
+    notice, linked = releases(ocid)
+    [pdf] = linked["tender"]["documents"]
+    assert linked["tag"] == ["tenderUpdate"] and pdf["documentType"] == "tenderNotice"
+    assert Client().get(pdf["url"].removeprefix(settings.SITE_URL))["Content-Type"] == "application/pdf"
     text = json.dumps(notice, ensure_ascii=False)
     assert notice["tag"] == ["tender"] and "bids" not in notice and "awards" not in notice
     assert "10050000" not in text and "10,050,000" not in text  # the reserve
@@ -91,7 +96,7 @@ def test_no_deal_is_an_unsuccessful_lot_and_a_refused_deal_a_cancelled_award():
     releases_publish(sales=[sale])
     auction_services.deal_refuse(lot=Lot.objects.get(pk=first.pk), user=w.agency, reason="竞得人拒签成交确认书")
     releases_publish_recent()
-    published = releases(ocid_for(sale.deal_code))
+    published = [r for r in releases(ocid_for(sale.deal_code)) if "-notice-" not in r["id"]]  # not the notice's PDF
     assert [r["tag"][0] for r in published] == ["tender", "award", "tenderUpdate", "awardCancellation"]
     last = published[-1]
     assert [lot["status"] for lot in last["tender"]["lots"]] == ["unsuccessful", "unsuccessful"]
