@@ -116,4 +116,5 @@ def test_bulk_files_by_month_and_the_portal_page(db, settings):
 
     page = Client().get("/opendata/").content.decode()
     assert "开放数据" in page and "creativecommons.org/licenses/by/4.0" in page
+    assert "每份公告的全文（PDF）" in page and "<code>tenderNotice</code>" in page  # the notices linked, in Chinese
     assert "/api/opendata/bulk/2025-04.json" in page and f"/api/opendata/records/{ocid_for(project.deal_code)}/" in page
