@@ -36,6 +36,7 @@ _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|/[\w./-]*\w")
 _EXTENSION = re.compile(r"(?<![A-Za-z0-9])\.[A-Za-z][A-Za-z0-9]{1,4}\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 _SIX_DIGITS = re.compile(r"(?<![\d.,])\d{6}(?![\d.,])")
+_BIDDER_NUMBER_LABEL = re.compile(r"竞买号[：:\s]*$")
 _SPECIALTY = re.compile(r"\b[A-Z]\d{2}(?:\d{2}){0,2}\b")
 _JSON_OBJECT = re.compile(r"""[{\[]\s*["'][^"']{1,40}["']\s*:|\{\s*\}""")
 _COMMAND = re.compile(r"python3? -m |manage\.py|\bpip install\b|\bcurl\s+-|\$ \w+|openssl \w+")
@@ -104,6 +105,8 @@ def text_problems(text: str, code: str = "") -> list[str]:
     if english:
         problems.append(f"English: {', '.join(english[:12])}")
     for match in _SIX_DIGITS.finditer(text):
+        if _BIDDER_NUMBER_LABEL.search(text[max(0, match.start() - 12):match.start()]):
+            continue  # an anonymous 竞买号 is six random digits, which may happen to spell a region's code
         region = region_get(match.group())
         if region is not None and not _near(text, match.start(), region.name):
             problems.append(f"bare region code {match.group()} ({region.full_name})")

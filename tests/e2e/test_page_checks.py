@@ -18,6 +18,9 @@ def test_names_with_their_codes_hashes_and_allowed_words_pass():
     assert text_problems("上海市 310000 · 房屋建筑 A0801 · 下载 PDF、CSV · SHA-256 9e35047e68a3f1c2 · 77.9 GiB") == []
     assert text_problems("招标文件.pdf · 证书文件（.cer、.crt、.pem 或 .der）") == []
     assert text_problems("回执 1e2fabcd-abd4-4c6d-91d5-0123456789ab · 证书 SH-PBZJ-20260001") == []
+    # an anonymous 竞买号 is six random digits; one that happens to spell a region's code is not that code
+    assert text_problems("当前价 3,000,000.00 · 竞买号 511083 ·") == []
+    assert text_problems("地区 511083") == ["bare region code 511083 (四川省内江市隆昌市)"]
 
 
 def test_only_visible_text_counts():
